@@ -1,0 +1,155 @@
+/**
+ * The Action statechart: the heart of Echo.
+ *
+ * ```
+ * scheduled ─┬─▶ delayed ──startDelay──▶ queued ──START──▶ hooks ──HOOKS_PASSED──▶ running
+ *            └──────────────────────────▶ queued                ▲                   │ ATTEMPT_FAILED (retry planned)
+ *                                                              └──backoff── retrying ◀┘
+ * running ──ATTEMPT_SUCCEEDED / final ATTEMPT_FAILED──▶ afterHooks ──▶ done | failed
+ * running ──CANCEL──▶ cancelling ──settled or cancelGrace──▶ cancelled
+ * any other state ──CANCEL──▶ cancelled · LICENSE_REVOKED ──▶ failed · totalTimeout ──▶ failed
+ * ```
+ *
+ * Pure configuration: context updates are the pure functions of `actionUpdates.ts`;
+ * the effects (`enqueue`, `runBeforeHooks`, `startAttempt`, `timeOutAttempt`,
+ * `abortWork`, `runAfterHooks`) are empty slots the runtime fills with `.provide()`.
+ * Effects answer by sending events (`HOOKS_PASSED`, `ATTEMPT_FAILED`, ...).
+ */
+import { assign, setup } from 'xstate';
+import type { ActionContext, ActionEvent, ActionInput, ActionOutput } from './actionTypes.js';
+import { actionUpdates, createActionContext } from './actionUpdates.js';
+
+/** An effect slot's default: does nothing until the runtime provides it. */
+const slot = (): void => {};
+
+export const actionMachine = setup({
+  types: {} as {
+    context: ActionContext;
+    events: ActionEvent;
+    input: ActionInput;
+    output: ActionOutput;
+  },
+  actions: {
+    recordSite: assign(({ context, event }) => actionUpdates.recordSite(context, event)),
+    recordAttemptStart: assign(({ context, event }) => actionUpdates.recordAttemptStart(context, event)),
+    recordAttemptSuccess: assign(({ context, event }) => actionUpdates.recordAttemptSuccess(context, event)),
+    recordAttemptFailure: assign(({ context, event }) => actionUpdates.recordAttemptFailure(context, event)),
+    recordHookFailure: assign(({ context, event }) => actionUpdates.recordHookFailure(context, event)),
+    recordCancellation: assign(({ context, event }) => actionUpdates.recordCancellation(context, event)),
+    recordAttemptStopped: assign(({ context, event }) => actionUpdates.recordAttemptStopped(context, event)),
+    recordAbandoned: assign(({ context }) => actionUpdates.recordAbandoned(context)),
+    recordLicenseRevoked: assign(({ context, event }) => actionUpdates.recordLicenseRevoked(context, event)),
+    recordTotalTimeout: assign(({ context }) => actionUpdates.recordTotalTimeout(context)),
+    recordSettled: assign(({ context, event }) => actionUpdates.recordSettled(context, event)),
+    /** Put the action in its Production so a Site can take it. */
+    enqueue: slot,
+    /** Check the License, then run before-hooks; answer HOOKS_PASSED, HOOK_FAILED or LICENSE_REVOKED. */
+    runBeforeHooks: slot,
+    /** Call the action's function; answer ATTEMPT_SUCCEEDED or ATTEMPT_FAILED. */
+    startAttempt: slot,
+    /** The attempt ran out of time: abort it and answer ATTEMPT_FAILED with a TimeoutError. */
+    timeOutAttempt: slot,
+    /** Abort whatever runs now (a hook or an attempt) through its AbortSignal. */
+    abortWork: slot,
+    /** Run after-hooks with the outcome; answer AFTER_HOOKS_PASSED or HOOK_FAILED. */
+    runAfterHooks: slot,
+  },
+  guards: {
+    hasStartDelay: ({ context }) => context.startDelay > 0,
+    retryPlanned: ({ event }) => event.type === 'ATTEMPT_FAILED' && event.retryDelay !== null,
+    succeeded: ({ context }) => context.error === null,
+    notCancelling: ({ context }) => context.cancellation === null,
+  },
+  delays: {
+    startDelay: ({ context }) => context.startDelay,
+    backoff: ({ context }) => context.attempts[context.attempts.length - 1]?.backoff ?? 0,
+    attemptTimeout: ({ context }) => context.attemptTimeout ?? Infinity,
+    totalTimeout: ({ context }) => context.totalTimeout ?? Infinity,
+    cancelGrace: ({ context }) => context.cancelGrace,
+  },
+}).createMachine({
+  id: 'echo.action',
+  context: ({ input }) => createActionContext(input),
+  initial: 'scheduled',
+  on: {
+    CANCEL: { guard: 'notCancelling', target: '.cancelled', actions: ['recordCancellation', 'abortWork'] },
+    LICENSE_REVOKED: { guard: 'notCancelling', target: '.failed', actions: ['recordLicenseRevoked', 'abortWork'] },
+  },
+  after: {
+    totalTimeout: { guard: 'notCancelling', target: '.failed', actions: ['recordTotalTimeout', 'abortWork'] },
+  },
+  states: {
+    scheduled: {
+      always: [{ guard: 'hasStartDelay', target: 'delayed' }, { target: 'queued' }],
+    },
+    delayed: {
+      after: { startDelay: 'queued' },
+      on: { RETRY_NOW: 'queued' },
+    },
+    queued: {
+      entry: 'enqueue',
+      on: { START: { target: 'hooks', actions: 'recordSite' } },
+    },
+    hooks: {
+      entry: 'runBeforeHooks',
+      on: {
+        HOOKS_PASSED: 'running',
+        HOOK_FAILED: { target: 'afterHooks', actions: 'recordHookFailure' },
+      },
+    },
+    running: {
+      entry: ['recordAttemptStart', 'startAttempt'],
+      after: { attemptTimeout: { actions: 'timeOutAttempt' } },
+      on: {
+        ATTEMPT_SUCCEEDED: { target: 'afterHooks', actions: 'recordAttemptSuccess' },
+        ATTEMPT_FAILED: [
+          { guard: 'retryPlanned', target: 'retrying', actions: 'recordAttemptFailure' },
+          { target: 'afterHooks', actions: 'recordAttemptFailure' },
+        ],
+        CANCEL: { target: 'cancelling', actions: ['recordCancellation', 'abortWork'] },
+      },
+    },
+    retrying: {
+      after: { backoff: 'hooks' },
+      on: { RETRY_NOW: 'hooks' },
+    },
+    afterHooks: {
+      entry: 'runAfterHooks',
+      on: {
+        AFTER_HOOKS_PASSED: [{ guard: 'succeeded', target: 'done' }, { target: 'failed' }],
+        HOOK_FAILED: { target: 'failed', actions: 'recordHookFailure' },
+      },
+    },
+    cancelling: {
+      after: { cancelGrace: { target: 'cancelled', actions: 'recordAbandoned' } },
+      on: {
+        ATTEMPT_SUCCEEDED: { target: 'cancelled', actions: 'recordAttemptStopped' },
+        ATTEMPT_FAILED: { target: 'cancelled', actions: 'recordAttemptStopped' },
+      },
+    },
+    done: { type: 'final', entry: 'recordSettled' },
+    failed: { type: 'final', entry: 'recordSettled' },
+    cancelled: { type: 'final', entry: 'recordSettled' },
+  },
+  output: ({ context }) => ({
+    status: context.cancellation !== null ? 'cancelled' : context.error === null ? 'done' : 'failed',
+    output: context.output,
+    error: context.error,
+  }),
+});
+
+/** The names of the effect slots the runtime must provide. */
+export const actionEffectNames = [
+  'enqueue',
+  'runBeforeHooks',
+  'startAttempt',
+  'timeOutAttempt',
+  'abortWork',
+  'runAfterHooks',
+] as const;
+
+/** One of the Action statechart's effect slots. */
+export type ActionEffectName = (typeof actionEffectNames)[number];
+
+/** State values of the Action statechart that are final. */
+export const actionFinalStates = ['done', 'failed', 'cancelled'] as const;

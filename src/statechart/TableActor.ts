@@ -1,0 +1,305 @@
+/**
+ * An actor running on a compiled transition table (see `compileMachine.ts`):
+ * the same statechart as XState's `createActor`, as a small object.
+ *
+ * It mirrors XState v5 where it matters to Echo: run-to-completion macrosteps,
+ * events sent during a step are processed after it, `always` transitions,
+ * delayed transitions through an injected clock (scheduled on entry, cancelled
+ * on exit; non-finite delays are never scheduled), a final top-level state makes
+ * the actor `done` with its `output`, and inspection events shaped like XState's
+ * (`@xstate.actor`, `@xstate.event`, `@xstate.snapshot`).
+ * @internal
+ */
+import type { Clock } from '../clock.js';
+import type { CompiledAction, CompiledMachine, CompiledState, CompiledTransition } from './compileMachine.js';
+
+/** The snapshot shape shared with XState's (`value`, `status`, `context`, `output`). */
+export interface TableSnapshot<TContext> {
+  readonly value: string;
+  readonly status: 'active' | 'done' | 'stopped';
+  readonly context: TContext;
+  readonly output: unknown;
+  readonly error: undefined;
+  readonly children: Readonly<Record<string, never>>;
+  matches(value: string): boolean;
+}
+
+/** An inspection event in XState v5's shape. */
+export interface TableInspectionEvent {
+  readonly type: '@xstate.actor' | '@xstate.event' | '@xstate.snapshot';
+  readonly actorRef: TableActor<unknown>;
+  readonly rootId: string;
+  readonly event?: { type: string };
+  readonly sourceRef?: unknown;
+  readonly snapshot?: TableSnapshot<unknown>;
+}
+
+export type SnapshotListener<TContext> = (snapshot: TableSnapshot<TContext>) => void;
+
+export interface TableActorOptions {
+  readonly id: string;
+  readonly clock: Clock;
+  readonly input?: unknown;
+  /** The parent actor ref (for the actor tree the inspector draws). */
+  readonly parent?: { readonly sessionId: string } | undefined;
+  /** Receives inspection events; when absent none is built. */
+  readonly inspect?: ((event: TableInspectionEvent) => void) | undefined;
+  readonly rootId?: string;
+  /** Called once when the actor reaches a final state or is stopped. */
+  readonly onSettled?: ((actor: TableActor<never>) => void) | undefined;
+  /** Called when an effect throws: the error becomes a value, never escapes. */
+  readonly onEffectError?: ((error: unknown, effect: string) => void) | undefined;
+}
+
+class Snapshot<TContext> implements TableSnapshot<TContext> {
+  readonly error = undefined;
+  readonly children = EMPTY_CHILDREN;
+  constructor(
+    readonly value: string,
+    readonly status: 'active' | 'done' | 'stopped',
+    readonly context: TContext,
+    readonly output: unknown,
+  ) {}
+  matches(value: string): boolean {
+    return this.value === value;
+  }
+  toJSON(): object {
+    return { value: this.value, status: this.status, context: this.context, output: this.output };
+  }
+}
+const EMPTY_CHILDREN: Readonly<Record<string, never>> = Object.freeze({});
+const INIT_EVENT = Object.freeze({ type: 'xstate.init' });
+
+/** A statechart actor on a compiled table. */
+export class TableActor<TContext> {
+  readonly id: string;
+  readonly sessionId: string;
+  readonly _parent: { readonly sessionId: string } | undefined;
+  /** Free slot for the runtime that owns this actor (its per-action state). */
+  owner: unknown = undefined;
+
+  #table: CompiledMachine<TContext>;
+  #options: TableActorOptions;
+  #state: CompiledState<TContext>;
+  #context: TContext;
+  #status: 'idle' | 'active' | 'done' | 'stopped' = 'idle';
+  #output: unknown = undefined;
+  #snapshot: Snapshot<TContext> | null = null;
+  #timers: Map<string, unknown> | null = null;
+  #queue: { type: string }[] | null = null;
+  #processing = false;
+  #listeners: SnapshotListener<TContext>[] | null = null;
+
+  constructor(table: CompiledMachine<TContext>, options: TableActorOptions) {
+    this.#table = table;
+    this.#options = options;
+    this.id = options.id;
+    this.sessionId = `echo:${options.id}`;
+    this._parent = options.parent;
+    this.#state = table.states[table.initial]!;
+    this.#context = table.createContext(options.input);
+  }
+
+  /** The machine this actor runs (what the inspector draws). */
+  get logic(): CompiledMachine<TContext>['machine'] {
+    return this.#table.machine;
+  }
+
+  /** Enters the initial state; effects may run synchronously. */
+  start(): this {
+    if (this.#status !== 'idle') return this;
+    this.#status = 'active';
+    this.#inspect('@xstate.actor');
+    this.#processing = true;
+    this.#runActions(this.#table.root.entry, INIT_EVENT);
+    this.#arm(this.#table.root, INIT_EVENT);
+    this.#enter(this.#state, INIT_EVENT);
+    this.#settleAlways(INIT_EVENT);
+    this.#endStep(INIT_EVENT);
+    const next = this.#queue?.shift();
+    if (next === undefined) this.#processing = false;
+    else this.#step(next);
+    return this;
+  }
+
+  /** Sends an event; ignored once the actor is done or stopped. */
+  send(event: { type: string }): void {
+    if (this.#status !== 'active') return;
+    if (this.#processing) {
+      (this.#queue ??= []).push(event);
+      return;
+    }
+    this.#processing = true;
+    this.#step(event);
+  }
+
+  getSnapshot(): TableSnapshot<TContext> {
+    return (this.#snapshot ??= new Snapshot(
+      this.#state.key,
+      this.#status === 'idle' ? 'active' : this.#status,
+      this.#context,
+      this.#output,
+    ));
+  }
+
+  /** Listens to every new snapshot; returns the unsubscribe function. */
+  subscribe(listener: SnapshotListener<TContext>): { unsubscribe(): void } {
+    (this.#listeners ??= []).push(listener);
+    return {
+      unsubscribe: () => {
+        const index = this.#listeners?.indexOf(listener) ?? -1;
+        if (index >= 0) this.#listeners!.splice(index, 1);
+      },
+    };
+  }
+
+  /** Stops the actor where it is: timers cleared, no further events processed. */
+  stop(): void {
+    if (this.#status === 'done' || this.#status === 'stopped') return;
+    this.#status = 'stopped';
+    this.#clearTimers();
+    this.#queue = null;
+    this.#snapshot = null;
+    this.#emit();
+    this.#options.onSettled?.(this as unknown as TableActor<never>);
+  }
+
+  #step(event: { type: string }): void {
+    for (let next: { type: string } | undefined = event; next !== undefined; next = this.#queue?.shift()) {
+      if (this.#status !== 'active') break;
+      if (this.#options.inspect !== undefined) this.#inspect('@xstate.event', next);
+      const transition = this.#select(next);
+      if (transition !== null) {
+        this.#take(transition, next);
+        this.#settleAlways(next);
+      }
+      this.#endStep(next);
+    }
+    this.#processing = false;
+  }
+
+  #select(event: { type: string }): { transition: CompiledTransition<TContext>; fromRoot: boolean } | null {
+    const own = this.#state.on.get(event.type);
+    const chosen = own === undefined ? null : this.#firstEnabled(own, event);
+    if (chosen !== null) return { transition: chosen, fromRoot: false };
+    const onRoot = this.#table.root.on.get(event.type);
+    const rootChosen = onRoot === undefined ? null : this.#firstEnabled(onRoot, event);
+    return rootChosen === null ? null : { transition: rootChosen, fromRoot: true };
+  }
+
+  #firstEnabled(candidates: readonly CompiledTransition<TContext>[], event: { type: string }): CompiledTransition<TContext> | null {
+    for (const candidate of candidates) {
+      if (candidate.guard === null || candidate.guard({ context: this.#context, event }, undefined)) return candidate;
+    }
+    return null;
+  }
+
+  #take(chosen: { transition: CompiledTransition<TContext>; fromRoot: boolean }, event: { type: string }): void {
+    const { transition } = chosen;
+    if (transition.target < 0) {
+      this.#runActions(transition.actions, event);
+      return;
+    }
+    this.#runActions(this.#state.exit, event);
+    this.#disarm(this.#state);
+    this.#runActions(transition.actions, event);
+    this.#state = this.#table.states[transition.target]!;
+    this.#enter(this.#state, event);
+  }
+
+  #enter(state: CompiledState<TContext>, event: { type: string }): void {
+    this.#runActions(state.entry, event);
+    if (state.final) {
+      this.#finish();
+      return;
+    }
+    this.#arm(state, event);
+  }
+
+  #settleAlways(event: { type: string }): void {
+    for (let guard = 0; this.#status === 'active' && this.#state.always.length > 0; guard++) {
+      if (guard > 100) throw new Error(`Endless always-transitions in state "${this.#state.key}"`);
+      const transition = this.#firstEnabled(this.#state.always, event);
+      if (transition === null) return;
+      this.#take({ transition, fromRoot: false }, event);
+    }
+  }
+
+  #finish(): void {
+    this.#runActions(this.#table.root.exit, INIT_EVENT);
+    this.#clearTimers();
+    this.#status = 'done';
+    this.#output = this.#table.output?.(this.#context);
+  }
+
+  #runActions(actions: readonly CompiledAction<TContext>[], event: { type: string }): void {
+    for (const action of actions) {
+      if (action.kind === 'update') {
+        this.#context = action.run(this.#context, event);
+        continue;
+      }
+      try {
+        action.run({ context: this.#context, event, self: this }, undefined);
+      } catch (error) {
+        if (this.#options.onEffectError === undefined) throw error;
+        this.#options.onEffectError(error, action.name);
+      }
+    }
+  }
+
+  #arm(state: CompiledState<TContext>, event: { type: string }): void {
+    for (const delayed of state.after) {
+      const ms = delayed.delay(this.#context, event);
+      if (!Number.isFinite(ms)) continue;
+      const type = delayed.eventType;
+      const handle = this.#options.clock.setTimeout(() => {
+        this.#timers?.delete(type);
+        this.send({ type });
+      }, ms);
+      (this.#timers ??= new Map()).set(type, handle);
+    }
+  }
+
+  #disarm(state: CompiledState<TContext>): void {
+    if (this.#timers === null) return;
+    for (const delayed of state.after) {
+      const handle = this.#timers.get(delayed.eventType);
+      if (handle === undefined) continue;
+      this.#options.clock.clearTimeout(handle);
+      this.#timers.delete(delayed.eventType);
+    }
+  }
+
+  #clearTimers(): void {
+    if (this.#timers === null) return;
+    for (const handle of this.#timers.values()) this.#options.clock.clearTimeout(handle);
+    this.#timers = null;
+  }
+
+  #endStep(event: { type: string }): void {
+    this.#snapshot = null;
+    if (this.#options.inspect !== undefined) this.#inspect('@xstate.snapshot', event);
+    this.#emit();
+    if (this.#status === 'done') {
+      this.#queue = null;
+      this.#options.onSettled?.(this as unknown as TableActor<never>);
+    }
+  }
+
+  #emit(): void {
+    const listeners = this.#listeners;
+    if (listeners === null || listeners.length === 0) return;
+    const snapshot = this.getSnapshot();
+    for (const listener of listeners.slice()) listener(snapshot);
+  }
+
+  #inspect(type: TableInspectionEvent['type'], event?: { type: string }): void {
+    const inspect = this.#options.inspect;
+    if (inspect === undefined) return;
+    const rootId = this.#options.rootId ?? this.sessionId;
+    const actorRef = this as unknown as TableActor<unknown>;
+    if (type === '@xstate.actor') inspect({ type, actorRef, rootId });
+    else if (type === '@xstate.event') inspect({ type, actorRef, rootId, event: event!, sourceRef: undefined });
+    else inspect({ type, actorRef, rootId, event: event!, snapshot: this.getSnapshot() as TableSnapshot<unknown> });
+  }
+}

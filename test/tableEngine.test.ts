@@ -1,0 +1,97 @@
+import { createActor, SimulatedClock, type AnyStateMachine } from 'xstate';
+import { getShortestPaths } from 'xstate/graph';
+import { describe, expect, it } from 'vitest';
+import { actionMachine } from '../machines/action.machine.js';
+import type { ActionContext, ActionEvent, ActionInput } from '../machines/actionTypes.js';
+import { actionUpdates } from '../machines/actionUpdates.js';
+import { ManualClock } from '../src/clock.js';
+import { compileMachine } from '../src/statechart/compileMachine.js';
+import { TableActor } from '../src/statechart/TableActor.js';
+
+const error = (name: string) => ({ version: 1 as const, name, message: `${name} happened` });
+
+/** Every event the Action statechart can meet, with the delayed ones as XState names them. */
+function eventsFor(snapshot: { value: unknown; context: ActionContext }): ActionEvent[] {
+  const at = 100 + snapshot.context.attempts.length;
+  const events: (ActionEvent | { type: string })[] = [
+    { type: 'START', site: 'site-1', at },
+    { type: 'CANCEL', reason: 'user', message: 'stop', at },
+    { type: 'LICENSE_REVOKED', error: error('LicenseError'), at },
+    { type: 'RETRY_NOW', at },
+    { type: 'HOOKS_PASSED', at },
+    { type: 'HOOK_FAILED', error: error('HookError'), at },
+    { type: 'ATTEMPT_SUCCEEDED', output: { ok: at }, at },
+    { type: 'ATTEMPT_FAILED', error: error('TimeoutError'), retryDelay: null, at },
+    { type: 'AFTER_HOOKS_PASSED', at },
+    { type: 'xstate.after.startDelay.echo.action.delayed' },
+    { type: 'xstate.after.backoff.echo.action.retrying' },
+    { type: 'xstate.after.attemptTimeout.echo.action.running' },
+    { type: 'xstate.after.cancelGrace.echo.action.cancelling' },
+    { type: 'xstate.after.totalTimeout.echo.action' },
+  ];
+  // Bound the retry loop so the graph is finite.
+  if (snapshot.context.attempts.length < 2) events.push({ type: 'ATTEMPT_FAILED', error: error('Error'), retryDelay: 50, at });
+  return events as ActionEvent[];
+}
+
+const inputs: Record<string, ActionInput> = {
+  plain: { id: 'a-1', name: 'Read', content: 'x', createdAt: 0 },
+  timed: { id: 'a-2', name: 'Write', content: { path: 'p' }, createdAt: 0, startDelay: 25, attemptTimeout: 40, totalTimeout: 500, cancelGrace: 10 },
+};
+
+function comparable(snapshot: { value: unknown; status: string; context: unknown; output?: unknown }) {
+  return { value: snapshot.value, status: snapshot.status, context: snapshot.context, output: snapshot.output };
+}
+
+describe('table engine equals XState on every shortest path of the Action statechart', () => {
+  for (const [label, input] of Object.entries(inputs)) {
+    const paths = getShortestPaths(actionMachine, {
+      input,
+      events: eventsFor as never,
+      serializeState: (snapshot) => {
+        const s = snapshot as unknown as { value: unknown; status: string; context: ActionContext };
+        return JSON.stringify([s.value, s.status, s.context.attempts.length, s.context.error?.name ?? null, s.context.cancellation !== null]);
+      },
+    });
+
+    it(`${label}: covers every state of the machine`, () => {
+      const reached = new Set(paths.map((path) => JSON.stringify(path.state.value)));
+      for (const state of ['delayed', 'queued', 'hooks', 'running', 'retrying', 'afterHooks', 'cancelling', 'done', 'failed', 'cancelled']) {
+        if (label === 'plain' && state === 'delayed') continue;
+        expect(reached, `state ${state} reached`).toContain(JSON.stringify(state));
+      }
+      expect(paths.length).toBeGreaterThan(20);
+    });
+
+    it(`${label}: replays all ${paths.length} paths with identical snapshots`, () => {
+      const table = compileMachine<ActionContext>(actionMachine as AnyStateMachine, actionUpdates);
+      for (const path of paths) {
+        const xs = createActor(actionMachine, { input, clock: new SimulatedClock() });
+        const tb = new TableActor(table, { id: input.id, clock: new ManualClock(), input });
+        xs.start();
+        tb.start();
+        expect(comparable(tb.getSnapshot())).toEqual(comparable(xs.getSnapshot()));
+        for (const step of path.steps) {
+          if (step.event.type === 'xstate.init') continue;
+          xs.send(step.event as ActionEvent);
+          tb.send(step.event);
+          expect(comparable(tb.getSnapshot()), `after ${step.event.type}`).toEqual(comparable(xs.getSnapshot()));
+        }
+        xs.stop();
+        tb.stop();
+      }
+    });
+  }
+});
+
+describe('compileMachine', () => {
+  it('rejects what the table engine cannot run, naming it', async () => {
+    const { setup } = await import('xstate');
+    const nested = setup({}).createMachine({ id: 'n', initial: 'a', states: { a: { initial: 'b', states: { b: {} } } } });
+    expect(() => compileMachine(nested, {})).toThrow(/does not support `initial` in state "a"/);
+    const invoking = setup({}).createMachine({ id: 'i', initial: 'a', states: { a: { invoke: { src: 'x' } } } } as never);
+    expect(() => compileMachine(invoking, {})).toThrow(/does not support `invoke` in state "a"/);
+    const missing = setup({}).createMachine({ id: 'm', initial: 'a', states: { a: { entry: 'nope' as never } } });
+    expect(() => compileMachine(missing, {})).toThrow(/Action `nope` used in state "a" entry has no implementation/);
+  });
+});
