@@ -3,10 +3,14 @@
  *
  * ```
  * scheduled ─┬─▶ delayed ──startDelay──▶ queued ──START──▶ hooks ──HOOKS_PASSED──▶ running
- *            └──────────────────────────▶ queued                ▲                   │ ATTEMPT_FAILED (retry planned)
- *                                                              └──backoff── retrying ◀┘
+ *            └──────────────────────────▶ queued ▲                                   │ ATTEMPT_FAILED (retry planned)
+ *                                                └──────────backoff── retrying ◀──────┘
+ *
+ * A retrying action gives its Site slot back (`releaseSite`) and queues again when
+ * its backoff ends, so waiting retries never hold a Site's concurrency.
  * running ──ATTEMPT_SUCCEEDED / final ATTEMPT_FAILED──▶ afterHooks ──▶ done | failed
  * running ──CANCEL──▶ cancelling ──settled or cancelGrace──▶ cancelled
+ * queued ──REJECT (a Site behaviour kept crashing on it)──▶ failed
  * any other state ──CANCEL──▶ cancelled · LICENSE_REVOKED ──▶ failed · totalTimeout ──▶ failed
  * ```
  *
@@ -49,6 +53,8 @@ export const actionMachine = setup({
     startAttempt: slot,
     /** The attempt ran out of time: abort it and answer ATTEMPT_FAILED with a TimeoutError. */
     timeOutAttempt: slot,
+    /** Give the Site's concurrency slot back while the action waits for its retry. */
+    releaseSite: slot,
     /** Abort whatever runs now (a hook or an attempt) through its AbortSignal. */
     abortWork: slot,
     /** Run after-hooks with the outcome; answer AFTER_HOOKS_PASSED or HOOK_FAILED. */
@@ -88,7 +94,10 @@ export const actionMachine = setup({
     },
     queued: {
       entry: 'enqueue',
-      on: { START: { target: 'hooks', actions: 'recordSite' } },
+      on: {
+        START: { target: 'hooks', actions: 'recordSite' },
+        REJECT: { target: 'failed', actions: 'recordHookFailure' },
+      },
     },
     hooks: {
       entry: 'runBeforeHooks',
@@ -110,8 +119,9 @@ export const actionMachine = setup({
       },
     },
     retrying: {
-      after: { backoff: 'hooks' },
-      on: { RETRY_NOW: 'hooks' },
+      entry: 'releaseSite',
+      after: { backoff: 'queued' },
+      on: { RETRY_NOW: 'queued' },
     },
     afterHooks: {
       entry: 'runAfterHooks',
@@ -146,6 +156,7 @@ export const actionEffectNames = [
   'timeOutAttempt',
   'abortWork',
   'runAfterHooks',
+  'releaseSite',
 ] as const;
 
 /** One of the Action statechart's effect slots. */

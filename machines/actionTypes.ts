@@ -83,6 +83,7 @@ export type ActionEvent =
   | { readonly type: 'CANCEL'; readonly reason: CancellationReason; readonly message: string; readonly at: number }
   | { readonly type: 'LICENSE_REVOKED'; readonly error: ErrorRecord; readonly at: number }
   | { readonly type: 'RETRY_NOW'; readonly at: number }
+  | { readonly type: 'REJECT'; readonly error: ErrorRecord; readonly at: number }
   | { readonly type: 'HOOKS_PASSED'; readonly at: number }
   | { readonly type: 'HOOK_FAILED'; readonly error: ErrorRecord; readonly at: number }
   | { readonly type: 'ATTEMPT_SUCCEEDED'; readonly output: unknown; readonly at: number }

@@ -34,6 +34,12 @@ export interface TableInspectionEvent {
   readonly snapshot?: TableSnapshot<unknown>;
 }
 
+/** Where inspection events go; checked at each step, so inspection can be switched on mid-run. */
+export interface InspectionSink {
+  readonly enabled: boolean;
+  emit(event: TableInspectionEvent): void;
+}
+
 export type SnapshotListener<TContext> = (snapshot: TableSnapshot<TContext>) => void;
 
 export interface TableActorOptions {
@@ -42,8 +48,8 @@ export interface TableActorOptions {
   readonly input?: unknown;
   /** The parent actor ref (for the actor tree the inspector draws). */
   readonly parent?: { readonly sessionId: string } | undefined;
-  /** Receives inspection events; when absent none is built. */
-  readonly inspect?: ((event: TableInspectionEvent) => void) | undefined;
+  /** Receives inspection events while `enabled`; when disabled none is built. */
+  readonly inspect?: InspectionSink | undefined;
   readonly rootId?: string;
   /** Called once when the actor reaches a final state or is stopped. */
   readonly onSettled?: ((actor: TableActor<never>) => void) | undefined;
@@ -74,7 +80,8 @@ const INIT_EVENT = Object.freeze({ type: 'xstate.init' });
 export class TableActor<TContext> {
   readonly id: string;
   readonly sessionId: string;
-  readonly _parent: { readonly sessionId: string } | undefined;
+  /** The parent in the actor tree: the Sequence while queued, the Site that runs it after. */
+  _parent: { readonly sessionId: string } | undefined;
   /** Free slot for the runtime that owns this actor (its per-action state). */
   owner: unknown = undefined;
 
@@ -167,7 +174,7 @@ export class TableActor<TContext> {
   #step(event: { type: string }): void {
     for (let next: { type: string } | undefined = event; next !== undefined; next = this.#queue?.shift()) {
       if (this.#status !== 'active') break;
-      if (this.#options.inspect !== undefined) this.#inspect('@xstate.event', next);
+      if (this.#options.inspect?.enabled === true) this.#inspect('@xstate.event', next);
       const transition = this.#select(next);
       if (transition !== null) {
         this.#take(transition, next);
@@ -278,7 +285,7 @@ export class TableActor<TContext> {
 
   #endStep(event: { type: string }): void {
     this.#snapshot = null;
-    if (this.#options.inspect !== undefined) this.#inspect('@xstate.snapshot', event);
+    if (this.#options.inspect?.enabled === true) this.#inspect('@xstate.snapshot', event);
     this.#emit();
     if (this.#status === 'done') {
       this.#queue = null;
@@ -294,8 +301,9 @@ export class TableActor<TContext> {
   }
 
   #inspect(type: TableInspectionEvent['type'], event?: { type: string }): void {
-    const inspect = this.#options.inspect;
-    if (inspect === undefined) return;
+    const sink = this.#options.inspect;
+    if (sink === undefined || !sink.enabled) return;
+    const inspect = (event: TableInspectionEvent): void => sink.emit(event);
     const rootId = this.#options.rootId ?? this.sessionId;
     const actorRef = this as unknown as TableActor<unknown>;
     if (type === '@xstate.actor') inspect({ type, actorRef, rootId });

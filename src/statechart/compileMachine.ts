@@ -16,6 +16,12 @@
  */
 import type { AnyStateMachine } from 'xstate';
 
+/** The parts of an XState machine the compiler reads. */
+export interface MachineDefinition {
+  readonly config: unknown;
+  readonly implementations: unknown;
+}
+
 /** A context update applied directly by the table engine (the same function XState wraps in `assign`). */
 export type PureUpdate<TContext> = (context: TContext, event: { type: string }) => TContext;
 
@@ -87,9 +93,10 @@ function toArray<T>(value: T | readonly T[] | undefined): readonly T[] {
  * const table = compileMachine(actionMachine.provide({ actions: effects }), actionUpdates);
  */
 export function compileMachine<TContext>(
-  machine: AnyStateMachine,
+  definition: MachineDefinition,
   updates: Readonly<Record<string, PureUpdate<TContext>>>,
 ): CompiledMachine<TContext> {
+  const machine = definition as AnyStateMachine;
   const config = machine.config as Config;
   const id = String(config.id ?? '(machine)');
   for (const key of Object.keys(config)) if (!ROOT_KEYS.has(key)) unsupported(`\`${key}\` on the root of machine "${id}"`);

@@ -1,0 +1,15 @@
+/** Echo's statecharts: pure XState v5 `setup(...)` definitions. */
+export { actionMachine, actionEffectNames, actionFinalStates, type ActionEffectName } from './action.machine.js';
+export { actionUpdates, createActionContext, type ActionUpdate, type AnyActionEvent } from './actionUpdates.js';
+export type {
+  ActionContext,
+  ActionEvent,
+  ActionInput,
+  ActionOutput,
+  AttemptRecord,
+  CancellationReason,
+  ErrorRecord,
+  Priority,
+} from './actionTypes.js';
+export { siteMachine, type SiteContext, type SiteEvent, type SiteInput } from './site.machine.js';
+export { sequenceMachine, type SequenceContext, type SequenceEvent, type SequenceInput } from './sequence.machine.js';

@@ -1,0 +1,78 @@
+/**
+ * The Site statechart: a worker's lifecycle, as the inspector shows it.
+ *
+ * `idle ⇄ busy`, `paused`, `crashed` (a Site behaviour threw; the Site restarts
+ * after `restartDelay`) and the final `stopped`. The Site's hot loop (taking
+ * actions and running them) lives in the runtime and only reports edges here,
+ * so a busy Site costs no XState event per action.
+ */
+import { produce } from 'immer';
+import { assign, setup } from 'xstate';
+import type { ErrorRecord } from './actionTypes.js';
+
+export interface SiteContext {
+  readonly id: string;
+  readonly concurrency: number;
+  readonly queues: readonly string[];
+  readonly crashes: number;
+  readonly lastCrash: { readonly actionId: string; readonly error: ErrorRecord; readonly at: number } | null;
+  readonly restartDelay: number;
+}
+
+export interface SiteInput {
+  readonly id: string;
+  readonly concurrency: number;
+  readonly queues: readonly string[];
+  readonly restartDelay?: number;
+}
+
+export type SiteEvent =
+  | { readonly type: 'BUSY' }
+  | { readonly type: 'IDLE' }
+  | { readonly type: 'PAUSE' }
+  | { readonly type: 'RESUME' }
+  | { readonly type: 'CRASH'; readonly actionId: string; readonly error: ErrorRecord; readonly at: number }
+  | { readonly type: 'STOP' };
+
+export const siteMachine = setup({
+  types: {} as { context: SiteContext; events: SiteEvent; input: SiteInput },
+  actions: {
+    recordCrash: assign(({ context, event }) =>
+      produce(context, (draft) => {
+        if (event.type !== 'CRASH') return;
+        draft.crashes += 1;
+        draft.lastCrash = { actionId: event.actionId, error: event.error as never, at: event.at };
+      }),
+    ),
+    /** The runtime starts taking work again (slot). */
+    restart: () => {},
+  },
+  delays: {
+    restartDelay: ({ context }) => context.restartDelay,
+  },
+}).createMachine({
+  id: 'echo.site',
+  context: ({ input }) => ({
+    id: input.id,
+    concurrency: input.concurrency,
+    queues: input.queues,
+    crashes: 0,
+    lastCrash: null,
+    restartDelay: input.restartDelay ?? 100,
+  }),
+  initial: 'idle',
+  on: {
+    STOP: '.stopped',
+    CRASH: { target: '.crashed', actions: 'recordCrash' },
+  },
+  states: {
+    idle: { on: { BUSY: 'busy', PAUSE: 'paused' } },
+    busy: { on: { IDLE: 'idle', PAUSE: 'paused' } },
+    paused: { on: { RESUME: 'idle' } },
+    crashed: {
+      after: { restartDelay: { target: 'idle', actions: 'restart' } },
+      on: { PAUSE: 'paused' },
+    },
+    stopped: { type: 'final' },
+  },
+});

@@ -1,0 +1,75 @@
+/**
+ * What `sequence.assign(...)` returns: the action's id, its result, and control.
+ */
+import type { ActionContext } from '../machines/actionTypes.js';
+import type { ActionRun } from './ActionRun.js';
+import type { CancellationReason } from './errors.js';
+
+/** A snapshot of an Action's statechart. */
+export interface ActionSnapshot {
+  /** `delayed`, `queued`, `hooks`, `running`, `retrying`, `afterHooks`, `cancelling`, `done`, `failed` or `cancelled`. */
+  readonly value: string;
+  readonly status: 'active' | 'done' | 'stopped';
+  readonly context: ActionContext;
+}
+
+/** Control over one assigned action. */
+export interface HandleControl {
+  cancel(run: ActionRun, reason: CancellationReason, message: string): void;
+  retryNow(run: ActionRun): void;
+}
+
+export class ActionHandle<Result = unknown> {
+  readonly #run: ActionRun;
+  readonly #control: HandleControl;
+
+  /** @internal */
+  constructor(run: ActionRun, control: HandleControl) {
+    this.#run = run;
+    this.#control = control;
+  }
+
+  get id(): string {
+    return this.#run.id;
+  }
+
+  get name(): string {
+    return this.#run.name;
+  }
+
+  /** The output, or a rejection with the typed error (ExecutionError, TimeoutError, CancellationError, LicenseError, HookError). */
+  get result(): Promise<Result> {
+    return this.#run.result() as Promise<Result>;
+  }
+
+  /** True once the action reached `done`, `failed` or `cancelled`. */
+  get settled(): boolean {
+    return this.#run.settled;
+  }
+
+  /**
+   * Cancels the action: a queued or waiting one settles at once; a running one
+   * has its signal aborted and settles when its function stops (or is abandoned
+   * after the cancel grace). Its follow-ups are cancelled with reason `parent`.
+   */
+  cancel(reason: CancellationReason = 'user', message?: string): void {
+    this.#control.cancel(this.#run, reason, message ?? `Action "${this.#run.name}" was cancelled (${reason})`);
+  }
+
+  /** Skips the rest of a retry backoff or start delay. */
+  retryNow(): void {
+    this.#control.retryNow(this.#run);
+  }
+
+  getSnapshot(): ActionSnapshot {
+    const snapshot = this.#run.actor.getSnapshot();
+    return { value: String(snapshot.value), status: snapshot.status as ActionSnapshot['status'], context: snapshot.context };
+  }
+
+  /** Calls `listener` with each new snapshot; returns the unsubscribe function. */
+  subscribe(listener: (snapshot: ActionSnapshot) => void): () => void {
+    const subscription = this.#run.actor.subscribe(((snapshot: ActionSnapshot) =>
+      listener({ value: String(snapshot.value), status: snapshot.status, context: snapshot.context })) as never);
+    return () => subscription.unsubscribe();
+  }
+}

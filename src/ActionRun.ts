@@ -1,0 +1,244 @@
+/**
+ * The runtime side of one assigned action: its value, resolved definition, the
+ * actor running its statechart, the AbortController of whatever runs now, and
+ * how its result settles. Effects (`actionEffects.ts`) act on it.
+ * @internal
+ */
+import type { ActionContext, ActionEvent, ActionOutput, Priority } from '../machines/actionTypes.js';
+import { CancellationError, reviveError } from './errors.js';
+import type { NamedHook } from './hooks.js';
+import type { License } from './License.js';
+import type { Life } from './Life.js';
+import type { ActionDefinition, RunContext } from './Plan.js';
+import type { RetryPolicy } from './retryPolicy.js';
+
+/** The actor interface both engines give (table engine and XState's createActor). */
+export interface ActionActor {
+  readonly sessionId: string;
+  _parent?: { readonly sessionId: string } | undefined;
+  send(event: ActionEvent): void;
+  getSnapshot(): { readonly value: unknown; readonly status: string; readonly context: ActionContext; readonly output?: unknown };
+  subscribe(listener: (snapshot: never) => void): { unsubscribe(): void };
+  stop(): void;
+}
+
+/** A follow-up action (the seed's `NextAction`), assigned after success with the output. */
+export interface FollowUp {
+  readonly name: string;
+  /** The follow-up's content: a value, or made from the parent's output. @default the output */
+  readonly content?: unknown | ((output: unknown) => unknown);
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  readonly priority?: Priority;
+}
+
+/** What an ActionRun needs from its Sequence. */
+export interface RunServices {
+  readonly clock: { now(): number };
+  readonly random: () => number;
+  readonly life: Life;
+  enqueue(run: ActionRun): void;
+  releaseSite(run: ActionRun): void;
+  emit(event: import('./events.js').EchoEvent): void;
+}
+
+/** Settled result, kept until someone asks for `result`. */
+type Settlement = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: Error };
+
+export class ActionRun {
+  readonly id: string;
+  readonly name: string;
+  readonly content: unknown;
+  metadata: Readonly<Record<string, unknown>>;
+  readonly priority: Priority;
+  queue: string;
+  readonly license: License | null;
+  readonly definition: ActionDefinition;
+  readonly policy: RetryPolicy;
+  readonly before: readonly NamedHook[];
+  readonly after: readonly NamedHook[];
+  readonly services: RunServices;
+  readonly followUps: readonly FollowUp[];
+  readonly parent: ActionRun | null;
+  readonly idempotencyKey: string | undefined;
+  children: Set<ActionRun> | null = null;
+  actor!: ActionActor;
+  /** The Site running it now (between START and release/settle). */
+  site: { readonly id: string } | null = null;
+  /** How many times a Site behaviour crashed on it. */
+  crashes = 0;
+  /** The live error of the last failure (attempt or hook), with its real cause chain. */
+  lastError: Error | null = null;
+  /** The error of an abrupt end (license revoked, total timeout). */
+  terminalError: Error | null = null;
+  cancelError: CancellationError | null = null;
+  licenseRelease: (() => void) | null = null;
+
+  #phase = 0;
+  #controller: AbortController | null = null;
+  #abortReason: unknown = undefined;
+  #settlement: Settlement | null = null;
+  #waiters: { resolve(value: unknown): void; reject(error: Error): void } | null = null;
+  #result: Promise<unknown> | null = null;
+  #onSettled: (() => void)[] | null = null;
+
+  constructor(init: {
+    id: string;
+    name: string;
+    content: unknown;
+    metadata: Readonly<Record<string, unknown>>;
+    priority: Priority;
+    queue: string;
+    license: License | null;
+    definition: ActionDefinition;
+    policy: RetryPolicy;
+    before: readonly NamedHook[];
+    after: readonly NamedHook[];
+    services: RunServices;
+    followUps: readonly FollowUp[];
+    parent: ActionRun | null;
+    idempotencyKey: string | undefined;
+  }) {
+    this.id = init.id;
+    this.name = init.name;
+    this.content = init.content;
+    this.metadata = init.metadata;
+    this.priority = init.priority;
+    this.queue = init.queue;
+    this.license = init.license;
+    this.definition = init.definition;
+    this.policy = init.policy;
+    this.before = init.before;
+    this.after = init.after;
+    this.services = init.services;
+    this.followUps = init.followUps;
+    this.parent = init.parent;
+    this.idempotencyKey = init.idempotencyKey;
+  }
+
+  get settled(): boolean {
+    return this.#settlement !== null;
+  }
+
+  /** Starts a new phase (hooks or an attempt): earlier phases' late answers are ignored from now on. */
+  beginPhase(): number {
+    this.#controller = null;
+    this.#abortReason = undefined;
+    return ++this.#phase;
+  }
+
+  /** True while `token` is the current phase. */
+  isPhase(token: number): boolean {
+    return token === this.#phase;
+  }
+
+  /** Abandons the current phase: its late answer will be ignored. */
+  endPhase(): void {
+    this.#phase++;
+  }
+
+  /** The current phase's signal, made on first use (a function that never reads it costs no AbortController). */
+  signal(): AbortSignal {
+    if (this.#controller === null) {
+      this.#controller = new AbortController();
+      if (this.#abortReason !== undefined) this.#controller.abort(this.#abortReason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Aborts whatever runs now with `reason`. */
+  abort(reason: unknown): void {
+    if (this.#abortReason !== undefined) return;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
+  }
+
+  /** The promise of the action's output; rejects with its typed error. Made on first use, so an unobserved failure is no unhandled rejection. */
+  result(): Promise<unknown> {
+    if (this.#result !== null) return this.#result;
+    const settlement = this.#settlement;
+    if (settlement !== null) {
+      this.#result = settlement.ok ? Promise.resolve(settlement.value) : Promise.reject(settlement.error);
+    } else {
+      this.#result = new Promise((resolve, reject) => {
+        this.#waiters = { resolve, reject };
+      });
+    }
+    return this.#result;
+  }
+
+  /** Calls `listener` once settled (at once when already). */
+  onSettled(listener: () => void): void {
+    if (this.#settlement !== null) listener();
+    else (this.#onSettled ??= []).push(listener);
+  }
+
+  /** Settles from the machine's final output. Returns the settlement. */
+  settle(output: ActionOutput, context: ActionContext): Settlement {
+    if (this.#settlement !== null) return this.#settlement;
+    this.endPhase();
+    if (output.status === 'done') {
+      this.#settlement = { ok: true, value: output.output };
+    } else if (output.status === 'cancelled') {
+      const cancellation = context.cancellation;
+      this.#settlement = {
+        ok: false,
+        error:
+          this.cancelError ??
+          new CancellationError(cancellation?.message ?? `Action "${this.name}" was cancelled`, {
+            reason: cancellation?.reason ?? 'user',
+            actionId: this.id,
+          }),
+      };
+    } else {
+      const error = this.terminalError ?? this.lastError ?? (output.error === null ? new Error('failed') : reviveError(output.error));
+      this.#settlement = { ok: false, error };
+    }
+    this.licenseRelease?.();
+    this.licenseRelease = null;
+    const waiters = this.#waiters;
+    this.#waiters = null;
+    if (waiters !== null) {
+      if (this.#settlement.ok) waiters.resolve(this.#settlement.value);
+      else waiters.reject(this.#settlement.error);
+    }
+    const listeners = this.#onSettled;
+    this.#onSettled = null;
+    if (listeners !== null) for (const listener of listeners) listener();
+    return this.#settlement;
+  }
+}
+
+/** The context an attempt's function receives. */
+export class AttemptContext implements RunContext {
+  readonly #run: ActionRun;
+  readonly #phase: number;
+  readonly attempt: number;
+
+  constructor(run: ActionRun, attempt: number, phase: number) {
+    this.#run = run;
+    this.#phase = phase;
+    this.attempt = attempt;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#run.isPhase(this.#phase)) return this.#run.signal();
+    // This attempt was abandoned (timed out or settled) before the function asked.
+    return AbortSignal.abort(new CancellationError(`Attempt ${this.attempt} of "${this.#run.name}" is over`, { reason: 'timeout', actionId: this.#run.id }));
+  }
+
+  get metadata(): Readonly<Record<string, unknown>> {
+    return this.#run.metadata;
+  }
+
+  get action(): string {
+    return this.#run.id;
+  }
+
+  get name(): string {
+    return this.#run.name;
+  }
+
+  get life(): Life {
+    return this.#run.services.life;
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * The Plan: named actions, each a signature (name, description, content schema)
+ * and an async function `(content, ctx) => result`, with its retry policy,
+ * timeouts and hooks. Lookups never mutate the Plan (the original removed the
+ * function on first use, so retries failed).
+ */
+import { RoutingError } from './errors.js';
+import { nameHooks, type Hook, type NamedHook } from './hooks.js';
+import { resolveRetryPolicy, type RetryPolicy } from './retryPolicy.js';
+import { isStandardSchema, type StandardSchemaV1 } from './schema.js';
+import type { Priority } from '../machines/actionTypes.js';
+
+/** What an action's function receives beside its content. */
+export interface RunContext {
+  /** Aborted on cancel, timeout, license revocation and shutdown; `signal.reason` says which. */
+  readonly signal: AbortSignal;
+  /** 1-based attempt number. */
+  readonly attempt: number;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  /** The action's id. */
+  readonly action: string;
+  readonly name: string;
+  /** The shared context (hooks, config, cache, named queues). */
+  readonly life: import('./Life.js').Life;
+}
+
+/** An action's function. */
+export type ActionFunction<Content = any, Result = unknown> = (content: Content, ctx: RunContext) => Result | Promise<Result>;
+
+/** Name and contract of an action. */
+export interface ActionSignature {
+  readonly name: string;
+  readonly description?: string;
+  /** A Standard Schema (zod, valibot, …) checked at assign time. */
+  readonly schema?: StandardSchemaV1;
+}
+
+/** Per-action settings. */
+export interface ActionOptions {
+  /** Overrides of the Life's default retry policy. */
+  readonly retry?: Partial<RetryPolicy>;
+  /** A number is the per-attempt timeout; `total` counts from assignment (schedule-to-close). */
+  readonly timeout?: number | { readonly attempt?: number; readonly total?: number };
+  readonly before?: Hook | NamedHook | readonly (Hook | NamedHook)[];
+  readonly after?: Hook | NamedHook | readonly (Hook | NamedHook)[];
+  /** How long a cancelled function may take to stop before it is abandoned, ms. */
+  readonly cancelGrace?: number;
+  /** Default named queue (Production) for this action. */
+  readonly queue?: string;
+  readonly priority?: Priority;
+}
+
+/** A registered action, normalized and validated. */
+export interface ActionDefinition {
+  readonly signature: ActionSignature;
+  readonly run: ActionFunction;
+  readonly retry: Partial<RetryPolicy>;
+  readonly timeout: { readonly attempt: number | null; readonly total: number | null };
+  readonly before: readonly NamedHook[];
+  readonly after: readonly NamedHook[];
+  readonly cancelGrace: number | undefined;
+  readonly queue: string | undefined;
+  readonly priority: Priority | undefined;
+}
+
+const OPTION_KEYS = new Set(['retry', 'timeout', 'before', 'after', 'cancelGrace', 'queue', 'priority']);
+const PRIORITIES = new Set(['high', 'normal', 'low']);
+
+function kind(value: unknown): string {
+  return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} (${value === null ? 'null' : typeof value})`;
+}
+
+function positive(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new TypeError(`Expected \`${field}\` to be a finite number > 0, got ${kind(value)}`);
+  }
+  return value;
+}
+
+function checkSignature(signature: ActionSignature): ActionSignature {
+  if (typeof signature !== 'object' || signature === null) throw new TypeError(`Expected a signature object, got ${kind(signature)}`);
+  if (typeof signature.name !== 'string' || signature.name.length === 0) {
+    throw new TypeError(`Expected signature \`name\` to be a non-empty string, got ${kind(signature.name)}`);
+  }
+  if (signature.description !== undefined && typeof signature.description !== 'string') {
+    throw new TypeError(`Expected \`description\` of "${signature.name}" to be a string, got ${kind(signature.description)}`);
+  }
+  if (signature.schema !== undefined && !isStandardSchema(signature.schema)) {
+    throw new TypeError(`Expected \`schema\` of "${signature.name}" to be a Standard Schema (with a "~standard" property)`);
+  }
+  return Object.freeze({ ...signature });
+}
+
+function define(signature: ActionSignature, run: ActionFunction, options: ActionOptions = {}): ActionDefinition {
+  const name = signature.name;
+  if (typeof run !== 'function') throw new TypeError(`Expected the function of "${name}" to be a function, got ${kind(run)}`);
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key)) throw new TypeError(`Unknown option \`${key}\` for action "${name}"`);
+  }
+  if (options.retry !== undefined) resolveRetryPolicy(options.retry); // validates now, resolved later over Life's defaults
+  const timeout = options.timeout;
+  const attempt = typeof timeout === 'number' ? positive(timeout, `timeout` + ` of "${name}"`) : timeout?.attempt;
+  const total = typeof timeout === 'object' ? timeout.total : undefined;
+  if (attempt !== undefined) positive(attempt, `timeout.attempt of "${name}"`);
+  if (total !== undefined) positive(total, `timeout.total of "${name}"`);
+  if (options.cancelGrace !== undefined && !(options.cancelGrace >= 0)) {
+    throw new TypeError(`Expected \`cancelGrace\` of "${name}" to be a number >= 0, got ${kind(options.cancelGrace)}`);
+  }
+  if (options.priority !== undefined && !PRIORITIES.has(options.priority)) {
+    throw new TypeError(`Expected \`priority\` of "${name}" to be 'high', 'normal' or 'low', got ${kind(options.priority)}`);
+  }
+  return Object.freeze({
+    signature,
+    run,
+    retry: options.retry ?? {},
+    timeout: { attempt: attempt ?? null, total: total ?? null },
+    before: nameHooks(options.before, `before hook of "${name}"`),
+    after: nameHooks(options.after, `after hook of "${name}"`),
+    cancelGrace: options.cancelGrace,
+    queue: options.queue,
+    priority: options.priority,
+  });
+}
+
+/** The registry of actions an application can assign. */
+export class Plan {
+  readonly #definitions: ReadonlyMap<string, ActionDefinition>;
+
+  /** @internal use `Plan.create()` or `createPlan()`. */
+  constructor(definitions: ReadonlyMap<string, ActionDefinition>) {
+    this.#definitions = definitions;
+  }
+
+  /**
+   * Starts a builder, in the seed's order: signature first, then its function.
+   * @example
+   * const plan = Plan.create().withSignature({ name: 'Read' }).withFunction('Read', async (path) => path).build();
+   */
+  static create(): PlanBuilder {
+    return new PlanBuilder();
+  }
+
+  /** The definition of `name`, or undefined. Never mutates the Plan. */
+  get(name: string): ActionDefinition | undefined {
+    return this.#definitions.get(name);
+  }
+
+  /** The definition of `name`, or a RoutingError naming what is known. */
+  require(name: string): ActionDefinition {
+    const definition = this.#definitions.get(name);
+    if (definition !== undefined) return definition;
+    const known = [...this.#definitions.keys()].map((n) => `"${n}"`).join(', ') || 'none';
+    throw new RoutingError(`No action named "${name}" in the Plan (known: ${known})`, { target: name });
+  }
+
+  has(name: string): boolean {
+    return this.#definitions.has(name);
+  }
+
+  names(): string[] {
+    return [...this.#definitions.keys()];
+  }
+}
+
+/** Builds a Plan: `withSignature` then `withFunction`, as the seed did. */
+export class PlanBuilder {
+  readonly #signatures = new Map<string, ActionSignature>();
+  readonly #definitions = new Map<string, ActionDefinition>();
+
+  /** Declares an action's signature. A name may be signed once. */
+  withSignature(signature: ActionSignature): this {
+    const checked = checkSignature(signature);
+    if (this.#signatures.has(checked.name)) throw new TypeError(`Expected a new action name, but "${checked.name}" is already signed`);
+    this.#signatures.set(checked.name, checked);
+    return this;
+  }
+
+  /** Adds the function of a signed action. */
+  withFunction<Content = any, Result = unknown>(name: string, run: ActionFunction<Content, Result>, options?: ActionOptions): this {
+    const signature = this.#signatures.get(name);
+    if (signature === undefined) {
+      throw new TypeError(`Expected a signature for "${name}" before its function; call withSignature({ name: ${JSON.stringify(name)} }) first`);
+    }
+    if (this.#definitions.has(name)) throw new TypeError(`Expected one function per action, but "${name}" already has one`);
+    this.#definitions.set(name, define(signature, run as ActionFunction, options));
+    return this;
+  }
+
+  /** Freezes the Plan. Every signature must have its function. */
+  build(): Plan {
+    const missing = [...this.#signatures.keys()].filter((name) => !this.#definitions.has(name));
+    if (missing.length > 0) throw new TypeError(`Expected a function for every signature; missing: ${missing.map((n) => `"${n}"`).join(', ')}`);
+    return new Plan(new Map(this.#definitions));
+  }
+}
+
+/** The concise form of an action in `createPlan`. */
+export type PlanEntry = ActionFunction | (ActionOptions & Omit<ActionSignature, 'name'> & { readonly run: ActionFunction });
+
+/**
+ * Builds a Plan from an object of actions.
+ * @example
+ * const plan = createPlan({
+ *   Read: async (path: string) => `content of ${path}`,
+ *   Write: { run: async ({ path }) => path, retry: { attempts: 5 }, timeout: 1_000 },
+ * });
+ */
+export function createPlan(entries: Readonly<Record<string, PlanEntry>>): Plan {
+  const builder = new PlanBuilder();
+  for (const [name, entry] of Object.entries(entries)) {
+    if (typeof entry === 'function') {
+      builder.withSignature({ name }).withFunction(name, entry);
+      continue;
+    }
+    if (typeof entry !== 'object' || entry === null) throw new TypeError(`Expected action "${name}" to be a function or { run, ... }, got ${kind(entry)}`);
+    const { run, description, schema, ...options } = entry;
+    builder.withSignature({ name, ...(description !== undefined && { description }), ...(schema !== undefined && { schema }) });
+    builder.withFunction(name, run, options);
+  }
+  return builder.build();
+}

@@ -1,0 +1,424 @@
+/**
+ * Production: Echo's work queue. Global priority lanes feed per-Site local deques;
+ * an idle Site moves a batch from the global lanes, else steals about half of a
+ * peer's local items. Idle Sites park with a wake callback instead of polling.
+ *
+ * Storage is three ring buffers of `T` per deque plus one `Map<T, ticket>` of the
+ * live items: no wrapper object per item. Discarding deletes the map entry; the
+ * copy left in a buffer is stale (its ticket no longer matches) and is skipped
+ * when met, or swept when stale copies outnumber live ones.
+ *
+ * Aging (no starvation): every take of a Site chooses one lane among those it can
+ * see (its local lane or the global lane non-empty). Per Site and lane, a counter
+ * holds how many consecutive takes of that Site passed the lane over while it was
+ * non-empty; serving the lane, or the lane being empty, resets it to 0. A lane
+ * whose counter reached `agingLimit` is served next, ahead of priority (the
+ * highest counter first, ties to the higher priority). Hence a non-empty lane is
+ * passed over at most `agingLimit + 2` consecutive takes of a Site.
+ */
+import type { RandomSource } from './clock.js';
+import { Deque } from './Deque.js';
+import { BackpressureError } from './errors.js';
+
+/** The priority of a queued item; `high` is served first. */
+export type Priority = 'high' | 'normal' | 'low';
+
+/** Every priority, highest first (the lane order). */
+export const PRIORITIES: readonly Priority[] = ['high', 'normal', 'low'];
+
+/** Options of a {@link Production}. */
+export interface ProductionOptions {
+  /** The queue's name, used in errors and stats. @default 'default' */
+  readonly name?: string;
+  /** Max live items (global + local). @default Infinity */
+  readonly capacity?: number;
+  /** How many items a Site moves from the global lanes to its local deque at once. @default 32 */
+  readonly batchSize?: number;
+  /** A non-empty lower lane passed over this many consecutive takes gets the next take (no starvation). @default 8 */
+  readonly agingLimit?: number;
+  /** Picks the first peer to steal from. @default Math.random */
+  readonly random?: RandomSource;
+}
+
+/** A snapshot of a Production: live items per global lane and per Site, batch and steal counters. */
+export interface ProductionStats {
+  readonly size: number;
+  readonly lanes: Record<Priority, number>;
+  readonly local: Record<string, number>;
+  readonly batches: number;
+  readonly steals: number;
+  readonly stolenItems: number;
+}
+
+const defaultOptions = { name: 'default', capacity: Infinity, batchSize: 32, agingLimit: 8, random: Math.random } satisfies Required<ProductionOptions>;
+
+type Lanes<T> = readonly [Deque<T>, Deque<T>, Deque<T>];
+
+interface SiteState<T> {
+  readonly id: string;
+  readonly lanes: Lanes<T>;
+  /** Per lane: consecutive takes of this Site that passed the lane over while non-empty. */
+  readonly passed: [number, number, number];
+}
+
+interface SpaceWaiter {
+  readonly resolve: () => void;
+  readonly cleanup: () => void;
+}
+
+const newLanes = <T>(): Lanes<T> => [new Deque<T>(), new Deque<T>(), new Deque<T>()];
+
+/** Stale copies are swept once they outnumber live items (and this floor). */
+const SWEEP_FLOOR = 1024;
+
+/**
+ * A named, bounded work queue with priority lanes, per-Site local deques,
+ * batching, stealing, aging, lazy discard and wake-on-enqueue.
+ * @example
+ * const production = new Production<string>({ name: 'files', capacity: 100 });
+ * production.attach('site-1');
+ * production.enqueue('read', 'high');
+ * production.take('site-1'); // 'read'
+ */
+export class Production<T> {
+  /** The queue's name. */
+  readonly name: string;
+  /** Max live items. */
+  readonly capacity: number;
+  readonly #batchSize: number;
+  readonly #agingLimit: number;
+  readonly #random: RandomSource;
+  readonly #counts = { batches: 0, steals: 0, stolenItems: 0 };
+  /** Live items → the ticket of their one live copy. */
+  readonly #live = new Map<T, number>();
+  readonly #global: Lanes<T> = newLanes();
+  readonly #sites = new Map<string, SiteState<T>>();
+  readonly #siteList: SiteState<T>[] = [];
+  readonly #parked = new Map<string, () => void>();
+  readonly #waiters = new Set<SpaceWaiter>();
+  #nextTicket = 1;
+  /** Copies held in all deques, live or stale. */
+  #physical = 0;
+  readonly #isLive = (item: T, ticket: number): boolean => this.#live.get(item) === ticket;
+  readonly #isStale = (item: T, ticket: number): boolean => this.#live.get(item) !== ticket;
+
+  constructor(options: ProductionOptions = {}) {
+    const merged = { ...defaultOptions, ...stripUndefined(options) };
+    expect('name', merged.name, typeof merged.name === 'string' && merged.name.length > 0, 'a non-empty string');
+    const { capacity } = merged;
+    expect('capacity', capacity, typeof capacity === 'number' && capacity >= 1, 'a number >= 1');
+    expect('capacity', capacity, Number.isInteger(capacity) || capacity === Infinity, 'an integer >= 1 or Infinity');
+    expect('batchSize', merged.batchSize, Number.isInteger(merged.batchSize) && merged.batchSize >= 1, 'an integer >= 1');
+    expect('agingLimit', merged.agingLimit, Number.isInteger(merged.agingLimit) && merged.agingLimit >= 1, 'an integer >= 1');
+    expect('random', merged.random, typeof merged.random === 'function', 'a function');
+    this.name = merged.name;
+    this.capacity = capacity;
+    this.#batchSize = merged.batchSize;
+    this.#agingLimit = merged.agingLimit;
+    this.#random = merged.random;
+  }
+
+  /** Live items, global and local (discarded ones are not counted). */
+  get size(): number {
+    return this.#live.size;
+  }
+
+  /** Whether `size` has reached `capacity`. */
+  get isFull(): boolean {
+    return this.#live.size >= this.capacity;
+  }
+
+  /**
+   * Queues `item` at the back of its global lane and wakes one parked Site.
+   * Throws `BackpressureError` when full, `TypeError` if the item is already queued.
+   */
+  enqueue(item: T, priority: Priority = 'normal'): void {
+    if (this.tryEnqueue(item, priority)) return;
+    const { capacity, name } = this;
+    throw new BackpressureError(`Queue "${name}" is full (capacity ${capacity})`, { capacity, queue: name });
+  }
+
+  /** Like {@link enqueue}, but returns `false` instead of throwing when full. */
+  tryEnqueue(item: T, priority: Priority = 'normal'): boolean {
+    const lane = laneOf(priority);
+    if (item === undefined) throw new TypeError('Expected an item, got undefined (undefined)');
+    const size = this.#live.size;
+    if (size >= this.capacity) return false;
+    const ticket = this.#nextTicket++;
+    // One hash operation: a size that did not grow means the item was already live.
+    if (this.#live.set(item, ticket).size === size) this.#rejectDuplicate(item);
+    this.#global[lane]!.pushBack(item, ticket);
+    this.#physical++;
+    if (this.#parked.size > 0) this.#wakeOne();
+    return true;
+  }
+
+  /**
+   * Resolves once `size < capacity`: at once if there is space and nobody waits, else FIFO,
+   * one waiter per freed slot (not reserved: competing producers use `tryEnqueue`). Rejects with `signal.reason` on abort.
+   */
+  whenSpace(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#live.size < this.capacity && this.#waiters.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.#waiters.delete(waiter);
+        reject(signal?.reason);
+      };
+      const waiter: SpaceWaiter = { resolve, cleanup: () => signal?.removeEventListener('abort', onAbort) };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.add(waiter);
+      this.#grant();
+    });
+  }
+
+  /** A Site joins: it gets a local deque of three lanes. */
+  attach(siteId: string): void {
+    if (this.#sites.has(siteId)) throw new TypeError(`Expected a Site not attached to "${this.name}", got "${siteId}"`);
+    const site: SiteState<T> = { id: siteId, lanes: newLanes(), passed: [0, 0, 0] };
+    this.#sites.set(siteId, site);
+    this.#siteList.push(site);
+  }
+
+  /** A Site leaves (or crashed): its local items go back to the front of the global lanes, in order. */
+  detach(siteId: string): void {
+    const site = this.#site(siteId);
+    this.#parked.delete(siteId);
+    this.#sites.delete(siteId);
+    this.#siteList.splice(this.#siteList.indexOf(site), 1);
+    for (let lane = 0; lane < 3; lane++) {
+      const [local, global] = [site.lanes[lane]!, this.#global[lane]!];
+      this.#physical -= local.retain(this.#isLive);
+      for (; local.length > 0; local.pop()) global.pushFront(local.peekBack() as T, local.backTag());
+    }
+  }
+
+  /**
+   * The next item for a Site: from its local deque (high → normal → low), else a batch
+   * from the global lanes, else about half of a random peer's local items; aging
+   * applies (see the module doc). `undefined` when no live item is left anywhere.
+   */
+  take(siteId: string): T | undefined {
+    const site = this.#site(siteId);
+    let lane = this.#choose(site);
+    if (lane < 0) {
+      if (!this.#steal(site)) return undefined;
+      lane = this.#choose(site);
+      if (lane < 0) return undefined; // unreachable: a steal moves at least one live item
+    }
+    const local = site.lanes[lane]!;
+    if (local.length === 0) this.#moveBatch(this.#global[lane]!, local);
+    const item = local.shift() as T;
+    this.#physical--;
+    this.#live.delete(item);
+    if (this.#waiters.size > 0) this.#grant();
+    return item;
+  }
+
+  /** Drops a queued item in O(1) (it is skipped later) and frees its slot; `false` if not queued. */
+  discard(item: T): boolean {
+    if (!this.#live.delete(item)) return false;
+    if (this.#physical - this.#live.size > Math.max(SWEEP_FLOOR, this.#live.size)) this.#sweep();
+    if (this.#waiters.size > 0) this.#grant();
+    return true;
+  }
+
+  /**
+   * An idle Site registers `wake`; the next enqueue calls it once and unparks the Site
+   * (one wake per enqueued item, longest-parked Site first). Returns `false`, and parks
+   * nothing, when a live item exists: `take` would return work right now.
+   */
+  park(siteId: string, wake: () => void): boolean {
+    this.#site(siteId);
+    if (this.#live.size > 0) return false;
+    this.#parked.set(siteId, wake);
+    return true;
+  }
+
+  /** Withdraws a Site's wake callback (no-op when it is not parked). */
+  unpark(siteId: string): void {
+    this.#parked.delete(siteId);
+  }
+
+  /** Removes and returns every live item, high → normal → low (local items before global ones). */
+  drain(): T[] {
+    const out: T[] = [];
+    for (let lane = 0; lane < 3; lane++) {
+      for (const deque of [...this.#siteList.map((site) => site.lanes[lane]!), this.#global[lane]!]) {
+        deque.retain(this.#isLive);
+        for (let i = 0; i < deque.length; i++) out.push(deque.at(i) as T);
+        deque.clear();
+      }
+    }
+    this.#live.clear();
+    this.#physical = 0;
+    for (const site of this.#siteList) site.passed.fill(0);
+    if (this.#waiters.size > 0) this.#grant();
+    return out;
+  }
+
+  /** Counters and live counts per global lane and per Site (O(queued items)). */
+  stats(): ProductionStats {
+    const [high, normal, low] = this.#global.map((deque) => deque.count(this.#isLive)) as [number, number, number];
+    const local: Record<string, number> = {};
+    for (const site of this.#siteList) local[site.id] = site.lanes.reduce((n, deque) => n + deque.count(this.#isLive), 0);
+    return { size: this.size, lanes: { high, normal, low }, local, ...this.#counts };
+  }
+
+  #site(siteId: string): SiteState<T> {
+    const site = this.#sites.get(siteId);
+    if (site === undefined) throw new TypeError(`Expected a Site attached to "${this.name}", got "${siteId}"`);
+    return site;
+  }
+
+  /**
+   * Picks the lane a Site's take serves, after dropping stale copies at its fronts;
+   * -1 when the Site's local deque and the global lanes are all empty.
+   */
+  #choose(site: SiteState<T>): number {
+    const { lanes: local, passed } = site;
+    const global = this.#global;
+    for (;;) {
+      let chosen = -1;
+      let agedCount = -1;
+      for (let lane = 0; lane < 3; lane++) {
+        const count = passed[lane]!;
+        if (count >= this.#agingLimit && count > agedCount && local[lane]!.length + global[lane]!.length > 0) {
+          chosen = lane;
+          agedCount = count;
+        }
+      }
+      if (chosen < 0) chosen = local[0].length > 0 ? 0 : local[1].length > 0 ? 1 : local[2].length > 0 ? 2 : -1;
+      if (chosen < 0) chosen = global[0].length > 0 ? 0 : global[1].length > 0 ? 1 : global[2].length > 0 ? 2 : -1;
+      if (chosen < 0) {
+        passed.fill(0);
+        return -1;
+      }
+      this.#dropStaleFront(local[chosen]!);
+      if (local[chosen]!.length === 0) this.#dropStaleFront(global[chosen]!);
+      passed[chosen] = 0;
+      // Only stale copies were there: choose again without counting a take.
+      if (local[chosen]!.length + global[chosen]!.length === 0) continue;
+      for (let lane = 0; lane < 3; lane++) {
+        if (lane !== chosen) passed[lane] = local[lane]!.length + global[lane]!.length > 0 ? passed[lane]! + 1 : 0;
+      }
+      return chosen;
+    }
+  }
+
+  /** Moves min(batchSize, ceil(half)) copies from a global lane's front to an empty local lane. */
+  #moveBatch(from: Deque<T>, to: Deque<T>): void {
+    const noStale = this.#physical === this.#live.size; // the common case: skip ticket checks
+    for (let count = Math.min(this.#batchSize, Math.ceil(from.length / 2)); count > 0; count--, from.shift()) {
+      const item = from.peekFront() as T;
+      if (noStale || this.#isLive(item, from.frontTag())) to.pushBack(item, from.frontTag());
+      else this.#physical--;
+    }
+    this.#counts.batches++;
+  }
+
+  /**
+   * Steals about half (ceil(n/2)) of the first peer with local items, starting at a
+   * random peer and going round, from the back of its deque (low lane's back first),
+   * into the thief's matching local lanes. `false` when no peer holds a live item.
+   */
+  #steal(thief: SiteState<T>): boolean {
+    const list = this.#siteList;
+    const peers = list.length - 1;
+    if (peers <= 0) return false;
+    const self = list.indexOf(thief);
+    const start = Math.min(peers - 1, Math.floor(this.#random() * peers));
+    for (let k = 0; k < peers; k++) {
+      const at = (start + k) % peers;
+      const victim = list[at < self ? at : at + 1]!;
+      const total = victim.lanes[0].length + victim.lanes[1].length + victim.lanes[2].length;
+      if (total === 0) continue;
+      const quota = Math.ceil(total / 2);
+      let popped = 0;
+      let moved = 0;
+      for (let lane = 2; lane >= 0 && (popped < quota || moved === 0); lane--) {
+        const from = victim.lanes[lane]!;
+        const to = thief.lanes[lane]!;
+        for (; from.length > 0 && (popped < quota || moved === 0); popped++, from.pop()) {
+          const item = from.peekBack() as T;
+          if (this.#isLive(item, from.backTag())) {
+            to.pushFront(item, from.backTag());
+            moved++;
+          } else this.#physical--;
+        }
+      }
+      if (moved === 0) continue;
+      this.#counts.steals++;
+      this.#counts.stolenItems += moved;
+      return true;
+    }
+    return false;
+  }
+
+  /** Restores the live copy's ticket (the highest one held) that `set` overwrote, then throws. */
+  #rejectDuplicate(item: T): never {
+    let ticket = 0;
+    for (const deque of this.#deques()) ticket = Math.max(ticket, deque.maxTagOf(item));
+    this.#live.set(item, ticket);
+    throw new TypeError(`Expected an item not already queued in "${this.name}"`);
+  }
+
+  *#deques(): Generator<Deque<T>> {
+    yield* this.#global;
+    for (const site of this.#siteList) yield* site.lanes;
+  }
+
+  #dropStaleFront(deque: Deque<T>): void {
+    if (this.#physical !== this.#live.size) this.#physical -= deque.dropFrontWhile(this.#isStale);
+  }
+
+  /** Removes every stale copy; amortized O(1) per discard, since it runs only when stale copies dominate. */
+  #sweep(): void {
+    for (const deque of this.#deques()) this.#physical -= deque.retain(this.#isLive);
+  }
+
+  #wakeOne(): void {
+    const [siteId, wake] = this.#parked.entries().next().value as [string, () => void];
+    this.#parked.delete(siteId);
+    try {
+      wake();
+    } catch (error) {
+      // The item is queued either way: report the callback's failure without making enqueue look failed.
+      queueMicrotask(() => void rethrow(error));
+    }
+  }
+
+  /** Resolves the oldest waiters, one per free slot. */
+  #grant(): void {
+    let free = this.capacity - this.#live.size;
+    for (const waiter of this.#waiters) {
+      if (free-- <= 0) break;
+      this.#waiters.delete(waiter);
+      waiter.cleanup();
+      waiter.resolve();
+    }
+  }
+}
+
+function laneOf(priority: Priority): number {
+  if (priority === 'high') return 0;
+  if (priority === 'normal') return 1;
+  if (priority === 'low') return 2;
+  throw invalid('priority', priority, "'high', 'normal' or 'low'");
+}
+
+function expect(name: string, value: unknown, ok: boolean, expected: string): void {
+  if (!ok) throw invalid(name, value, expected);
+}
+
+function invalid(name: string, value: unknown, expected: string): TypeError {
+  return new TypeError(`Expected \`${name}\` to be ${expected}, got ${String(value)} (${typeof value})`);
+}
+
+function rethrow(error: unknown): never {
+  throw error;
+}
+
+function stripUndefined<O extends object>(options: O): Partial<O> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<O>;
+}

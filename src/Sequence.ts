@@ -1,0 +1,433 @@
+/**
+ * The Sequence: assigns actions, supervises Sites that pull them from the
+ * Productions, and streams what happens (`events$`, inspection).
+ * @example
+ * const sequence = new Sequence({ plan, sites: 4 });
+ * sequence.start();
+ * const handle = sequence.assign('Read', 'notes.txt');
+ * await handle.result;
+ * await sequence.shutdown();
+ */
+import { Subject, type Observable } from 'rxjs';
+import { createActor, type Actor, type AnyStateMachine, type InspectionEvent } from 'xstate';
+import { actionMachine } from '../machines/action.machine.js';
+import type { ActionContext, ActionOutput, CancellationReason, Priority } from '../machines/actionTypes.js';
+import { sequenceMachine } from '../machines/sequence.machine.js';
+import { siteMachine } from '../machines/site.machine.js';
+import { createTableEngine, createXStateEngine, type ActionEngine } from './actionEngine.js';
+import { ActionHandle, type HandleControl } from './ActionHandle.js';
+import type { ActionRecord } from './actionRecord.js';
+import { ActionRun, type FollowUp, type RunServices } from './ActionRun.js';
+import { prepareAssignment, type AssignOptions } from './assignment.js';
+import type { Clock } from './clock.js';
+import { CancellationError, HookError, serializeError, toError } from './errors.js';
+import type { EchoEvent } from './events.js';
+import { InspectionHub } from './InspectionHub.js';
+import type { Life } from './Life.js';
+import { Production } from './Production.js';
+import { resolveSequenceOptions, type ResolvedSequenceOptions, type SequenceOptions } from './sequenceOptions.js';
+import { ShutdownTracker, type ShutdownReport } from './shutdown.js';
+import { Site, type SiteHost } from './Site.js';
+import type { ControlCommand, InspectorTarget } from './inspect/target.js';
+
+export type { AssignOptions } from './assignment.js';
+
+export class Sequence implements InspectorTarget {
+  readonly id: string;
+  readonly name: string;
+  readonly life: Life;
+  readonly clock: Clock;
+  /** Lifecycle events of every action and Site. */
+  readonly events$: Observable<EchoEvent>;
+
+  readonly #options: ResolvedSequenceOptions;
+  readonly #events = new Subject<EchoEvent>();
+  readonly #hub: InspectionHub;
+  readonly #root: Actor<typeof sequenceMachine>;
+  readonly #productions = new Map<string, Production<ActionRun>>();
+  readonly #overflow = new Map<string, ActionRun[]>();
+  readonly #sites = new Map<string, Site>();
+  readonly #live = new Map<string, ActionRun>();
+  readonly #byKey = new Map<string, ActionRun>();
+  readonly #engine: ActionEngine;
+  readonly #services: RunServices;
+  readonly #control: HandleControl;
+  readonly #shutdown: ShutdownTracker;
+  #started = false;
+
+  constructor(options: SequenceOptions) {
+    const resolved = resolveSequenceOptions(options);
+    this.#options = resolved;
+    this.name = resolved.name;
+    this.life = resolved.life;
+    this.clock = resolved.clock;
+    this.events$ = this.#events.asObservable();
+    this.#hub = new InspectionHub((error) => this.#report(error));
+    if (resolved.inspect !== undefined) this.#hub.subscribe(resolved.inspect);
+    for (const [name, queue] of Object.entries(resolved.queues)) {
+      const production = new Production<ActionRun>({ ...queue, name, random: resolved.random });
+      this.#productions.set(name, production);
+      this.life.karma.set(name, production as Production<unknown>);
+    }
+    const host = this.#siteHost();
+    for (const site of resolved.sites) {
+      const productions = site.queues.map((queue) => this.#productions.get(queue)!);
+      this.#sites.set(site.id, new Site({ id: site.id, concurrency: site.concurrency, productions, behavior: site.behavior, host }));
+    }
+    this.#root = this.#createRoot();
+    this.id = this.#root.sessionId;
+    this.#shutdown = new ShutdownTracker();
+    const emit = (event: EchoEvent): void => {
+      if (this.#events.observed) this.#events.next(event);
+    };
+    this.#services = {
+      clock: this.clock,
+      random: resolved.random,
+      life: this.life,
+      enqueue: (run) => this.#enqueue(run),
+      releaseSite: (run) => (run.site as Site | null)?.release(run),
+      emit,
+    };
+    const engineServices = {
+      clock: this.clock,
+      hub: this.#hub,
+      rootId: () => this.#root.sessionId,
+      settled: (run: ActionRun, output: ActionOutput, context: ActionContext) => this.#settled(run, output, context),
+      failed: (run: ActionRun, error: Error) => this.#forceFail(run, error),
+    };
+    this.#engine = resolved.engine === 'table' ? createTableEngine(engineServices) : createXStateEngine(engineServices);
+    this.#control = {
+      cancel: (run, reason, message) => this.#cancel(run, reason, message),
+      retryNow: (run) => run.actor.send({ type: 'RETRY_NOW', at: this.clock.now() }),
+    };
+  }
+
+  /** Starts the Sites: queued actions begin to run. */
+  start(): this {
+    if (this.#started) return this;
+    this.#started = true;
+    this.#root.send({ type: 'START' });
+    const children = this.#root.getSnapshot().children as Record<string, { sessionId: string } | undefined>;
+    for (const site of this.#sites.values()) {
+      site.ref = children[site.id];
+      site.pump();
+    }
+    return this;
+  }
+
+  /**
+   * Assigns an action by name (or an ActionRecord) and returns its handle.
+   * Throws RoutingError (unknown name or queue), ValidationError (content fails its schema),
+   * BackpressureError (queue full with `overflow: 'throw'`) or CancellationError (shutting down).
+   */
+  assign<Result = unknown>(name: string, content?: unknown, options?: AssignOptions): ActionHandle<Result>;
+  assign<Result = unknown>(record: ActionRecord, options?: AssignOptions): ActionHandle<Result>;
+  assign<Result = unknown>(nameOrRecord: string | ActionRecord, contentOrOptions?: unknown, maybeOptions?: AssignOptions): ActionHandle<Result> {
+    return this.#assign(nameOrRecord, contentOrOptions, maybeOptions, null) as ActionHandle<Result>;
+  }
+
+  /** Re-runs an action (settled or not) with the same name, content, metadata and priority, as a new action. */
+  again<Result = unknown>(action: ActionHandle | string): ActionHandle<Result> {
+    const id = typeof action === 'string' ? action : action.id;
+    const run = this.#live.get(id) ?? this.#settledRuns.get(id);
+    if (run === undefined) throw new TypeError(`Expected the id of an action of this Sequence, got "${id}"`);
+    return this.assign<Result>(run.name, run.content, { metadata: { ...run.metadata, againOf: run.id }, priority: run.priority, queue: run.queue });
+  }
+
+  /** The handle of a live action. */
+  get(id: string): ActionHandle | undefined {
+    const run = this.#live.get(id) ?? this.#settledRuns.get(id);
+    return run === undefined ? undefined : new ActionHandle(run, this.#control);
+  }
+
+  /** Sites stop taking new actions; running ones go on. */
+  pause(): void {
+    this.#root.send({ type: 'PAUSE' });
+  }
+
+  resume(): void {
+    this.#root.send({ type: 'RESUME' });
+  }
+
+  /** Resolves when `queue` has room (for pacing producers under backpressure). */
+  whenWritable(queue = 'default', signal?: AbortSignal): Promise<void> {
+    const production = this.#productions.get(queue);
+    if (production === undefined) return Promise.reject(new TypeError(`Unknown queue "${queue}"`));
+    return production.whenSpace(signal);
+  }
+
+  /**
+   * Stops accepting actions, lets work in flight finish until `deadline` ms,
+   * then cancels what is left with reason `shutdown`. Resolves with the count of
+   * finished actions and a record of every unfinished one.
+   */
+  shutdown(options: { deadline?: number } = {}): Promise<ShutdownReport> {
+    const deadline = options.deadline ?? this.life.fate.shutdownDeadline;
+    if (!(deadline >= 0)) throw new TypeError(`Expected \`deadline\` to be a number >= 0, got ${String(deadline)} (${typeof deadline})`);
+    if (!this.#shutdown.started) {
+      this.#shutdown.begin();
+      this.#root.send({ type: 'SHUTDOWN', deadline, at: this.clock.now() });
+      this.#checkDrained();
+    }
+    return this.#shutdown.report;
+  }
+
+  /** Counts of what this Sequence did so far. */
+  stats(): { assigned: number; live: number; done: number; failed: number; cancelled: number; queues: Record<string, ReturnType<Production<ActionRun>['stats']>> } {
+    const queues: Record<string, ReturnType<Production<ActionRun>['stats']>> = {};
+    for (const [name, production] of this.#productions) queues[name] = production.stats();
+    return { ...this.#shutdown.counts, live: this.#live.size, queues };
+  }
+
+  // ── InspectorTarget ────────────────────────────────────────────────────────
+  subscribeInspection(observer: (event: InspectionEvent) => void): () => void {
+    return this.#hub.subscribe(observer);
+  }
+
+  *currentActors(): Iterable<{ sessionId: string; id: string; _parent?: { sessionId: string } | undefined; logic?: unknown; getSnapshot(): any }> {
+    yield this.#root as never;
+    const children = this.#root.getSnapshot().children as Record<string, unknown>;
+    for (const child of Object.values(children)) if (child !== undefined) yield child as never;
+    for (const run of this.#live.values()) yield run.actor as never;
+  }
+
+  machines(): Record<string, AnyStateMachine> {
+    return { 'echo.action': actionMachine, 'echo.site': siteMachine, 'echo.sequence': sequenceMachine } as Record<string, AnyStateMachine>;
+  }
+
+  async control(command: ControlCommand): Promise<void> {
+    switch (command.type) {
+      case 'pause':
+        return this.pause();
+      case 'resume':
+        return this.resume();
+      case 'cancel':
+      case 'retry': {
+        const run = this.#live.get(command.actionId) ?? this.#settledRuns.get(command.actionId);
+        if (run === undefined) throw new TypeError(`No action "${command.actionId}" in Sequence "${this.name}"`);
+        if (command.type === 'cancel') return this.#cancel(run, 'user', 'Cancelled from the inspector');
+        if (run.settled) {
+          this.again(run.id);
+          return;
+        }
+        run.actor.send({ type: 'RETRY_NOW', at: this.clock.now() });
+        return;
+      }
+    }
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────
+  /** Recently settled runs, for `get`, `again` and inspector controls (bounded). */
+  readonly #settledRuns = new Map<string, ActionRun>();
+
+  #assign(nameOrRecord: string | ActionRecord, contentOrOptions: unknown, maybeOptions: AssignOptions | undefined, parent: ActionRun | null): ActionHandle {
+    if (this.#shutdown.started && (parent === null || this.#shutdown.aborting)) {
+      throw new CancellationError(`Sequence "${this.name}" is shutting down and accepts no new actions`, { reason: 'shutdown' });
+    }
+    const prepared = prepareAssignment(nameOrRecord, contentOrOptions, maybeOptions, {
+      plan: this.#options.plan,
+      life: this.life,
+      ids: this.#options.ids,
+      productions: this.#productions,
+      served: this.#servedQueues(),
+      overflow: this.#options.overflow,
+      now: () => this.clock.now(),
+      waiting: (queue) => this.#overflow.get(queue)?.length ?? 0,
+    });
+    if (prepared.idempotencyKey !== undefined) {
+      const existing = this.#byKey.get(prepared.idempotencyKey);
+      if (existing !== undefined) return new ActionHandle(existing, this.#control);
+    }
+    const run = new ActionRun({ ...prepared.run, services: this.#services, parent });
+    this.#live.set(run.id, run);
+    this.#shutdown.assigned();
+    if (run.idempotencyKey !== undefined) this.#byKey.set(run.idempotencyKey, run);
+    if (parent !== null) (parent.children ??= new Set()).add(run);
+    this.#services.emit({ type: 'assigned', actionId: run.id, name: run.name, at: prepared.input.createdAt, priority: run.priority, queue: run.queue, parentId: parent?.id ?? null });
+    this.#engine.start(run, prepared.input, this.#root);
+    if (run.license !== null && !run.settled) {
+      run.licenseRelease = run.license.onRevoke((error) =>
+        run.actor.send({ type: 'LICENSE_REVOKED', error: serializeError(error), at: this.clock.now() }),
+      );
+    }
+    return new ActionHandle(run, this.#control);
+  }
+
+  #servedCache: Set<string> | null = null;
+  #servedQueues(): Set<string> {
+    if (this.#servedCache !== null) return this.#servedCache;
+    const served = new Set<string>();
+    for (const site of this.#options.sites) for (const queue of site.queues) served.add(queue);
+    return (this.#servedCache = served);
+  }
+
+  #enqueue(run: ActionRun): void {
+    const production = this.#productions.get(run.queue)!;
+    const waiting = this.#overflow.get(run.queue);
+    if ((waiting === undefined || waiting.length === 0) && production.tryEnqueue(run, run.priority)) return;
+    if (waiting === undefined) this.#overflow.set(run.queue, [run]);
+    else waiting.push(run);
+    if (waiting === undefined || waiting.length === 1) this.#admitWhenSpace(run.queue, production);
+  }
+
+  #admitWhenSpace(queue: string, production: Production<ActionRun>): void {
+    production.whenSpace().then(() => {
+      const waiting = this.#overflow.get(queue) ?? [];
+      while (waiting.length > 0 && !production.isFull) {
+        const next = waiting.shift()!;
+        if (!next.settled) production.enqueue(next, next.priority);
+      }
+      if (waiting.length > 0) this.#admitWhenSpace(queue, production);
+    }, (error: unknown) => this.#report(error));
+  }
+
+  #cancel(run: ActionRun, reason: CancellationReason, message: string): void {
+    if (!run.settled) run.actor.send({ type: 'CANCEL', reason, message, at: this.clock.now() });
+    if (run.children !== null) {
+      for (const child of run.children) this.#cancel(child, 'parent', `Parent action ${run.id} was cancelled`);
+    }
+  }
+
+  #settled(run: ActionRun, output: ActionOutput, context: ActionContext): void {
+    const settlement = run.settle(output, context);
+    this.#live.delete(run.id);
+    this.#remember(run);
+    if (run.idempotencyKey !== undefined && this.#byKey.get(run.idempotencyKey) === run) this.#byKey.delete(run.idempotencyKey);
+    run.parent?.children?.delete(run);
+    const site = run.site as Site | null;
+    if (site !== null) site.release(run);
+    else this.#productions.get(run.queue)?.discard(run);
+    const at = context.settledAt ?? this.clock.now();
+    const attempts = context.attempts.length;
+    this.#shutdown.settled(run, output.status, context);
+    if (output.status === 'done') {
+      this.#services.emit({ type: 'done', actionId: run.id, name: run.name, at, output: output.output, attempts });
+      if (settlement.ok) this.#followUp(run, settlement.value);
+    } else if (output.status === 'failed') {
+      this.#services.emit({ type: 'failed', actionId: run.id, name: run.name, at, error: serializeError(settlement.ok ? null : settlement.error), attempts });
+    } else {
+      this.#services.emit({ type: 'cancelled', actionId: run.id, name: run.name, at, reason: context.cancellation?.reason ?? 'user', attempts });
+    }
+    this.#checkDrained();
+  }
+
+  #remember(run: ActionRun): void {
+    this.#settledRuns.set(run.id, run);
+    if (this.#settledRuns.size > 1000) this.#settledRuns.delete(this.#settledRuns.keys().next().value!);
+  }
+
+  #followUp(run: ActionRun, output: unknown): void {
+    for (const next of run.followUps) {
+      try {
+        const content = typeof next.content === 'function' ? (next.content as (value: unknown) => unknown)(output) : next.content === undefined ? output : next.content;
+        this.#assign(next.name, content, { ...(next.metadata !== undefined && { metadata: next.metadata }), priority: next.priority ?? run.priority }, run);
+      } catch (error) {
+        this.#report(new Error(`Follow-up "${next.name}" of action ${run.id} could not be assigned: ${toError(error).message}`, { cause: error }));
+      }
+    }
+  }
+
+  #forceFail(run: ActionRun, error: Error): void {
+    this.#report(error);
+    if (run.settled) return;
+    run.lastError = error;
+    run.actor.stop();
+    const context = run.actor.getSnapshot().context;
+    this.#settled(run, { status: 'failed', output: undefined, error: serializeError(error) }, { ...context, error: serializeError(error) });
+  }
+
+  #checkDrained(): void {
+    if (this.#shutdown.started && this.#live.size === 0 && !this.#shutdown.drained) {
+      this.#shutdown.markDrained();
+      this.#root.send({ type: 'DRAINED', unfinished: this.#shutdown.unfinishedCount });
+    }
+  }
+
+  #report(error: unknown): void {
+    // Errors of observers and follow-ups must never break the runtime; they are reported here.
+    queueMicrotask(() => console.error('[echo]', error));
+  }
+
+  #siteHost(): SiteHost {
+    return {
+      life: this.life,
+      now: () => this.clock.now(),
+      report: (site, event) => {
+        const child = (this.#root.getSnapshot().children as Record<string, { send(event: unknown): void } | undefined>)[site.id];
+        child?.send(event);
+      },
+      crashed: (site, run, error) => this.#siteCrashed(site, run, error),
+      redirect: (run, queue) => {
+        if (!this.#productions.has(queue) || !this.#servedQueues().has(queue)) {
+          this.#siteCrashed(run.site as Site, run, new TypeError(`Site behaviour redirected action ${run.id} to queue "${queue}", which no Site serves`));
+          return;
+        }
+        run.queue = queue;
+        this.#enqueue(run);
+      },
+    };
+  }
+
+  #siteCrashed(site: Site, run: ActionRun, error: unknown): void {
+    const at = this.clock.now();
+    const serialized = serializeError(error);
+    run.crashes++;
+    this.#services.emit({ type: 'site-crashed', site: site.id, actionId: run.id, error: serialized, at });
+    const child = (this.#root.getSnapshot().children as Record<string, { send(event: unknown): void } | undefined>)[site.id];
+    child?.send({ type: 'CRASH', actionId: run.id, error: serialized, at });
+    if (child === undefined) site.restart();
+    if (run.settled) return;
+    if (run.crashes >= this.#options.maxSiteCrashes) {
+      const hookError = new HookError(`Site "${site.id}" behaviour crashed ${run.crashes} times on action ${run.id}: ${toError(error).message}`, {
+        cause: error,
+        hook: `site:${site.id}`,
+        phase: 'before',
+        actionId: run.id,
+      });
+      run.lastError = hookError;
+      run.actor.send({ type: 'REJECT', error: serializeError(hookError), at });
+      return;
+    }
+    this.#enqueue(run);
+  }
+
+  #createRoot(): Actor<typeof sequenceMachine> {
+    const sites = () => [...this.#sites.values()];
+    const logic = sequenceMachine.provide({
+      actions: {
+        pauseSites: () => {
+          for (const site of sites()) site.pause();
+          this.#services?.emit({ type: 'paused', at: this.clock.now() });
+        },
+        resumeSites: () => {
+          for (const site of sites()) site.resume();
+          this.#services?.emit({ type: 'resumed', at: this.clock.now() });
+        },
+        abortRemaining: () => {
+          this.#shutdown.beginAbort(this.#live.values());
+          for (const run of [...this.#live.values()]) this.#cancel(run, 'shutdown', `Sequence "${this.name}" shut down before action ${run.id} finished`);
+        },
+        stopSites: () => {
+          for (const site of sites()) site.stop();
+          this.#services?.emit({ type: 'shutdown', at: this.clock.now(), unfinished: this.#shutdown.unfinishedCount });
+          this.#shutdown.finish();
+        },
+      },
+      actors: {
+        site: siteMachine.provide({ actions: { restart: ({ context }) => this.#sites.get(context.id)?.restart() } }),
+      },
+    });
+    const siteInputs = this.#options.sites.map(({ id, concurrency, queues, restartDelay }) => ({ id, concurrency, queues, restartDelay }));
+    const root = createActor(logic, {
+      input: { name: this.#options.name, sites: siteInputs },
+      clock: this.#options.clock,
+      id: this.#options.name,
+      inspect: (event) => this.#hub.emit(event),
+    });
+    root.subscribe({ error: (error) => this.#report(error) });
+    root.start();
+    return root;
+  }
+}
+
+export type { FollowUp, Priority };

@@ -1,0 +1,238 @@
+/**
+ * A Site: a worker that takes actions from the Productions it serves and runs
+ * each action's statechart, up to its concurrency. Idle Sites park in their
+ * Productions and are woken by the next enqueue; nothing polls.
+ *
+ * An optional behaviour (the seed's `Site::Receive`) sees each action before it
+ * runs and may update its metadata or redirect it to another queue. A behaviour
+ * that throws crashes the Site: the crash is contained and reported, the action
+ * goes back to its queue (after `maxSiteCrashes` crashes on it, it fails), and
+ * the Site restarts after `restartDelay`.
+ * @internal
+ */
+import { produce, type Draft } from 'immer';
+import type { ActionRun } from './ActionRun.js';
+import type { Life } from './Life.js';
+import type { Production } from './Production.js';
+
+/** What a Site behaviour sees of an action. */
+export interface ReceivedAction {
+  readonly id: string;
+  readonly name: string;
+  readonly content: unknown;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly priority: string;
+  readonly queue: string;
+}
+
+/** What a Site behaviour can do. */
+export interface ReceiveContext {
+  readonly site: string;
+  readonly life: Life;
+  /** Sends the action to another named queue instead of running it here. */
+  redirect(queue: string): void;
+  /** Updates the action's (frozen) metadata with an immer recipe. */
+  updateMetadata(recipe: (draft: Draft<Record<string, unknown>>) => void): void;
+}
+
+/** A Site behaviour: wraps or redirects an action before it runs. */
+export type SiteBehavior = (action: ReceivedAction, context: ReceiveContext) => void | Promise<void>;
+
+/** What a Site needs from its Sequence. */
+export interface SiteHost {
+  readonly life: Life;
+  now(): number;
+  /** The Site's XState actor, to report lifecycle edges (BUSY, IDLE, PAUSE, CRASH, …). */
+  report(site: Site, event: { type: string; [key: string]: unknown }): void;
+  crashed(site: Site, run: ActionRun, error: unknown): void;
+  redirect(run: ActionRun, queue: string): void;
+}
+
+export class Site {
+  readonly id: string;
+  readonly concurrency: number;
+  readonly productions: readonly Production<ActionRun>[];
+  readonly behavior: SiteBehavior | undefined;
+  /** The Site's ref in the actor tree (set once its XState actor is spawned). */
+  ref: { readonly sessionId: string } | undefined = undefined;
+
+  #host: SiteHost;
+  #active = 0;
+  #paused = false;
+  #stopped = false;
+  #crashed = false;
+  #pumping = false;
+  #again = false;
+  #parked = false;
+  #busyReported = false;
+  #next = 0;
+  readonly #wake = (): void => {
+    this.#unparkAll();
+    this.pump();
+  };
+
+  constructor(init: { id: string; concurrency: number; productions: readonly Production<ActionRun>[]; behavior?: SiteBehavior | undefined; host: SiteHost }) {
+    this.id = init.id;
+    this.concurrency = init.concurrency;
+    this.productions = init.productions;
+    this.behavior = init.behavior;
+    this.#host = init.host;
+    for (const production of this.productions) production.attach(this.id);
+  }
+
+  /** Actions running on this Site now. */
+  get active(): number {
+    return this.#active;
+  }
+
+  /** Takes and starts actions while there is room and work. Re-entrant calls are folded into the running loop. */
+  pump(): void {
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#again = false;
+        while (this.#active < this.concurrency && !this.#paused && !this.#stopped && !this.#crashed) {
+          const run = this.#take();
+          if (run === undefined) {
+            this.#park();
+            break;
+          }
+          this.#begin(run);
+        }
+      } while (this.#again);
+    } finally {
+      this.#pumping = false;
+    }
+    this.#reportBusy();
+  }
+
+  /** Gives back the slot of `run` (it settled, or waits for a retry). */
+  release(run: ActionRun): void {
+    if (run.site !== this) return;
+    run.site = null;
+    this.#active--;
+    this.pump();
+  }
+
+  pause(): void {
+    this.#paused = true;
+    this.#unparkAll();
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.pump();
+  }
+
+  /** After a crash: take work again. */
+  restart(): void {
+    this.#crashed = false;
+    this.pump();
+  }
+
+  /** Stops taking work for good; its local queue goes back to the global lanes. */
+  stop(): void {
+    this.#stopped = true;
+    this.#unparkAll();
+    for (const production of this.productions) production.detach(this.id);
+  }
+
+  #take(): ActionRun | undefined {
+    const productions = this.productions;
+    for (let i = 0; i < productions.length; i++) {
+      const index = (this.#next + i) % productions.length;
+      const run = productions[index]!.take(this.id);
+      if (run !== undefined) {
+        this.#next = (index + 1) % productions.length;
+        return run;
+      }
+    }
+    return undefined;
+  }
+
+  #park(): void {
+    if (this.#parked) return;
+    for (const production of this.productions) {
+      if (!production.park(this.id, this.#wake)) {
+        this.#unparkAll();
+        this.#again = true;
+        return;
+      }
+    }
+    this.#parked = true;
+  }
+
+  #unparkAll(): void {
+    if (!this.#parked) return;
+    this.#parked = false;
+    for (const production of this.productions) production.unpark(this.id);
+  }
+
+  #begin(run: ActionRun): void {
+    if (run.settled) return;
+    this.#active++;
+    run.site = this;
+    run.actor._parent = this.ref;
+    if (this.behavior === undefined) {
+      run.actor.send({ type: 'START', site: this.id, at: this.#host.now() });
+      return;
+    }
+    this.#receive(run, this.behavior);
+  }
+
+  #receive(run: ActionRun, behavior: SiteBehavior): void {
+    let redirect: string | null = null;
+    const context: ReceiveContext = {
+      site: this.id,
+      life: this.#host.life,
+      redirect: (queue) => {
+        redirect = queue;
+      },
+      updateMetadata: (recipe) => {
+        run.metadata = produce(run.metadata as Record<string, unknown>, recipe);
+      },
+    };
+    const view: ReceivedAction = { id: run.id, name: run.name, content: run.content, metadata: run.metadata, priority: run.priority, queue: run.queue };
+    const proceed = (): void => {
+      if (run.site !== this) return; // settled (cancelled) while the behaviour ran
+      if (redirect !== null) {
+        this.release(run);
+        this.#host.redirect(run, redirect);
+        return;
+      }
+      run.actor.send({ type: 'START', site: this.id, at: this.#host.now() });
+    };
+    let result: void | Promise<void>;
+    try {
+      result = behavior(view, context);
+    } catch (error) {
+      this.#crash(run, error);
+      return;
+    }
+    if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+      (result as Promise<void>).then(proceed, (error: unknown) => this.#crash(run, error));
+    } else {
+      proceed();
+    }
+  }
+
+  #crash(run: ActionRun, error: unknown): void {
+    if (run.site === this) {
+      run.site = null;
+      this.#active--;
+    }
+    this.#crashed = true;
+    this.#host.crashed(this, run, error);
+  }
+
+  #reportBusy(): void {
+    const busy = this.#active > 0;
+    if (busy === this.#busyReported || this.#crashed || this.#stopped) return;
+    this.#busyReported = busy;
+    this.#host.report(this, { type: busy ? 'BUSY' : 'IDLE' });
+  }
+}

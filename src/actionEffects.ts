@@ -1,0 +1,208 @@
+/**
+ * The effects that fill the Action statechart's slots. Each answers the machine
+ * by sending it an event; none throws into the machine. The same implementations
+ * serve both engines (XState's `createActor` and the table engine).
+ * @internal
+ */
+import type { ActionContext, ActionEvent } from '../machines/actionTypes.js';
+import { AttemptContext, type ActionRun } from './ActionRun.js';
+import {
+  CancellationError,
+  EchoError,
+  ExecutionError,
+  LicenseError,
+  serializeError,
+  TimeoutError,
+  toError,
+  type CancellationReason,
+} from './errors.js';
+import { runHooks, type HookInfo } from './hooks.js';
+import { decideRetry } from './retryPolicy.js';
+
+type Self = { send(event: ActionEvent): void };
+interface Args {
+  readonly context: ActionContext;
+  readonly event: { readonly type: string };
+  readonly self: unknown;
+}
+
+/** Finds the ActionRun of an actor. */
+export type RunLookup = (self: unknown) => ActionRun;
+
+function hookInfo(run: ActionRun, phase: 'before' | 'after', attempt: number, outcome?: HookInfo['outcome']): HookInfo {
+  return {
+    phase,
+    action: { id: run.id, name: run.name, content: run.content, metadata: run.metadata },
+    attempt,
+    signal: run.signal(),
+    ...(outcome !== undefined && { outcome }),
+  };
+}
+
+/** Makes the thrown value of an attempt an Error: Echo's own errors pass, others are wrapped with their cause. */
+function attemptError(thrown: unknown, run: ActionRun, attempt: number): Error {
+  if (thrown instanceof EchoError) return thrown;
+  const error = toError(thrown);
+  return new ExecutionError(`Action "${run.name}" failed on attempt ${attempt}: ${error.message}`, {
+    cause: thrown,
+    attempt,
+    actionId: run.id,
+  });
+}
+
+function failAttempt(run: ActionRun, self: Self, context: ActionContext, error: Error): void {
+  const now = run.services.clock.now();
+  const attempt = context.attempts.length;
+  run.lastError = error;
+  const serialized = serializeError(error);
+  if (run.cancelError !== null) {
+    self.send({ type: 'ATTEMPT_FAILED', error: serialized, retryDelay: null, at: now });
+    return;
+  }
+  const previousDelay = context.attempts[attempt - 2]?.backoff ?? null;
+  const firstStart = context.attempts[0]?.startedAt ?? now;
+  const decision = decideRetry({
+    policy: run.policy,
+    attempt,
+    error,
+    previousDelay,
+    elapsed: now - firstStart,
+    random: run.services.random,
+  });
+  const emit = run.services.emit;
+  emit({ type: 'attempt-failed', actionId: run.id, name: run.name, at: now, attempt, error: serialized });
+  if (decision.retry) {
+    emit({ type: 'retrying', actionId: run.id, name: run.name, at: now, attempt, delay: decision.delay, retryAt: now + decision.delay });
+  }
+  self.send({ type: 'ATTEMPT_FAILED', error: serialized, retryDelay: decision.retry ? decision.delay : null, at: now });
+}
+
+/** Builds the effect implementations; `runOf` maps an actor to its ActionRun. */
+export function createActionEffects(runOf: RunLookup) {
+  return {
+    enqueue: ({ self }: Args) => {
+      const run = runOf(self);
+      run.services.enqueue(run);
+    },
+
+    releaseSite: ({ self }: Args) => {
+      const run = runOf(self);
+      run.services.releaseSite(run);
+    },
+
+    runBeforeHooks: ({ context, self }: Args) => {
+      const run = runOf(self);
+      const actor = self as Self;
+      const now = run.services.clock.now();
+      if (run.license?.revoked === true) {
+        run.terminalError = run.license.error;
+        actor.send({ type: 'LICENSE_REVOKED', error: serializeError(run.license.error), at: now });
+        return;
+      }
+      const token = run.beginPhase();
+      if (run.before.length === 0) {
+        actor.send({ type: 'HOOKS_PASSED', at: now });
+        return;
+      }
+      runHooks(run.before, hookInfo(run, 'before', context.attempts.length + 1)).then(
+        () => {
+          if (run.isPhase(token)) actor.send({ type: 'HOOKS_PASSED', at: run.services.clock.now() });
+        },
+        (thrown: unknown) => {
+          if (!run.isPhase(token)) return;
+          run.lastError = toError(thrown);
+          actor.send({ type: 'HOOK_FAILED', error: serializeError(thrown), at: run.services.clock.now() });
+        },
+      );
+    },
+
+    startAttempt: ({ context, self }: Args) => {
+      const run = runOf(self);
+      const actor = self as Self;
+      const attempt = context.attempts.length;
+      const token = run.beginPhase();
+      const now = run.services.clock.now();
+      run.services.emit({ type: 'started', actionId: run.id, name: run.name, at: now, attempt, site: run.site?.id ?? null });
+      const succeed = (output: unknown): void => {
+        if (run.isPhase(token)) actor.send({ type: 'ATTEMPT_SUCCEEDED', output, at: run.services.clock.now() });
+      };
+      const fail = (thrown: unknown): void => {
+        if (!run.isPhase(token)) return;
+        failAttempt(run, actor, run.actor.getSnapshot().context, attemptError(thrown, run, attempt));
+      };
+      let result: unknown;
+      try {
+        result = run.definition.run(run.content, new AttemptContext(run, attempt, token));
+      } catch (thrown) {
+        fail(thrown);
+        return;
+      }
+      if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
+        (result as PromiseLike<unknown>).then(succeed, fail);
+      } else {
+        succeed(result);
+      }
+    },
+
+    timeOutAttempt: ({ context, self }: Args) => {
+      const run = runOf(self);
+      const attempt = context.attempts.length;
+      const ms = context.attemptTimeout ?? 0;
+      const error = new TimeoutError(`Attempt ${attempt} of action "${run.name}" timed out after ${ms} ms`, {
+        timeout: 'attempt',
+        ms,
+        actionId: run.id,
+      });
+      run.abort(error);
+      run.endPhase(); // a function that ignores its signal is abandoned; its late answer is ignored
+      failAttempt(run, self as Self, context, error);
+    },
+
+    abortWork: ({ context, event, self }: Args) => {
+      const run = runOf(self);
+      let reason: Error;
+      if (event.type === 'CANCEL') {
+        const cancel = event as Extract<ActionEvent, { type: 'CANCEL' }>;
+        run.cancelError ??= new CancellationError(cancel.message, { reason: cancel.reason as CancellationReason, actionId: run.id });
+        reason = run.cancelError;
+      } else if (event.type === 'LICENSE_REVOKED') {
+        run.terminalError ??= run.license?.error ?? new LicenseError(`License of action "${run.name}" was revoked`, { actionId: run.id });
+        reason = run.terminalError;
+      } else {
+        const ms = context.totalTimeout ?? 0;
+        run.terminalError ??= new TimeoutError(`Action "${run.name}" exceeded its total timeout of ${ms} ms`, {
+          timeout: 'total',
+          ms,
+          actionId: run.id,
+        });
+        reason = run.terminalError;
+      }
+      run.abort(reason);
+      void self;
+    },
+
+    runAfterHooks: ({ context, self }: Args) => {
+      const run = runOf(self);
+      const actor = self as Self;
+      const token = run.beginPhase();
+      if (run.after.length === 0) {
+        actor.send({ type: 'AFTER_HOOKS_PASSED', at: run.services.clock.now() });
+        return;
+      }
+      const outcome: HookInfo['outcome'] =
+        context.error === null
+          ? { status: 'done', output: context.output }
+          : { status: 'failed', error: run.lastError ?? new Error(context.error.message) };
+      runHooks(run.after, hookInfo(run, 'after', context.attempts.length, outcome)).then(
+        () => {
+          if (run.isPhase(token)) actor.send({ type: 'AFTER_HOOKS_PASSED', at: run.services.clock.now() });
+        },
+        (thrown: unknown) => {
+          if (!run.isPhase(token)) return;
+          run.lastError = toError(thrown);
+          actor.send({ type: 'HOOK_FAILED', error: serializeError(thrown), at: run.services.clock.now() });
+        },
+      );
+    },
+  };
+}

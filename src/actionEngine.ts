@@ -1,0 +1,80 @@
+/**
+ * The two ways to run an Action statechart: the table engine (default, a small
+ * object per action on a table compiled once from the machine) and XState's own
+ * `createActor` (every XState feature, ~10× the cost). Both run the same
+ * machine with the same effects.
+ * @internal
+ */
+import { createActor } from 'xstate';
+import { actionMachine } from '../machines/action.machine.js';
+import type { ActionContext, ActionInput, ActionOutput } from '../machines/actionTypes.js';
+import { actionUpdates } from '../machines/actionUpdates.js';
+import { createActionEffects } from './actionEffects.js';
+import type { ActionActor, ActionRun } from './ActionRun.js';
+import type { Clock } from './clock.js';
+import { toError } from './errors.js';
+import type { InspectionHub } from './InspectionHub.js';
+import { compileMachine } from './statechart/compileMachine.js';
+import { TableActor } from './statechart/TableActor.js';
+
+export interface ActionEngine {
+  /** Creates, attaches to `run` and starts the actor of `run`; `settled` is called once it ends. */
+  start(run: ActionRun, input: ActionInput, parent: { readonly sessionId: string } | undefined): ActionActor;
+}
+
+export interface EngineServices {
+  readonly clock: Clock;
+  readonly hub: InspectionHub;
+  readonly rootId: () => string;
+  settled(run: ActionRun, output: ActionOutput, context: ActionContext): void;
+  failed(run: ActionRun, error: Error): void;
+}
+
+/** The default engine: actors on a compiled transition table. */
+export function createTableEngine(services: EngineServices): ActionEngine {
+  const machine = actionMachine.provide({ actions: createActionEffects((self) => (self as TableActor<ActionContext>).owner as ActionRun) });
+  const table = compileMachine<ActionContext>(machine, actionUpdates);
+  return {
+    start(run, input, parent) {
+      const actor = new TableActor<ActionContext>(table, {
+        id: run.id,
+        clock: services.clock,
+        input,
+        parent,
+        inspect: services.hub,
+        rootId: services.rootId(),
+        onSettled: (done) => {
+          const snapshot = done.getSnapshot() as unknown as { output: ActionOutput; context: ActionContext; status: string };
+          if (snapshot.status === 'done') services.settled(run, snapshot.output, snapshot.context);
+        },
+        onEffectError: (error, effect) => services.failed(run, new Error(`Effect "${effect}" of action "${run.name}" threw: ${toError(error).message}`, { cause: error })),
+      });
+      actor.owner = run;
+      run.actor = actor as unknown as ActionActor;
+      actor.start();
+      return run.actor;
+    },
+  };
+}
+
+/** XState's own actors, one root per action. */
+export function createXStateEngine(services: EngineServices): ActionEngine {
+  const runs = new WeakMap<object, ActionRun>();
+  const machine = actionMachine.provide({ actions: createActionEffects((self) => runs.get(self as object)!) });
+  return {
+    start(run, input) {
+      const actor = createActor(machine, { input, clock: services.clock, id: run.id, inspect: (event) => services.hub.emit(event) });
+      runs.set(actor, run);
+      run.actor = actor as unknown as ActionActor;
+      actor.subscribe({
+        complete: () => {
+          const snapshot = actor.getSnapshot();
+          services.settled(run, snapshot.output as ActionOutput, snapshot.context);
+        },
+        error: (error) => services.failed(run, toError(error)),
+      });
+      actor.start();
+      return run.actor;
+    },
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * Turns `assign(name, content, options)` into a validated ActionRun init and the
+ * statechart's input: routing, schema, queue, capacity, retry policy, timeouts
+ * and the hook chain. Everything wrong is a typed error here, before anything
+ * is queued.
+ * @internal
+ */
+import type { ActionInput, Priority } from '../machines/actionTypes.js';
+import type { ActionRecord } from './actionRecord.js';
+import { parseActionRecord } from './actionRecord.js';
+import type { ActionRun, FollowUp } from './ActionRun.js';
+import { BackpressureError, RoutingError } from './errors.js';
+import type { NamedHook } from './hooks.js';
+import type { IdGenerator } from './ids.js';
+import type { License } from './License.js';
+import type { Life } from './Life.js';
+import type { ActionDefinition, Plan } from './Plan.js';
+import type { Production } from './Production.js';
+import { resolveRetryPolicy, type RetryPolicy } from './retryPolicy.js';
+import { validateContent } from './schema.js';
+
+/** Options of one assignment. */
+export interface AssignOptions {
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  /** @default the Plan entry's, else 'normal' */
+  readonly priority?: Priority;
+  /** Wait this long (ms) before the action becomes available to Sites. */
+  readonly delay?: number;
+  /** A revocable authorization checked before every attempt. */
+  readonly license?: License;
+  /** While an action with this key is live, assigning the same key returns its handle. */
+  readonly idempotencyKey?: string;
+  /** Named queue. @default the Plan entry's, else 'default' */
+  readonly queue?: string;
+  /** Overrides the Plan's timeouts for this action. */
+  readonly timeout?: number | { readonly attempt?: number; readonly total?: number };
+  /** Overrides fields of the retry policy for this action. */
+  readonly retry?: Partial<RetryPolicy>;
+  /** Follow-up actions assigned after success with the output (the seed's `NextAction`). */
+  readonly then?: FollowUp | readonly FollowUp[];
+}
+
+const KEYS = new Set(['metadata', 'priority', 'delay', 'license', 'idempotencyKey', 'queue', 'timeout', 'retry', 'then']);
+const PRIORITIES = new Set(['high', 'normal', 'low']);
+
+export interface AssignmentDeps {
+  readonly plan: Plan;
+  readonly life: Life;
+  readonly ids: IdGenerator;
+  readonly productions: ReadonlyMap<string, Production<ActionRun>>;
+  readonly served: ReadonlySet<string>;
+  readonly overflow: 'throw' | 'wait';
+  now(): number;
+  waiting(queue: string): number;
+}
+
+export interface PreparedAssignment {
+  readonly run: Omit<ConstructorParameters<typeof ActionRun>[0], 'services' | 'parent'>;
+  readonly input: ActionInput;
+  readonly idempotencyKey: string | undefined;
+}
+
+function kind(value: unknown): string {
+  return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} (${value === null ? 'null' : typeof value})`;
+}
+
+/** Per Plan entry: the resolved policy and hook chains, computed once. */
+const resolvedCache = new WeakMap<ActionDefinition, WeakMap<Life, { policy: RetryPolicy; before: NamedHook[]; after: NamedHook[] }>>();
+
+function resolvedFor(definition: ActionDefinition, life: Life) {
+  let byLife = resolvedCache.get(definition);
+  if (byLife === undefined) resolvedCache.set(definition, (byLife = new WeakMap()));
+  let resolved = byLife.get(life);
+  if (resolved === undefined) {
+    resolved = {
+      policy: resolveRetryPolicy(definition.retry, life.fate.retry),
+      before: [...life.span.globalBefore, ...definition.before],
+      after: [...definition.after].reverse().concat([...life.span.globalAfter].reverse()),
+    };
+    byLife.set(life, resolved);
+  }
+  return resolved;
+}
+
+function metadataHooks(metadata: Readonly<Record<string, unknown>>, life: Life, name: string): { before: NamedHook[]; after: NamedHook[] } | null {
+  const hooks = metadata.hooks;
+  if (hooks === undefined) return null;
+  const lists = Array.isArray(hooks) ? { before: hooks, after: [] } : (hooks as { before?: unknown; after?: unknown });
+  const resolve = (names: unknown, phase: string): NamedHook[] => {
+    if (names === undefined) return [];
+    if (!Array.isArray(names)) throw new TypeError(`Expected metadata \`hooks.${phase}\` of "${name}" to be an array of hook names, got ${kind(names)}`);
+    return names.map((hookName) => {
+      const hook = typeof hookName === 'string' ? life.span.get(hookName) : undefined;
+      if (hook === undefined) throw new RoutingError(`Action "${name}" lists hook ${kind(hookName)} in its metadata, but Life defines no such hook`, { target: String(hookName) });
+      return hook;
+    });
+  };
+  return { before: resolve(lists.before, 'before'), after: resolve(lists.after, 'after') };
+}
+
+function timeouts(value: AssignOptions['timeout'], base: ActionDefinition['timeout'], life: Life): { attempt: number | null; total: number | null } {
+  const fromOptions = typeof value === 'number' ? { attempt: value } : (value ?? {});
+  for (const [field, ms] of Object.entries(fromOptions)) {
+    if (typeof ms !== 'number' || !(ms > 0)) throw new TypeError(`Expected \`timeout.${field}\` to be a number > 0, got ${kind(ms)}`);
+  }
+  return {
+    attempt: fromOptions.attempt ?? base.attempt ?? life.fate.timeout.attempt,
+    total: (fromOptions as { total?: number }).total ?? base.total ?? life.fate.timeout.total,
+  };
+}
+
+/** Validates one assignment and prepares its run and machine input. */
+export function prepareAssignment(
+  nameOrRecord: string | ActionRecord,
+  contentOrOptions: unknown,
+  maybeOptions: AssignOptions | undefined,
+  deps: AssignmentDeps,
+): PreparedAssignment {
+  const fromRecord = typeof nameOrRecord === 'object' && nameOrRecord !== null;
+  const record = fromRecord ? parseActionRecord(nameOrRecord) : null;
+  const name = record?.name ?? nameOrRecord;
+  if (typeof name !== 'string' || name.length === 0) throw new TypeError(`Expected an action name (a non-empty string) or an ActionRecord, got ${kind(name)}`);
+  const options: AssignOptions = (fromRecord ? (contentOrOptions as AssignOptions | undefined) : maybeOptions) ?? {};
+  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected assign options to be an object, got ${kind(options)}`);
+  for (const key of Object.keys(options)) if (!KEYS.has(key)) throw new TypeError(`Unknown assign option \`${key}\` for action "${name}"`);
+  const definition = deps.plan.require(name);
+  const rawContent = record !== null ? record.content : contentOrOptions;
+  const content = definition.signature.schema === undefined ? rawContent : validateContent(definition.signature.schema, rawContent, name);
+
+  const metadata = Object.freeze({ ...(record?.metadata ?? {}), ...(record !== null && { recordOf: record.id }), ...(options.metadata ?? {}) });
+  const priority = options.priority ?? record?.priority ?? definition.priority ?? 'normal';
+  if (!PRIORITIES.has(priority)) throw new TypeError(`Expected \`priority\` to be 'high', 'normal' or 'low', got ${kind(priority)}`);
+  const queue = options.queue ?? record?.queue ?? definition.queue ?? 'default';
+  const production = deps.productions.get(queue);
+  if (production === undefined || !deps.served.has(queue)) {
+    throw new RoutingError(`Action "${name}" is routed to queue "${queue}", which no Site serves`, { target: queue });
+  }
+  const delay = options.delay ?? 0;
+  if (typeof delay !== 'number' || !(delay >= 0) || !Number.isFinite(delay)) throw new TypeError(`Expected \`delay\` to be a finite number >= 0, got ${kind(delay)}`);
+  if (deps.overflow === 'throw' && delay === 0 && production.size + deps.waiting(queue) >= production.capacity) {
+    throw new BackpressureError(`Queue "${queue}" is full (capacity ${production.capacity}); action "${name}" was not assigned`, {
+      capacity: production.capacity,
+      queue,
+    });
+  }
+  if (options.license !== undefined && typeof options.license?.onRevoke !== 'function') throw new TypeError(`Expected \`license\` to be a License, got ${kind(options.license)}`);
+  if (options.idempotencyKey !== undefined && typeof options.idempotencyKey !== 'string') throw new TypeError(`Expected \`idempotencyKey\` to be a string, got ${kind(options.idempotencyKey)}`);
+
+  const resolved = resolvedFor(definition, deps.life);
+  const policy = options.retry === undefined ? resolved.policy : resolveRetryPolicy(options.retry, resolved.policy);
+  const named = metadataHooks(metadata, deps.life, name);
+  const before = named === null ? resolved.before : [...resolved.before, ...named.before];
+  const after = named === null ? resolved.after : [...[...named.after].reverse(), ...resolved.after];
+  const followUps = options.then === undefined ? [] : Array.isArray(options.then) ? options.then : [options.then as FollowUp];
+  for (const next of followUps) deps.plan.require((next as FollowUp).name);
+  const time = timeouts(options.timeout, definition.timeout, deps.life);
+
+  // A record gets a fresh id: the one it had may be live, or belong to another process.
+  const id = deps.ids();
+  const input: ActionInput = {
+    id,
+    name,
+    content,
+    metadata,
+    priority,
+    queue,
+    createdAt: deps.now(),
+    startDelay: delay,
+    attemptTimeout: time.attempt,
+    totalTimeout: time.total,
+    cancelGrace: definition.cancelGrace ?? deps.life.fate.cancelGrace,
+  };
+  return {
+    run: {
+      id,
+      name,
+      content,
+      metadata,
+      priority,
+      queue,
+      license: options.license ?? null,
+      definition,
+      policy,
+      before,
+      after,
+      followUps,
+      idempotencyKey: options.idempotencyKey,
+    },
+    input,
+    idempotencyKey: options.idempotencyKey,
+  };
+}

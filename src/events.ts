@@ -1,0 +1,27 @@
+/**
+ * Lifecycle events of a Sequence, streamed on `sequence.events$` (an rxjs
+ * Observable). A discriminated union on `type`; times are the Sequence clock's ms.
+ */
+import type { SerializedError } from './errors.js';
+
+interface ActionEventBase {
+  readonly actionId: string;
+  readonly name: string;
+  readonly at: number;
+}
+
+/** One lifecycle event. */
+export type EchoEvent =
+  | (ActionEventBase & { readonly type: 'assigned'; readonly priority: string; readonly queue: string; readonly parentId: string | null })
+  | (ActionEventBase & { readonly type: 'started'; readonly attempt: number; readonly site: string | null })
+  | (ActionEventBase & { readonly type: 'attempt-failed'; readonly attempt: number; readonly error: SerializedError })
+  | (ActionEventBase & { readonly type: 'retrying'; readonly attempt: number; readonly delay: number; readonly retryAt: number })
+  | (ActionEventBase & { readonly type: 'done'; readonly output: unknown; readonly attempts: number })
+  | (ActionEventBase & { readonly type: 'failed'; readonly error: SerializedError; readonly attempts: number })
+  | (ActionEventBase & { readonly type: 'cancelled'; readonly reason: string; readonly attempts: number })
+  | { readonly type: 'site-crashed'; readonly site: string; readonly actionId: string; readonly error: SerializedError; readonly at: number }
+  | { readonly type: 'paused' | 'resumed'; readonly at: number }
+  | { readonly type: 'shutdown'; readonly at: number; readonly unfinished: number };
+
+/** The terminal event types: each action gets exactly one. */
+export const terminalEventTypes = ['done', 'failed', 'cancelled'] as const;

@@ -1,0 +1,72 @@
+/**
+ * Hooks: functions that run before each attempt and after the action's outcome.
+ *
+ * Order (documented and tested): before-hooks run global (Life) → per action
+ * name (Plan) → named in the action's metadata `hooks`; after-hooks run in the
+ * reverse order, like middleware unwinding. A before-hook may veto by throwing a
+ * `LicenseError` (no attempt is consumed); any other throw becomes a `HookError`
+ * naming the hook. After-hooks see the output or the error.
+ */
+import { EchoError, HookError, LicenseError, toError } from './errors.js';
+
+/** What a hook sees. */
+export interface HookInfo {
+  readonly phase: 'before' | 'after';
+  readonly action: {
+    readonly id: string;
+    readonly name: string;
+    readonly content: unknown;
+    readonly metadata: Readonly<Record<string, unknown>>;
+  };
+  /** The attempt about to run (before) or the last one (after); 0 when none ran. */
+  readonly attempt: number;
+  readonly signal: AbortSignal;
+  /** After-hooks only: how the action ended. */
+  readonly outcome?: { readonly status: 'done'; readonly output: unknown } | { readonly status: 'failed'; readonly error: Error };
+}
+
+/** A hook function. */
+export type Hook = (info: HookInfo) => void | Promise<void>;
+
+/** A hook with the name errors and the inspector show. */
+export interface NamedHook {
+  readonly name: string;
+  readonly run: Hook;
+}
+
+/** Gives each hook a name: its own, the function's, or its position. */
+export function nameHooks(hooks: Hook | NamedHook | readonly (Hook | NamedHook)[] | undefined, label: string): NamedHook[] {
+  if (hooks === undefined) return [];
+  const list = Array.isArray(hooks) ? hooks : [hooks];
+  return list.map((hook, index) => {
+    if (typeof hook === 'function') return { name: hook.name || `${label}#${index + 1}`, run: hook };
+    if (hook !== null && typeof hook === 'object' && typeof hook.run === 'function' && typeof hook.name === 'string') return hook;
+    throw new TypeError(`Expected ${label} hook #${index + 1} to be a function or { name, run }, got ${describe(hook)}`);
+  });
+}
+
+function describe(value: unknown): string {
+  return `${value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value)} (${value === null ? 'null' : typeof value})`;
+}
+
+/**
+ * Runs `hooks` one after another. Resolves when all passed; rejects with the
+ * LicenseError of a veto or a HookError naming the hook that threw.
+ */
+export async function runHooks(hooks: readonly NamedHook[], info: HookInfo): Promise<void> {
+  for (const hook of hooks) {
+    if (info.signal.aborted) throw info.signal.reason;
+    try {
+      await hook.run(info);
+    } catch (thrown) {
+      if (info.phase === 'before' && thrown instanceof LicenseError) throw thrown;
+      if (thrown instanceof EchoError && thrown === info.signal.reason) throw thrown;
+      throw new HookError(`${info.phase === 'before' ? 'Before' : 'After'}-hook "${hook.name}" of action "${info.action.name}" threw: ${toError(thrown).message}`, {
+        cause: thrown,
+        hook: hook.name,
+        phase: info.phase,
+        actionId: info.action.id,
+      });
+    }
+  }
+}

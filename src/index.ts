@@ -1,0 +1,49 @@
+/**
+ * Echo: an actor runtime for asynchronous actions, on XState v5.
+ * The public surface; everything else is internal.
+ */
+export { Sequence, type AssignOptions } from './Sequence.js';
+export type { SequenceOptions, SiteOptions } from './sequenceOptions.js';
+export { ActionHandle, type ActionSnapshot } from './ActionHandle.js';
+export type { FollowUp } from './ActionRun.js';
+export { Plan, PlanBuilder, createPlan, type ActionDefinition, type ActionFunction, type ActionOptions, type ActionSignature, type PlanEntry, type RunContext } from './Plan.js';
+export { Life, Span, resolveFate, type Fate, type FateOptions, type LifeOptions } from './Life.js';
+export { License, type LicenseListener } from './License.js';
+export type { Hook, HookInfo, NamedHook } from './hooks.js';
+export type { ReceiveContext, ReceivedAction, SiteBehavior } from './Site.js';
+export { Production, PRIORITIES, type Priority, type ProductionOptions, type ProductionStats } from './Production.js';
+export {
+  BackpressureError,
+  CancellationError,
+  EchoError,
+  ExecutionError,
+  HookError,
+  LicenseError,
+  RoutingError,
+  SerializationError,
+  TimeoutError,
+  ValidationError,
+  isEchoError,
+  reviveError,
+  serializeError,
+  toError,
+  type CancellationReason,
+  type SerializedError,
+} from './errors.js';
+export {
+  NEVER_RETRIED,
+  backoffDelay,
+  decideRetry,
+  defaultRetryPolicy,
+  resolveRetryPolicy,
+  retryAfterHint,
+  type Jitter,
+  type RetryDecision,
+  type RetryPolicy,
+} from './retryPolicy.js';
+export { ManualClock, systemClock, flushMicrotasks, type Clock, type RandomSource } from './clock.js';
+export { createSequentialIds, type IdGenerator } from './ids.js';
+export { parseActionRecord, type ActionRecord } from './actionRecord.js';
+export type { EchoEvent } from './events.js';
+export type { ShutdownReport, UnfinishedAction } from './shutdown.js';
+export type { StandardSchemaV1 } from './schema.js';

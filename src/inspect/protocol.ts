@@ -1,0 +1,313 @@
+/**
+ * Echo's inspector wire format, version 1: the one module shared by the Node side
+ * (`src/inspect/*`) and the web app (`inspector/`). Types plus a few pure helpers
+ * that give the format its meaning (context patches, trace lines). No Node imports.
+ *
+ * Server → viewer: `hello`, `sources`, then per source a `full` state (current actors
+ * only, never a replay), `machine` definitions (once per source and machine id),
+ * batched `delta`s, `ack`s for control commands, and `error` frames.
+ * Viewer → server: `subscribe`, `control` (with the token).
+ * Producer (another runtime process) → server: `produce`, then `full` / `machine` /
+ * `delta` for its one source, and `ack`s for the `control`s it is sent.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** A JSON value: everything on the wire is already sanitized to this. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** A command the inspector sends back to a runtime. `actionId` is the Action's own id (`context.id`). */
+export type ControlCommand =
+  | { type: 'cancel'; actionId: string }
+  /** "Retry now": skip the remaining backoff of a retrying action, or re-run a failed one. */
+  | { type: 'retry'; actionId: string }
+  | { type: 'pause' }
+  | { type: 'resume' };
+
+/** Which Echo layer an actor belongs to, from its machine id; `actor` for anything else. */
+export type ActorKind = 'sequence' | 'site' | 'action' | 'actor';
+export type ActorStatus = 'active' | 'done' | 'error' | 'stopped';
+
+/** One actor as the inspector sees it. Never carries the actor's `children`. */
+export interface WireActor {
+  sessionId: string;
+  /** The actor's id inside its parent. */
+  id: string;
+  /** The parent's `sessionId`, or `null` for a root. */
+  parentId: string | null;
+  /** The machine id (`logic.id`), when the logic has one. */
+  machineId: string | null;
+  kind: ActorKind;
+  /** The state value (`'running'`, `{ a: 'b' }`), `null` for non-machine logic. */
+  value: Json;
+  status: ActorStatus;
+  /** Sanitized context (depth, string and array lengths bounded). */
+  context: Json;
+  output?: Json;
+  error?: Json;
+  /** Source clock ms. */
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A change of a context's top-level keys: the values in `set` are sanitized. */
+export interface ContextPatch {
+  set?: Record<string, Json>;
+  unset?: string[];
+}
+
+export type DeltaOp =
+  | { op: 'add'; actor: WireActor }
+  | {
+      op: 'state';
+      sessionId: string;
+      value: Json;
+      status: ActorStatus;
+      /** The whole sanitized context, when it was not an object (or is sent whole). */
+      context?: Json;
+      patch?: ContextPatch;
+      output?: Json;
+      error?: Json;
+      /** Type of the event that caused the last step. */
+      event?: string;
+      at: number;
+      /** Earlier state values folded into this op by batching, with their times (bounded). */
+      steps?: Array<[Json, number]>;
+    }
+  | { op: 'remove'; sessionId: string; reason: 'evicted' | 'limit' }
+  | { op: 'event'; sessionId: string; from: string | null; event: Json; at: number };
+
+export interface WireTransition {
+  /** Event type, or `''` for an eventless (`always`) transition. */
+  event: string;
+  /** Target state node ids; empty for a targetless transition. */
+  targets: string[];
+  guard?: string;
+  /** Delay of an `after` transition: ms or the name of a delay. */
+  delay?: number | string;
+}
+
+export interface WireStateNode {
+  /** Full id, e.g. `echo.action.running`. */
+  id: string;
+  key: string;
+  type: 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
+  /** Ids of the initial child states. */
+  initial: string[];
+  states: WireStateNode[];
+  transitions: WireTransition[];
+  invoke: string[];
+  tags: string[];
+  description?: string;
+}
+
+/** A statechart definition, for drawing. */
+export interface WireMachine {
+  id: string;
+  root: WireStateNode;
+}
+
+export type SourceKind = 'echo' | 'remote' | 'stately';
+
+export interface SourceInfo {
+  id: string;
+  name: string;
+  kind: SourceKind;
+  /** Whether control commands can reach this source. */
+  controllable: boolean;
+  connected: boolean;
+}
+
+/** Counters a source keeps so a viewer can say what it is not showing. */
+export interface SourceStats {
+  actors: number;
+  finished: number;
+  droppedActors: number;
+  droppedEvents: number;
+}
+
+export type ErrorCode =
+  | 'bad-json'
+  | 'bad-message'
+  | 'too-large'
+  | 'unauthorized'
+  | 'unknown-source'
+  | 'version'
+  | 'control-failed'
+  | 'internal';
+
+export interface FullState {
+  type: 'full';
+  source: string;
+  at: number;
+  actors: WireActor[];
+  stats: SourceStats;
+}
+export interface MachineMessage {
+  type: 'machine';
+  source: string;
+  machine: WireMachine;
+}
+export interface DeltaMessage {
+  type: 'delta';
+  source: string;
+  at: number;
+  ops: DeltaOp[];
+  stats: SourceStats;
+}
+export interface ErrorFrame {
+  type: 'error';
+  code: ErrorCode;
+  message: string;
+  ref?: string;
+}
+export interface AckMessage {
+  type: 'ack';
+  ref: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** Messages a source produces (locally through the adapter, or remotely through a producer). */
+export type SourceMessage = FullState | MachineMessage | DeltaMessage;
+
+export type ServerMessage =
+  | { type: 'hello'; version: number; server: string; canControl: boolean; maxMessageBytes: number }
+  | { type: 'sources'; sources: SourceInfo[] }
+  | SourceMessage
+  | AckMessage
+  | ErrorFrame;
+
+export type ViewerMessage =
+  | { type: 'subscribe'; version: number; token?: string }
+  | { type: 'control'; ref: string; source: string; command: ControlCommand; token?: string };
+
+export type ProducerMessage =
+  | { type: 'produce'; version: number; source: { id: string; name: string }; token?: string }
+  | SourceMessage
+  | AckMessage;
+
+/** What the server sends a producer: a command for its runtime. */
+export interface ProducerControl {
+  type: 'control';
+  ref: string;
+  command: ControlCommand;
+}
+
+/** Applies a top-level context patch without changing `context`. */
+export function applyContextPatch(context: Json, patch: ContextPatch): Json {
+  const base: Record<string, Json> =
+    context !== null && typeof context === 'object' && !Array.isArray(context) ? { ...context } : {};
+  if (patch.unset) for (const key of patch.unset) delete base[key];
+  if (patch.set) Object.assign(base, patch.set);
+  return base;
+}
+
+/** The actor after a `state` op (a new object; `actor` is not changed). */
+export function applyStateOp(actor: WireActor, op: Extract<DeltaOp, { op: 'state' }>): WireActor {
+  const next: WireActor = { ...actor, value: op.value, status: op.status, updatedAt: op.at };
+  if (op.context !== undefined) next.context = op.context;
+  else if (op.patch !== undefined) next.context = applyContextPatch(actor.context, op.patch);
+  if (op.output !== undefined) next.output = op.output;
+  if (op.error !== undefined) next.error = op.error;
+  return next;
+}
+
+/** A state value as one line: `'running'`, `'running.attempt'`, `'(a.x, b.y)'` for parallel states. */
+export function stateValueToString(value: Json): string {
+  if (value === null) return '';
+  if (typeof value !== 'object') return String(value);
+  if (Array.isArray(value)) return value.map(stateValueToString).join(',');
+  const entries = Object.entries(value);
+  if (entries.length === 1) {
+    const [key, child] = entries[0]!;
+    const inner = stateValueToString(child);
+    return inner === '' ? key : `${key}.${inner}`;
+  }
+  return `(${entries.map(([key, child]) => stateValueToString({ [key]: child })).join(', ')})`;
+}
+
+// ---------------------------------------------------------------------------
+// Trace files: NDJSON, one header line then one `{ t, m }` line per message.
+
+export const TRACE_MAGIC = 'echo-inspector-trace';
+
+export interface TraceHeader {
+  trace: typeof TRACE_MAGIC;
+  version: number;
+  /** Wall-clock ms when recording started. */
+  startedAt: number;
+}
+
+export interface TraceEntry {
+  /** Wall-clock ms when the message was recorded. */
+  t: number;
+  m: ServerMessage;
+}
+
+export interface Trace {
+  header: TraceHeader;
+  entries: TraceEntry[];
+}
+
+/** A trace file that cannot be read, with the 1-based line at fault. */
+export class TraceFormatError extends Error {
+  override readonly name = 'TraceFormatError';
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(`${message} (line ${line})`);
+  }
+}
+
+export function formatTraceHeader(startedAt: number): string {
+  const header: TraceHeader = { trace: TRACE_MAGIC, version: PROTOCOL_VERSION, startedAt };
+  return JSON.stringify(header) + '\n';
+}
+
+export function formatTraceEntry(t: number, message: ServerMessage): string {
+  return JSON.stringify({ t, m: message } satisfies TraceEntry) + '\n';
+}
+
+const TRACE_TYPES = new Set(['hello', 'sources', 'full', 'machine', 'delta', 'ack', 'error']);
+
+/**
+ * Reads a whole trace file. Blank lines are skipped; anything else that is not a
+ * trace line throws {@link TraceFormatError}.
+ * @example
+ * const text = formatTraceHeader(0) + formatTraceEntry(5, { type: 'sources', sources: [] });
+ * parseTrace(text).entries.length; // 1
+ */
+export function parseTrace(text: string): Trace {
+  const lines = text.split('\n');
+  let header: TraceHeader | undefined;
+  const entries: TraceEntry[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      throw new TraceFormatError(`Expected a JSON line, got ${line.slice(0, 40)}: ${(error as Error).message}`, i + 1);
+    }
+    if (header === undefined) {
+      const candidate = value as Partial<TraceHeader> | null;
+      if (candidate?.trace !== TRACE_MAGIC) throw new TraceFormatError(`Expected an ${TRACE_MAGIC} header`, i + 1);
+      if (candidate.version !== PROTOCOL_VERSION) {
+        throw new TraceFormatError(`Expected trace version ${PROTOCOL_VERSION}, got ${String(candidate.version)}`, i + 1);
+      }
+      header = { trace: TRACE_MAGIC, version: candidate.version, startedAt: Number(candidate.startedAt ?? 0) };
+      continue;
+    }
+    const entry = value as Partial<TraceEntry> | null;
+    const type = (entry?.m as { type?: unknown } | undefined)?.type;
+    if (typeof entry?.t !== 'number' || typeof type !== 'string' || !TRACE_TYPES.has(type)) {
+      throw new TraceFormatError('Expected a { t: number, m: message } entry', i + 1);
+    }
+    entries.push(entry as TraceEntry);
+  }
+  if (header === undefined) throw new TraceFormatError('Empty trace', 1);
+  return { header, entries };
+}

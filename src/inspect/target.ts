@@ -1,0 +1,33 @@
+/**
+ * The seam between a runtime and the inspector: whatever can be inspected (the
+ * Echo `Sequence`, a test's fake, a bridge for a third-party XState app) offers
+ * these few methods, and nothing in `src/inspect/` reaches further into it.
+ */
+import type { AnyStateMachine, InspectionEvent } from 'xstate';
+import type { ControlCommand } from './protocol.js';
+
+export type { ControlCommand };
+
+/** What an actor ref must offer the inspector (a subset of XState's `ActorRef`). */
+export interface InspectableActorRef {
+  sessionId: string;
+  id: string;
+  _parent?: { sessionId: string } | undefined;
+  logic?: unknown;
+  getSnapshot(): any;
+}
+
+/** A runtime the inspector can watch and steer. */
+export interface InspectorTarget {
+  /** Unique source id: several runtime processes may stream into one inspector. */
+  readonly id: string;
+  readonly name: string;
+  /** Every inspection event of the runtime's actor tree (XState v5 shapes), from now on. */
+  subscribeInspection(observer: (event: InspectionEvent) => void): () => void;
+  /** Current actors, for a client that joins late. */
+  currentActors(): Iterable<InspectableActorRef>;
+  /** The machines the runtime runs, by machine id (`echo.action`, `echo.site`, `echo.sequence`). */
+  machines(): Record<string, AnyStateMachine>;
+  /** Carries out a command; rejects when the command cannot apply (unknown action, not controllable). */
+  control(command: ControlCommand): Promise<void>;
+}

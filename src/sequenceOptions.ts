@@ -1,0 +1,145 @@
+/**
+ * The options of a Sequence, declared once with their defaults, and validated.
+ */
+import type { InspectionEvent } from 'xstate';
+import { systemClock, type Clock, type RandomSource } from './clock.js';
+import { createSequentialIds, type IdGenerator } from './ids.js';
+import { Life } from './Life.js';
+import type { Plan } from './Plan.js';
+import type { ProductionOptions } from './Production.js';
+import type { SiteBehavior } from './Site.js';
+
+/** One Site (worker). */
+export interface SiteOptions {
+  /** @default `site-<n>` */
+  readonly id?: string;
+  /** Actions this Site runs at once. @default the Sequence's `concurrency` */
+  readonly concurrency?: number;
+  /** Named queues this Site serves. @default ['default'] */
+  readonly queues?: readonly string[];
+  /** Wraps or redirects each action before it runs (the seed's `Site::Receive`). */
+  readonly behavior?: SiteBehavior;
+  /** How long a crashed Site waits before it takes work again, ms. @default 100 */
+  readonly restartDelay?: number;
+}
+
+/** Options of a Sequence. */
+export interface SequenceOptions {
+  /** The actions that can be assigned. */
+  readonly plan: Plan;
+  /** A count of identical Sites, or one entry per Site. @default 4 */
+  readonly sites?: number | readonly SiteOptions[];
+  /** Actions each Site runs at once. @default 4 */
+  readonly concurrency?: number;
+  /** Named queues (Productions) and their options. @default { default: {} } */
+  readonly queues?: Readonly<Record<string, Omit<ProductionOptions, 'name' | 'random'>>>;
+  /** When a queue is full: `throw` a BackpressureError from `assign`, or `wait` (the action stays queued until space). @default 'throw' */
+  readonly overflow?: 'throw' | 'wait';
+  /** Shared context. @default new Life() */
+  readonly life?: Life;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** @default Math.random */
+  readonly random?: RandomSource;
+  /** @default sequential `a-1`, `a-2`, … */
+  readonly ids?: IdGenerator;
+  /** `table` runs each Action statechart on the compiled table; `xstate` uses `createActor`. @default 'table' */
+  readonly engine?: 'table' | 'xstate';
+  /** @default 'sequence' */
+  readonly name?: string;
+  /** Site behaviour for Sites that set none. */
+  readonly behavior?: SiteBehavior;
+  /** After this many Site crashes on the same action, the action fails. @default 3 */
+  readonly maxSiteCrashes?: number;
+  /** An inspection observer from the start (XState v5 inspection events). */
+  readonly inspect?: (event: InspectionEvent) => void;
+}
+
+/** A Site's options with defaults applied. */
+export interface ResolvedSiteOptions {
+  readonly id: string;
+  readonly concurrency: number;
+  readonly queues: readonly string[];
+  readonly restartDelay: number;
+  readonly behavior?: SiteBehavior;
+}
+
+/** Options with every default applied. */
+export interface ResolvedSequenceOptions {
+  readonly plan: Plan;
+  readonly sites: readonly ResolvedSiteOptions[];
+  readonly queues: Readonly<Record<string, Omit<ProductionOptions, 'name' | 'random'>>>;
+  readonly overflow: 'throw' | 'wait';
+  readonly life: Life;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly ids: IdGenerator;
+  readonly engine: 'table' | 'xstate';
+  readonly name: string;
+  readonly maxSiteCrashes: number;
+  readonly inspect: ((event: InspectionEvent) => void) | undefined;
+}
+
+const KEYS = new Set(['plan', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'name', 'behavior', 'maxSiteCrashes', 'inspect']);
+
+function kind(value: unknown): string {
+  return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} (${value === null ? 'null' : typeof value})`;
+}
+
+function integer(value: unknown, field: string, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new TypeError(`Expected \`${field}\` to be an integer >= ${min}, got ${kind(value)}`);
+  }
+  return value;
+}
+
+/** Validates options and applies defaults. */
+export function resolveSequenceOptions(options: SequenceOptions): ResolvedSequenceOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected Sequence options, got ${kind(options)}`);
+  for (const key of Object.keys(options)) if (!KEYS.has(key)) throw new TypeError(`Unknown Sequence option \`${key}\``);
+  const plan = options.plan;
+  if (plan === undefined || typeof (plan as Plan).require !== 'function') throw new TypeError('Expected `plan` to be a Plan (from Plan.create() or createPlan())');
+  const concurrency = integer(options.concurrency ?? 4, 'concurrency', 1);
+  const sitesOption = options.sites ?? 4;
+  const siteList: readonly SiteOptions[] =
+    typeof sitesOption === 'number' ? Array.from({ length: integer(sitesOption, 'sites', 1) }, () => ({})) : sitesOption;
+  if (!Array.isArray(siteList) || siteList.length === 0) throw new TypeError(`Expected \`sites\` to be an integer >= 1 or a non-empty array, got ${kind(sitesOption)}`);
+  const queues = options.queues ?? { default: {} };
+  const seen = new Set<string>();
+  const sites = siteList.map((site, index) => {
+    const id = site.id ?? `site-${index + 1}`;
+    if (seen.has(id)) throw new TypeError(`Expected unique Site ids, got "${id}" twice`);
+    seen.add(id);
+    const siteQueues = site.queues ?? ['default'];
+    for (const queue of siteQueues) {
+      if (!(queue in queues)) throw new TypeError(`Site "${id}" serves queue "${queue}", which is not in \`queues\` (${Object.keys(queues).join(', ')})`);
+    }
+    const behavior = site.behavior ?? options.behavior;
+    if (behavior !== undefined && typeof behavior !== 'function') throw new TypeError(`Expected the behavior of Site "${id}" to be a function, got ${kind(behavior)}`);
+    return {
+      id,
+      concurrency: integer(site.concurrency ?? concurrency, `sites[${index}].concurrency`, 1),
+      queues: siteQueues,
+      restartDelay: integer(site.restartDelay ?? 100, `sites[${index}].restartDelay`, 0),
+      ...(behavior !== undefined && { behavior }),
+    };
+  });
+  const overflow = options.overflow ?? 'throw';
+  if (overflow !== 'throw' && overflow !== 'wait') throw new TypeError(`Expected \`overflow\` to be 'throw' or 'wait', got ${kind(overflow)}`);
+  const engine = options.engine ?? 'table';
+  if (engine !== 'table' && engine !== 'xstate') throw new TypeError(`Expected \`engine\` to be 'table' or 'xstate', got ${kind(engine)}`);
+  return {
+    plan,
+    sites,
+    queues,
+    overflow,
+    life: options.life ?? new Life(),
+    clock: options.clock ?? systemClock,
+    random: options.random ?? Math.random,
+    ids: options.ids ?? createSequentialIds('a'),
+    engine,
+    name: options.name ?? 'sequence',
+    maxSiteCrashes: integer(options.maxSiteCrashes ?? 3, 'maxSiteCrashes', 1),
+    inspect: options.inspect,
+  };
+}

@@ -1,0 +1,242 @@
+/**
+ * Thrown values to JSON and back to `Error`s, without knowing Echo's classes:
+ * `errors.ts` builds its typed errors on top of this and re-exports it.
+ *
+ * Anything can be thrown in JavaScript (strings, numbers, `undefined`, cyclic
+ * objects), and an Action's context must stay JSON-serializable, so this module
+ * never throws: whatever it cannot represent is dropped, never fatal.
+ */
+
+/**
+ * Echo's JSON form of an error: versioned, with the cause chain nested.
+ * @example
+ * const json: SerializedError = { version: 1, name: 'ExecutionError', message: 'Attempt 1 failed', data: { attempt: 1 } };
+ */
+export interface SerializedError {
+  readonly version: 1;
+  readonly name: string;
+  readonly message: string;
+  /** JSON-able own enumerable properties (`code`, `status`, an Echo error's fields...). */
+  readonly data?: Readonly<Record<string, unknown>>;
+  readonly cause?: SerializedError;
+  readonly stack?: string;
+}
+
+/**
+ * Name given to errors made from thrown values that were not `Error`s.
+ * @internal
+ */
+export const NON_ERROR_THROWN = 'NonErrorThrown';
+
+/** How many causes {@link serializeError} follows unless told otherwise. */
+const DEFAULT_CAUSE_DEPTH = 8;
+/** A thrown 10 MB object should not become a 10 MB message. */
+const MAX_MESSAGE_LENGTH = 1_000;
+/** Own keys an error's JSON form carries in its own fields rather than in `data`. */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['name', 'message', 'stack', 'cause']);
+
+/**
+ * The `Error` that {@link toError} wraps a thrown non-`Error` value in; the
+ * value is its `cause`. A class (rather than a name check) so a user error that
+ * happens to be called `NonErrorThrown` is still serialized as an error.
+ * @internal
+ */
+export class ThrownValue extends Error {
+  override name = NON_ERROR_THROWN;
+
+  constructor(value: unknown) {
+    super(describeThrown(value), { cause: value });
+  }
+}
+
+/**
+ * Returns `value` if it is an `Error`, else an `Error` named `NonErrorThrown`
+ * whose message shows the value and whose `cause` is the value itself.
+ * @example
+ * const error = toError('boom'); // error.name === 'NonErrorThrown', error.message === 'boom', error.cause === 'boom'
+ */
+export function toError(value: unknown): Error {
+  return isErrorLike(value) ? value : new ThrownValue(value);
+}
+
+/**
+ * Any thrown value as a {@link SerializedError}: keeps the cause chain (up to
+ * `depth` causes, `Infinity` for all; a cause that loops back is cut off), the stack, and the
+ * JSON-able own enumerable properties in `data`. Never throws.
+ * @example
+ * const json = serializeError(Object.assign(new Error('rate limited'), { status: 429 }));
+ * // { version: 1, name: 'Error', message: 'rate limited', data: { status: 429 }, stack: '...' }
+ */
+export function serializeError(value: unknown, depth: number = DEFAULT_CAUSE_DEPTH): SerializedError {
+  const limit = Number.isNaN(depth) ? DEFAULT_CAUSE_DEPTH : Math.max(0, Math.floor(depth));
+  try {
+    return serializeChain(value, limit);
+  } catch {
+    // Only a hostile value gets here (a revoked proxy throws even on `Object.prototype.toString`);
+    // the promise is "never throws", so it is reported as a value that could not be read.
+    return { version: 1, name: NON_ERROR_THROWN, message: '[unreadable thrown value]' };
+  }
+}
+
+/**
+ * Collects the chain first (a loop, so a long chain with a large `depth` cannot overflow
+ * the stack), then nests it from the innermost cause outwards.
+ */
+function serializeChain(value: unknown, depth: number): SerializedError {
+  const chain: unknown[] = [];
+  const seen = new Set<unknown>();
+  for (let current = value; ; ) {
+    chain.push(current);
+    if (current instanceof ThrownValue || !isErrorLike(current) || chain.length > depth) break;
+    seen.add(current);
+    const next = readCause(current);
+    if (!next.found || seen.has(next.cause)) break;
+    current = next.cause;
+  }
+  let result: SerializedError | undefined;
+  for (let i = chain.length - 1; i >= 0; i--) result = serializeLink(chain[i], result);
+  return result!;
+}
+
+function serializeLink(value: unknown, cause: SerializedError | undefined): SerializedError {
+  if (value instanceof ThrownValue) {
+    const inner = serializeThrown(value.cause);
+    return typeof value.stack === 'string' ? { ...inner, stack: value.stack } : inner;
+  }
+  if (!isErrorLike(value)) return serializeThrown(value);
+  const name = readString(value, 'name') ?? 'Error';
+  const message = readString(value, 'message') ?? '';
+  const stack = readString(value, 'stack');
+  const data = readData(value);
+  return {
+    version: 1,
+    name,
+    message,
+    ...(data === undefined ? {} : { data }),
+    ...(cause === undefined ? {} : { cause }),
+    ...(stack === undefined ? {} : { stack }),
+  };
+}
+
+function readCause(error: Error): { readonly found: boolean; readonly cause?: unknown } {
+  try {
+    // `cause: undefined` is how `{ cause: maybeError }` says "no cause", not a thrown `undefined`.
+    const cause = 'cause' in error ? error.cause : undefined;
+    return cause === undefined ? { found: false } : { found: true, cause };
+  } catch {
+    // A throwing `cause` getter (or proxy trap) leaves the chain cut here.
+    return { found: false };
+  }
+}
+
+/** A thrown non-`Error`: its printed form as the message, its JSON form (when it has one) as `data.value`. */
+function serializeThrown(value: unknown): SerializedError {
+  const json = toJsonValue(value);
+  return {
+    version: 1,
+    name: NON_ERROR_THROWN,
+    message: describeThrown(value),
+    ...(json.ok ? { data: { value: json.value } } : {}),
+  };
+}
+
+function readData(error: Error): Readonly<Record<string, unknown>> | undefined {
+  const data: Record<string, unknown> = {};
+  let keys: string[];
+  try {
+    keys = Object.keys(error);
+  } catch {
+    // A proxy whose `ownKeys` trap throws has no properties we can read.
+    return undefined;
+  }
+  for (const key of keys) {
+    if (RESERVED_KEYS.has(key)) continue;
+    let raw: unknown;
+    try {
+      raw = (error as unknown as Record<string, unknown>)[key];
+    } catch {
+      // A throwing getter is a property we cannot represent: dropped, as documented.
+      continue;
+    }
+    const json = toJsonValue(raw);
+    if (json.ok) data[key] = json.value;
+  }
+  return Object.keys(data).length === 0 ? undefined : data;
+}
+
+function readString(error: Error, key: 'name' | 'message' | 'stack'): string | undefined {
+  try {
+    const value: unknown = error[key];
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    // A throwing getter: the caller falls back to a default.
+    return undefined;
+  }
+}
+
+type JsonResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false };
+
+/**
+ * `value` as it will come back from `JSON.parse(JSON.stringify(value))`, or
+ * `ok: false` when it has no JSON form (functions, symbols, `undefined`,
+ * bigints, cycles, a throwing `toJSON`).
+ */
+function toJsonValue(value: unknown): JsonResult {
+  try {
+    const text = JSON.stringify(value);
+    if (text === undefined) return { ok: false };
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    // Cycles, bigints and throwing `toJSON`s have no JSON form: reported as such.
+    return { ok: false };
+  }
+}
+
+/** The message for a thrown non-`Error`: strings as they are, objects as JSON when they have a JSON form. */
+function describeThrown(value: unknown): string {
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (typeof value === 'object' && value !== null) text = jsonText(value) ?? safeString(value);
+  else text = safeString(value);
+  return truncate(text, MAX_MESSAGE_LENGTH);
+}
+
+function jsonText(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    // No JSON form (a cycle, a bigint): the caller falls back to `String(value)`.
+    return undefined;
+  }
+}
+
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    // `String(Object.create(null))` throws: there is no printed form at all.
+    return Object.prototype.toString.call(value);
+  }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** `Error`s from this realm and others (a worker, a VM context). */
+function isErrorLike(value: unknown): value is Error {
+  return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
+}
+
+/**
+ * A value as misuse messages show it: ``got -2 (number)``, ``got "full" (string)``.
+ * @internal
+ */
+export function describeValue(value: unknown): string {
+  const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  let shown: string;
+  if (typeof value === 'string') shown = JSON.stringify(value);
+  else if (typeof value === 'object' && value !== null) shown = jsonText(value) ?? safeString(value);
+  else shown = safeString(value);
+  return `${truncate(shown, 60)} (${kind})`;
+}
