@@ -25,8 +25,10 @@ export interface ActionActor {
 /** A follow-up action (the seed's `NextAction`), assigned after success with the output. */
 export interface FollowUp {
   readonly name: string;
-  /** The follow-up's content: a value, or made from the parent's output. @default the output */
-  readonly content?: unknown | ((output: unknown) => unknown);
+  /** The follow-up's content. @default the parent's output (see `contentFrom`) */
+  readonly content?: unknown;
+  /** Makes the follow-up's content from the parent's output. */
+  readonly contentFrom?: (output: unknown) => unknown;
   readonly metadata?: Readonly<Record<string, unknown>>;
   readonly priority?: Priority;
 }
@@ -39,6 +41,25 @@ export interface RunServices {
   enqueue(run: ActionRun): void;
   releaseSite(run: ActionRun): void;
   emit(event: import('./events.js').EchoEvent): void;
+  /** True while someone listens to events (build event objects only then). */
+  readonly listening: boolean;
+}
+
+/** What an assignment resolves to before the run exists. */
+export interface RunInit {
+  readonly id: string;
+  readonly name: string;
+  readonly content: unknown;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly priority: Priority;
+  readonly queue: string;
+  readonly license: License | null;
+  readonly definition: ActionDefinition;
+  readonly policy: RetryPolicy;
+  readonly before: readonly NamedHook[];
+  readonly after: readonly NamedHook[];
+  readonly followUps: readonly FollowUp[];
+  readonly idempotencyKey: string | undefined;
 }
 
 /** Settled result, kept until someone asks for `result`. */
@@ -76,28 +97,14 @@ export class ActionRun {
   #phase = 0;
   #controller: AbortController | null = null;
   #abortReason: unknown = undefined;
+  /** The last phase that was aborted, and why: a function that reads its signal late still learns the real reason. */
+  #aborted: { readonly phase: number; readonly reason: unknown } | null = null;
   #settlement: Settlement | null = null;
   #waiters: { resolve(value: unknown): void; reject(error: Error): void } | null = null;
   #result: Promise<unknown> | null = null;
   #onSettled: (() => void)[] | null = null;
 
-  constructor(init: {
-    id: string;
-    name: string;
-    content: unknown;
-    metadata: Readonly<Record<string, unknown>>;
-    priority: Priority;
-    queue: string;
-    license: License | null;
-    definition: ActionDefinition;
-    policy: RetryPolicy;
-    before: readonly NamedHook[];
-    after: readonly NamedHook[];
-    services: RunServices;
-    followUps: readonly FollowUp[];
-    parent: ActionRun | null;
-    idempotencyKey: string | undefined;
-  }) {
+  constructor(init: RunInit, services: RunServices, parent: ActionRun | null) {
     this.id = init.id;
     this.name = init.name;
     this.content = init.content;
@@ -109,9 +116,9 @@ export class ActionRun {
     this.policy = init.policy;
     this.before = init.before;
     this.after = init.after;
-    this.services = init.services;
+    this.services = services;
     this.followUps = init.followUps;
-    this.parent = init.parent;
+    this.parent = parent;
     this.idempotencyKey = init.idempotencyKey;
   }
 
@@ -149,7 +156,13 @@ export class ActionRun {
   abort(reason: unknown): void {
     if (this.#abortReason !== undefined) return;
     this.#abortReason = reason;
+    this.#aborted = { phase: this.#phase, reason };
     this.#controller?.abort(reason);
+  }
+
+  /** Why phase `token` was aborted, or undefined when it was not (or is too old to tell). */
+  abortReasonOf(token: number): unknown {
+    return this.#aborted?.phase === token ? this.#aborted.reason : undefined;
   }
 
   /** The promise of the action's output; rejects with its typed error. Made on first use, so an unobserved failure is no unhandled rejection. */
@@ -222,8 +235,12 @@ export class AttemptContext implements RunContext {
 
   get signal(): AbortSignal {
     if (this.#run.isPhase(this.#phase)) return this.#run.signal();
-    // This attempt was abandoned (timed out or settled) before the function asked.
-    return AbortSignal.abort(new CancellationError(`Attempt ${this.attempt} of "${this.#run.name}" is over`, { reason: 'timeout', actionId: this.#run.id }));
+    // This attempt is over (timed out, cancelled, or settled) before the function asked:
+    // the signal is aborted, with the reason the attempt was stopped for when there was one.
+    const reason =
+      this.#run.abortReasonOf(this.#phase) ??
+      new CancellationError(`Attempt ${this.attempt} of "${this.#run.name}" is over`, { reason: 'timeout', actionId: this.#run.id });
+    return AbortSignal.abort(reason);
   }
 
   get metadata(): Readonly<Record<string, unknown>> {

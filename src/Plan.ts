@@ -70,11 +70,28 @@ function kind(value: unknown): string {
   return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} (${value === null ? 'null' : typeof value})`;
 }
 
-function positive(value: unknown, field: string): number {
+function positive(value: unknown, field: string, name: string): number {
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new TypeError(`Expected \`${field}\` to be a finite number > 0, got ${kind(value)}`);
+    throw new TypeError(`Expected \`${field}\` of "${name}" to be a finite number > 0, got ${kind(value)}`);
   }
   return value;
+}
+
+/** A number (the per-attempt timeout) or `{ attempt, total }`; anything else, or an unknown key, is a TypeError rather than "no timeout". */
+function checkTimeout(timeout: unknown, name: string): { readonly attempt: number | null; readonly total: number | null } {
+  if (timeout === undefined) return { attempt: null, total: null };
+  if (typeof timeout === 'number') return { attempt: positive(timeout, 'timeout', name), total: null };
+  if (typeof timeout !== 'object' || timeout === null || Array.isArray(timeout)) {
+    throw new TypeError(`Expected \`timeout\` of "${name}" to be a number of ms or { attempt, total }, got ${kind(timeout)}`);
+  }
+  for (const key of Object.keys(timeout)) {
+    if (key !== 'attempt' && key !== 'total') throw new TypeError(`Unknown option \`timeout.${key}\` for action "${name}"`);
+  }
+  const { attempt, total } = timeout as { attempt?: unknown; total?: unknown };
+  return {
+    attempt: attempt === undefined ? null : positive(attempt, 'timeout.attempt', name),
+    total: total === undefined ? null : positive(total, 'timeout.total', name),
+  };
 }
 
 function checkSignature(signature: ActionSignature): ActionSignature {
@@ -98,13 +115,12 @@ function define(signature: ActionSignature, run: ActionFunction, options: Action
     if (!OPTION_KEYS.has(key)) throw new TypeError(`Unknown option \`${key}\` for action "${name}"`);
   }
   if (options.retry !== undefined) resolveRetryPolicy(options.retry); // validates now, resolved later over Life's defaults
-  const timeout = options.timeout;
-  const attempt = typeof timeout === 'number' ? positive(timeout, `timeout` + ` of "${name}"`) : timeout?.attempt;
-  const total = typeof timeout === 'object' ? timeout.total : undefined;
-  if (attempt !== undefined) positive(attempt, `timeout.attempt of "${name}"`);
-  if (total !== undefined) positive(total, `timeout.total of "${name}"`);
+  const timeout = checkTimeout(options.timeout, name);
   if (options.cancelGrace !== undefined && !(options.cancelGrace >= 0)) {
     throw new TypeError(`Expected \`cancelGrace\` of "${name}" to be a number >= 0, got ${kind(options.cancelGrace)}`);
+  }
+  if (options.queue !== undefined && (typeof options.queue !== 'string' || options.queue.length === 0)) {
+    throw new TypeError(`Expected \`queue\` of "${name}" to be a non-empty string, got ${kind(options.queue)}`);
   }
   if (options.priority !== undefined && !PRIORITIES.has(options.priority)) {
     throw new TypeError(`Expected \`priority\` of "${name}" to be 'high', 'normal' or 'low', got ${kind(options.priority)}`);
@@ -113,7 +129,7 @@ function define(signature: ActionSignature, run: ActionFunction, options: Action
     signature,
     run,
     retry: options.retry ?? {},
-    timeout: { attempt: attempt ?? null, total: total ?? null },
+    timeout,
     before: nameHooks(options.before, `before hook of "${name}"`),
     after: nameHooks(options.after, `after hook of "${name}"`),
     cancelGrace: options.cancelGrace,

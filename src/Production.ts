@@ -1,20 +1,18 @@
 /**
- * Production: Echo's work queue. Global priority lanes feed per-Site local deques;
- * an idle Site moves a batch from the global lanes, else steals about half of a
- * peer's local items. Idle Sites park with a wake callback instead of polling.
+ * Production: Echo's work queue. Global priority lanes feed per-Site local deques; an idle
+ * Site moves a batch from the global lanes, else steals about half of a peer's local items.
+ * Idle Sites park with a wake callback: nothing polls.
  *
- * Storage is three ring buffers of `T` per deque plus one `Map<T, ticket>` of the
- * live items: no wrapper object per item. Discarding deletes the map entry; the
- * copy left in a buffer is stale (its ticket no longer matches) and is skipped
- * when met, or swept when stale copies outnumber live ones.
+ * Storage: ring buffers of `T` (tickets in a parallel Float64Array) and one `Map<T, ticket>`
+ * of live items, no wrapper per item. A discard deletes the map entry; the copy left behind
+ * is stale (ticket mismatch), skipped when met and swept once stale copies outnumber live ones.
  *
- * Aging (no starvation): every take of a Site chooses one lane among those it can
- * see (its local lane or the global lane non-empty). Per Site and lane, a counter
- * holds how many consecutive takes of that Site passed the lane over while it was
- * non-empty; serving the lane, or the lane being empty, resets it to 0. A lane
- * whose counter reached `agingLimit` is served next, ahead of priority (the
- * highest counter first, ties to the higher priority). Hence a non-empty lane is
- * passed over at most `agingLimit + 2` consecutive takes of a Site.
+ * Aging: each take of a Site serves one lane it can see (its local or the global lane is
+ * non-empty). Per Site and lane, a counter holds how many consecutive takes of that Site
+ * passed the lane over while it was non-empty; serving it, or its being empty, resets it.
+ * A lane whose counter reached `agingLimit` is served next, ahead of priority (highest counter
+ * first, ties to the higher priority): a non-empty lane is passed over at most
+ * `agingLimit + 2` consecutive takes of a Site.
  */
 import type { RandomSource } from './clock.js';
 import { Deque } from './Deque.js';
@@ -46,13 +44,16 @@ export interface ProductionStats {
   readonly lanes: Record<Priority, number>;
   readonly local: Record<string, number>;
   readonly batches: number;
-  readonly steals: number;
+  readonly steals: number; // successful steals
   readonly stolenItems: number;
 }
 
-const defaultOptions = { name: 'default', capacity: Infinity, batchSize: 32, agingLimit: 8, random: Math.random } satisfies Required<ProductionOptions>;
+const defaultOptions = {
+  name: 'default', capacity: Infinity, batchSize: 32, agingLimit: 8, random: Math.random,
+} satisfies Required<ProductionOptions>;
 
 type Lanes<T> = readonly [Deque<T>, Deque<T>, Deque<T>];
+const newLanes = <T>(): Lanes<T> => [new Deque<T>(), new Deque<T>(), new Deque<T>()];
 
 interface SiteState<T> {
   readonly id: string;
@@ -61,19 +62,12 @@ interface SiteState<T> {
   readonly passed: [number, number, number];
 }
 
-interface SpaceWaiter {
-  readonly resolve: () => void;
-  readonly cleanup: () => void;
-}
-
-const newLanes = <T>(): Lanes<T> => [new Deque<T>(), new Deque<T>(), new Deque<T>()];
-
+type SpaceWaiter = { readonly resolve: () => void; readonly cleanup: () => void };
 /** Stale copies are swept once they outnumber live items (and this floor). */
 const SWEEP_FLOOR = 1024;
-
 /**
- * A named, bounded work queue with priority lanes, per-Site local deques,
- * batching, stealing, aging, lazy discard and wake-on-enqueue.
+ * A named, bounded work queue with priority lanes, per-Site local deques, batching,
+ * stealing, aging, O(1) lazy discard and wake-on-enqueue.
  * @example
  * const production = new Production<string>({ name: 'files', capacity: 100 });
  * production.attach('site-1');
@@ -88,7 +82,6 @@ export class Production<T> {
   readonly #batchSize: number;
   readonly #agingLimit: number;
   readonly #random: RandomSource;
-  readonly #counts = { batches: 0, steals: 0, stolenItems: 0 };
   /** Live items → the ticket of their one live copy. */
   readonly #live = new Map<T, number>();
   readonly #global: Lanes<T> = newLanes();
@@ -96,26 +89,26 @@ export class Production<T> {
   readonly #siteList: SiteState<T>[] = [];
   readonly #parked = new Map<string, () => void>();
   readonly #waiters = new Set<SpaceWaiter>();
+  readonly #counts = { batches: 0, steals: 0, stolenItems: 0 };
   #nextTicket = 1;
-  /** Copies held in all deques, live or stale. */
+  /** Copies held in all deques, live or stale; equal to `size` when no copy is stale. */
   #physical = 0;
   readonly #isLive = (item: T, ticket: number): boolean => this.#live.get(item) === ticket;
-  readonly #isStale = (item: T, ticket: number): boolean => this.#live.get(item) !== ticket;
+  readonly #isStale = (item: T, ticket: number): boolean => !this.#isLive(item, ticket);
 
   constructor(options: ProductionOptions = {}) {
-    const merged = { ...defaultOptions, ...stripUndefined(options) };
-    expect('name', merged.name, typeof merged.name === 'string' && merged.name.length > 0, 'a non-empty string');
-    const { capacity } = merged;
+    const { name, capacity, batchSize, agingLimit, random } = { ...defaultOptions, ...withoutUndefined(options) };
+    expect('name', name, typeof name === 'string' && name !== '', 'a non-empty string');
     expect('capacity', capacity, typeof capacity === 'number' && capacity >= 1, 'a number >= 1');
     expect('capacity', capacity, Number.isInteger(capacity) || capacity === Infinity, 'an integer >= 1 or Infinity');
-    expect('batchSize', merged.batchSize, Number.isInteger(merged.batchSize) && merged.batchSize >= 1, 'an integer >= 1');
-    expect('agingLimit', merged.agingLimit, Number.isInteger(merged.agingLimit) && merged.agingLimit >= 1, 'an integer >= 1');
-    expect('random', merged.random, typeof merged.random === 'function', 'a function');
-    this.name = merged.name;
+    expect('batchSize', batchSize, Number.isInteger(batchSize) && batchSize >= 1, 'an integer >= 1');
+    expect('agingLimit', agingLimit, Number.isInteger(agingLimit) && agingLimit >= 1, 'an integer >= 1');
+    expect('random', random, typeof random === 'function', 'a function');
+    this.name = name;
     this.capacity = capacity;
-    this.#batchSize = merged.batchSize;
-    this.#agingLimit = merged.agingLimit;
-    this.#random = merged.random;
+    this.#batchSize = batchSize;
+    this.#agingLimit = agingLimit;
+    this.#random = random;
   }
 
   /** Live items, global and local (discarded ones are not counted). */
@@ -129,8 +122,8 @@ export class Production<T> {
   }
 
   /**
-   * Queues `item` at the back of its global lane and wakes one parked Site.
-   * Throws `BackpressureError` when full, `TypeError` if the item is already queued.
+   * Queues `item` at the back of its global lane and wakes one parked Site. Throws
+   * `BackpressureError` when full, `TypeError` if the item is `undefined` or already queued.
    */
   enqueue(item: T, priority: Priority = 'normal'): void {
     if (this.tryEnqueue(item, priority)) return;
@@ -155,7 +148,8 @@ export class Production<T> {
 
   /**
    * Resolves once `size < capacity`: at once if there is space and nobody waits, else FIFO,
-   * one waiter per freed slot (not reserved: competing producers use `tryEnqueue`). Rejects with `signal.reason` on abort.
+   * one waiter per freed slot (not reserved: competing producers use `tryEnqueue`).
+   * Rejects with `signal.reason` on abort.
    */
   whenSpace(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -195,16 +189,15 @@ export class Production<T> {
 
   /**
    * The next item for a Site: from its local deque (high → normal → low), else a batch
-   * from the global lanes, else about half of a random peer's local items; aging
-   * applies (see the module doc). `undefined` when no live item is left anywhere.
+   * from the global lanes, else about half of a random peer's local items; aging applies
+   * (see the module doc). `undefined` only when no live item is left anywhere.
    */
   take(siteId: string): T | undefined {
     const site = this.#site(siteId);
     let lane = this.#choose(site);
     if (lane < 0) {
       if (!this.#steal(site)) return undefined;
-      lane = this.#choose(site);
-      if (lane < 0) return undefined; // unreachable: a steal moves at least one live item
+      lane = this.#choose(site); // a steal moved at least one live item into the local deque
     }
     const local = site.lanes[lane]!;
     if (local.length === 0) this.#moveBatch(this.#global[lane]!, local);
@@ -226,7 +219,7 @@ export class Production<T> {
   /**
    * An idle Site registers `wake`; the next enqueue calls it once and unparks the Site
    * (one wake per enqueued item, longest-parked Site first). Returns `false`, and parks
-   * nothing, when a live item exists: `take` would return work right now.
+   * nothing, while a live item exists: `take` would return work right now.
    */
   park(siteId: string, wake: () => void): boolean {
     this.#site(siteId);
@@ -240,7 +233,7 @@ export class Production<T> {
     this.#parked.delete(siteId);
   }
 
-  /** Removes and returns every live item, high → normal → low (local items before global ones). */
+  /** Removes and returns every live item, high → normal → low (per lane: local deques, then global). */
   drain(): T[] {
     const out: T[] = [];
     for (let lane = 0; lane < 3; lane++) {
@@ -271,22 +264,16 @@ export class Production<T> {
     return site;
   }
 
-  /**
-   * Picks the lane a Site's take serves, after dropping stale copies at its fronts;
-   * -1 when the Site's local deque and the global lanes are all empty.
-   */
+  /** The lane a Site's take serves, its front copy live; -1 when its local deque and the global lanes are empty. */
   #choose(site: SiteState<T>): number {
     const { lanes: local, passed } = site;
     const global = this.#global;
     for (;;) {
       let chosen = -1;
-      let agedCount = -1;
-      for (let lane = 0; lane < 3; lane++) {
-        const count = passed[lane]!;
-        if (count >= this.#agingLimit && count > agedCount && local[lane]!.length + global[lane]!.length > 0) {
-          chosen = lane;
-          agedCount = count;
-        }
+      for (let lane = 0, most = this.#agingLimit - 1; lane < 3; lane++) {
+        if (passed[lane]! <= most || local[lane]!.length + global[lane]!.length === 0) continue;
+        chosen = lane;
+        most = passed[lane]!;
       }
       if (chosen < 0) chosen = local[0].length > 0 ? 0 : local[1].length > 0 ? 1 : local[2].length > 0 ? 2 : -1;
       if (chosen < 0) chosen = global[0].length > 0 ? 0 : global[1].length > 0 ? 1 : global[2].length > 0 ? 2 : -1;
@@ -297,7 +284,7 @@ export class Production<T> {
       this.#dropStaleFront(local[chosen]!);
       if (local[chosen]!.length === 0) this.#dropStaleFront(global[chosen]!);
       passed[chosen] = 0;
-      // Only stale copies were there: choose again without counting a take.
+      // Only stale copies were there: choose again, no take counted.
       if (local[chosen]!.length + global[chosen]!.length === 0) continue;
       for (let lane = 0; lane < 3; lane++) {
         if (lane !== chosen) passed[lane] = local[lane]!.length + global[lane]!.length > 0 ? passed[lane]! + 1 : 0;
@@ -318,38 +305,29 @@ export class Production<T> {
   }
 
   /**
-   * Steals about half (ceil(n/2)) of the first peer with local items, starting at a
-   * random peer and going round, from the back of its deque (low lane's back first),
-   * into the thief's matching local lanes. `false` when no peer holds a live item.
+   * Steals about half (ceil(n/2)) of the live items of the first peer holding any, starting
+   * at a random peer and going round, from the back of its deque (the low lane's back first)
+   * into the thief's matching local lanes, order kept. `false` when no peer holds a live item.
    */
   #steal(thief: SiteState<T>): boolean {
     const list = this.#siteList;
     const peers = list.length - 1;
-    if (peers <= 0) return false;
+    if (peers === 0) return false;
     const self = list.indexOf(thief);
     const start = Math.min(peers - 1, Math.floor(this.#random() * peers));
     for (let k = 0; k < peers; k++) {
       const at = (start + k) % peers;
-      const victim = list[at < self ? at : at + 1]!;
-      const total = victim.lanes[0].length + victim.lanes[1].length + victim.lanes[2].length;
-      if (total === 0) continue;
-      const quota = Math.ceil(total / 2);
-      let popped = 0;
-      let moved = 0;
-      for (let lane = 2; lane >= 0 && (popped < quota || moved === 0); lane--) {
-        const from = victim.lanes[lane]!;
-        const to = thief.lanes[lane]!;
-        for (; from.length > 0 && (popped < quota || moved === 0); popped++, from.pop()) {
-          const item = from.peekBack() as T;
-          if (this.#isLive(item, from.backTag())) {
-            to.pushFront(item, from.backTag());
-            moved++;
-          } else this.#physical--;
-        }
-      }
-      if (moved === 0) continue;
+      const { lanes } = list[at < self ? at : at + 1]!;
+      // Local deques are small (a batch or a steal), so counting live items exactly is cheap.
+      for (const deque of lanes) this.#physical -= deque.retain(this.#isLive);
+      let quota = Math.ceil((lanes[0].length + lanes[1].length + lanes[2].length) / 2);
+      if (quota === 0) continue;
       this.#counts.steals++;
-      this.#counts.stolenItems += moved;
+      this.#counts.stolenItems += quota;
+      for (let lane = 2; quota > 0; lane--) {
+        const [from, to] = [lanes[lane]!, thief.lanes[lane]!];
+        for (; quota > 0 && from.length > 0; quota--, from.pop()) to.pushFront(from.peekBack() as T, from.backTag());
+      }
       return true;
     }
     return false;
@@ -372,7 +350,7 @@ export class Production<T> {
     if (this.#physical !== this.#live.size) this.#physical -= deque.dropFrontWhile(this.#isStale);
   }
 
-  /** Removes every stale copy; amortized O(1) per discard, since it runs only when stale copies dominate. */
+  /** Removes every stale copy: amortized O(1) per discard, as it runs only once stale copies dominate. */
   #sweep(): void {
     for (const deque of this.#deques()) this.#physical -= deque.retain(this.#isLive);
   }
@@ -383,8 +361,8 @@ export class Production<T> {
     try {
       wake();
     } catch (error) {
-      // The item is queued either way: report the callback's failure without making enqueue look failed.
-      queueMicrotask(() => void rethrow(error));
+      // The item is queued either way: report the callback's failure, don't make enqueue look failed.
+      queueMicrotask(() => { throw error; });
     }
   }
 
@@ -415,10 +393,7 @@ function invalid(name: string, value: unknown, expected: string): TypeError {
   return new TypeError(`Expected \`${name}\` to be ${expected}, got ${String(value)} (${typeof value})`);
 }
 
-function rethrow(error: unknown): never {
-  throw error;
-}
-
-function stripUndefined<O extends object>(options: O): Partial<O> {
+/** Drops `undefined` fields so that spreading over the defaults keeps the defaults. */
+function withoutUndefined<O extends object>(options: O): Partial<O> {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<O>;
 }

@@ -18,7 +18,7 @@ import { createTableEngine, createXStateEngine, type ActionEngine } from './acti
 import { ActionHandle, type HandleControl } from './ActionHandle.js';
 import type { ActionRecord } from './actionRecord.js';
 import { ActionRun, type FollowUp, type RunServices } from './ActionRun.js';
-import { prepareAssignment, type AssignOptions } from './assignment.js';
+import { prepareAssignment, type AssignmentDeps, type AssignOptions } from './assignment.js';
 import type { Clock } from './clock.js';
 import { CancellationError, HookError, serializeError, toError } from './errors.js';
 import type { EchoEvent } from './events.js';
@@ -53,7 +53,9 @@ export class Sequence implements InspectorTarget {
   readonly #services: RunServices;
   readonly #control: HandleControl;
   readonly #shutdown: ShutdownTracker;
+  readonly #assignmentDeps: AssignmentDeps;
   #started = false;
+  #idleWaiters: (() => void)[] = [];
 
   constructor(options: SequenceOptions) {
     const resolved = resolveSequenceOptions(options);
@@ -80,6 +82,7 @@ export class Sequence implements InspectorTarget {
     const emit = (event: EchoEvent): void => {
       if (this.#events.observed) this.#events.next(event);
     };
+    const events = this.#events;
     this.#services = {
       clock: this.clock,
       random: resolved.random,
@@ -87,6 +90,19 @@ export class Sequence implements InspectorTarget {
       enqueue: (run) => this.#enqueue(run),
       releaseSite: (run) => (run.site as Site | null)?.release(run),
       emit,
+      get listening() {
+        return events.observed;
+      },
+    };
+    this.#assignmentDeps = {
+      plan: resolved.plan,
+      life: this.life,
+      ids: resolved.ids,
+      productions: this.#productions,
+      served: this.#servedQueues(),
+      overflow: resolved.overflow,
+      now: () => this.clock.now(),
+      waiting: (queue) => this.#overflow.get(queue)?.length ?? 0,
     };
     const engineServices = {
       clock: this.clock,
@@ -147,6 +163,12 @@ export class Sequence implements InspectorTarget {
 
   resume(): void {
     this.#root.send({ type: 'RESUME' });
+  }
+
+  /** Resolves when no action is live (all assigned actions settled). */
+  whenIdle(): Promise<void> {
+    if (this.#live.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /** Resolves when `queue` has room (for pacing producers under backpressure). */
@@ -224,26 +246,17 @@ export class Sequence implements InspectorTarget {
     if (this.#shutdown.started && (parent === null || this.#shutdown.aborting)) {
       throw new CancellationError(`Sequence "${this.name}" is shutting down and accepts no new actions`, { reason: 'shutdown' });
     }
-    const prepared = prepareAssignment(nameOrRecord, contentOrOptions, maybeOptions, {
-      plan: this.#options.plan,
-      life: this.life,
-      ids: this.#options.ids,
-      productions: this.#productions,
-      served: this.#servedQueues(),
-      overflow: this.#options.overflow,
-      now: () => this.clock.now(),
-      waiting: (queue) => this.#overflow.get(queue)?.length ?? 0,
-    });
+    const prepared = prepareAssignment(nameOrRecord, contentOrOptions, maybeOptions, this.#assignmentDeps);
     if (prepared.idempotencyKey !== undefined) {
       const existing = this.#byKey.get(prepared.idempotencyKey);
       if (existing !== undefined) return new ActionHandle(existing, this.#control);
     }
-    const run = new ActionRun({ ...prepared.run, services: this.#services, parent });
+    const run = new ActionRun(prepared.run, this.#services, parent);
     this.#live.set(run.id, run);
     this.#shutdown.assigned();
     if (run.idempotencyKey !== undefined) this.#byKey.set(run.idempotencyKey, run);
     if (parent !== null) (parent.children ??= new Set()).add(run);
-    this.#services.emit({ type: 'assigned', actionId: run.id, name: run.name, at: prepared.input.createdAt, priority: run.priority, queue: run.queue, parentId: parent?.id ?? null });
+    if (this.#events.observed) this.#services.emit({ type: 'assigned', actionId: run.id, name: run.name, at: prepared.input.createdAt, priority: run.priority, queue: run.queue, parentId: parent?.id ?? null });
     this.#engine.start(run, prepared.input, this.#root);
     if (run.license !== null && !run.settled) {
       run.licenseRelease = run.license.onRevoke((error) =>
@@ -300,18 +313,26 @@ export class Sequence implements InspectorTarget {
     const at = context.settledAt ?? this.clock.now();
     const attempts = context.attempts.length;
     this.#shutdown.settled(run, output.status, context);
+    const listening = this.#events.observed;
     if (output.status === 'done') {
-      this.#services.emit({ type: 'done', actionId: run.id, name: run.name, at, output: output.output, attempts });
+      if (listening) this.#services.emit({ type: 'done', actionId: run.id, name: run.name, at, output: output.output, attempts });
       if (settlement.ok) this.#followUp(run, settlement.value);
     } else if (output.status === 'failed') {
-      this.#services.emit({ type: 'failed', actionId: run.id, name: run.name, at, error: serializeError(settlement.ok ? null : settlement.error), attempts });
-    } else {
+      if (listening) this.#services.emit({ type: 'failed', actionId: run.id, name: run.name, at, error: serializeError(settlement.ok ? null : settlement.error), attempts });
+    } else if (listening) {
       this.#services.emit({ type: 'cancelled', actionId: run.id, name: run.name, at, reason: context.cancellation?.reason ?? 'user', attempts });
     }
     this.#checkDrained();
+    if (this.#live.size === 0 && this.#idleWaiters.length > 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
   }
 
   #remember(run: ActionRun): void {
+    // Only while inspected: the inspector's controls may name a settled action.
+    if (!this.#hub.enabled) return;
     this.#settledRuns.set(run.id, run);
     if (this.#settledRuns.size > 1000) this.#settledRuns.delete(this.#settledRuns.keys().next().value!);
   }
@@ -319,7 +340,7 @@ export class Sequence implements InspectorTarget {
   #followUp(run: ActionRun, output: unknown): void {
     for (const next of run.followUps) {
       try {
-        const content = typeof next.content === 'function' ? (next.content as (value: unknown) => unknown)(output) : next.content === undefined ? output : next.content;
+        const content = next.contentFrom !== undefined ? next.contentFrom(output) : next.content === undefined ? output : next.content;
         this.#assign(next.name, content, { ...(next.metadata !== undefined && { metadata: next.metadata }), priority: next.priority ?? run.priority }, run);
       } catch (error) {
         this.#report(new Error(`Follow-up "${next.name}" of action ${run.id} could not be assigned: ${toError(error).message}`, { cause: error }));

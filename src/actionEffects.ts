@@ -17,7 +17,7 @@ import {
   type CancellationReason,
 } from './errors.js';
 import { runHooks, type HookInfo } from './hooks.js';
-import { decideRetry } from './retryPolicy.js';
+import { decideRetry, type RetryDecision } from './retryPolicy.js';
 
 type Self = { send(event: ActionEvent): void };
 interface Args {
@@ -53,25 +53,37 @@ function attemptError(thrown: unknown, run: ActionRun, attempt: number): Error {
 function failAttempt(run: ActionRun, self: Self, context: ActionContext, error: Error): void {
   const now = run.services.clock.now();
   const attempt = context.attempts.length;
-  run.lastError = error;
-  const serialized = serializeError(error);
   if (run.cancelError !== null) {
-    self.send({ type: 'ATTEMPT_FAILED', error: serialized, retryDelay: null, at: now });
+    run.lastError = error;
+    self.send({ type: 'ATTEMPT_FAILED', error: serializeError(error), retryDelay: null, at: now });
     return;
   }
   const previousDelay = context.attempts[attempt - 2]?.backoff ?? null;
   const firstStart = context.attempts[0]?.startedAt ?? now;
-  const decision = decideRetry({
-    policy: run.policy,
-    attempt,
-    error,
-    previousDelay,
-    elapsed: now - firstStart,
-    random: run.services.random,
-  });
+  let failure = error;
+  let decision: RetryDecision;
+  try {
+    decision = decideRetry({
+      policy: run.policy,
+      attempt,
+      error,
+      previousDelay,
+      // A wall clock may step back (NTP): a negative elapsed time is no reason to stop deciding.
+      elapsed: Math.max(0, now - firstStart),
+      random: run.services.random,
+    });
+  } catch (thrown) {
+    // A broken random source must not leave the action hanging in `running` (this often runs in a
+    // promise callback, where a throw would only be an unhandled rejection): the action fails
+    // with a TypeError that says why, its cause the attempt's own error.
+    failure = new TypeError(`Could not decide whether to retry action "${run.name}" after attempt ${attempt}: ${toError(thrown).message}`, { cause: error });
+    decision = { retry: false, reason: 'non-retryable' };
+  }
+  run.lastError = failure;
+  const serialized = serializeError(failure);
   const emit = run.services.emit;
-  emit({ type: 'attempt-failed', actionId: run.id, name: run.name, at: now, attempt, error: serialized });
-  if (decision.retry) {
+  if (run.services.listening) emit({ type: 'attempt-failed', actionId: run.id, name: run.name, at: now, attempt, error: serialized });
+  if (decision.retry && run.services.listening) {
     emit({ type: 'retrying', actionId: run.id, name: run.name, at: now, attempt, delay: decision.delay, retryAt: now + decision.delay });
   }
   self.send({ type: 'ATTEMPT_FAILED', error: serialized, retryDelay: decision.retry ? decision.delay : null, at: now });
@@ -122,7 +134,7 @@ export function createActionEffects(runOf: RunLookup) {
       const attempt = context.attempts.length;
       const token = run.beginPhase();
       const now = run.services.clock.now();
-      run.services.emit({ type: 'started', actionId: run.id, name: run.name, at: now, attempt, site: run.site?.id ?? null });
+      if (run.services.listening) run.services.emit({ type: 'started', actionId: run.id, name: run.name, at: now, attempt, site: run.site?.id ?? null });
       const succeed = (output: unknown): void => {
         if (run.isPhase(token)) actor.send({ type: 'ATTEMPT_SUCCEEDED', output, at: run.services.clock.now() });
       };
@@ -134,7 +146,9 @@ export function createActionEffects(runOf: RunLookup) {
       try {
         result = run.definition.run(run.content, new AttemptContext(run, attempt, token));
       } catch (thrown) {
-        fail(thrown);
+        // A synchronous throw lands while the machine is still entering `running`: the actor's
+        // snapshot does not hold this attempt yet, the effect's own `context` does.
+        if (run.isPhase(token)) failAttempt(run, actor, context, attemptError(thrown, run, attempt));
         return;
       }
       if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {

@@ -34,21 +34,25 @@ export interface EngineServices {
 export function createTableEngine(services: EngineServices): ActionEngine {
   const machine = actionMachine.provide({ actions: createActionEffects((self) => (self as TableActor<ActionContext>).owner as ActionRun) });
   const table = compileMachine<ActionContext>(machine, actionUpdates);
+  const runOf = (actor: TableActor<never>): ActionRun => actor.owner as ActionRun;
+  const shared = {
+    clock: services.clock,
+    inspect: services.hub,
+    get rootId() {
+      return services.rootId();
+    },
+    onSettled: (done: TableActor<never>) => {
+      const snapshot = done.getSnapshot() as unknown as { output: ActionOutput; context: ActionContext; status: string };
+      if (snapshot.status === 'done') services.settled(runOf(done), snapshot.output, snapshot.context);
+    },
+    onEffectError: (actor: TableActor<never>, error: unknown, effect: string) => {
+      const run = runOf(actor);
+      services.failed(run, new Error(`Effect "${effect}" of action "${run.name}" threw: ${toError(error).message}`, { cause: error }));
+    },
+  };
   return {
     start(run, input, parent) {
-      const actor = new TableActor<ActionContext>(table, {
-        id: run.id,
-        clock: services.clock,
-        input,
-        parent,
-        inspect: services.hub,
-        rootId: services.rootId(),
-        onSettled: (done) => {
-          const snapshot = done.getSnapshot() as unknown as { output: ActionOutput; context: ActionContext; status: string };
-          if (snapshot.status === 'done') services.settled(run, snapshot.output, snapshot.context);
-        },
-        onEffectError: (error, effect) => services.failed(run, new Error(`Effect "${effect}" of action "${run.name}" threw: ${toError(error).message}`, { cause: error })),
-      });
+      const actor = new TableActor<ActionContext>(table, shared, run.id, input, parent);
       actor.owner = run;
       run.actor = actor as unknown as ActionActor;
       actor.start();

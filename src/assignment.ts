@@ -8,7 +8,7 @@
 import type { ActionInput, Priority } from '../machines/actionTypes.js';
 import type { ActionRecord } from './actionRecord.js';
 import { parseActionRecord } from './actionRecord.js';
-import type { ActionRun, FollowUp } from './ActionRun.js';
+import type { ActionRun, FollowUp, RunInit } from './ActionRun.js';
 import { BackpressureError, RoutingError } from './errors.js';
 import type { NamedHook } from './hooks.js';
 import type { IdGenerator } from './ids.js';
@@ -40,6 +40,9 @@ export interface AssignOptions {
   readonly then?: FollowUp | readonly FollowUp[];
 }
 
+const NO_FOLLOW_UPS: readonly FollowUp[] = Object.freeze([]);
+const EMPTY_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
+const NO_OPTIONS: AssignOptions = Object.freeze({});
 const KEYS = new Set(['metadata', 'priority', 'delay', 'license', 'idempotencyKey', 'queue', 'timeout', 'retry', 'then']);
 const PRIORITIES = new Set(['high', 'normal', 'low']);
 
@@ -55,7 +58,7 @@ export interface AssignmentDeps {
 }
 
 export interface PreparedAssignment {
-  readonly run: Omit<ConstructorParameters<typeof ActionRun>[0], 'services' | 'parent'>;
+  readonly run: RunInit;
   readonly input: ActionInput;
   readonly idempotencyKey: string | undefined;
 }
@@ -85,13 +88,18 @@ function resolvedFor(definition: ActionDefinition, life: Life) {
 function metadataHooks(metadata: Readonly<Record<string, unknown>>, life: Life, name: string): { before: NamedHook[]; after: NamedHook[] } | null {
   const hooks = metadata.hooks;
   if (hooks === undefined) return null;
+  // Anything but an array or a { before, after } object (a lone name, a number) would otherwise be read as "no hooks".
+  if (!Array.isArray(hooks) && (typeof hooks !== 'object' || hooks === null)) {
+    throw new TypeError(`Expected metadata \`hooks\` of "${name}" to be an array of hook names or { before, after }, got ${kind(hooks)}`);
+  }
   const lists = Array.isArray(hooks) ? { before: hooks, after: [] } : (hooks as { before?: unknown; after?: unknown });
   const resolve = (names: unknown, phase: string): NamedHook[] => {
     if (names === undefined) return [];
     if (!Array.isArray(names)) throw new TypeError(`Expected metadata \`hooks.${phase}\` of "${name}" to be an array of hook names, got ${kind(names)}`);
     return names.map((hookName) => {
       const hook = typeof hookName === 'string' ? life.span.get(hookName) : undefined;
-      if (hook === undefined) throw new RoutingError(`Action "${name}" lists hook ${kind(hookName)} in its metadata, but Life defines no such hook`, { target: String(hookName) });
+      const shown = typeof hookName === 'string' ? JSON.stringify(hookName) : kind(hookName);
+      if (hook === undefined) throw new RoutingError(`Action "${name}" lists hook ${shown} in its metadata, but Life defines no such hook`, { target: String(hookName) });
       return hook;
     });
   };
@@ -99,8 +107,13 @@ function metadataHooks(metadata: Readonly<Record<string, unknown>>, life: Life, 
 }
 
 function timeouts(value: AssignOptions['timeout'], base: ActionDefinition['timeout'], life: Life): { attempt: number | null; total: number | null } {
+  if (value !== undefined && typeof value !== 'number' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new TypeError(`Expected \`timeout\` to be a number of ms or { attempt, total }, got ${kind(value)}`);
+  }
   const fromOptions = typeof value === 'number' ? { attempt: value } : (value ?? {});
   for (const [field, ms] of Object.entries(fromOptions)) {
+    // An unknown key (`{ atempt: 50 }`) would otherwise mean "no timeout" without a word.
+    if (field !== 'attempt' && field !== 'total') throw new TypeError(`Unknown assign option \`timeout.${field}\``);
     if (typeof ms !== 'number' || !(ms > 0)) throw new TypeError(`Expected \`timeout.${field}\` to be a number > 0, got ${kind(ms)}`);
   }
   return {
@@ -120,14 +133,17 @@ export function prepareAssignment(
   const record = fromRecord ? parseActionRecord(nameOrRecord) : null;
   const name = record?.name ?? nameOrRecord;
   if (typeof name !== 'string' || name.length === 0) throw new TypeError(`Expected an action name (a non-empty string) or an ActionRecord, got ${kind(name)}`);
-  const options: AssignOptions = (fromRecord ? (contentOrOptions as AssignOptions | undefined) : maybeOptions) ?? {};
+  const options: AssignOptions = (fromRecord ? (contentOrOptions as AssignOptions | undefined) : maybeOptions) ?? NO_OPTIONS;
   if (typeof options !== 'object' || options === null) throw new TypeError(`Expected assign options to be an object, got ${kind(options)}`);
   for (const key of Object.keys(options)) if (!KEYS.has(key)) throw new TypeError(`Unknown assign option \`${key}\` for action "${name}"`);
   const definition = deps.plan.require(name);
   const rawContent = record !== null ? record.content : contentOrOptions;
   const content = definition.signature.schema === undefined ? rawContent : validateContent(definition.signature.schema, rawContent, name);
 
-  const metadata = Object.freeze({ ...(record?.metadata ?? {}), ...(record !== null && { recordOf: record.id }), ...(options.metadata ?? {}) });
+  const metadata =
+    record === null && options.metadata === undefined
+      ? EMPTY_METADATA
+      : Object.freeze({ ...(record?.metadata ?? {}), ...(record !== null && { recordOf: record.id }), ...(options.metadata ?? {}) });
   const priority = options.priority ?? record?.priority ?? definition.priority ?? 'normal';
   if (!PRIORITIES.has(priority)) throw new TypeError(`Expected \`priority\` to be 'high', 'normal' or 'low', got ${kind(priority)}`);
   const queue = options.queue ?? record?.queue ?? definition.queue ?? 'default';
@@ -151,7 +167,7 @@ export function prepareAssignment(
   const named = metadataHooks(metadata, deps.life, name);
   const before = named === null ? resolved.before : [...resolved.before, ...named.before];
   const after = named === null ? resolved.after : [...[...named.after].reverse(), ...resolved.after];
-  const followUps = options.then === undefined ? [] : Array.isArray(options.then) ? options.then : [options.then as FollowUp];
+  const followUps = options.then === undefined ? NO_FOLLOW_UPS : Array.isArray(options.then) ? options.then : [options.then as FollowUp];
   for (const next of followUps) deps.plan.require((next as FollowUp).name);
   const time = timeouts(options.timeout, definition.timeout, deps.life);
 

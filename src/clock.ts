@@ -138,6 +138,7 @@ export class ManualClock implements Clock {
   /** Advances to each next timer until none is left or `limit` ms have passed. */
   async runAll(limit = 24 * 60 * 60 * 1000): Promise<void> {
     const end = this.#now + limit;
+    await flushMicrotasks();
     for (let due = this.nextDue(); due !== undefined && due <= end; due = this.nextDue()) {
       await this.advance(due - this.#now);
     }

@@ -1,4 +1,4 @@
-import { createActor, SimulatedClock, type AnyStateMachine } from 'xstate';
+import { createActor, SimulatedClock } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import { describe, expect, it } from 'vitest';
 import { actionMachine } from '../machines/action.machine.js';
@@ -18,6 +18,7 @@ function eventsFor(snapshot: { value: unknown; context: ActionContext }): Action
     { type: 'CANCEL', reason: 'user', message: 'stop', at },
     { type: 'LICENSE_REVOKED', error: error('LicenseError'), at },
     { type: 'RETRY_NOW', at },
+    { type: 'REJECT', error: error('HookError'), at },
     { type: 'HOOKS_PASSED', at },
     { type: 'HOOK_FAILED', error: error('HookError'), at },
     { type: 'ATTEMPT_SUCCEEDED', output: { ok: at }, at },
@@ -64,15 +65,15 @@ describe('table engine equals XState on every shortest path of the Action statec
     });
 
     it(`${label}: replays all ${paths.length} paths with identical snapshots`, () => {
-      const table = compileMachine<ActionContext>(actionMachine as AnyStateMachine, actionUpdates);
+      const table = compileMachine<ActionContext>(actionMachine, actionUpdates);
       for (const path of paths) {
         const xs = createActor(actionMachine, { input, clock: new SimulatedClock() });
-        const tb = new TableActor(table, { id: input.id, clock: new ManualClock(), input });
+        const tb = new TableActor(table, { clock: new ManualClock() }, input.id, input);
         xs.start();
         tb.start();
         expect(comparable(tb.getSnapshot())).toEqual(comparable(xs.getSnapshot()));
         for (const step of path.steps) {
-          if (step.event.type === 'xstate.init') continue;
+          if ((step.event.type as string) === 'xstate.init') continue;
           xs.send(step.event as ActionEvent);
           tb.send(step.event);
           expect(comparable(tb.getSnapshot()), `after ${step.event.type}`).toEqual(comparable(xs.getSnapshot()));

@@ -213,6 +213,21 @@ export function applyStateOp(actor: WireActor, op: Extract<DeltaOp, { op: 'state
   return next;
 }
 
+/**
+ * Splits a full state into frames of at most `chunk` actors: a `full` with the
+ * first ones, then `delta`s that add the rest. A viewer sees the first actors at
+ * once instead of waiting for one huge frame, and no frame outgrows the limits.
+ */
+export function splitFullState(full: FullState, chunk = 2000): SourceMessage[] {
+  if (full.actors.length <= chunk) return [full];
+  const out: SourceMessage[] = [{ ...full, actors: full.actors.slice(0, chunk) }];
+  for (let i = chunk; i < full.actors.length; i += chunk) {
+    const ops: DeltaOp[] = full.actors.slice(i, i + chunk).map((actor) => ({ op: 'add', actor }));
+    out.push({ type: 'delta', source: full.source, at: full.at, ops, stats: full.stats });
+  }
+  return out;
+}
+
 /** A state value as one line: `'running'`, `'running.attempt'`, `'(a.x, b.y)'` for parallel states. */
 export function stateValueToString(value: Json): string {
   if (value === null) return '';

@@ -42,19 +42,16 @@ export interface InspectionSink {
 
 export type SnapshotListener<TContext> = (snapshot: TableSnapshot<TContext>) => void;
 
+/** What every actor of one runtime shares: created once, not per actor. */
 export interface TableActorOptions {
-  readonly id: string;
   readonly clock: Clock;
-  readonly input?: unknown;
-  /** The parent actor ref (for the actor tree the inspector draws). */
-  readonly parent?: { readonly sessionId: string } | undefined;
   /** Receives inspection events while `enabled`; when disabled none is built. */
   readonly inspect?: InspectionSink | undefined;
   readonly rootId?: string;
   /** Called once when the actor reaches a final state or is stopped. */
   readonly onSettled?: ((actor: TableActor<never>) => void) | undefined;
   /** Called when an effect throws: the error becomes a value, never escapes. */
-  readonly onEffectError?: ((error: unknown, effect: string) => void) | undefined;
+  readonly onEffectError?: ((actor: TableActor<never>, error: unknown, effect: string) => void) | undefined;
 }
 
 class Snapshot<TContext> implements TableSnapshot<TContext> {
@@ -97,14 +94,20 @@ export class TableActor<TContext> {
   #processing = false;
   #listeners: SnapshotListener<TContext>[] | null = null;
 
-  constructor(table: CompiledMachine<TContext>, options: TableActorOptions) {
+  constructor(
+    table: CompiledMachine<TContext>,
+    options: TableActorOptions,
+    id: string,
+    input?: unknown,
+    parent?: { readonly sessionId: string },
+  ) {
     this.#table = table;
     this.#options = options;
-    this.id = options.id;
-    this.sessionId = `echo:${options.id}`;
-    this._parent = options.parent;
+    this.id = id;
+    this.sessionId = `echo:${id}`;
+    this._parent = parent;
     this.#state = table.states[table.initial]!;
-    this.#context = table.createContext(options.input);
+    this.#context = table.createContext(input);
   }
 
   /** The machine this actor runs (what the inspector draws). */
@@ -249,7 +252,7 @@ export class TableActor<TContext> {
         action.run({ context: this.#context, event, self: this }, undefined);
       } catch (error) {
         if (this.#options.onEffectError === undefined) throw error;
-        this.#options.onEffectError(error, action.name);
+        this.#options.onEffectError(this as unknown as TableActor<never>, error, action.name);
       }
     }
   }

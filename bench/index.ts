@@ -1,0 +1,49 @@
+/**
+ * `npm run bench`: Echo against p-queue, fastq and a raw promise pool, measured
+ * in the same run, printed as ratios; then memory and scaling figures, each with
+ * its goal.
+ */
+import { benchProduction } from './production.bench.js';
+import { bytesPerLiveActor, bytesPerQueuedAction, bytesPerQueuedPQueueTask, heapGrowth } from './memory.js';
+import { echo, echoXState, fastQueue, pQueue, promisePool, timeRunner, CONCURRENCY } from './runners.js';
+
+const N = Number(process.env.BENCH_N ?? 100_000);
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT MET');
+
+async function main(): Promise<void> {
+  console.log(`Echo bench — ${fmt(N)} noop actions, concurrency ${CONCURRENCY}, node ${process.version}\n`);
+  const contenders = { 'p-queue': pQueue, fastq: fastQueue, 'promise pool': promisePool, 'Echo (table engine)': echo, 'Echo (xstate engine)': echoXState };
+  const perSecond: Record<string, number> = {};
+  for (const [name, runner] of Object.entries(contenders)) {
+    const n = name.includes('xstate') ? Math.min(N, 20_000) : N;
+    const ms = await timeRunner(runner, n);
+    perSecond[name] = (n / ms) * 1000;
+  }
+  const base = perSecond['p-queue']!;
+  console.log('throughput                 actions/s    ratio to p-queue');
+  for (const [name, rate] of Object.entries(perSecond)) console.log(`  ${name.padEnd(24)} ${fmt(rate).padStart(10)}    ${(rate / base).toFixed(2)}×`);
+  const ratio = perSecond['Echo (table engine)']! / base;
+  console.log(`  goal ≥ 0.5× p-queue: ${verdict(ratio >= 0.5)} (${ratio.toFixed(2)}×)\n`);
+
+  const queued = bytesPerQueuedAction();
+  const queuedPQueue = bytesPerQueuedPQueueTask();
+  const live = await bytesPerLiveActor();
+  console.log('memory');
+  console.log(`  bytes per queued action   ${fmt(queued).padStart(6)}  (p-queue task: ${fmt(queuedPQueue)})  goal ≤ 1024: ${verdict(queued <= 1024)}`);
+  console.log(`  bytes per live actor      ${fmt(live).padStart(6)}  goal ≤ 3072: ${verdict(live <= 3072)}`);
+  const growth = await heapGrowth();
+  console.log(`  heap after 100k / 1M      ${fmt(growth.after100k / 1024)} KiB / ${fmt(growth.after1M / 1024)} KiB  growth ${(growth.growth * 100).toFixed(1)} %  goal ≤ 5 %: ${verdict(growth.growth <= 0.05)}\n`);
+
+  const t100k = await timeRunner(echo, 100_000, 3);
+  const t1M = await timeRunner(echo, 1_000_000, 1);
+  const scaling = t1M / (10 * t100k);
+  console.log('scaling');
+  console.log(`  time(1M) / (10 × time(100k)) = ${scaling.toFixed(2)}  goal ≈ 1 (≤ 1.2): ${verdict(scaling <= 1.2)}\n`);
+
+  const production = await benchProduction();
+  console.log('production');
+  console.log(`  enqueue + take            ${fmt(production.opsPerSecond)} ops/s  goal ≥ 2,000,000: ${verdict(production.opsPerSecond >= 2_000_000)}`);
+}
+
+await main();

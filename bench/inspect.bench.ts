@@ -1,0 +1,175 @@
+/**
+ * Inspector overhead. `benchInspectorOverhead(createRun)` runs the same workload
+ * twice, without and with the inspector streaming to a connected WebSocket
+ * viewer, and reports actions/s for both and their ratio. `benchAdapterServer`
+ * measures the adapter + server cost per inspection event on a synthetic action
+ * lifecycle (17 events per action, as XState emits). Run alone:
+ * `node --expose-gc --import tsx bench/inspect.bench.ts`.
+ */
+import { WebSocket } from 'ws';
+import type { InspectionEvent } from 'xstate';
+import { PROTOCOL_VERSION, type ServerMessage } from '../src/inspect/protocol.js';
+import { inspect } from '../src/inspect/server.js';
+import type { InspectableActorRef, InspectorTarget } from '../src/inspect/target.js';
+
+/** A workload with its target: `run(n)` assigns `n` actions and resolves when all settled. */
+export interface InspectorBenchRun {
+  target: InspectorTarget;
+  run(n: number): Promise<void>;
+  close?(): void | Promise<void>;
+}
+
+export interface OverheadResult {
+  n: number;
+  /** Actions per second without an inspector. */
+  without: number;
+  /** Actions per second with the inspector server and one connected viewer. */
+  withInspector: number;
+  /** `withInspector / without`. */
+  ratio: number;
+  /** Inspection events the target emitted in the inspected run, and per second. */
+  events: number;
+  eventsPerSecond: number;
+  /** Bytes the viewer received. */
+  bytes: number;
+}
+
+interface Viewer {
+  bytes: number;
+  messages: number;
+  /** Resolves once the viewer got nothing new for one flush interval after `since`. */
+  settled(): Promise<void>;
+  close(): void;
+}
+
+async function connectViewer(url: string): Promise<Viewer> {
+  const socket = new WebSocket(url.replace(/^http/, 'ws'));
+  let bytes = 0;
+  let messages = 0;
+  let last = Date.now();
+  socket.on('message', (data: Buffer) => {
+    bytes += data.length;
+    messages++;
+    last = Date.now();
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  socket.send(JSON.stringify({ type: 'subscribe', version: PROTOCOL_VERSION }));
+  return {
+    get bytes() {
+      return bytes;
+    },
+    get messages() {
+      return messages;
+    },
+    async settled() {
+      // Quiet for 3 flush intervals (50 ms each): the last delta has arrived.
+      while (Date.now() - last < 150) await new Promise((resolve) => setTimeout(resolve, 25));
+    },
+    close: () => socket.close(),
+  };
+}
+
+/**
+ * Runs the workload without, then with the inspector (server on 127.0.0.1, one
+ * viewer connected), and compares actions/s.
+ * @example
+ * const result = await benchInspectorOverhead(() => createEchoRun(), { n: 100_000 });
+ * console.log(result.ratio);
+ */
+export async function benchInspectorOverhead(createRun: () => InspectorBenchRun | Promise<InspectorBenchRun>, options: { n?: number } = {}): Promise<OverheadResult> {
+  const n = options.n ?? 100_000;
+  const plain = await createRun();
+  let started = performance.now();
+  await plain.run(n);
+  const withoutMs = performance.now() - started;
+  await plain.close?.();
+
+  const inspected = await createRun();
+  let events = 0;
+  const counting: InspectorTarget = Object.create(inspected.target) as InspectorTarget;
+  counting.subscribeInspection = (observer) =>
+    inspected.target.subscribeInspection((event) => {
+      events++;
+      observer(event);
+    });
+  const server = await inspect(counting);
+  const viewer = await connectViewer(server.url);
+  started = performance.now();
+  await inspected.run(n);
+  await viewer.settled();
+  const withMs = performance.now() - started - 150;
+  viewer.close();
+  await server.close();
+  await inspected.close?.();
+  const without = (n / withoutMs) * 1000;
+  const withInspector = (n / withMs) * 1000;
+  return { n, without, withInspector, ratio: withInspector / without, events, eventsPerSecond: (events / withMs) * 1000, bytes: viewer.bytes };
+}
+
+const STATES = ['delayed', 'queued', 'hooks', 'running', 'afterHooks', 'done'];
+
+/** A target that replays a synthetic action lifecycle: 1 actor + 8 snapshots + 8 events per action. */
+export function syntheticRun(): InspectorBenchRun {
+  const observers = new Set<(event: InspectionEvent) => void>();
+  const site: InspectableActorRef = { sessionId: 'site', id: 'site:a', _parent: undefined, logic: { id: 'echo.site' }, getSnapshot: () => ({ value: 'open', status: 'active', context: {} }) };
+  const emit = (event: unknown): void => {
+    for (const observer of observers) observer(event as InspectionEvent);
+  };
+  let next = 0;
+  return {
+    target: {
+      id: 'synthetic',
+      name: 'Synthetic',
+      subscribeInspection(observer) {
+        observers.add(observer);
+        return () => observers.delete(observer);
+      },
+      currentActors: () => [site],
+      machines: () => ({}),
+      control: async () => undefined,
+    },
+    async run(n) {
+      for (let i = 0; i < n; i++) {
+        const id = `a${next++}`;
+        let snapshot: { value: string; status: string; context: Record<string, unknown> } = {
+          value: 'delayed',
+          status: 'active',
+          context: { id, name: 'noop', queue: 'default', priority: 'normal', createdAt: i, attempts: [], retryAt: null, output: null },
+        };
+        const ref: InspectableActorRef = { sessionId: id, id, _parent: site, logic: { id: 'echo.action' }, getSnapshot: () => snapshot };
+        emit({ type: '@xstate.actor', actorRef: ref, rootId: 'site' });
+        for (const value of [...STATES, 'done']) {
+          const context = value === 'running' ? { ...snapshot.context, attempts: [{ number: 1, startedAt: i, endedAt: null, outcome: 'running', error: null, backoff: null }] } : snapshot.context;
+          snapshot = { value, status: value === 'done' ? 'done' : 'active', context };
+          emit({ type: '@xstate.event', actorRef: ref, rootId: 'site', sourceRef: undefined, event: { type: `GO.${value}` } });
+          emit({ type: '@xstate.snapshot', actorRef: ref, rootId: 'site', snapshot, event: { type: `GO.${value}` } });
+        }
+        emit({ type: '@xstate.event', actorRef: site, rootId: 'site', sourceRef: ref, event: { type: 'SETTLED', id } });
+        // Let timers and sockets run, as a real runtime's awaits would.
+        if (i % 500 === 499) await new Promise((resolve) => setImmediate(resolve));
+      }
+    },
+  };
+}
+
+/** Adapter + server cost per inspection event, with one viewer connected. */
+export async function benchAdapterServer(n = 50_000): Promise<{ eventsPerSecond: number; microsPerEvent: number; bytesPerAction: number }> {
+  const result = await benchInspectorOverhead(syntheticRun, { n });
+  const bareMs = (n / result.without) * 1000;
+  const inspectedMs = (n / result.withInspector) * 1000;
+  const microsPerEvent = ((inspectedMs - bareMs) * 1000) / result.events;
+  return { eventsPerSecond: result.eventsPerSecond, microsPerEvent, bytesPerAction: result.bytes / n };
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split('/').pop()!);
+if (isMain) {
+  const n = Number(process.env.BENCH_N ?? 50_000);
+  const figures = await benchAdapterServer(n);
+  console.log(`inspector adapter + server, ${n.toLocaleString('en-US')} synthetic actions, 1 viewer:`);
+  console.log(`  ${Math.round(figures.eventsPerSecond).toLocaleString('en-US')} inspection events/s end to end`);
+  console.log(`  ${figures.microsPerEvent.toFixed(2)} µs added per inspection event`);
+  console.log(`  ${Math.round(figures.bytesPerAction)} bytes on the wire per action`);
+}

@@ -1,0 +1,69 @@
+/**
+ * The contenders, each running `n` noop async tasks at concurrency 16 and
+ * resolving when all are done: Echo (a statechart actor per action), p-queue,
+ * fastq and a raw promise pool.
+ */
+import fastq from 'fastq';
+import PQueue from 'p-queue';
+import { createPlan, Sequence } from '../src/index.js';
+
+export const CONCURRENCY = 16;
+const noop = async (): Promise<void> => {};
+
+export type Runner = (n: number) => Promise<void>;
+
+/** Echo: 4 Sites × 4 concurrency, every action a statechart actor. */
+export const echo: Runner = async (n) => {
+  const sequence = new Sequence({ plan: createPlan({ Noop: noop }), sites: 4, concurrency: CONCURRENCY / 4 });
+  sequence.start();
+  for (let i = 0; i < n; i++) sequence.assign('Noop', i);
+  await sequence.whenIdle();
+  await sequence.shutdown({ deadline: 0 });
+};
+
+/** Echo with XState's own createActor per action (the `xstate` engine). */
+export const echoXState: Runner = async (n) => {
+  const sequence = new Sequence({ plan: createPlan({ Noop: noop }), sites: 4, concurrency: CONCURRENCY / 4, engine: 'xstate' });
+  sequence.start();
+  for (let i = 0; i < n; i++) sequence.assign('Noop', i);
+  await sequence.whenIdle();
+  await sequence.shutdown({ deadline: 0 });
+};
+
+export const pQueue: Runner = async (n) => {
+  const queue = new PQueue({ concurrency: CONCURRENCY });
+  for (let i = 0; i < n; i++) void queue.add(noop);
+  await queue.onIdle();
+};
+
+export const fastQueue: Runner = async (n) => {
+  const queue = fastq.promise(noop, CONCURRENCY);
+  for (let i = 0; i < n; i++) void queue.push(i);
+  await queue.drained();
+};
+
+/** A raw promise pool: 16 loops pulling indexes. */
+export const promisePool: Runner = async (n) => {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < n) {
+      next++;
+      await noop();
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+};
+
+/** Times `runner` over `n` tasks: median of `rounds` runs after one warm-up. */
+export async function timeRunner(runner: Runner, n: number, rounds = 5): Promise<number> {
+  await runner(Math.min(n, 20_000));
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    globalThis.gc?.();
+    const started = performance.now();
+    await runner(n);
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}

@@ -1,0 +1,416 @@
+/**
+ * The one module between XState's inspection events and Echo's wire format.
+ * It keeps the current actors (bounded: the oldest finished ones are evicted
+ * beyond a limit), batches changes per flush (several snapshots of one actor in a
+ * batch become one `state` op with a context patch of the changed keys only), and
+ * gives a late joiner the current state, never a replay. XState v6 changes the
+ * inspection events: only this file should have to follow.
+ */
+import type { InspectionEvent } from 'xstate';
+import { systemClock, type Clock } from '../clock.js';
+import { describeMachine, isStateMachine } from './machineGraph.js';
+import type {
+  ActorKind,
+  ActorStatus,
+  ContextPatch,
+  DeltaOp,
+  FullState,
+  Json,
+  MachineMessage,
+  SourceMessage,
+  SourceStats,
+  WireActor,
+} from './protocol.js';
+import { resolveSanitizeOptions, sanitize, type SanitizeOptions } from './sanitize.js';
+import type { InspectableActorRef, InspectorTarget } from './target.js';
+
+export interface AdapterOptions {
+  /** Clock for timestamps and for scheduling flushes. @default systemClock */
+  readonly clock?: Clock;
+  /** Milliseconds between a first change and its flush. @default 50 */
+  readonly flushInterval?: number;
+  /** Finished actors (done, error, stopped) kept; the oldest beyond it are evicted. @default 5000 */
+  readonly maxFinished?: number;
+  /** Live actors tracked; actors beyond it are not shown (and counted). @default 100000 */
+  readonly maxActors?: number;
+  /** Event ops per flush; the rest are counted as dropped. @default 500 */
+  readonly maxEventsPerFlush?: number;
+  /** Steps folded into one `state` op that are kept in its `steps`. @default 8 */
+  readonly maxSteps?: number;
+  /** Limits for contexts, outputs, errors and events. */
+  readonly sanitize?: SanitizeOptions;
+}
+
+export const defaultAdapterOptions = {
+  clock: systemClock,
+  flushInterval: 50,
+  maxFinished: 5000,
+  maxActors: 100_000,
+  maxEventsPerFlush: 500,
+  maxSteps: 8,
+  sanitize: {},
+} satisfies Required<AdapterOptions>;
+
+/** Turns inspection events into wire messages for one source. */
+export interface InspectionAdapter {
+  readonly source: string;
+  /** Feeds one inspection event (the `inspect` observer). */
+  handle(event: InspectionEvent): void;
+  /** Registers actors that already exist (a late attach). */
+  seed(actors: Iterable<InspectableActorRef>): void;
+  /** The current actors, for a viewer that joins now. */
+  fullState(): FullState;
+  /** Every machine definition known so far. */
+  machines(): MachineMessage[];
+  /** Listens to `machine` and `delta` messages; returns the unsubscribe function. */
+  subscribe(listener: (message: SourceMessage) => void): () => void;
+  /** Sends pending changes now. */
+  flush(): void;
+  stats(): SourceStats;
+  /** Stops listening to the target and cancels a pending flush. */
+  dispose(): void;
+}
+
+interface Entry {
+  actor: WireActor;
+  /** The last raw context: top-level keys are diffed by reference (contexts are immutable in XState). */
+  raw: unknown;
+}
+
+interface Pending {
+  added: boolean;
+  changed: boolean;
+  removed: 'evicted' | 'limit' | null;
+  keys: Set<string> | null;
+  whole: boolean;
+  event: string | undefined;
+  steps: Array<[Json, number]> | null;
+}
+
+const KINDS: Record<string, ActorKind> = { 'echo.sequence': 'sequence', 'echo.site': 'site', 'echo.action': 'action' };
+
+function positive(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new TypeError(`Expected \`${name}\` to be an integer >= 0, got ${String(value)} (${typeof value})`);
+  }
+  return value;
+}
+
+/**
+ * Creates an adapter; with a `target` it subscribes to it, seeds its current
+ * actors and knows its machines.
+ * @example
+ * const adapter = createInspectionAdapter('local', undefined, { flushInterval: 10 });
+ * const actor = createActor(machine, { inspect: adapter.handle }).start();
+ * adapter.fullState().actors.length; // 1
+ */
+export function createInspectionAdapter(
+  source: string,
+  target?: Pick<InspectorTarget, 'subscribeInspection' | 'currentActors' | 'machines'>,
+  options: AdapterOptions = {},
+): InspectionAdapter {
+  const config = { ...defaultAdapterOptions, ...options };
+  const clock = config.clock;
+  const flushInterval = positive('flushInterval', config.flushInterval);
+  const maxFinished = positive('maxFinished', config.maxFinished);
+  const maxActors = positive('maxActors', config.maxActors);
+  const maxEvents = positive('maxEventsPerFlush', config.maxEventsPerFlush);
+  const maxSteps = positive('maxSteps', config.maxSteps);
+  const limits = resolveSanitizeOptions(config.sanitize);
+
+  const entries = new Map<string, Entry>();
+  /** Finished session ids, oldest first from `finishedHead` (a queue: a Set's delete-first is slow). */
+  let finished: string[] = [];
+  let finishedHead = 0;
+  let finishedCount = 0;
+  const pending = new Map<string, Pending>();
+  let events: Array<{ sessionId: string; from: string | null; event: unknown; at: number }> = [];
+  const listeners = new Set<(message: SourceMessage) => void>();
+  const described = new Map<string, MachineMessage>();
+  const counters = { droppedActors: 0, droppedEvents: 0 };
+  let timer: unknown;
+  let scheduled = false;
+
+  const machinesOf = (): Record<string, unknown> => target?.machines() ?? {};
+  for (const machine of Object.values(machinesOf())) describe(machine);
+
+  function describe(logic: unknown): void {
+    if (!isStateMachine(logic) || described.has(logic.id)) return;
+    const message: MachineMessage = { type: 'machine', source, machine: describeMachine(logic) };
+    described.set(logic.id, message);
+    for (const listener of listeners) listener(message);
+  }
+
+  function touch(sessionId: string): Pending | undefined {
+    if (listeners.size === 0) return undefined;
+    let change = pending.get(sessionId);
+    if (change === undefined) {
+      change = { added: false, changed: false, removed: null, keys: null, whole: false, event: undefined, steps: null };
+      pending.set(sessionId, change);
+    }
+    schedule();
+    return change;
+  }
+
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    timer = clock.setTimeout(flush, flushInterval);
+  }
+
+  function machineIdOf(ref: InspectableActorRef): string | null {
+    const id = (ref.logic as { id?: unknown } | undefined)?.id;
+    return typeof id === 'string' ? id : null;
+  }
+
+  function add(ref: InspectableActorRef, snapshot: any): Entry | undefined {
+    if (entries.size - finishedCount >= maxActors) {
+      counters.droppedActors++;
+      return undefined;
+    }
+    const machineId = machineIdOf(ref);
+    if (machineId !== null && !described.has(machineId)) describe(machinesOf()[machineId] ?? ref.logic);
+    const now = clock.now();
+    const actor: WireActor = {
+      sessionId: ref.sessionId,
+      id: ref.id,
+      parentId: ref._parent?.sessionId ?? null,
+      machineId,
+      kind: (machineId !== null ? KINDS[machineId] : undefined) ?? 'actor',
+      value: null,
+      status: 'active',
+      context: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const entry: Entry = { actor, raw: undefined };
+    entries.set(ref.sessionId, entry);
+    update(entry, snapshot, null, now);
+    const change = touch(ref.sessionId);
+    if (change) change.added = true;
+    return entry;
+  }
+
+  /** Applies a snapshot to an entry, noting in `change` what the next flush must send. */
+  function update(entry: Entry, snapshot: any, change: Pending | null, now: number): void {
+    const actor = entry.actor;
+    const wasFinished = actor.status !== 'active';
+    const value = sanitizeValue(snapshot?.value);
+    if (change && change.changed && !change.added && (change.steps?.length ?? 0) < maxSteps && !sameValue(actor.value, value)) {
+      (change.steps ??= []).push([actor.value, actor.updatedAt]);
+    }
+    actor.value = value;
+    actor.status = toStatus(snapshot?.status);
+    actor.updatedAt = now;
+    const raw: unknown = snapshot?.context;
+    // A finished actor's context no longer changes; its raw context is not kept.
+    if (!wasFinished && raw !== entry.raw) diffContext(entry, raw, change);
+    if (snapshot?.output !== undefined) actor.output = sanitize(snapshot.output, limits);
+    if (snapshot?.error !== undefined) actor.error = sanitize(snapshot.error, limits);
+    if (!wasFinished && actor.status !== 'active') finish(entry);
+  }
+
+  function diffContext(entry: Entry, raw: unknown, change: Pending | null): void {
+    const before = entry.raw;
+    entry.raw = raw;
+    if (!isRecord(raw) || !isRecord(before) || !isRecord(entry.actor.context)) {
+      entry.actor.context = sanitize(raw, limits);
+      if (change) change.whole = true;
+      return;
+    }
+    const next: Record<string, Json> = { ...entry.actor.context };
+    for (const key of Object.keys(raw)) {
+      if (raw[key] === before[key] && key in next) continue;
+      next[key] = sanitize(raw[key], limits);
+      if (change) markKey(change, key);
+    }
+    for (const key of Object.keys(before)) {
+      if (key in raw) continue;
+      delete next[key];
+      if (change) markKey(change, key);
+    }
+    entry.actor.context = next;
+  }
+
+  /** Called once per actor, when it stops being active. */
+  function finish(entry: Entry): void {
+    entry.raw = undefined;
+    finished.push(entry.actor.sessionId);
+    finishedCount++;
+    while (finishedCount > maxFinished) {
+      const oldest = finished[finishedHead++]!;
+      finishedCount--;
+      if (finishedHead > 1024 && finishedHead * 2 > finished.length) {
+        finished = finished.slice(finishedHead);
+        finishedHead = 0;
+      }
+      entries.delete(oldest);
+      counters.droppedActors++;
+      const change = touch(oldest);
+      if (change) change.removed = 'evicted';
+    }
+  }
+
+  function onSnapshot(ref: InspectableActorRef, snapshot: unknown, eventType: string | undefined): void {
+    const entry = entries.get(ref.sessionId);
+    if (entry === undefined) {
+      // An unknown finished actor was evicted (or never shown): do not bring it back.
+      if (toStatus((snapshot as { status?: unknown } | null)?.status) !== 'active' || !add(ref, snapshot)) {
+        counters.droppedEvents++;
+      }
+      return;
+    }
+    const change = touch(ref.sessionId) ?? null;
+    update(entry, snapshot, change, clock.now());
+    if (change) {
+      change.changed = true;
+      change.event = eventType;
+    }
+  }
+
+  function handle(event: InspectionEvent): void {
+    switch (event.type) {
+      case '@xstate.actor': {
+        // The snapshot cannot be read yet (XState sends this from the actor's constructor):
+        // the actor's first `@xstate.snapshot` fills it in.
+        const ref = event.actorRef as unknown as InspectableActorRef;
+        if (!entries.has(ref.sessionId)) add(ref, undefined);
+        return;
+      }
+      case '@xstate.snapshot':
+        onSnapshot(event.actorRef as unknown as InspectableActorRef, event.snapshot, event.event?.type);
+        return;
+      case '@xstate.event': {
+        if (listeners.size === 0) return;
+        schedule();
+        if (events.length >= maxEvents) {
+          counters.droppedEvents++;
+          return;
+        }
+        const from = (event.sourceRef as { sessionId?: string } | undefined)?.sessionId ?? null;
+        events.push({ sessionId: event.actorRef.sessionId, from, event: event.event, at: clock.now() });
+        return;
+      }
+      default:
+        // `@xstate.microstep`, `@xstate.action` and future kinds carry nothing the inspector shows.
+        return;
+    }
+  }
+
+  function flush(): void {
+    if (scheduled) clock.clearTimeout(timer);
+    scheduled = false;
+    if (pending.size === 0 && events.length === 0) return;
+    const ops: DeltaOp[] = [];
+    const at = clock.now();
+    for (const [sessionId, change] of pending) {
+      const entry = entries.get(sessionId);
+      if (change.removed !== null) {
+        if (!change.added) ops.push({ op: 'remove', sessionId, reason: change.removed });
+        continue;
+      }
+      if (entry === undefined) continue;
+      if (change.added) {
+        ops.push({ op: 'add', actor: { ...entry.actor } });
+        continue;
+      }
+      if (!change.changed) continue;
+      ops.push(stateOp(entry.actor, change));
+    }
+    for (const item of events) {
+      ops.push({ op: 'event', sessionId: item.sessionId, from: item.from, event: sanitize(item.event, limits), at: item.at });
+    }
+    pending.clear();
+    events = [];
+    if (ops.length === 0) return;
+    const message: SourceMessage = { type: 'delta', source, at, ops, stats: stats() };
+    for (const listener of listeners) listener(message);
+  }
+
+  function stats(): SourceStats {
+    return { actors: entries.size, finished: finishedCount, ...counters };
+  }
+
+  const unsubscribe = target?.subscribeInspection(handle);
+  const adapter: InspectionAdapter = {
+    source,
+    handle,
+    seed(actors) {
+      for (const ref of actors) if (!entries.has(ref.sessionId)) add(ref, ref.getSnapshot());
+    },
+    fullState() {
+      const actors: WireActor[] = [];
+      for (const entry of entries.values()) actors.push({ ...entry.actor });
+      return { type: 'full', source, at: clock.now(), actors, stats: stats() };
+    },
+    machines: () => [...described.values()],
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) {
+          pending.clear();
+          events = [];
+        }
+      };
+    },
+    flush,
+    stats,
+    dispose() {
+      unsubscribe?.();
+      if (scheduled) clock.clearTimeout(timer);
+      scheduled = false;
+      listeners.clear();
+    },
+  };
+  if (target) adapter.seed(target.currentActors());
+  return adapter;
+
+  function stateOp(actor: WireActor, change: Pending): DeltaOp {
+    const op: Extract<DeltaOp, { op: 'state' }> = {
+      op: 'state',
+      sessionId: actor.sessionId,
+      value: actor.value,
+      status: actor.status,
+      at: actor.updatedAt,
+    };
+    if (change.whole || !isRecord(actor.context)) op.context = actor.context;
+    else if (change.keys !== null) op.patch = patchOf(actor.context, change.keys);
+    if (actor.output !== undefined) op.output = actor.output;
+    if (actor.error !== undefined) op.error = actor.error;
+    if (change.event !== undefined) op.event = change.event;
+    if (change.steps !== null) op.steps = change.steps;
+    return op;
+  }
+}
+
+function markKey(change: Pending, key: string): void {
+  if (change.keys === null) change.keys = new Set([key]);
+  else change.keys.add(key);
+}
+
+function patchOf(context: Record<string, Json>, keys: Set<string>): ContextPatch {
+  const patch: ContextPatch = {};
+  for (const key of keys) {
+    if (key in context) (patch.set ??= {})[key] = context[key]!;
+    else (patch.unset ??= []).push(key);
+  }
+  return patch;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function toStatus(status: unknown): ActorStatus {
+  return status === 'done' || status === 'error' || status === 'stopped' ? status : 'active';
+}
+
+function sanitizeValue(value: unknown): Json {
+  if (value === undefined) return null;
+  return typeof value === 'string' ? value : sanitize(value);
+}
+
+function sameValue(a: Json, b: Json): boolean {
+  return a === b || (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));
+}

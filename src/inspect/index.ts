@@ -1,0 +1,12 @@
+/**
+ * The inspector's public surface: serve (`inspect`), stream from another process
+ * (`connectInspector`), record and load traces, and the adapter for custom sinks.
+ * Named exports only; the wire types come from `protocol.ts`.
+ */
+export { inspect, defaultInspectOptions, type InspectOptions, type InspectorServer } from './server.js';
+export { connectInspector, type ConnectOptions, type InspectorConnection } from './producer.js';
+export { recordTrace, loadTrace, type TraceRecorder, type RecordOptions, type MessageStream } from './trace.js';
+export { createInspectionAdapter, defaultAdapterOptions, type AdapterOptions, type InspectionAdapter } from './adapter.js';
+export { defaultSanitizeOptions, type SanitizeOptions } from './sanitize.js';
+export { PROTOCOL_VERSION, parseTrace, TraceFormatError, type ServerMessage, type WireActor, type WireMachine, type Trace } from './protocol.js';
+export type { ControlCommand, InspectorTarget, InspectableActorRef } from './target.js';

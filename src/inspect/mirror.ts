@@ -1,0 +1,67 @@
+/**
+ * The current state of a source rebuilt from its wire messages: what the server
+ * keeps for a remote producer so that a viewer joining late gets a full state.
+ */
+import { applyStateOp, type FullState, type MachineMessage, type SourceMessage, type SourceStats, type WireActor } from './protocol.js';
+
+/** Rebuilds one source's actors and machines from `full`, `machine` and `delta` messages. */
+export class SourceMirror {
+  readonly source: string;
+  readonly #maxActors: number;
+  #actors = new Map<string, WireActor>();
+  #machines = new Map<string, MachineMessage>();
+  #stats: SourceStats = { actors: 0, finished: 0, droppedActors: 0, droppedEvents: 0 };
+  #at = 0;
+  #refused = 0;
+
+  /** `maxActors` bounds what a producer can make this process hold. */
+  constructor(source: string, maxActors = 200_000) {
+    this.source = source;
+    this.#maxActors = maxActors;
+  }
+
+  apply(message: SourceMessage): void {
+    switch (message.type) {
+      case 'machine':
+        this.#machines.set(message.machine.id, { ...message, source: this.source });
+        return;
+      case 'full':
+        this.#actors.clear();
+        for (const actor of message.actors) this.#add(actor);
+        break;
+      case 'delta':
+        for (const op of message.ops) {
+          if (op.op === 'add') this.#add(op.actor);
+          else if (op.op === 'remove') this.#actors.delete(op.sessionId);
+          else if (op.op === 'state') {
+            const actor = this.#actors.get(op.sessionId);
+            if (actor) this.#actors.set(op.sessionId, applyStateOp(actor, op));
+          }
+        }
+        break;
+    }
+    this.#at = message.at;
+    this.#stats = message.stats;
+  }
+
+  fullState(): FullState {
+    const stats = { ...this.#stats, droppedActors: this.#stats.droppedActors + this.#refused };
+    return { type: 'full', source: this.source, at: this.#at, actors: [...this.#actors.values()], stats };
+  }
+
+  machines(): MachineMessage[] {
+    return [...this.#machines.values()];
+  }
+
+  get size(): number {
+    return this.#actors.size;
+  }
+
+  #add(actor: WireActor): void {
+    if (this.#actors.size >= this.#maxActors && !this.#actors.has(actor.sessionId)) {
+      this.#refused++;
+      return;
+    }
+    this.#actors.set(actor.sessionId, actor);
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * `connectInspector(target, { url })`: streams a runtime in this process into an
+ * inspector running elsewhere (`echo inspect`, or another process's `inspect()`),
+ * as one of its sources. The adapter runs here, so only batched wire deltas cross
+ * the socket; control commands come back and are carried out on the target.
+ */
+import { WebSocket } from 'ws';
+import { createInspectionAdapter, type AdapterOptions } from './adapter.js';
+import { PROTOCOL_VERSION, splitFullState, type AckMessage, type ProducerMessage } from './protocol.js';
+import type { InspectorTarget } from './target.js';
+import { checkCommand } from './validate.js';
+
+export interface ConnectOptions {
+  /** The inspector's URL (`http://…/?token=…` as printed, or `ws://…`). */
+  readonly url: string;
+  /** The inspector's token, when it is not in `url`. */
+  readonly token?: string;
+  /** Bytes queued on the socket before deltas are dropped (a full state follows when it drains). @default 8 MiB */
+  readonly maxBuffer?: number;
+  readonly adapter?: AdapterOptions;
+}
+
+export interface InspectorConnection {
+  /** Settles once the connection has ended (closed by either side). */
+  readonly closed: Promise<void>;
+  close(): void;
+}
+
+/**
+ * Connects a target to a running inspector; resolves once the connection is open.
+ * @example
+ * const connection = await connectInspector(sequence, { url: 'http://127.0.0.1:4000/?token=…' });
+ * connection.close();
+ */
+export async function connectInspector(target: InspectorTarget, options: ConnectOptions): Promise<InspectorConnection> {
+  const url = new URL(options.url);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new TypeError(`Expected \`url\` to be an http(s) or ws(s) URL, got ${JSON.stringify(options.url)}`);
+  }
+  if (options.token !== undefined) url.searchParams.set('token', options.token);
+  const maxBuffer = options.maxBuffer ?? 8 * 1024 * 1024;
+  const socket = new WebSocket(url);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+
+  const send = (message: ProducerMessage): void => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+  };
+  const adapter = createInspectionAdapter(target.id, target, options.adapter);
+  send({ type: 'produce', version: PROTOCOL_VERSION, source: { id: target.id, name: target.name } });
+  for (const message of adapter.machines()) send(message);
+  for (const message of splitFullState(adapter.fullState())) send(message);
+  let stale = false;
+  const unsubscribe = adapter.subscribe((message) => {
+    if (message.type !== 'delta') return send(message);
+    if (socket.bufferedAmount > maxBuffer) {
+      stale = true;
+      return;
+    }
+    if (stale) {
+      stale = false;
+      for (const item of splitFullState(adapter.fullState())) send(item); // holds this delta's changes too
+      return;
+    }
+    send(message);
+  });
+
+  socket.on('message', (data) => {
+    let message: { type?: unknown; ref?: unknown; command?: unknown };
+    try {
+      message = JSON.parse(String(data)) as typeof message;
+    } catch (error) {
+      // The inspector only sends JSON; anything else is ignored rather than crashing the runtime.
+      void error;
+      return;
+    }
+    if (message.type !== 'control' || typeof message.ref !== 'string') return;
+    const ref = message.ref;
+    const command = checkCommand(message.command);
+    const ack = (ok: boolean, error?: string): void => send(error === undefined ? { type: 'ack', ref, ok } : ({ type: 'ack', ref, ok, error } satisfies AckMessage));
+    if (typeof command === 'string') return ack(false, command);
+    target.control(command).then(
+      () => ack(true),
+      (error: unknown) => ack(false, error instanceof Error ? error.message : String(error)),
+    );
+  });
+
+  const closed = new Promise<void>((resolve) => {
+    socket.on('close', () => {
+      unsubscribe();
+      adapter.dispose();
+      resolve();
+    });
+  });
+  socket.on('error', () => undefined); // followed by 'close'
+  return {
+    closed,
+    close() {
+      adapter.flush();
+      socket.close();
+    },
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * Turns any runtime value into bounded JSON for the wire: depth, string length,
+ * array length and key count are capped, cycles and actor refs are cut, errors
+ * keep their name, message and cause chain.
+ */
+import type { Json } from './protocol.js';
+
+export interface SanitizeOptions {
+  /** Nesting levels kept; deeper values become a short description. @default 6 */
+  readonly maxDepth?: number;
+  /** Characters kept of a string. @default 2000 */
+  readonly maxString?: number;
+  /** Items kept of an array (head and tail, with a marker between). @default 50 */
+  readonly maxArray?: number;
+  /** Keys kept of an object. @default 100 */
+  readonly maxKeys?: number;
+  /** Links of an error's `cause` chain kept. @default 8 */
+  readonly maxCauses?: number;
+}
+
+export const defaultSanitizeOptions = {
+  maxDepth: 6,
+  maxString: 2000,
+  maxArray: 50,
+  maxKeys: 100,
+  maxCauses: 8,
+} satisfies Required<SanitizeOptions>;
+
+/** Validates and fills sanitize options. */
+export function resolveSanitizeOptions(options: SanitizeOptions = {}): Required<SanitizeOptions> {
+  const resolved = { ...defaultSanitizeOptions, ...options };
+  for (const [key, value] of Object.entries(resolved)) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new TypeError(`Expected \`${key}\` to be an integer >= 1, got ${String(value)} (${typeof value})`);
+    }
+  }
+  return resolved;
+}
+
+/**
+ * Sanitizes a value to bounded JSON.
+ * @example
+ * sanitize({ s: 'x'.repeat(10) }, resolveSanitizeOptions({ maxString: 4 })); // { s: 'xxxx…(+6 chars)' }
+ */
+export function sanitize(value: unknown, options: Required<SanitizeOptions> = defaultSanitizeOptions): Json {
+  return walk(value, options, 0, new Set());
+}
+
+function walk(value: unknown, options: Required<SanitizeOptions>, depth: number, seen: Set<object>): Json {
+  switch (typeof value) {
+    case 'string':
+      return truncateString(value, options.maxString);
+    case 'number':
+      return Number.isFinite(value) ? value : String(value);
+    case 'boolean':
+      return value;
+    case 'bigint':
+      return `${value}n`;
+    case 'undefined':
+      return null;
+    case 'symbol':
+      return value.toString();
+    case 'function':
+      return `[Function ${value.name || 'anonymous'}]`;
+  }
+  if (value === null) return null;
+  const object = value as object;
+  if (seen.has(object)) return '[Circular]';
+  if (isActorRef(object)) return { $actor: String(object.id), sessionId: String(object.sessionId) };
+  if (object instanceof Date) return Number.isNaN(object.getTime()) ? 'Invalid Date' : object.toISOString();
+  if (object instanceof Error) return walkError(object, options, depth, seen, 0);
+  if (depth >= options.maxDepth) return describe(object);
+  if (ArrayBuffer.isView(object)) return `[${object.constructor.name}(${object.byteLength} bytes)]`;
+  seen.add(object);
+  try {
+    if (Array.isArray(object)) return walkArray(object, options, depth, seen);
+    if (object instanceof Map) return walkEntries(object.entries(), object.size, options, depth, seen);
+    if (object instanceof Set) return walkArray([...object], options, depth, seen);
+    const toJSON = (object as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') return walk(toJSON.call(object), options, depth, seen);
+    return walkEntries(Object.entries(object), Object.keys(object).length, options, depth, seen);
+  } finally {
+    seen.delete(object);
+  }
+}
+
+function walkArray(items: readonly unknown[], options: Required<SanitizeOptions>, depth: number, seen: Set<object>): Json[] {
+  const max = options.maxArray;
+  if (items.length <= max) return items.map((item) => walk(item, options, depth + 1, seen));
+  // Head and tail: the first items say how it began, the last ones (latest attempts) matter most.
+  const tail = Math.floor(max / 2);
+  const head = max - tail;
+  const out: Json[] = items.slice(0, head).map((item) => walk(item, options, depth + 1, seen));
+  out.push(`…(${items.length - max} more items)`);
+  for (const item of items.slice(items.length - tail)) out.push(walk(item, options, depth + 1, seen));
+  return out;
+}
+
+function walkEntries(
+  entries: Iterable<[unknown, unknown]>,
+  size: number,
+  options: Required<SanitizeOptions>,
+  depth: number,
+  seen: Set<object>,
+): Json {
+  const out: Record<string, Json> = {};
+  let count = 0;
+  for (const [key, item] of entries) {
+    if (item === undefined) continue;
+    if (count === options.maxKeys) {
+      out['…'] = `${size - count} more keys`;
+      break;
+    }
+    out[String(key)] = walk(item, options, depth + 1, seen);
+    count++;
+  }
+  return out;
+}
+
+function walkError(
+  error: Error,
+  options: Required<SanitizeOptions>,
+  depth: number,
+  seen: Set<object>,
+  link: number,
+): Json {
+  seen.add(error);
+  try {
+    const out: Record<string, Json> = { name: truncateString(error.name, options.maxString), message: truncateString(error.message, options.maxString) };
+    for (const [key, item] of Object.entries(error)) {
+      if (key === 'cause' || key === 'name' || key === 'message' || item === undefined) continue;
+      out[key] = walk(item, options, Math.max(depth, options.maxDepth - 2), seen);
+    }
+    if (typeof error.stack === 'string') out.stack = truncateString(error.stack, options.maxString);
+    const cause: unknown = error.cause;
+    if (cause !== undefined) {
+      if (link + 1 >= options.maxCauses) out.cause = '…(cause chain cut)';
+      else if (cause instanceof Error && !seen.has(cause)) out.cause = walkError(cause, options, depth, seen, link + 1);
+      else out.cause = walk(cause, options, Math.max(depth, options.maxDepth - 2), seen);
+    }
+    return out;
+  } finally {
+    seen.delete(error);
+  }
+}
+
+function isActorRef(object: object): object is { id: unknown; sessionId: unknown } {
+  const candidate = object as { sessionId?: unknown; send?: unknown; getSnapshot?: unknown };
+  return typeof candidate.sessionId === 'string' && typeof candidate.send === 'function' && typeof candidate.getSnapshot === 'function';
+}
+
+function describe(object: object): string {
+  if (Array.isArray(object)) return `[Array(${object.length})]`;
+  if (object instanceof Map) return `[Map(${object.size})]`;
+  if (object instanceof Set) return `[Set(${object.size})]`;
+  const name = object.constructor?.name;
+  return name && name !== 'Object' ? `[${name}]` : '[Object]';
+}
+
+/** Cuts a string to `max` characters, saying how much was cut. */
+export function truncateString(value: string, max: number): string {
+  return value.length <= max ? value : `${value.slice(0, max)}…(+${value.length - max} chars)`;
+}

@@ -1,0 +1,351 @@
+/**
+ * `inspect(targets)`: an HTTP + WebSocket server that serves the built inspector
+ * app and streams every source live. Binds 127.0.0.1 by default; control commands
+ * need the token printed in the URL (like a notebook server); browsers from other
+ * origins are refused; malformed or oversized frames get an error frame and the
+ * process carries on.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { systemClock, type Clock } from '../clock.js';
+import type { AdapterOptions } from './adapter.js';
+import { PROTOCOL_VERSION, splitFullState, type ErrorCode, type ServerMessage, type SourceMessage } from './protocol.js';
+import { createLocalSource, createRemoteSource, type RemoteSource, type Source } from './sources.js';
+import { StatelyBridge, type StatelyEvent } from './stately.js';
+import { defaultStaticDir, serveStatic } from './static.js';
+import type { InspectorTarget } from './target.js';
+import { checkProducerMessage, checkViewerMessage, isStatelyMessage } from './validate.js';
+
+export interface InspectOptions {
+  /** TCP port; 0 picks a free one. @default 0 */
+  readonly port?: number;
+  /** Interface to bind. @default '127.0.0.1' */
+  readonly host?: string;
+  /** Token that control commands need. @default 24 random bytes, base64url */
+  readonly token?: string;
+  /** Folder of the built app (`vite build`). @default `dist/inspector` of this package */
+  readonly staticDir?: string;
+  /** Name shown by the app. @default 'Echo inspector' */
+  readonly name?: string;
+  /** Largest frame a viewer may send, in bytes; larger ones get an error frame. @default 65536 */
+  readonly maxViewerMessageBytes?: number;
+  /** Largest frame a producer may send; past it the connection is closed (1009). @default 16 MiB */
+  readonly maxProducerMessageBytes?: number;
+  /** Bytes queued to a slow viewer before its deltas are dropped (it gets a fresh full state later). @default 8 MiB */
+  readonly maxViewerBuffer?: number;
+  /** How long a remote producer has to acknowledge a control command. @default 10000 */
+  readonly controlTimeout?: number;
+  /** Options of the adapters for local sources. */
+  readonly adapter?: AdapterOptions;
+  readonly clock?: Clock;
+}
+
+export const defaultInspectOptions = {
+  port: 0,
+  host: '127.0.0.1',
+  token: '',
+  staticDir: '',
+  name: 'Echo inspector',
+  maxViewerMessageBytes: 64 * 1024,
+  maxProducerMessageBytes: 16 * 1024 * 1024,
+  maxViewerBuffer: 8 * 1024 * 1024,
+  controlTimeout: 10_000,
+  adapter: {},
+  clock: systemClock,
+} satisfies Required<InspectOptions>;
+
+export interface InspectorServer {
+  /** The page's URL, with the token. */
+  readonly url: string;
+  readonly token: string;
+  readonly port: number;
+  readonly host: string;
+  /** Streams one more target; returns a function that removes it. */
+  addSource(target: InspectorTarget): () => void;
+  /** Every message as sent to viewers (a trace recorder listens here). */
+  subscribe(listener: (message: ServerMessage) => void): () => void;
+  /** What a viewer joining now receives first. */
+  snapshot(): ServerMessage[];
+  close(): Promise<void>;
+}
+
+interface Connection {
+  socket: WebSocket;
+  role: 'pending' | 'viewer' | 'producer' | 'stately';
+  urlToken: string | undefined;
+  /** Sources whose deltas were dropped for this slow viewer: it gets their full state when it drains. */
+  stale: Set<string>;
+  source?: Source & Partial<RemoteSource>;
+  bridge?: StatelyBridge;
+}
+
+/**
+ * Starts the inspector server for one or more targets.
+ * @example
+ * const server = await inspect(sequence);
+ * console.log(`Echo inspector: ${server.url}`);
+ * await server.close();
+ */
+export async function inspect(targets: InspectorTarget | readonly InspectorTarget[] = [], options: InspectOptions = {}): Promise<InspectorServer> {
+  const config = { ...defaultInspectOptions, ...options };
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
+    throw new TypeError(`Expected \`port\` to be an integer from 0 to 65535, got ${String(config.port)} (${typeof config.port})`);
+  }
+  const token = config.token !== '' ? config.token : randomBytes(24).toString('base64url');
+  const staticDir = config.staticDir !== '' ? config.staticDir : defaultStaticDir();
+  const sources = new Map<string, Source & Partial<RemoteSource>>();
+  const unsubscribers = new Map<string, () => void>();
+  const connections = new Set<Connection>();
+  const listeners = new Set<(message: ServerMessage) => void>();
+  const pendingControls = new Map<string, { resolve: () => void; reject: (error: Error) => void; timer: unknown }>();
+  let nextId = 1;
+
+  const http = createServer((request, response) => serveStatic(staticDir, request, response));
+  const wss = new WebSocketServer({
+    server: http,
+    maxPayload: config.maxProducerMessageBytes,
+    verifyClient: ({ req }: { req: IncomingMessage }, done: (ok: boolean, code?: number, reason?: string) => void) =>
+      sameOrigin(req) ? done(true) : done(false, 403, 'Forbidden: the inspector only accepts pages it served'),
+  });
+
+  const send = (socket: WebSocket, message: ServerMessage | { type: 'control'; ref: string; command: unknown }): void => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+  };
+  const fail = (socket: WebSocket, code: ErrorCode, message: string, ref?: string): void =>
+    send(socket, ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref });
+
+  function sourcesMessage(): ServerMessage {
+    return { type: 'sources', sources: [...sources.values()].map((source) => source.info()) };
+  }
+
+  function broadcast(message: ServerMessage, sourceId?: string): void {
+    for (const listener of listeners) listener(message);
+    const text = JSON.stringify(message);
+    for (const connection of connections) {
+      if (connection.role !== 'viewer') continue;
+      const socket = connection.socket;
+      if (sourceId !== undefined && message.type === 'delta') {
+        if (socket.bufferedAmount > config.maxViewerBuffer) {
+          connection.stale.add(sourceId);
+          continue;
+        }
+        if (connection.stale.delete(sourceId)) {
+          // The full state already holds this delta's changes.
+          const source = sources.get(sourceId);
+          if (source) for (const item of splitFullState(source.fullState())) send(socket, item);
+          continue;
+        }
+      }
+      if (socket.readyState === socket.OPEN) socket.send(text);
+    }
+  }
+
+  function attach(source: Source & Partial<RemoteSource>): () => void {
+    const id = source.info().id;
+    if (sources.has(id)) throw new TypeError(`Expected a unique source id, got ${JSON.stringify(id)} twice`);
+    sources.set(id, source);
+    unsubscribers.set(id, source.subscribe((message: SourceMessage) => broadcast(message, id)));
+    for (const message of source.machines()) broadcast(message);
+    for (const message of splitFullState(source.fullState())) broadcast(message);
+    broadcast(sourcesMessage());
+    return () => detach(id);
+  }
+
+  function detach(id: string): void {
+    const source = sources.get(id);
+    if (!source) return;
+    unsubscribers.get(id)?.();
+    unsubscribers.delete(id);
+    source.close();
+    sources.delete(id);
+    broadcast(sourcesMessage());
+  }
+
+  function snapshot(): ServerMessage[] {
+    const out: ServerMessage[] = [sourcesMessage()];
+    for (const source of sources.values()) out.push(...source.machines(), ...splitFullState(source.fullState()));
+    return out;
+  }
+
+  function tokenMatches(candidate: string | undefined): boolean {
+    if (candidate === undefined) return false;
+    const a = Buffer.from(candidate);
+    const b = Buffer.from(token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  function sameOrigin(request: IncomingMessage): boolean {
+    const origin = request.headers.origin;
+    if (origin === undefined) return true; // not a browser: Node clients and producers
+    try {
+      return new URL(origin).host === request.headers.host;
+    } catch {
+      return false; // an Origin header that is not a URL is no origin of ours
+    }
+  }
+
+  function onViewerMessage(connection: Connection, value: unknown): void {
+    const message = checkViewerMessage(value);
+    if (typeof message === 'string') return fail(connection.socket, 'bad-message', message);
+    const socket = connection.socket;
+    if (message.type === 'subscribe') {
+      connection.role = 'viewer';
+      connection.stale.clear();
+      const canControl = tokenMatches(message.token ?? connection.urlToken);
+      send(socket, { type: 'hello', version: PROTOCOL_VERSION, server: config.name, canControl, maxMessageBytes: config.maxViewerMessageBytes });
+      for (const item of snapshot()) send(socket, item);
+      return;
+    }
+    if (!tokenMatches(message.token ?? connection.urlToken)) {
+      return fail(socket, 'unauthorized', 'Control commands need the token printed when the inspector started', message.ref);
+    }
+    const source = sources.get(message.source);
+    if (!source) return fail(socket, 'unknown-source', `No source ${JSON.stringify(message.source)}`, message.ref);
+    source.control(message.command).then(
+      () => send(socket, { type: 'ack', ref: message.ref, ok: true }),
+      (error: unknown) => send(socket, { type: 'ack', ref: message.ref, ok: false, error: errorText(error) }),
+    );
+  }
+
+  function onProducerMessage(connection: Connection, value: unknown): void {
+    const message = checkProducerMessage(value);
+    if (typeof message === 'string') return fail(connection.socket, 'bad-message', message);
+    if (message.type === 'produce') {
+      if (connection.source) return fail(connection.socket, 'bad-message', 'This connection already produces a source');
+      const existing = sources.get(message.source.id);
+      if (existing?.info().connected) return fail(connection.socket, 'bad-message', `Source id ${message.source.id} is in use`);
+      if (existing) detach(message.source.id); // the same producer reconnecting
+      const remote = createRemoteSource(message.source.id, message.source.name, (command) => controlRemote(connection, command));
+      connection.role = 'producer';
+      connection.source = remote;
+      attach(remote);
+      return;
+    }
+    if (message.type === 'ack') {
+      const pending = pendingControls.get(message.ref);
+      if (!pending) return;
+      pendingControls.delete(message.ref);
+      config.clock.clearTimeout(pending.timer);
+      if (message.ok) pending.resolve();
+      else pending.reject(new Error(message.error ?? 'The producer refused the command'));
+      return;
+    }
+    if (!connection.source?.receive) return fail(connection.socket, 'bad-message', 'Send `produce` before source messages');
+    connection.source.receive(message);
+  }
+
+  function controlRemote(connection: Connection, command: unknown): Promise<void> {
+    const ref = `c${nextId++}`;
+    return new Promise<void>((resolve, reject) => {
+      const timer = config.clock.setTimeout(() => {
+        pendingControls.delete(ref);
+        reject(new Error(`The producer did not answer within ${config.controlTimeout} ms`));
+      }, config.controlTimeout);
+      pendingControls.set(ref, { resolve, reject, timer });
+      send(connection.socket, { type: 'control', ref, command });
+    });
+  }
+
+  function onStatelyMessage(connection: Connection, value: StatelyEvent): void {
+    if (!connection.bridge) {
+      const id = `xstate-${nextId++}`;
+      connection.bridge = new StatelyBridge(id, `XState app ${id.slice(7)}`);
+      connection.role = 'stately';
+      connection.source = createLocalSource(connection.bridge, 'stately', { ...config.adapter, clock: config.clock });
+      attach(connection.source);
+    }
+    connection.bridge.receive(value);
+  }
+
+  function onFrame(connection: Connection, data: Buffer, isBinary: boolean): void {
+    const socket = connection.socket;
+    if (isBinary) return fail(socket, 'bad-message', 'Expected a text frame with JSON, got a binary frame');
+    const tooLarge = data.length > config.maxViewerMessageBytes;
+    const refuse = () => fail(socket, 'too-large', `Expected a message of at most ${config.maxViewerMessageBytes} bytes, got ${data.length}`);
+    if (connection.role === 'viewer' && tooLarge) return refuse();
+    let value: unknown;
+    try {
+      value = JSON.parse(data.toString('utf8'));
+    } catch (error) {
+      return fail(socket, 'bad-json', `Expected JSON, got a frame that does not parse: ${errorText(error)}`);
+    }
+    const type = (value as { type?: unknown } | null)?.type;
+    if (connection.role === 'stately' || (connection.role === 'pending' && isStatelyMessage(value))) {
+      if (isStatelyMessage(value)) return onStatelyMessage(connection, value);
+      return fail(socket, 'bad-message', 'Expected an @statelyai/inspect event');
+    }
+    if (connection.role === 'producer' || type === 'produce') return onProducerMessage(connection, value);
+    // A first frame may be a producer's or a Stately client's (larger): a viewer's size is known only now.
+    if (tooLarge) return refuse();
+    return onViewerMessage(connection, value);
+  }
+
+  wss.on('connection', (socket, request) => {
+    const urlToken = new URL(request.url ?? '/', 'http://inspector').searchParams.get('token') ?? undefined;
+    const connection: Connection = { socket, role: 'pending', urlToken, stale: new Set() };
+    connections.add(connection);
+    socket.on('message', (data, isBinary) => {
+      try {
+        onFrame(connection, Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer), isBinary);
+      } catch (error) {
+        // One bad frame must never take the server down: report it to that client only.
+        fail(socket, 'internal', errorText(error));
+      }
+    });
+    // Socket errors (e.g. a frame past maxPayload) close that socket; the 'close' below cleans up.
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      connections.delete(connection);
+      if (connection.role === 'producer' && connection.source?.disconnect) {
+        connection.source.disconnect();
+        broadcast(sourcesMessage());
+      } else if (connection.role === 'stately' && connection.source) {
+        detach(connection.source.info().id);
+      }
+    });
+  });
+  wss.on('error', () => undefined); // errors of the underlying server surface on `http`
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, config.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const address = http.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  for (const target of Array.isArray(targets) ? targets : [targets as InspectorTarget]) {
+    attach(createLocalSource(target, 'echo', { ...config.adapter, clock: config.clock }));
+  }
+
+  return {
+    url: `http://${shownHost}:${address.port}/?token=${encodeURIComponent(token)}`,
+    token,
+    port: address.port,
+    host: address.address,
+    addSource: (target) => attach(createLocalSource(target, 'echo', { ...config.adapter, clock: config.clock })),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    snapshot,
+    async close() {
+      for (const id of [...sources.keys()]) detach(id);
+      for (const pending of pendingControls.values()) {
+        config.clock.clearTimeout(pending.timer);
+        pending.reject(new Error('The inspector closed'));
+      }
+      pendingControls.clear();
+      for (const connection of connections) connection.socket.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
