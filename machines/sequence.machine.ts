@@ -38,6 +38,15 @@ export const sequenceMachine = setup({
     spawnSites: enqueueActions(({ context, enqueue }) => {
       for (const site of context.sites) enqueue.spawnChild('site', { id: site.id, systemId: `site:${site.id}`, input: site });
     }),
+    pauseSiteActors: enqueueActions(({ context, enqueue }) => {
+      for (const site of context.sites) enqueue.sendTo(site.id, { type: 'PAUSE' });
+    }),
+    resumeSiteActors: enqueueActions(({ context, enqueue }) => {
+      for (const site of context.sites) enqueue.sendTo(site.id, { type: 'RESUME' });
+    }),
+    stopSiteActors: enqueueActions(({ context, enqueue }) => {
+      for (const site of context.sites) enqueue.sendTo(site.id, { type: 'STOP' });
+    }),
     recordShutdown: assign(({ context, event }) =>
       produce(context, (draft) => {
         if (event.type !== 'SHUTDOWN') return;
@@ -75,14 +84,14 @@ export const sequenceMachine = setup({
     },
     running: {
       on: {
-        PAUSE: { target: 'paused', actions: 'pauseSites' },
+        PAUSE: { target: 'paused', actions: ['pauseSites', 'pauseSiteActors'] },
         SHUTDOWN: { target: 'draining', actions: 'recordShutdown' },
       },
     },
     paused: {
       on: {
-        RESUME: { target: 'running', actions: 'resumeSites' },
-        SHUTDOWN: { target: 'draining', actions: ['recordShutdown', 'resumeSites'] },
+        RESUME: { target: 'running', actions: ['resumeSites', 'resumeSiteActors'] },
+        SHUTDOWN: { target: 'draining', actions: ['recordShutdown', 'resumeSites', 'resumeSiteActors'] },
       },
     },
     draining: {
@@ -93,6 +102,6 @@ export const sequenceMachine = setup({
       entry: 'abortRemaining',
       on: { DRAINED: { target: 'stopped', actions: 'recordDrained' } },
     },
-    stopped: { type: 'final', entry: 'stopSites' },
+    stopped: { type: 'final', entry: ['stopSiteActors', 'stopSites'] },
   },
 });

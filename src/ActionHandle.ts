@@ -19,6 +19,13 @@ export interface HandleControl {
   retryNow(run: ActionRun): void;
 }
 
+const RUN = Symbol('echo.run');
+
+/** @internal The run behind a handle. */
+export function runOfHandle(handle: ActionHandle<unknown>): ActionRun | undefined {
+  return handle[RUN];
+}
+
 export class ActionHandle<Result = unknown> {
   readonly #run: ActionRun;
   readonly #control: HandleControl;
@@ -27,6 +34,11 @@ export class ActionHandle<Result = unknown> {
   constructor(run: ActionRun, control: HandleControl) {
     this.#run = run;
     this.#control = control;
+  }
+
+  /** @internal */
+  get [RUN](): ActionRun {
+    return this.#run;
   }
 
   get id(): string {

@@ -15,7 +15,7 @@ import type { ActionContext, ActionOutput, CancellationReason, Priority } from '
 import { sequenceMachine } from '../machines/sequence.machine.js';
 import { siteMachine } from '../machines/site.machine.js';
 import { createTableEngine, createXStateEngine, type ActionEngine } from './actionEngine.js';
-import { ActionHandle, type HandleControl } from './ActionHandle.js';
+import { ActionHandle, runOfHandle, type HandleControl } from './ActionHandle.js';
 import type { ActionRecord } from './actionRecord.js';
 import { ActionRun, type FollowUp, type RunServices } from './ActionRun.js';
 import { prepareAssignment, type AssignmentDeps, type AssignOptions } from './assignment.js';
@@ -145,7 +145,7 @@ export class Sequence implements InspectorTarget {
   /** Re-runs an action (settled or not) with the same name, content, metadata and priority, as a new action. */
   again<Result = unknown>(action: ActionHandle | string): ActionHandle<Result> {
     const id = typeof action === 'string' ? action : action.id;
-    const run = this.#live.get(id) ?? this.#settledRuns.get(id);
+    const run = (typeof action === 'string' ? undefined : runOfHandle(action)) ?? this.#live.get(id) ?? this.#settledRuns.get(id);
     if (run === undefined) throw new TypeError(`Expected the id of an action of this Sequence, got "${id}"`);
     return this.assign<Result>(run.name, run.content, { metadata: { ...run.metadata, againOf: run.id }, priority: run.priority, queue: run.queue });
   }
