@@ -60,6 +60,11 @@ export interface RunInit {
   readonly after: readonly NamedHook[];
   readonly followUps: readonly FollowUp[];
   readonly idempotencyKey: string | undefined;
+  readonly createdAt: number;
+  readonly startDelay: number;
+  readonly attemptTimeout: number | null;
+  readonly totalTimeout: number | null;
+  readonly cancelGrace: number;
 }
 
 /** Settled result, kept until someone asks for `result`. */
@@ -82,7 +87,15 @@ export class ActionRun {
   readonly parent: ActionRun | null;
   readonly idempotencyKey: string | undefined;
   children: Set<ActionRun> | null = null;
-  actor!: ActionActor;
+  readonly createdAt: number;
+  readonly startDelay: number;
+  readonly attemptTimeout: number | null;
+  readonly totalTimeout: number | null;
+  readonly cancelGrace: number;
+  /** Put in its Production at assignment, before its actor exists: the actor's `enqueue` skips once. */
+  preQueued = false;
+  #actor: ActionActor | null = null;
+  #materialize: ((run: ActionRun) => ActionActor) | null = null;
   /** The Site running it now (between START and release/settle). */
   site: { readonly id: string } | null = null;
   /** How many times a Site behaviour crashed on it. */
@@ -120,6 +133,40 @@ export class ActionRun {
     this.followUps = init.followUps;
     this.parent = parent;
     this.idempotencyKey = init.idempotencyKey;
+    this.createdAt = init.createdAt;
+    this.startDelay = init.startDelay;
+    this.attemptTimeout = init.attemptTimeout;
+    this.totalTimeout = init.totalTimeout;
+    this.cancelGrace = init.cancelGrace;
+  }
+
+  /**
+   * The actor running this action's statechart. A plain queued action gets its
+   * actor only when first needed (a Site takes it, someone looks or cancels):
+   * queued actions stay small records.
+   */
+  get actor(): ActionActor {
+    if (this.#actor === null) {
+      const materialize = this.#materialize;
+      if (materialize === null) throw new Error(`Action ${this.id} has no actor`);
+      this.#materialize = null;
+      this.#actor = materialize(this);
+    }
+    return this.#actor;
+  }
+
+  set actor(actor: ActionActor) {
+    this.#actor = actor;
+  }
+
+  /** True once the actor exists. */
+  get hasActor(): boolean {
+    return this.#actor !== null;
+  }
+
+  /** Defers creating the actor until it is first needed. */
+  deferActor(materialize: (run: ActionRun) => ActionActor): void {
+    this.#materialize = materialize;
   }
 
   get settled(): boolean {

@@ -210,7 +210,7 @@ export class Sequence implements InspectorTarget {
     yield this.#root as never;
     const children = this.#root.getSnapshot().children as Record<string, unknown>;
     for (const child of Object.values(children)) if (child !== undefined) yield child as never;
-    for (const run of this.#live.values()) yield run.actor as never;
+    for (const run of this.#live.values()) yield run.actor as never; // materializes queued records
   }
 
   machines(): Record<string, AnyStateMachine> {
@@ -256,8 +256,15 @@ export class Sequence implements InspectorTarget {
     this.#shutdown.assigned();
     if (run.idempotencyKey !== undefined) this.#byKey.set(run.idempotencyKey, run);
     if (parent !== null) (parent.children ??= new Set()).add(run);
-    if (this.#events.observed) this.#services.emit({ type: 'assigned', actionId: run.id, name: run.name, at: prepared.input.createdAt, priority: run.priority, queue: run.queue, parentId: parent?.id ?? null });
-    this.#engine.start(run, prepared.input, this.#root);
+    if (this.#events.observed) this.#services.emit({ type: 'assigned', actionId: run.id, name: run.name, at: run.createdAt, priority: run.priority, queue: run.queue, parentId: parent?.id ?? null });
+    if (this.#options.engine === 'table' && run.startDelay === 0 && run.totalTimeout === null && !this.#hub.enabled) {
+      // A plain queued action stays a small record until a Site takes it (or someone looks at it).
+      run.preQueued = true;
+      run.deferActor(this.#materialize);
+      this.#enqueue(run);
+    } else {
+      this.#engine.start(run, this.#root);
+    }
     if (run.license !== null && !run.settled) {
       run.licenseRelease = run.license.onRevoke((error) =>
         run.actor.send({ type: 'LICENSE_REVOKED', error: serializeError(error), at: this.clock.now() }),
@@ -265,6 +272,8 @@ export class Sequence implements InspectorTarget {
     }
     return new ActionHandle(run, this.#control);
   }
+
+  readonly #materialize = (run: ActionRun) => this.#engine.start(run, this.#root);
 
   #servedCache: Set<string> | null = null;
   #servedQueues(): Set<string> {

@@ -94,6 +94,10 @@ export function createActionEffects(runOf: RunLookup) {
   return {
     enqueue: ({ self }: Args) => {
       const run = runOf(self);
+      if (run.preQueued) {
+        run.preQueued = false;
+        return;
+      }
       run.services.enqueue(run);
     },
 

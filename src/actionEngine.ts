@@ -18,8 +18,8 @@ import { compileMachine } from './statechart/compileMachine.js';
 import { TableActor } from './statechart/TableActor.js';
 
 export interface ActionEngine {
-  /** Creates, attaches to `run` and starts the actor of `run`; `settled` is called once it ends. */
-  start(run: ActionRun, input: ActionInput, parent: { readonly sessionId: string } | undefined): ActionActor;
+  /** Creates, attaches to `run` and starts the actor of `run` (the run is the machine's input); `settled` is called once it ends. */
+  start(run: ActionRun, parent: { readonly sessionId: string } | undefined): ActionActor;
 }
 
 export interface EngineServices {
@@ -51,8 +51,8 @@ export function createTableEngine(services: EngineServices): ActionEngine {
     },
   };
   return {
-    start(run, input, parent) {
-      const actor = new TableActor<ActionContext>(table, shared, run.id, input, parent);
+    start(run, parent) {
+      const actor = new TableActor<ActionContext>(table, shared, run.id, run, parent);
       actor.owner = run;
       run.actor = actor as unknown as ActionActor;
       actor.start();
@@ -66,7 +66,8 @@ export function createXStateEngine(services: EngineServices): ActionEngine {
   const runs = new WeakMap<object, ActionRun>();
   const machine = actionMachine.provide({ actions: createActionEffects((self) => runs.get(self as object)!) });
   return {
-    start(run, input) {
+    start(run) {
+      const input: ActionInput = run;
       const actor = createActor(machine, { input, clock: services.clock, id: run.id, inspect: (event) => services.hub.emit(event) });
       runs.set(actor, run);
       run.actor = actor as unknown as ActionActor;

@@ -5,7 +5,7 @@
  * is queued.
  * @internal
  */
-import type { ActionInput, Priority } from '../machines/actionTypes.js';
+import type { Priority } from '../machines/actionTypes.js';
 import type { ActionRecord } from './actionRecord.js';
 import { parseActionRecord } from './actionRecord.js';
 import type { ActionRun, FollowUp, RunInit } from './ActionRun.js';
@@ -59,7 +59,6 @@ export interface AssignmentDeps {
 
 export interface PreparedAssignment {
   readonly run: RunInit;
-  readonly input: ActionInput;
   readonly idempotencyKey: string | undefined;
 }
 
@@ -173,19 +172,6 @@ export function prepareAssignment(
 
   // A record gets a fresh id: the one it had may be live, or belong to another process.
   const id = deps.ids();
-  const input: ActionInput = {
-    id,
-    name,
-    content,
-    metadata,
-    priority,
-    queue,
-    createdAt: deps.now(),
-    startDelay: delay,
-    attemptTimeout: time.attempt,
-    totalTimeout: time.total,
-    cancelGrace: definition.cancelGrace ?? deps.life.fate.cancelGrace,
-  };
   return {
     run: {
       id,
@@ -201,8 +187,12 @@ export function prepareAssignment(
       after,
       followUps,
       idempotencyKey: options.idempotencyKey,
+      createdAt: deps.now(),
+      startDelay: delay,
+      attemptTimeout: time.attempt,
+      totalTimeout: time.total,
+      cancelGrace: definition.cancelGrace ?? deps.life.fate.cancelGrace,
     },
-    input,
     idempotencyKey: options.idempotencyKey,
   };
 }

@@ -39,7 +39,7 @@ describe('Sequence', () => {
     const { clock, sequence } = setup({ sites: 1 });
     const siteStates: string[] = [];
     sequence.subscribeInspection((event) => {
-      if (event.type === '@xstate.snapshot' && (event.actorRef as { id?: string }).id === 'site-1') siteStates.push(String((event.snapshot as { value: unknown }).value));
+      if (event.type === '@xstate.snapshot' && (event.actorRef as { id?: string }).id === 'site-1') siteStates.push(String((event.snapshot as unknown as { value: unknown }).value));
     });
     sequence.start();
     sequence.assign('Work', 5);
