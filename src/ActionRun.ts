@@ -94,6 +94,8 @@ export class ActionRun {
   readonly cancelGrace: number;
   /** Put in its Production at assignment, before its actor exists: the actor's `enqueue` skips once. */
   preQueued = false;
+  /** Its ticket in the Production that holds it (0 = in none); see `TicketSlot`. */
+  productionTicket = 0;
   #actor: ActionActor | null = null;
   #materialize: ((run: ActionRun) => ActionActor) | null = null;
   /** The Site running it now (between START and release/settle). */

@@ -16,6 +16,7 @@
  */
 import type { RandomSource } from './clock.js';
 import { Deque } from './Deque.js';
+import { SlotBook, type LiveBook, type TicketSlot } from './ticketBook.js';
 import { BackpressureError } from './errors.js';
 
 /** The priority of a queued item; `high` is served first. */
@@ -36,7 +37,15 @@ export interface ProductionOptions {
   readonly agingLimit?: number;
   /** Picks the first peer to steal from. @default Math.random */
   readonly random?: RandomSource;
+  /**
+   * Where each live item's ticket is kept: a field on the item (0 = not queued)
+   * saves a hash insert and delete per item. An item may be live in one
+   * Production at a time. @default a Map inside the Production
+   */
+  readonly ticket?: TicketSlot<unknown>;
 }
+
+
 
 /** A snapshot of a Production: live items per global lane and per Site, batch and steal counters. */
 export interface ProductionStats {
@@ -50,7 +59,8 @@ export interface ProductionStats {
 
 const defaultOptions = {
   name: 'default', capacity: Infinity, batchSize: 32, agingLimit: 8, random: Math.random,
-} satisfies Required<ProductionOptions>;
+  ticket: undefined as TicketSlot<unknown> | undefined,
+} satisfies Record<keyof ProductionOptions, unknown>;
 
 type Lanes<T> = readonly [Deque<T>, Deque<T>, Deque<T>];
 const newLanes = <T>(): Lanes<T> => [new Deque<T>(), new Deque<T>(), new Deque<T>()];
@@ -83,7 +93,7 @@ export class Production<T> {
   readonly #agingLimit: number;
   readonly #random: RandomSource;
   /** Live items → the ticket of their one live copy. */
-  readonly #live = new Map<T, number>();
+  readonly #live: LiveBook<T>;
   readonly #global: Lanes<T> = newLanes();
   readonly #sites = new Map<string, SiteState<T>>();
   readonly #siteList: SiteState<T>[] = [];
@@ -97,7 +107,8 @@ export class Production<T> {
   readonly #isStale = (item: T, ticket: number): boolean => !this.#isLive(item, ticket);
 
   constructor(options: ProductionOptions = {}) {
-    const { name, capacity, batchSize, agingLimit, random } = { ...defaultOptions, ...withoutUndefined(options) };
+    const { name, capacity, batchSize, agingLimit, random, ticket } = { ...defaultOptions, ...withoutUndefined(options) };
+    this.#live = ticket === undefined ? new Map<T, number>() : new SlotBook(ticket as TicketSlot<T>);
     expect('name', name, typeof name === 'string' && name !== '', 'a non-empty string');
     expect('capacity', capacity, typeof capacity === 'number' && capacity >= 1, 'a number >= 1');
     expect('capacity', capacity, Number.isInteger(capacity) || capacity === Infinity, 'an integer >= 1 or Infinity');
@@ -239,7 +250,11 @@ export class Production<T> {
     for (let lane = 0; lane < 3; lane++) {
       for (const deque of [...this.#siteList.map((site) => site.lanes[lane]!), this.#global[lane]!]) {
         deque.retain(this.#isLive);
-        for (let i = 0; i < deque.length; i++) out.push(deque.at(i) as T);
+        for (let i = 0; i < deque.length; i++) {
+          const item = deque.at(i) as T;
+          this.#live.delete(item);
+          out.push(item);
+        }
         deque.clear();
       }
     }

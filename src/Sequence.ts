@@ -25,12 +25,21 @@ import type { EchoEvent } from './events.js';
 import { InspectionHub } from './InspectionHub.js';
 import type { Life } from './Life.js';
 import { Production } from './Production.js';
+import type { TicketSlot } from './ticketBook.js';
 import { resolveSequenceOptions, type ResolvedSequenceOptions, type SequenceOptions } from './sequenceOptions.js';
 import { ShutdownTracker, type ShutdownReport } from './shutdown.js';
 import { Site, type SiteHost } from './Site.js';
 import type { ControlCommand, InspectorTarget } from './inspect/target.js';
 
 export type { AssignOptions } from './assignment.js';
+
+/** Production tickets live on the runs themselves: no hashing per queued action. */
+const RUN_TICKET: TicketSlot<ActionRun> = {
+  get: (run) => run.productionTicket,
+  set: (run, ticket) => {
+    run.productionTicket = ticket;
+  },
+};
 
 export class Sequence implements InspectorTarget {
   readonly id: string;
@@ -67,7 +76,7 @@ export class Sequence implements InspectorTarget {
     this.#hub = new InspectionHub((error) => this.#report(error));
     if (resolved.inspect !== undefined) this.#hub.subscribe(resolved.inspect);
     for (const [name, queue] of Object.entries(resolved.queues)) {
-      const production = new Production<ActionRun>({ ...queue, name, random: resolved.random });
+      const production = new Production<ActionRun>({ ...queue, name, random: resolved.random, ticket: RUN_TICKET as TicketSlot<unknown> });
       this.#productions.set(name, production);
       this.life.karma.set(name, production as Production<unknown>);
     }

@@ -158,7 +158,11 @@ export class Site {
     if (this.#parked) return;
     for (const production of this.productions) {
       if (!production.park(this.id, this.#wake)) {
-        this.#unparkAll();
+        // Work arrived in this one: withdraw from those that accepted, and take again.
+        for (const parkedIn of this.productions) {
+          if (parkedIn === production) break;
+          parkedIn.unpark(this.id);
+        }
         this.#again = true;
         return;
       }

@@ -12,6 +12,7 @@ export { License, type LicenseListener } from './License.js';
 export type { Hook, HookInfo, NamedHook } from './hooks.js';
 export type { ReceiveContext, ReceivedAction, SiteBehavior } from './Site.js';
 export { Production, PRIORITIES, type Priority, type ProductionOptions, type ProductionStats } from './Production.js';
+export type { TicketSlot } from './ticketBook.js';
 export {
   BackpressureError,
   CancellationError,
