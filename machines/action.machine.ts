@@ -12,6 +12,7 @@
  * running ──CANCEL──▶ cancelling ──settled or cancelGrace──▶ cancelled
  * queued ──REJECT (a Site behaviour kept crashing on it)──▶ failed
  * any other state ──CANCEL──▶ cancelled · LICENSE_REVOKED ──▶ failed · totalTimeout ──▶ failed
+ * (LICENSE_REVOKED is ignored in afterHooks: the License guards attempts, and they are over)
  * ```
  *
  * Pure configuration: context updates are the pure functions of `actionUpdates.ts`;
@@ -128,6 +129,8 @@ export const actionMachine = setup({
       on: {
         AFTER_HOOKS_PASSED: [{ guard: 'succeeded', target: 'done' }, { target: 'failed' }],
         HOOK_FAILED: { target: 'failed', actions: 'recordHookFailure' },
+        LICENSE_REVOKED: { description: 'The License guards attempts, and they are over: the outcome stands' },
+        CANCEL: { description: 'The outcome is known; the after-hooks finish and it stands' },
       },
     },
     cancelling: {

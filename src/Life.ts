@@ -46,6 +46,13 @@ function nonNegative(value: number | undefined, field: string, fallback: number)
   return value;
 }
 
+function positive(value: number, field: string): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new TypeError(`Expected \`${field}\` to be a finite number > 0, got ${String(value)} (${typeof value})`);
+  }
+  return value;
+}
+
 /** Validates and resolves `FateOptions` over the defaults. */
 export function resolveFate(options: FateOptions = {}): Fate {
   const known = new Set(['retry', 'attempts', 'timeout', 'cancelGrace', 'shutdownDeadline']);
@@ -56,8 +63,8 @@ export function resolveFate(options: FateOptions = {}): Fate {
   return Object.freeze({
     retry,
     timeout: Object.freeze({
-      attempt: attempt === undefined ? null : nonNegative(attempt, 'timeout.attempt', 0),
-      total: total === undefined ? null : nonNegative(total, 'timeout.total', 0),
+      attempt: attempt === undefined ? null : positive(attempt, 'timeout.attempt'),
+      total: total === undefined ? null : positive(total, 'timeout.total'),
     }),
     cancelGrace: nonNegative(options.cancelGrace, 'cancelGrace', defaultFate.cancelGrace),
     shutdownDeadline: nonNegative(options.shutdownDeadline, 'shutdownDeadline', defaultFate.shutdownDeadline),

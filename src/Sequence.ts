@@ -33,6 +33,8 @@ import type { ControlCommand, InspectorTarget } from './inspect/target.js';
 
 export type { AssignOptions } from './assignment.js';
 
+const CANCELLATION_REASONS = new Set<string>(['user', 'timeout', 'shutdown', 'license', 'parent']);
+
 /** Production tickets live on the runs themselves: no hashing per queued action. */
 const RUN_TICKET: TicketSlot<ActionRun> = {
   get: (run) => run.productionTicket,
@@ -151,7 +153,10 @@ export class Sequence implements InspectorTarget {
     return this.#assign(nameOrRecord, contentOrOptions, maybeOptions, null) as ActionHandle<Result>;
   }
 
-  /** Re-runs an action (settled or not) with the same name, content, metadata and priority, as a new action. */
+  /**
+   * Re-runs an action with the same name, content, metadata and priority, as a new action.
+   * Give its handle (settled or not), or the id of a live action (or, while an inspector is attached, a recently settled one).
+   */
   again<Result = unknown>(action: ActionHandle | string): ActionHandle<Result> {
     const id = typeof action === 'string' ? action : action.id;
     const run = (typeof action === 'string' ? undefined : runOfHandle(action)) ?? this.#live.get(id) ?? this.#settledRuns.get(id);
@@ -255,11 +260,12 @@ export class Sequence implements InspectorTarget {
     if (this.#shutdown.started && (parent === null || this.#shutdown.aborting)) {
       throw new CancellationError(`Sequence "${this.name}" is shutting down and accepts no new actions`, { reason: 'shutdown' });
     }
-    const prepared = prepareAssignment(nameOrRecord, contentOrOptions, maybeOptions, this.#assignmentDeps);
-    if (prepared.idempotencyKey !== undefined) {
-      const existing = this.#byKey.get(prepared.idempotencyKey);
+    const key = (typeof nameOrRecord === 'string' ? maybeOptions : (contentOrOptions as AssignOptions | undefined))?.idempotencyKey;
+    if (key !== undefined) {
+      const existing = this.#byKey.get(key);
       if (existing !== undefined) return new ActionHandle(existing, this.#control);
     }
+    const prepared = prepareAssignment(nameOrRecord, contentOrOptions, maybeOptions, this.#assignmentDeps);
     const run = new ActionRun(prepared.run, this.#services, parent);
     this.#live.set(run.id, run);
     this.#shutdown.assigned();
@@ -313,6 +319,9 @@ export class Sequence implements InspectorTarget {
   }
 
   #cancel(run: ActionRun, reason: CancellationReason, message: string): void {
+    if (!CANCELLATION_REASONS.has(reason)) {
+      throw new TypeError(`Expected a cancellation reason ('user', 'timeout', 'shutdown', 'license' or 'parent'), got ${JSON.stringify(reason)} (${typeof reason})`);
+    }
     if (!run.settled) run.actor.send({ type: 'CANCEL', reason, message, at: this.clock.now() });
     if (run.children !== null) {
       for (const child of run.children) this.#cancel(child, 'parent', `Parent action ${run.id} was cancelled`);
@@ -370,7 +379,13 @@ export class Sequence implements InspectorTarget {
     this.#report(error);
     if (run.settled) return;
     run.lastError = error;
-    run.actor.stop();
+    if (run.actor.getSnapshot().status === 'active') {
+      try {
+        run.actor.stop();
+      } catch (stopError) {
+        this.#report(stopError); // XState refuses to stop an actor that has a parent; the run settles regardless
+      }
+    }
     const context = run.actor.getSnapshot().context;
     this.#settled(run, { status: 'failed', output: undefined, error: serializeError(error) }, { ...context, error: serializeError(error) });
   }

@@ -180,9 +180,12 @@ export class Site {
     if (run.settled) return;
     this.#active++;
     run.site = this;
-    run.actor._parent = this.ref;
+    const actor = run.actor;
+    // Table-engine actors move under their Site in the actor tree; XState's own
+    // actors keep no parent (a parent would receive their done events).
+    if ('owner' in actor) actor._parent = this.ref;
     if (this.behavior === undefined) {
-      run.actor.send({ type: 'START', site: this.id, at: this.#host.now() });
+      actor.send({ type: 'START', site: this.id, at: this.#host.now() });
       return;
     }
     this.#receive(run, this.behavior);

@@ -83,6 +83,8 @@ interface Pending {
   removed: 'evicted' | 'limit' | null;
   keys: Set<string> | null;
   whole: boolean;
+  /** The parent changed. */
+  moved?: boolean;
   event: string | undefined;
   steps: Array<[Json, number]> | null;
 }
@@ -266,6 +268,12 @@ export function createInspectionAdapter(
       change.changed = true;
       change.event = eventType;
     }
+    // An Echo action moves from its Sequence to the Site that takes it.
+    const parentId = ref._parent?.sessionId ?? null;
+    if (parentId !== entry.actor.parentId) {
+      entry.actor.parentId = parentId;
+      if (change) change.moved = true;
+    }
   }
 
   function handle(event: InspectionEvent): void {
@@ -380,6 +388,7 @@ export function createInspectionAdapter(
     if (actor.error !== undefined) op.error = actor.error;
     if (change.event !== undefined) op.event = change.event;
     if (change.steps !== null) op.steps = change.steps;
+    if (change.moved === true) op.parentId = actor.parentId;
     return op;
   }
 }

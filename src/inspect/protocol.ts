@@ -73,6 +73,8 @@ export type DeltaOp =
       at: number;
       /** Earlier state values folded into this op by batching, with their times (bounded). */
       steps?: Array<[Json, number]>;
+      /** The actor's new parent, when it moved (an Echo action moves from its Sequence to the Site that takes it). */
+      parentId?: string | null;
     }
   | { op: 'remove'; sessionId: string; reason: 'evicted' | 'limit' }
   | { op: 'event'; sessionId: string; from: string | null; event: Json; at: number };
@@ -210,6 +212,7 @@ export function applyStateOp(actor: WireActor, op: Extract<DeltaOp, { op: 'state
   else if (op.patch !== undefined) next.context = applyContextPatch(actor.context, op.patch);
   if (op.output !== undefined) next.output = op.output;
   if (op.error !== undefined) next.error = op.error;
+  if (op.parentId !== undefined) next.parentId = op.parentId;
   return next;
 }
 

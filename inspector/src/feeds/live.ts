@@ -1,0 +1,117 @@
+/**
+ * The live feed: a WebSocket to the inspector server that served this page. The
+ * token comes from the page URL (`?token=`). Messages are handed to the app in
+ * batches (one render per batch), and the socket reconnects after a drop.
+ */
+import { PROTOCOL_VERSION, type ControlCommand, type ServerMessage } from '../../../src/inspect/protocol.js';
+import type { AppAction } from '../state/model.js';
+import type { Feed } from './feed.js';
+
+export interface LiveFeedOptions {
+  /** WebSocket URL. @default the page's `?ws=`, else the host that served the page */
+  url?: string;
+  token?: string | null;
+  /** Milliseconds messages are gathered before one dispatch. @default 80 */
+  batchMs?: number;
+}
+
+export function createLiveFeed(options: LiveFeedOptions = {}): Feed {
+  const page = new URL(window.location.href);
+  const token = options.token ?? page.searchParams.get('token');
+  // `?ws=` points a page served elsewhere (the Vite dev server) at a running inspector.
+  const url = options.url ?? page.searchParams.get('ws') ?? `${page.protocol === 'https:' ? 'wss:' : 'ws:'}//${page.host}/`;
+  const batchMs = options.batchMs ?? 80;
+  const listeners = new Set<(message: ServerMessage) => void>();
+  let socket: WebSocket | undefined;
+  let dispatch: (action: AppAction) => void = () => undefined;
+  let queue: ServerMessage[] = [];
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let retryDelay = 500;
+  let stopped = false;
+  let nextRef = 1;
+  /** Milliseconds the last batch took to reduce and paint. */
+  let cost = 0;
+  /** When the current bulk transfer began. */
+  let bulkSince: number | undefined;
+
+  const flush = (): void => {
+    flushTimer = undefined;
+    bulkSince = undefined;
+    if (queue.length === 0) return;
+    const messages = queue;
+    queue = [];
+    const started = performance.now();
+    dispatch({ type: 'receive', messages, receivedAt: Date.now() });
+    // The next batch waits at least twice as long as this one took to reduce and paint, so
+    // a large state (100k actors) is updated less often instead of falling behind.
+    requestAnimationFrame(() => {
+      cost = performance.now() - started;
+    });
+  };
+
+  const connect = (): void => {
+    dispatch({ type: 'connection', status: 'connecting' });
+    const ws = new WebSocket(url);
+    socket = ws;
+    ws.onopen = () => {
+      retryDelay = 500;
+      dispatch({ type: 'reset' });
+      dispatch({ type: 'connection', status: 'open' });
+      ws.send(JSON.stringify(token ? { type: 'subscribe', version: PROTOCOL_VERSION, token } : { type: 'subscribe', version: PROTOCOL_VERSION }));
+    };
+    ws.onmessage = (event) => {
+      if (typeof event.data !== 'string') return;
+      let message: ServerMessage;
+      try {
+        message = JSON.parse(event.data) as ServerMessage;
+      } catch (error) {
+        console.warn('Echo inspector: ignoring a frame that is not JSON', error);
+        return;
+      }
+      for (const listener of listeners) listener(message);
+      queue.push(message);
+      // A bulk transfer (a full state in chunks) is reduced in one go once its frames stop coming.
+      const bulk = message.type === 'full' || (message.type === 'delta' && message.ops.length >= 1000);
+      if (bulk && (bulkSince === undefined || Date.now() - bulkSince < 5000)) {
+        bulkSince ??= Date.now();
+        if (flushTimer) clearTimeout(flushTimer);
+        flushTimer = setTimeout(flush, 150);
+        return;
+      }
+      flushTimer ??= setTimeout(flush, Math.min(2000, Math.max(batchMs, 2 * cost)));
+    };
+    ws.onclose = () => {
+      flush();
+      if (stopped) return;
+      dispatch({ type: 'connection', status: 'closed' });
+      retryTimer = setTimeout(connect, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 10_000);
+    };
+  };
+
+  return {
+    kind: 'live',
+    start(next) {
+      dispatch = next;
+      connect();
+    },
+    control(source: string, command: ControlCommand) {
+      if (!socket || socket.readyState !== WebSocket.OPEN) return null;
+      const ref = `ui-${nextRef++}`;
+      dispatch({ type: 'control-sent', ref, source, command, at: Date.now() });
+      socket.send(JSON.stringify(token ? { type: 'control', ref, source, command, token } : { type: 'control', ref, source, command }));
+      return ref;
+    },
+    onMessage(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    stop() {
+      stopped = true;
+      if (flushTimer) clearTimeout(flushTimer);
+      if (retryTimer) clearTimeout(retryTimer);
+      socket?.close();
+    },
+  };
+}

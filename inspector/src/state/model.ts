@@ -1,0 +1,324 @@
+/**
+ * The app's state and its one reducer. Live messages and trace replays both come
+ * in as `receive` actions, so the views never know which source they show.
+ * Pure: time (`receivedAt`) comes in the action; the actor map is copied once
+ * per batch, and finished actors beyond a limit are evicted, oldest first.
+ */
+import {
+  applyStateOp,
+  stateValueToString,
+  type ControlCommand,
+  type Json,
+  type ServerMessage,
+  type SourceInfo,
+  type SourceStats,
+  type WireActor,
+  type WireMachine,
+} from '../../../src/inspect/protocol.js';
+import { ActorTable, type ActorTableDraft } from './table.js';
+
+export interface ActorView extends WireActor {
+  /** `source|sessionId`: unique across sources. */
+  key: string;
+  source: string;
+  /** Arrival order: lists show newest first, queues go oldest first. */
+  seq: number;
+  /** States entered, as strings, with the source-clock time (bounded). */
+  history: Array<[string, number]>;
+  lastEvent?: string;
+}
+
+export interface LogEntry {
+  seq: number;
+  source: string;
+  actorKey: string;
+  actorName: string;
+  from: string | null;
+  type: string;
+  event: Json;
+  at: number;
+}
+
+export interface Filters {
+  source: string | null;
+  /** Key of a site (or any parent actor): only its children. */
+  parent: string | null;
+  state: string | null;
+  name: string | null;
+  search: string;
+}
+
+export interface Limits {
+  /** Finished actors kept; beyond it the oldest are evicted. */
+  maxFinished: number;
+  maxLog: number;
+  maxHistory: number;
+}
+
+export interface PendingControl {
+  ref: string;
+  source: string;
+  command: ControlCommand;
+  status: 'sent' | 'ok' | 'failed';
+  error?: string;
+  /** Local ms when it was sent. */
+  at: number;
+}
+
+export type ConnectionStatus = 'idle' | 'connecting' | 'open' | 'closed' | 'trace';
+
+export interface AppState {
+  connection: ConnectionStatus;
+  serverName: string;
+  canControl: boolean;
+  sources: SourceInfo[];
+  stats: Record<string, SourceStats>;
+  /** By `source|machineId`. */
+  machines: Record<string, WireMachine>;
+  actors: ActorTable<ActorView>;
+  /** Last `seq` given to an actor. */
+  actorSeq: number;
+  /** Keys of finished actors, oldest first (may hold keys already removed). */
+  finished: readonly string[];
+  finishedCount: number;
+  evicted: number;
+  log: readonly LogEntry[];
+  logSeq: number;
+  /** Per source: local ms minus source-clock ms, measured on the latest message. */
+  offsets: Record<string, number>;
+  errors: Array<{ at: number; code: string; message: string }>;
+  controls: Record<string, PendingControl>;
+  selected: string | null;
+  filters: Filters;
+  limits: Limits;
+}
+
+export type AppAction =
+  | { type: 'receive'; messages: readonly ServerMessage[]; receivedAt: number }
+  | { type: 'connection'; status: ConnectionStatus }
+  | { type: 'select'; key: string | null }
+  | { type: 'filter'; patch: Partial<Filters> }
+  | { type: 'control-sent'; ref: string; source: string; command: ControlCommand; at: number }
+  | { type: 'dismiss-errors' }
+  /** The whole state from elsewhere (a trace position), keeping the viewer's selection and filters. */
+  | { type: 'replace'; state: AppState }
+  | { type: 'reset' };
+
+export const defaultLimits: Limits = { maxFinished: 20_000, maxLog: 5000, maxHistory: 32 };
+export const emptyFilters: Filters = { source: null, parent: null, state: null, name: null, search: '' };
+
+export function initialState(limits: Partial<Limits> = {}): AppState {
+  return {
+    connection: 'idle',
+    serverName: 'Echo inspector',
+    canControl: false,
+    sources: [],
+    stats: {},
+    machines: {},
+    actors: ActorTable.empty<ActorView>(),
+    actorSeq: 0,
+    finished: [],
+    finishedCount: 0,
+    evicted: 0,
+    log: [],
+    logSeq: 0,
+    offsets: {},
+    errors: [],
+    controls: {},
+    selected: null,
+    filters: emptyFilters,
+    limits: { ...defaultLimits, ...limits },
+  };
+}
+
+export const actorKey = (source: string, sessionId: string): string => `${source}|${sessionId}`;
+export const machineKey = (source: string, machineId: string): string => `${source}|${machineId}`;
+
+export function reduce(state: AppState, action: AppAction): AppState {
+  switch (action.type) {
+    case 'receive':
+      return receive(state, action.messages, action.receivedAt);
+    case 'connection':
+      return { ...state, connection: action.status };
+    case 'select':
+      return { ...state, selected: action.key };
+    case 'filter':
+      return { ...state, filters: { ...state.filters, ...action.patch } };
+    case 'control-sent':
+      return { ...state, controls: { ...state.controls, [action.ref]: { ref: action.ref, source: action.source, command: action.command, status: 'sent', at: action.at } } };
+    case 'dismiss-errors':
+      return { ...state, errors: [], controls: {} };
+    case 'replace':
+      // Selection and filters belong to the viewer, not to the replayed state.
+      return { ...action.state, selected: state.selected, filters: state.filters };
+    case 'reset':
+      return { ...initialState(state.limits), connection: state.connection, filters: state.filters, selected: state.selected };
+  }
+}
+
+/** Mutable working copy of one batch; the previous state is never touched. */
+interface Draft {
+  actors: ActorTableDraft<ActorView> | null;
+  finished: string[] | null;
+  finishedCount: number;
+  log: LogEntry[] | null;
+}
+
+function receive(state: AppState, messages: readonly ServerMessage[], receivedAt: number): AppState {
+  let next = state;
+  const draft: Draft = { actors: null, finished: null, finishedCount: state.finishedCount, log: null };
+  const actors = (): ActorTableDraft<ActorView> => (draft.actors ??= state.actors.edit());
+  const finished = (): string[] => (draft.finished ??= [...state.finished]);
+  const log = (): LogEntry[] => (draft.log ??= [...state.log]);
+  let logSeq = state.logSeq;
+  let actorSeq = state.actorSeq;
+  const limits = state.limits;
+
+  const put = (actor: ActorView, before: ActorView | undefined): void => {
+    actor.seq = before?.seq ?? ++actorSeq;
+    actors().set(actor);
+    const wasFinished = before !== undefined && before.status !== 'active';
+    if (actor.status !== 'active' && !wasFinished) {
+      finished().push(actor.key);
+      draft.finishedCount++;
+    }
+  };
+  const remove = (key: string): void => {
+    const before = actors().get(key);
+    if (!before) return;
+    actors().delete(key);
+    if (before.status !== 'active') draft.finishedCount--;
+  };
+
+  for (const message of messages) {
+    switch (message.type) {
+      case 'hello':
+        next = { ...next, serverName: message.server, canControl: message.canControl };
+        break;
+      case 'sources':
+        next = { ...next, sources: message.sources };
+        break;
+      case 'machine':
+        next = { ...next, machines: { ...next.machines, [machineKey(message.source, message.machine.id)]: message.machine } };
+        break;
+      case 'full': {
+        const stale: string[] = [];
+        for (const actor of actors().values()) if (actor.source === message.source) stale.push(actor.key);
+        for (const key of stale) remove(key);
+        for (const actor of message.actors) put(view(message.source, actor, undefined, limits), undefined);
+        next = withSourceMeta(next, message.source, message.stats, receivedAt - message.at);
+        break;
+      }
+      case 'delta': {
+        for (const op of message.ops) {
+          if (op.op === 'add') {
+            const key = actorKey(message.source, op.actor.sessionId);
+            const before = actors().get(key);
+            put(view(message.source, op.actor, before, limits), before);
+          } else if (op.op === 'state') {
+            const key = actorKey(message.source, op.sessionId);
+            const before = actors().get(key);
+            if (!before) continue;
+            const updated = applyStateOp(before, op) as ActorView;
+            updated.history = extendHistory(before.history, op.steps, stateValueToString(op.value), op.at, limits.maxHistory);
+            if (op.event !== undefined) updated.lastEvent = op.event;
+            put(updated, before);
+          } else if (op.op === 'remove') {
+            remove(actorKey(message.source, op.sessionId));
+          } else {
+            const actorKeyValue = actorKey(message.source, op.sessionId);
+            const target = actors().get(actorKeyValue);
+            const type = typeof (op.event as { type?: unknown } | null)?.type === 'string' ? ((op.event as { type: string }).type) : '?';
+            log().push({ seq: ++logSeq, source: message.source, actorKey: actorKeyValue, actorName: target ? nameOf(target) : op.sessionId, from: op.from, type, event: op.event, at: op.at });
+          }
+        }
+        next = withSourceMeta(next, message.source, message.stats, receivedAt - message.at);
+        break;
+      }
+      case 'ack': {
+        const pending = next.controls[message.ref];
+        if (pending) {
+          const settled: PendingControl = { ...pending, status: message.ok ? 'ok' : 'failed' };
+          if (message.error !== undefined) settled.error = message.error;
+          next = { ...next, controls: { ...next.controls, [message.ref]: settled } };
+        }
+        break;
+      }
+      case 'error':
+        next = { ...next, errors: [...next.errors.slice(-19), { at: receivedAt, code: message.code, message: message.message }] };
+        if (message.ref !== undefined && next.controls[message.ref]) {
+          next = { ...next, controls: { ...next.controls, [message.ref]: { ...next.controls[message.ref]!, status: 'failed', error: message.message } } };
+        }
+        break;
+    }
+  }
+
+  let evicted = next.evicted;
+  if (draft.finishedCount > limits.maxFinished) {
+    const order = finished();
+    let cut = 0;
+    while (draft.finishedCount > limits.maxFinished && cut < order.length) {
+      const key = order[cut++]!;
+      const actor = actors().get(key);
+      if (actor && actor.status !== 'active' && actor.key !== next.selected) {
+        remove(key);
+        evicted++;
+      }
+    }
+    order.splice(0, cut);
+  } else if (draft.finished && draft.finished.length > 2 * limits.maxFinished + 1024) {
+    // Drop keys of actors removed by other means, so the order list stays bounded.
+    draft.finished = draft.finished.filter((key) => actors().get(key)?.status !== undefined);
+  }
+  if (draft.log && draft.log.length > limits.maxLog) draft.log = draft.log.slice(draft.log.length - limits.maxLog);
+
+  if (draft.actors === null && draft.log === null && draft.finished === null) return next;
+  return {
+    ...next,
+    actors: draft.actors?.finish() ?? next.actors,
+    actorSeq,
+    finished: draft.finished ?? next.finished,
+    finishedCount: draft.finishedCount,
+    evicted,
+    log: draft.log ?? next.log,
+    logSeq,
+  };
+}
+
+function withSourceMeta(state: AppState, source: string, stats: SourceStats, offset: number): AppState {
+  return { ...state, stats: { ...state.stats, [source]: stats }, offsets: { ...state.offsets, [source]: offset } };
+}
+
+/**
+ * The view of a wire actor. A fresh actor is adopted, not copied: the objects of a
+ * parsed message are not used after it is reduced (a trace keeps its entries, but
+ * an adopted actor is never changed afterwards: later ops make new objects).
+ */
+function view(source: string, actor: WireActor, before: ActorView | undefined, limits: Limits): ActorView {
+  const state = stateValueToString(actor.value);
+  if (before) {
+    return { ...actor, key: before.key, source, seq: before.seq, history: extendHistory(before.history, undefined, state, actor.updatedAt, limits.maxHistory) };
+  }
+  const adopted = actor as ActorView;
+  adopted.key = actorKey(source, actor.sessionId);
+  adopted.source = source;
+  adopted.seq = 0; // set by `put`
+  adopted.history = state === '' ? [] : [[state, actor.updatedAt]];
+  return adopted;
+}
+
+function extendHistory(history: Array<[string, number]>, steps: Array<[Json, number]> | undefined, state: string, at: number, max: number): Array<[string, number]> {
+  const out = [...history];
+  const push = (value: string, time: number): void => {
+    if (value !== '' && out.at(-1)?.[0] !== value) out.push([value, time]);
+  };
+  for (const [value, time] of steps ?? []) push(stateValueToString(value), time);
+  push(state, at);
+  return out.length > max ? out.slice(out.length - max) : out;
+}
+
+/** The name to show: an Action's `context.name`, else the actor id. */
+export function nameOf(actor: WireActor): string {
+  const name = (actor.context as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && name !== '' ? name : actor.id;
+}

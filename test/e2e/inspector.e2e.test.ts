@@ -1,0 +1,172 @@
+/**
+ * End to end in real Chromium: the built app, served by `inspect()`, streaming a
+ * fake Sequence made of real XState actors on the wall clock.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { systemClock } from '../../src/clock.js';
+import { parseTrace } from '../../src/inspect/protocol.js';
+import { inspect, type InspectorServer } from '../../src/inspect/server.js';
+import type { InspectableActorRef, InspectorTarget } from '../../src/inspect/target.js';
+import { createFakeTarget, type FakeTarget } from '../inspect/fakeTarget.js';
+import { buildInspector, chromiumMissing, distInspector, launchChromium, repo, waitFor } from './harness.js';
+
+const results = `${repo}test-results`;
+
+if (chromiumMissing) {
+  console.warn('Skipping the inspector e2e tests: /usr/bin/chromium is missing (apt-get install -y chromium).');
+}
+
+describe.skipIf(chromiumMissing)('inspector in Chromium', () => {
+  let browser: Browser;
+  let target: FakeTarget;
+  let server: InspectorServer;
+  let page: Page;
+
+  beforeAll(async () => {
+    mkdirSync(results, { recursive: true });
+    buildInspector();
+    target = createFakeTarget({ clock: systemClock, sites: ['mail', 'billing'], id: 'demo', name: 'Demo sequence' });
+    server = await inspect(target, { staticDir: distInspector });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1600, height: 960 }, acceptDownloads: true });
+    await page.goto(server.url);
+    await page.waitForSelector('[data-testid="connection"]:text("open")');
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    target?.stop();
+  });
+
+  const rowState = (id: string) => page.getAttribute(`[data-action="${id}"]`, 'data-state').catch(() => null);
+
+  test('an action moves through its states in the list', async () => {
+    target.addAction({ id: 'watch-me', name: 'send-welcome-mail', site: 'mail', plan: ['fail'], timings: { delay: 300, queue: 300, hooks: 300, attempt: 400, backoff: 900, afterHooks: 300 } });
+    const seen: string[] = [];
+    await waitFor(async () => {
+      const state = await rowState('watch-me');
+      if (state && seen.at(-1) !== state) seen.push(state);
+      return state === 'done';
+    }, 'watch-me to be done');
+    // The list showed the action moving (a busy machine may skip a frame, so sampled states are a subsequence)…
+    const expected = ['delayed', 'queued', 'hooks', 'running', 'retrying', 'running', 'afterHooks', 'done'];
+    expect(seen.length).toBeGreaterThanOrEqual(4);
+    let at = 0;
+    for (const state of seen) at = expected.indexOf(state, at) + 1 || Number.NaN;
+    expect(at).toBe(expected.length);
+    // …and its history, built from every delta (batched steps included), has each state in order.
+    await page.click('[data-action="watch-me"]');
+    const history = await page.$$eval('[data-testid="detail"] .hist', (spans) => spans.map((span) => span.textContent!.split(' @ ')[0]));
+    expect(history).toEqual(expected);
+  }, 30_000);
+
+  test('cancel from the UI reaches the runtime', async () => {
+    target.addAction({ id: 'cancel-me', name: 'charge-card', site: 'billing', timings: { queue: 0, hooks: 0, attempt: 60_000, cancelGrace: 300 } });
+    await page.waitForSelector('[data-action="cancel-me"][data-state="running"]');
+    await page.click('[data-action="cancel-me"]');
+    await page.waitForSelector('[data-testid="detail"] h2:text("charge-card")');
+    await page.click('[data-testid="cancel"]');
+    await waitFor(() => target.commands.some((c) => c.type === 'cancel' && c.actionId === 'cancel-me'), 'the cancel command at the runtime');
+    await waitFor(() => target.action('cancel-me')?.value === 'cancelled', 'cancel-me cancelled in the runtime');
+    await page.waitForSelector('[data-action="cancel-me"][data-state="cancelled"]');
+    await page.waitForSelector('.toast.ok');
+  }, 30_000);
+
+  test('a busy run looks right: statechart, attempts with causes, countdown, timeline', async () => {
+    const names = ['send-invoice', 'resize-image', 'sync-crm', 'charge-card', 'notify-slack', 'send-welcome-mail'];
+    for (let i = 0; i < 14; i++) {
+      target.addAction({
+        id: `job-${i}`,
+        name: names[i % names.length]!,
+        site: i % 2 ? 'mail' : 'billing',
+        plan: i % 3 === 0 ? ['fail', 'fail'] : [],
+        timings: { delay: i % 4 === 0 ? 4000 : 0, queue: 200 + i * 150, attempt: 700 + i * 120, backoff: 6000 },
+      });
+    }
+    await page.click('[data-testid="pause"]');
+    await waitFor(() => target.commands.some((c) => c.type === 'pause'), 'pause at the runtime');
+    await page.waitForSelector('[data-testid="resume"]');
+    await page.waitForSelector('[data-action="job-0"][data-state="retrying"]', { timeout: 15_000 });
+    await page.click('[data-action="job-0"]');
+    await page.waitForSelector('.statechart .node.active[data-state="echo.action.retrying"]');
+    await page.waitForSelector('[data-testid="waiting"]:has-text("retry in")');
+    expect(await page.textContent('.cause-chain')).toContain('socket hang up');
+    await page.waitForSelector('[data-testid="countdown"]');
+    await page.screenshot({ path: `${results}/inspector.png` });
+    await page.click('[data-testid="events-tab"]');
+    await page.waitForSelector('.log-row');
+    await page.screenshot({ path: `${results}/inspector-events.png` });
+    await page.click('[data-testid="resume"]');
+    await waitFor(() => target.commands.some((c) => c.type === 'resume'), 'resume at the runtime');
+  }, 40_000);
+
+  test('record a trace, then open it offline and scrub it', async () => {
+    await page.click('[data-testid="record"]');
+    target.addAction({ id: 'traced', name: 'traced-job', site: 'mail', timings: { queue: 100, attempt: 300 } });
+    await page.waitForSelector('[data-action="traced"][data-state="done"]');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="record"]')]);
+    const path = `${results}/recorded.echo-trace.ndjson`;
+    await download.saveAs(path);
+    const trace = parseTrace(readFileSync(path, 'utf8'));
+    expect(trace.entries[0]!.m.type).toBe('sources');
+    expect(trace.entries.some((e) => e.m.type === 'delta')).toBe(true);
+
+    await page.setInputFiles('[data-testid="open-trace"]', path);
+    await page.waitForSelector('[data-testid="scrubber"]');
+    expect(await page.textContent('[data-testid="connection"]')).toBe('trace');
+    await page.waitForSelector('[data-action="traced"][data-state="done"]');
+    // Back to the start of the recording: the traced action does not exist yet.
+    await page.fill('[data-testid="scrub"]', '0');
+    await waitFor(async () => (await page.$('[data-action="traced"]')) === null, 'traced to vanish at the start');
+    await page.fill('[data-testid="scrub"]', String(trace.entries.length - 1));
+    await page.waitForSelector('[data-action="traced"][data-state="done"]');
+    await page.click('[data-action="traced"]');
+    await page.screenshot({ path: `${results}/inspector-trace.png` });
+  }, 40_000);
+});
+
+/** A target with `count` queued/running actions, built from plain refs (no actors): load for the UI. */
+function bigTarget(count: number, machines: InspectorTarget['machines']): InspectorTarget {
+  const refs: InspectableActorRef[] = [];
+  const sequence = { sessionId: 's', id: 'seq', _parent: undefined, logic: { id: 'echo.sequence' }, getSnapshot: () => ({ value: 'running', status: 'active', context: {} }) };
+  refs.push(sequence);
+  const sites = ['a', 'b', 'c', 'd'].map((name) => ({ sessionId: `site-${name}`, id: `site:${name}`, _parent: sequence, logic: { id: 'echo.site' }, getSnapshot: () => ({ value: 'open', status: 'active', context: { name } }) }));
+  refs.push(...sites);
+  const states = ['queued', 'running', 'retrying', 'delayed'];
+  for (let i = 0; i < count; i++) {
+    const snapshot = { value: states[i % 4], status: 'active', context: { id: `big-${i}`, name: `job-${i % 50}`, queue: `q${i % 4}`, priority: 'normal', createdAt: i, attempts: [], retryAt: null, notBefore: null } };
+    refs.push({ sessionId: `x${i}`, id: `big-${i}`, _parent: sites[i % 4], logic: { id: 'echo.action' }, getSnapshot: () => snapshot });
+  }
+  return { id: 'big', name: 'Big sequence', subscribeInspection: () => () => undefined, currentActors: () => refs, machines, control: async () => undefined };
+}
+
+describe.skipIf(chromiumMissing)('inspector with 100k actions', () => {
+  test('renders, filters and selects with virtualized lists', async () => {
+    const machines = createFakeTarget({ clock: systemClock }).machines;
+    const target = bigTarget(100_000, machines);
+    const server = await inspect(target, { staticDir: distInspector, adapter: { maxActors: 200_000 } });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1600, height: 960 } });
+      const started = Date.now();
+      await page.goto(server.url);
+      await page.waitForSelector('.list-meta:has-text("100,000 actions")', { timeout: 150_000 });
+      const loadMs = Date.now() - started;
+      expect(await page.locator('.list .vrow').count()).toBeLessThan(100);
+      const t0 = Date.now();
+      await page.fill('[data-testid="search"]', 'big-99999');
+      await page.waitForSelector('.list-meta:has-text("1 actions")');
+      const searchMs = Date.now() - t0;
+      await page.click('[data-action="big-99999"]');
+      await page.waitForSelector('[data-testid="detail"] h2:text("job-49")');
+      writeFileSync(`${results}/inspector-100k.json`, JSON.stringify({ actions: 100_000, loadMs, searchMs }, null, 2));
+      console.log(`100k actions: first render ${loadMs} ms, search ${searchMs} ms`);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  }, 240_000);
+});

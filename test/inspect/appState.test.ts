@@ -1,0 +1,113 @@
+import { describe, expect, test } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { createInspectionAdapter } from '../../src/inspect/adapter.js';
+import { splitFullState, type ServerMessage, type SourceInfo, type WireActor } from '../../src/inspect/protocol.js';
+import { actorKey, initialState, reduce, type AppState } from '../../inspector/src/state/model.js';
+import { createFakeTarget } from './fakeTarget.js';
+
+const source: SourceInfo = { id: 'src', name: 'Source', kind: 'echo', controllable: true, connected: true };
+const stats = { actors: 0, finished: 0, droppedActors: 0, droppedEvents: 0 };
+
+function actor(sessionId: string, patch: Partial<WireActor> = {}): WireActor {
+  return { sessionId, id: sessionId, parentId: 'site', machineId: 'echo.action', kind: 'action', value: 'queued', status: 'active', context: { id: sessionId, name: 'job', queue: 'q' }, createdAt: 0, updatedAt: 0, ...patch };
+}
+
+const receive = (state: AppState, messages: ServerMessage[], receivedAt = 1000): AppState => reduce(state, { type: 'receive', messages, receivedAt });
+
+describe('app reducer', () => {
+  test('replaying a run through the adapter ends in the adapter’s own full state', async () => {
+    const clock = new ManualClock(0);
+    const target = createFakeTarget({ clock, sites: ['a', 'b'], id: 'src' });
+    const adapter = createInspectionAdapter('src', target, { clock });
+    let state = receive(initialState(), [{ type: 'sources', sources: [source] }, ...adapter.machines(), adapter.fullState()]);
+    adapter.subscribe((message) => {
+      state = receive(state, [message], clock.now());
+    });
+    for (let i = 0; i < 8; i++) target.addAction({ id: `act-${i}`, name: `job-${i % 3}`, site: i % 2 ? 'a' : 'b', plan: i % 4 === 0 ? ['fail'] : [] });
+    await clock.advance(100);
+    await target.control({ type: 'cancel', actionId: 'act-3' });
+    await clock.advance(500);
+    adapter.flush();
+    const strip = (actors: Iterable<WireActor>) =>
+      [...actors].map(({ sessionId, value, status, context }) => ({ sessionId, value, status, context })).sort((x, y) => x.sessionId.localeCompare(y.sessionId));
+    expect(strip(state.actors.values())).toEqual(strip(adapter.fullState().actors));
+    const cancelled = [...state.actors.values()].find((a) => a.id === 'act-3')!;
+    expect(cancelled.history.map(([value]) => value)).toContain('cancelling');
+    expect(cancelled.history.at(-1)![0]).toBe('cancelled');
+    expect(state.log.some((entry) => entry.type === 'CANCEL' && entry.actorName === 'job-0')).toBe(true);
+    expect(Object.keys(state.machines).sort()).toEqual(['src|echo.action', 'src|echo.sequence', 'src|echo.site']);
+  });
+
+  test('a full state replaces the source’s actors; remove ops delete; chunks add up', () => {
+    let state = receive(initialState(), [{ type: 'sources', sources: [source] }, { type: 'full', source: 'src', at: 0, actors: [actor('a'), actor('b')], stats }]);
+    expect([...state.actors.keys()].sort()).toEqual(['src|a', 'src|b']);
+    const full = { type: 'full' as const, source: 'src', at: 0, actors: Array.from({ length: 5 }, (_, i) => actor(`n${i}`)), stats };
+    state = receive(state, splitFullState(full, 2));
+    expect([...state.actors.keys()].sort()).toEqual(['src|n0', 'src|n1', 'src|n2', 'src|n3', 'src|n4']);
+    expect([...state.actors.values()].sort((x, y) => x.seq - y.seq).map((a) => a.id)).toEqual(['n0', 'n1', 'n2', 'n3', 'n4']);
+    state = receive(state, [{ type: 'delta', source: 'src', at: 5, ops: [{ op: 'remove', sessionId: 'n0', reason: 'evicted' }], stats }]);
+    expect(state.actors.has('src|n0')).toBe(false);
+  });
+
+  test('state ops patch the context and keep a bounded history with folded steps', () => {
+    let state = initialState({ maxHistory: 3 });
+    state = receive(state, [{ type: 'full', source: 'src', at: 0, actors: [actor('a', { context: { id: 'a', name: 'job', attempts: [] } })], stats }]);
+    state = receive(state, [
+      { type: 'delta', source: 'src', at: 10, stats, ops: [{ op: 'state', sessionId: 'a', value: 'running', status: 'active', at: 10, steps: [['hooks', 5]], patch: { set: { attempts: [{ number: 1 }] } }, event: 'GO' }] },
+    ]);
+    const a = state.actors.get(actorKey('src', 'a'))!;
+    expect(a.context).toEqual({ id: 'a', name: 'job', attempts: [{ number: 1 }] });
+    expect(a.history).toEqual([['queued', 0], ['hooks', 5], ['running', 10]]);
+    expect(a.lastEvent).toBe('GO');
+    state = receive(state, [{ type: 'delta', source: 'src', at: 20, stats, ops: [{ op: 'state', sessionId: 'a', value: 'done', status: 'done', at: 20, patch: { unset: ['attempts'] } }] }]);
+    expect(state.actors.get('src|a')!.history).toEqual([['hooks', 5], ['running', 10], ['done', 20]]);
+    expect(state.actors.get('src|a')!.context).toEqual({ id: 'a', name: 'job' });
+  });
+
+  test('finished actors beyond the limit are evicted oldest first, never the selected one', () => {
+    let state = reduce(initialState({ maxFinished: 2 }), { type: 'select', key: 'src|f0' });
+    const done = (id: string): WireActor => actor(id, { value: 'done', status: 'done' });
+    state = receive(state, [{ type: 'full', source: 'src', at: 0, actors: [done('f0'), done('f1'), actor('live')], stats }]);
+    state = receive(state, [{ type: 'delta', source: 'src', at: 1, stats, ops: [{ op: 'add', actor: done('f2') }, { op: 'add', actor: done('f3') }] }]);
+    expect([...state.actors.keys()].sort()).toEqual(['src|f0', 'src|f3', 'src|live']);
+    expect(state.evicted).toBe(2);
+    expect(state.finishedCount).toBe(2);
+  });
+
+  test('the event log is bounded and the previous state is never changed', () => {
+    const before = initialState({ maxLog: 3 });
+    const ops = Array.from({ length: 5 }, (_, i) => ({ op: 'event' as const, sessionId: 'a', from: null, event: { type: `E${i}` }, at: i }));
+    const after = receive(before, [{ type: 'delta', source: 'src', at: 5, ops, stats }]);
+    expect(after.log.map((entry) => entry.type)).toEqual(['E2', 'E3', 'E4']);
+    expect(after.logSeq).toBe(5);
+    expect(before.log).toEqual([]);
+    expect(before.actors.size).toBe(0);
+  });
+
+  test('hello, acks and errors; offsets measure the source clock', () => {
+    let state = reduce(initialState(), { type: 'control-sent', ref: 'r1', source: 'src', command: { type: 'pause' }, at: 0 });
+    state = reduce(state, { type: 'control-sent', ref: 'r2', source: 'src', command: { type: 'cancel', actionId: 'x' }, at: 0 });
+    state = receive(state, [
+      { type: 'hello', version: 1, server: 'Test', canControl: true, maxMessageBytes: 1 },
+      { type: 'ack', ref: 'r1', ok: true },
+      { type: 'error', code: 'unauthorized', message: 'no', ref: 'r2' },
+      { type: 'full', source: 'src', at: 400, actors: [], stats },
+    ], 1000);
+    expect(state).toMatchObject({ serverName: 'Test', canControl: true, offsets: { src: 600 } });
+    expect(state.controls.r1!.status).toBe('ok');
+    expect(state.controls.r2).toMatchObject({ status: 'failed', error: 'no' });
+    expect(state.errors).toEqual([{ at: 1000, code: 'unauthorized', message: 'no' }]);
+  });
+
+  test('filters, selection, reset and replace keep the viewer’s choices', () => {
+    let state = reduce(initialState(), { type: 'filter', patch: { search: 'mail', state: 'queued' } });
+    state = reduce(state, { type: 'select', key: 'src|a' });
+    state = receive(state, [{ type: 'full', source: 'src', at: 0, actors: [actor('a')], stats }]);
+    const reset = reduce(state, { type: 'reset' });
+    expect(reset.actors.size).toBe(0);
+    expect(reset.filters.search).toBe('mail');
+    const replaced = reduce(reset, { type: 'replace', state: initialState() });
+    expect(replaced.selected).toBe('src|a');
+    expect(replaced.filters.state).toBe('queued');
+  });
+});

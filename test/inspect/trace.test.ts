@@ -1,0 +1,100 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { createInspectionAdapter } from '../../src/inspect/adapter.js';
+import { formatTraceEntry, formatTraceHeader, parseTrace, TraceFormatError, type ServerMessage } from '../../src/inspect/protocol.js';
+import { inspect } from '../../src/inspect/server.js';
+import { loadTrace, recordTrace } from '../../src/inspect/trace.js';
+import { createRecording } from '../../inspector/src/feeds/recorder.js';
+import { createTracePlayer, stateAtIndex } from '../../inspector/src/feeds/trace.js';
+import { initialState, reduce, type AppState } from '../../inspector/src/state/model.js';
+import { createFakeTarget } from './fakeTarget.js';
+
+const dir = () => mkdtemp(join(tmpdir(), 'echo-trace-'));
+const summary = (state: AppState) =>
+  [...state.actors.values()].map((a) => `${a.id}:${String(a.value)}:${a.status}`).sort();
+
+describe('trace files', () => {
+  test('a recorded target replays to the state it ended in', async () => {
+    const clock = new ManualClock(0);
+    const target = createFakeTarget({ clock, sites: ['a'], id: 'src' });
+    target.addAction({ id: 'early', name: 'early', site: 'a' });
+    await clock.advance(30);
+    const path = join(await dir(), 'run.ndjson');
+    const recorder = recordTrace(target, path, { clock });
+    const witness = createInspectionAdapter('src', target, { clock });
+    for (let i = 0; i < 5; i++) target.addAction({ id: `job-${i}`, name: 'job', site: 'a', plan: i === 2 ? ['fail'] : [] });
+    await clock.advance(100);
+    await target.control({ type: 'cancel', actionId: 'job-4' });
+    await clock.advance(800);
+    await recorder.stop();
+    expect(recorder.count).toBeGreaterThan(3);
+
+    const trace = await loadTrace(path);
+    expect(trace.header.startedAt).toBe(30);
+    expect(trace.entries.map((e) => e.m.type).slice(0, 2)).toEqual(['sources', 'machine']);
+    const replayed = stateAtIndex(trace, trace.entries.length - 1);
+    expect(summary(replayed)).toEqual(witness.fullState().actors.map((a) => `${a.id}:${String(a.value)}:${a.status}`).sort());
+    expect(summary(replayed)).toEqual(expect.arrayContaining(['early:done:done', 'job-2:done:done', 'job-4:cancelled:done']));
+  });
+
+  test('a server recording starts with what a late viewer would see', async () => {
+    const clock = new ManualClock(0);
+    const target = createFakeTarget({ clock, sites: ['a'], id: 'src' });
+    const server = await inspect(target, { clock });
+    const path = join(await dir(), 'server.ndjson');
+    const recorder = recordTrace(server, path, { clock });
+    target.addAction({ id: 'x', name: 'x', site: 'a' });
+    await clock.advance(400);
+    await recorder.stop();
+    await server.close();
+    const trace = parseTrace(await readFile(path, 'utf8'));
+    expect(trace.entries[0]!.m).toMatchObject({ type: 'sources', sources: [{ id: 'src' }] });
+    expect(summary(stateAtIndex(trace, trace.entries.length - 1))).toContain('x:done:done');
+  });
+
+  test('the app’s own recording round-trips, and the player seeks back and forth', () => {
+    let state = initialState();
+    const messages: ServerMessage[] = [
+      { type: 'sources', sources: [{ id: 's', name: 'S', kind: 'echo', controllable: true, connected: true }] },
+      { type: 'full', source: 's', at: 0, actors: [], stats: { actors: 0, finished: 0, droppedActors: 0, droppedEvents: 0 } },
+    ];
+    state = reduce(state, { type: 'receive', messages, receivedAt: 0 });
+    const recording = createRecording(state, 1000);
+    for (let i = 0; i < 600; i++) {
+      const actor = { sessionId: `a${i}`, id: `a${i}`, parentId: null, machineId: null, kind: 'actor' as const, value: 'on', status: 'active' as const, context: { n: i }, createdAt: i, updatedAt: i };
+      recording.add({ type: 'delta', source: 's', at: i, ops: [{ op: 'add', actor }], stats: { actors: i, finished: 0, droppedActors: 0, droppedEvents: 0 } }, 1000 + i);
+    }
+    recording.add({ type: 'ack', ref: 'x', ok: true }, 2000);
+    const trace = parseTrace(recording.text());
+    expect(trace.entries).toHaveLength(602);
+    const player = createTracePlayer(trace);
+    const seen: AppState[] = [];
+    player.start((action) => {
+      if (action.type === 'replace') seen.push(action.state);
+    });
+    expect(seen.at(-1)!.actors.size).toBe(600);
+    player.seek(10);
+    expect(seen.at(-1)!.actors.size).toBe(9);
+    player.seek(400);
+    expect(seen.at(-1)!.actors.size).toBe(399);
+    player.seek(5);
+    expect(seen.at(-1)!.actors.size).toBe(4);
+    expect(player.timeAt(5)).toBe(1003);
+    expect(seen.at(-1)!.connection).toBe('trace');
+  });
+
+  test('bad trace files are refused with the line at fault', async () => {
+    expect(() => parseTrace('')).toThrow(TraceFormatError);
+    expect(() => parseTrace('{"hello":1}\n')).toThrow(/header \(line 1\)/);
+    const header = formatTraceHeader(0);
+    expect(() => parseTrace(`${header}not json\n`)).toThrow(/line 2/);
+    expect(() => parseTrace(`${header}{"t":1,"m":{"type":"nope"}}\n`)).toThrow(/line 2/);
+    expect(() => parseTrace(header.replace('"version":1', '"version":9'))).toThrow(/version 1, got 9/);
+    const path = join(await dir(), 'ok.ndjson');
+    await writeFile(path, `${header}\n${formatTraceEntry(3, { type: 'sources', sources: [] })}`);
+    expect((await loadTrace(path)).entries).toEqual([{ t: 3, m: { type: 'sources', sources: [] } }]);
+  });
+});

@@ -1,0 +1,26 @@
+/**
+ * One config for two jobs. Under vitest (the `VITEST` variable is set) the root is
+ * the repository and tests are `test/**\/*.test.ts`. Otherwise (`vite build`,
+ * `vite` dev server) the root is `inspector/`, built into `dist/inspector`, which
+ * `src/inspect/server.ts` serves.
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const repo = fileURLToPath(new URL('.', import.meta.url));
+const underVitest = process.env.VITEST !== undefined;
+
+export default defineConfig({
+  root: underVitest ? repo : `${repo}inspector`,
+  // Relative asset URLs: the app works wherever the server mounts it.
+  base: './',
+  build: {
+    outDir: `${repo}dist/inspector`,
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 1024,
+  },
+  test: {
+    root: repo,
+    include: ['test/**/*.test.ts'],
+  },
+});
