@@ -9,6 +9,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CancellationError, createPlan, License, Life, Sequence, systemClock, type Clock, type EchoEvent } from '../src/index.js';
+import { inspect, type InspectorServer } from '../src/inspect/index.js';
 
 export interface DemoOptions {
   readonly actions?: number;
@@ -20,6 +21,8 @@ export interface DemoOptions {
   readonly log?: (line: string) => void;
   /** Called once the Sequence exists (tests and the inspector hook in here). */
   readonly onSequence?: (sequence: Sequence) => void | Promise<void>;
+  /** How long the one long `Report` job runs, ms. @default 20000 */
+  readonly reportMs?: number;
 }
 
 export interface DemoSummary {
@@ -53,6 +56,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ summary: Dem
   const total = options.actions ?? 400;
   const pace = ((options.seconds ?? 12) * 1000) / total;
   const log = options.log ?? ((line: string) => process.stdout.write(line));
+  const reportMs = options.reportMs ?? 20_000;
   const life = new Life({ fate: { retry: { attempts: 4, initialDelay: 200, maxDelay: 2_000, jitter: 'equal' }, cancelGrace: 500 } });
   life.span.define('LogStart', ({ action }) => void action);
   const plan = createPlan({
@@ -77,6 +81,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ summary: Dem
       timeout: { attempt: 1_500 },
       retry: { attempts: 2 },
     },
+    Report: {
+      description: 'A long job (honours its AbortSignal): cancel it from the inspector',
+      run: async (title: string, ctx) => {
+        await sleep(clock, reportMs, ctx.signal);
+        return `${title}: 42 pages`;
+      },
+    },
     Charge: {
       description: 'Never retried: a declined card is final',
       run: async (amount: number, ctx) => {
@@ -98,11 +109,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ summary: Dem
   });
   sequence.start();
   const tenant = new License('tenant-7');
+  const report = sequence.assign('Report', 'Quarterly report', { priority: 'high', metadata: { hint: 'cancel me from the inspector' } });
+  report.result.catch(() => {}); // its outcome is counted from events$
+  const tty = process.stdout.isTTY === true;
   const progress = (): void => {
     const { live } = sequence.stats();
-    log(`\r  ${counts.done} done · ${counts.failed} failed · ${counts.cancelled} cancelled · ${retries} retries · ${live} in flight   `);
+    const line = `  ${counts.done} done · ${counts.failed} failed · ${counts.cancelled} cancelled · ${retries} retries · ${live} in flight`;
+    log(tty ? `\r${line}   ` : `${line}\n`);
   };
-  const ticker = clock === systemClock ? setInterval(progress, 200) : undefined;
+  const ticker = clock === systemClock ? setInterval(progress, tty ? 200 : 2_000) : undefined;
   let assigned = 0;
   for (let i = 0; i < total; i++) {
     const roll = random();
@@ -123,9 +138,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ summary: Dem
   await sequence.whenIdle();
   if (ticker !== undefined) clearInterval(ticker);
   progress();
-  log('\n');
-  const report = await sequence.shutdown({ deadline: 5_000 });
-  const summary = { assigned: report.assigned, done: counts.done, failed: counts.failed, cancelled: counts.cancelled, retries, byError };
+  if (tty) log('\n');
+  const shutdown = await sequence.shutdown({ deadline: 5_000 });
+  const summary = { assigned: shutdown.assigned, done: counts.done, failed: counts.failed, cancelled: counts.cancelled, retries, byError };
   void assigned;
   return { summary, sequence };
 }
@@ -141,11 +156,25 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     },
   });
   console.log('Echo demo: Fetch (flaky, retried) → Parse follow-ups, Resize (sometimes hangs, timed out), Charge (declines never retried)');
+  let server: InspectorServer | undefined;
   const { summary } = await runDemo({
     ...(values.actions !== undefined && { actions: Number(values.actions) }),
     ...(values.seconds !== undefined && { seconds: Number(values.seconds) }),
+    onSequence: async (sequence) => {
+      if (values['no-inspector'] === true) return;
+      server = await inspect(sequence, { ...(values.port !== undefined && { port: Number(values.port) }), name: 'Echo demo' });
+      console.log(`Inspector: ${server.url}\n  (open it in a browser; the token in the URL lets it cancel, retry and pause)`);
+    },
   });
   console.log('\nSummary');
   console.log(`  assigned ${summary.assigned} (follow-ups included): ${summary.done} done, ${summary.failed} failed, ${summary.cancelled} cancelled, ${summary.retries} retries`);
   for (const [name, count] of Object.entries(summary.byError)) console.log(`  failed with ${name}: ${count}`);
+  if (server !== undefined) {
+    if (values.exit === true || !process.stdout.isTTY) {
+      await server.close();
+    } else {
+      console.log(`\nThe inspector stays open at ${server.url} — Ctrl+C to quit.`);
+      process.once('SIGINT', () => void server?.close().then(() => process.exit(0)));
+    }
+  }
 }

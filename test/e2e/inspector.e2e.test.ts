@@ -170,3 +170,59 @@ describe.skipIf(chromiumMissing)('inspector with 100k actions', () => {
     }
   }, 240_000);
 });
+
+describe.skipIf(chromiumMissing)('the npm start demo with its inspector', () => {
+  test('an action moves through its states; a Report cancelled from the UI is cancelled in the runtime', async () => {
+    const { runDemo } = await import('../../examples/demo.js');
+    let sequence: import('../../src/index.js').Sequence | undefined;
+    let server: InspectorServer | undefined;
+    const demo = runDemo({
+      actions: 60,
+      seconds: 6,
+      reportMs: 60_000,
+      log: () => {},
+      onSequence: async (created) => {
+        sequence = created;
+        server = await inspect(created, { staticDir: distInspector });
+      },
+    });
+    const browser = await launchChromium();
+    try {
+      await waitFor(() => server, 'the demo inspector');
+      const page = await browser.newPage({ viewport: { width: 1600, height: 960 } });
+      await page.goto(server!.url);
+      await page.waitForSelector('[data-testid="connection"]:text("open")');
+      // Watch an action assigned after the page opened move through its states (the search keeps its row in view).
+      const watched = `a-${sequence!.stats().assigned + 2}`;
+      await page.fill('[data-testid="search"]', watched);
+      const seen: string[] = [];
+      await waitFor(async () => {
+        const state = await page.getAttribute(`[data-action="${watched}"]`, 'data-state', { timeout: 100 }).catch(() => null);
+        if (state && seen.at(-1) !== state) seen.push(state);
+        return state === 'done' || state === 'failed' || state === 'cancelled';
+      }, `${watched} to settle`, 30_000);
+      const order = ['queued', 'hooks', 'running', 'retrying', 'afterHooks', 'done', 'failed', 'cancelled'];
+      expect(seen.length).toBeGreaterThanOrEqual(2);
+      expect(seen.map((s) => order.indexOf(s)).every((i) => i >= 0)).toBe(true);
+      // The Report (the first action assigned) runs until it is cancelled.
+      const reportId = 'a-1';
+      await page.fill('[data-testid="search"]', 'Report');
+      await waitFor(async () => (await page.getAttribute(`[data-action="${reportId}"]`, 'data-state', { timeout: 100 }).catch(() => null)) === 'running', 'the Report to run');
+      // Cancel the Report from the UI.
+      await page.click(`[data-action="${reportId}"]`);
+      await page.waitForSelector('[data-testid="detail"] h2:text("Report")');
+      await page.screenshot({ path: `${results}/demo-inspector.png` });
+      await page.click('[data-testid="cancel"]');
+      const handle = sequence!.get(reportId) ?? sequence!.get(reportId);
+      await waitFor(() => sequence!.get(reportId)?.getSnapshot().value === 'cancelled' || handle?.getSnapshot().value === 'cancelled', 'the Report cancelled in the runtime');
+      expect(handle?.getSnapshot().context.cancellation?.reason).toBe('user');
+      await waitFor(async () => (await page.getAttribute(`[data-action="${reportId}"]`, 'data-state', { timeout: 100 }).catch(() => null)) === 'cancelled', 'the UI to show it cancelled');
+      const { summary } = await demo;
+      expect(summary.cancelled).toBeGreaterThanOrEqual(1);
+      expect(summary.done + summary.failed + summary.cancelled).toBe(summary.assigned);
+    } finally {
+      await browser.close();
+      await server?.close();
+    }
+  }, 120_000);
+});
