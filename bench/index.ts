@@ -5,7 +5,9 @@
  */
 import { benchProduction } from './production.bench.js';
 import { bytesPerLiveActor, bytesPerQueuedAction, bytesPerQueuedPQueueTask, heapGrowth } from './memory.js';
+import { benchInspectorOverhead } from './inspect.bench.js';
 import { echo, echoXState, fastQueue, pQueue, promisePool, timeRunner, CONCURRENCY } from './runners.js';
+import { createPlan, Sequence } from '../src/index.js';
 
 const N = Number(process.env.BENCH_N ?? 100_000);
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -40,6 +42,28 @@ async function main(): Promise<void> {
   const scaling = t1M / (10 * t100k);
   console.log('scaling');
   console.log(`  time(1M) / (10 × time(100k)) = ${scaling.toFixed(2)}  goal ≈ 1 (≤ 1.2): ${verdict(scaling <= 1.2)}\n`);
+
+  const inspectedN = Math.min(N, 50_000);
+  const overhead = await benchInspectorOverhead(
+    () => {
+      const sequence = new Sequence({ plan: createPlan({ Noop: async () => {} }), sites: 4, concurrency: CONCURRENCY / 4 });
+      sequence.start();
+      return {
+        target: sequence,
+        run: async (n: number) => {
+          for (let i = 0; i < n; i++) sequence.assign('Noop', i);
+          await sequence.whenIdle();
+        },
+        close: async () => void (await sequence.shutdown({ deadline: 0 })),
+      };
+    },
+    { n: inspectedN },
+  );
+  const pQueueAtN = (inspectedN / (await timeRunner(pQueue, inspectedN, 3))) * 1000;
+  const inspectedRatio = overhead.withInspector / pQueueAtN;
+  console.log(`inspector (${fmt(inspectedN)} actions, server + one connected viewer)`);
+  console.log(`  Echo inspected             ${fmt(overhead.withInspector).padStart(10)} actions/s  (${fmt(overhead.without)} without)  ${fmt(overhead.events)} events, ${fmt(overhead.bytes / inspectedN)} bytes/action on the wire`);
+  console.log(`  ratio to p-queue: ${inspectedRatio.toFixed(2)}×  goal ≥ 0.25: ${verdict(inspectedRatio >= 0.25)}\n`);
 
   const production = await benchProduction();
   console.log('production');

@@ -47,16 +47,22 @@ async function connectViewer(url: string): Promise<Viewer> {
   let bytes = 0;
   let messages = 0;
   let last = Date.now();
+  let subscribed!: () => void;
+  const fullState = new Promise<void>((resolve) => (subscribed = resolve));
   socket.on('message', (data: Buffer) => {
     bytes += data.length;
     messages++;
     last = Date.now();
+    if (data.includes('"type":"full"')) subscribed();
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('error', reject);
   });
   socket.send(JSON.stringify({ type: 'subscribe', version: PROTOCOL_VERSION }));
+  // The server must have taken the subscription before the workload starts: a
+  // workload of microtasks alone would otherwise finish before it is read.
+  await fullState;
   return {
     get bytes() {
       return bytes;
@@ -89,12 +95,20 @@ export async function benchInspectorOverhead(createRun: () => InspectorBenchRun 
 
   const inspected = await createRun();
   let events = 0;
-  const counting: InspectorTarget = Object.create(inspected.target) as InspectorTarget;
-  counting.subscribeInspection = (observer) =>
-    inspected.target.subscribeInspection((event) => {
-      events++;
-      observer(event);
-    });
+  const target = inspected.target;
+  // A delegating wrapper (not a prototype copy: a Sequence keeps its state in #private fields).
+  const counting: InspectorTarget = {
+    id: target.id,
+    name: target.name,
+    subscribeInspection: (observer) =>
+      target.subscribeInspection((event) => {
+        events++;
+        observer(event);
+      }),
+    currentActors: () => target.currentActors(),
+    machines: () => target.machines(),
+    control: (command) => target.control(command),
+  };
   const server = await inspect(counting);
   const viewer = await connectViewer(server.url);
   started = performance.now();

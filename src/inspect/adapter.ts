@@ -75,6 +75,8 @@ interface Entry {
   actor: WireActor;
   /** The last raw context: top-level keys are diffed by reference (contexts are immutable in XState). */
   raw: unknown;
+  /** Keys of `raw` not yet sanitized into `actor.context` (sanitizing waits for a flush or a reader). */
+  stale: Set<string> | 'whole' | null;
 }
 
 interface Pending {
@@ -185,7 +187,7 @@ export function createInspectionAdapter(
       createdAt: now,
       updatedAt: now,
     };
-    const entry: Entry = { actor, raw: undefined };
+    const entry: Entry = { actor, raw: undefined, stale: null };
     entries.set(ref.sessionId, entry);
     update(entry, snapshot, null, now);
     const change = touch(ref.sessionId);
@@ -212,31 +214,52 @@ export function createInspectionAdapter(
     if (!wasFinished && actor.status !== 'active') finish(entry);
   }
 
+  /** Notes which top-level keys changed; sanitizing them waits for `materialize` (once per flush, not per snapshot). */
   function diffContext(entry: Entry, raw: unknown, change: Pending | null): void {
     const before = entry.raw;
     entry.raw = raw;
-    if (!isRecord(raw) || !isRecord(before) || !isRecord(entry.actor.context)) {
-      entry.actor.context = sanitize(raw, limits);
+    if (!isRecord(raw) || !isRecord(before) || entry.stale === 'whole' || !isRecord(entry.actor.context)) {
+      entry.stale = 'whole';
       if (change) change.whole = true;
       return;
     }
-    const next: Record<string, Json> = { ...entry.actor.context };
+    let stale = entry.stale;
     for (const key of Object.keys(raw)) {
-      if (raw[key] === before[key] && key in next) continue;
-      next[key] = sanitize(raw[key], limits);
+      if (raw[key] === before[key]) continue;
+      (stale ??= new Set()).add(key);
       if (change) markKey(change, key);
     }
     for (const key of Object.keys(before)) {
       if (key in raw) continue;
-      delete next[key];
+      (stale ??= new Set()).add(key);
       if (change) markKey(change, key);
     }
+    entry.stale = stale;
+  }
+
+  /** Brings `actor.context` up to date with the raw context. */
+  function materialize(entry: Entry): WireActor {
+    const stale = entry.stale;
+    if (stale === null) return entry.actor;
+    entry.stale = null;
+    const raw = entry.raw;
+    if (stale === 'whole' || !isRecord(raw) || !isRecord(entry.actor.context)) {
+      entry.actor.context = sanitize(raw, limits);
+      return entry.actor;
+    }
+    const next: Record<string, Json> = { ...entry.actor.context };
+    for (const key of stale) {
+      if (key in raw) next[key] = sanitize(raw[key], limits);
+      else delete next[key];
+    }
     entry.actor.context = next;
+    return entry.actor;
   }
 
   /** Called once per actor, when it stops being active. */
   function finish(entry: Entry): void {
-    entry.raw = undefined;
+    // The raw context stays (it is immutable and final): it is sanitized only if a
+    // viewer ever needs it, so actors evicted before the next flush cost nothing.
     finished.push(entry.actor.sessionId);
     finishedCount++;
     while (finishedCount > maxFinished) {
@@ -319,11 +342,11 @@ export function createInspectionAdapter(
       }
       if (entry === undefined) continue;
       if (change.added) {
-        ops.push({ op: 'add', actor: { ...entry.actor } });
+        ops.push({ op: 'add', actor: { ...materialize(entry) } });
         continue;
       }
       if (!change.changed) continue;
-      ops.push(stateOp(entry.actor, change));
+      ops.push(stateOp(materialize(entry), change));
     }
     for (const item of events) {
       ops.push({ op: 'event', sessionId: item.sessionId, from: item.from, event: sanitize(item.event, limits), at: item.at });
@@ -348,7 +371,7 @@ export function createInspectionAdapter(
     },
     fullState() {
       const actors: WireActor[] = [];
-      for (const entry of entries.values()) actors.push({ ...entry.actor });
+      for (const entry of entries.values()) actors.push({ ...materialize(entry) });
       return { type: 'full', source, at: clock.now(), actors, stats: stats() };
     },
     machines: () => [...described.values()],

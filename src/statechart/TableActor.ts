@@ -306,11 +306,10 @@ export class TableActor<TContext> {
   #inspect(type: TableInspectionEvent['type'], event?: { type: string }): void {
     const sink = this.#options.inspect;
     if (sink === undefined || !sink.enabled) return;
-    const inspect = (event: TableInspectionEvent): void => sink.emit(event);
     const rootId = this.#options.rootId ?? this.sessionId;
     const actorRef = this as unknown as TableActor<unknown>;
-    if (type === '@xstate.actor') inspect({ type, actorRef, rootId });
-    else if (type === '@xstate.event') inspect({ type, actorRef, rootId, event: event!, sourceRef: undefined });
-    else inspect({ type, actorRef, rootId, event: event!, snapshot: this.getSnapshot() as TableSnapshot<unknown> });
+    if (type === '@xstate.actor') sink.emit({ type, actorRef, rootId });
+    else if (type === '@xstate.event') sink.emit({ type, actorRef, rootId, event: event!, sourceRef: undefined });
+    else sink.emit({ type, actorRef, rootId, event: event!, snapshot: this.getSnapshot() as TableSnapshot<unknown> });
   }
 }
