@@ -19,34 +19,7 @@ import {
   type PlanEntry,
   type SequenceOptions,
 } from '../src/index.js';
-
-const engines = ['table', 'xstate'] as const;
-
-function setup(engine: 'table' | 'xstate', entries: Record<string, PlanEntry>, options: Partial<SequenceOptions> = {}) {
-  const clock = new ManualClock();
-  const sequence = new Sequence({ plan: createPlan(entries), clock, engine, sites: 1, concurrency: 1, random: () => 0.5, ...options });
-  const events: EchoEvent[] = [];
-  sequence.events$.subscribe((event) => events.push(event));
-  sequence.start();
-  return { clock, sequence, events };
-}
-
-const after = (clock: ManualClock, ms: number): Promise<void> => new Promise((resolve) => clock.setTimeout(resolve, ms));
-
-/** Runs every timer, after letting pending promise callbacks schedule theirs. */
-async function drain(clock: ManualClock): Promise<void> {
-  await clock.advance(0);
-  await clock.runAll();
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
+import { engines, setup, after, drain, rejection } from './support/actionHarness.js';
 
 describe.each(engines)('hooks (%s engine)', (engine) => {
   it('run in the documented order: global → Plan → metadata before; the reverse after', async () => {

@@ -15,26 +15,7 @@ import {
   type RunContext,
   type SequenceOptions,
 } from '../src/index.js';
-
-const engines = ['table', 'xstate'] as const;
-
-function setup(engine: 'table' | 'xstate', entries: Record<string, PlanEntry>, options: Partial<SequenceOptions> = {}) {
-  const clock = new ManualClock();
-  const sequence = new Sequence({ plan: createPlan(entries), clock, engine, sites: 1, concurrency: 1, random: () => 0.5, ...options });
-  const events: EchoEvent[] = [];
-  sequence.events$.subscribe((event) => events.push(event));
-  sequence.start();
-  return { clock, sequence, events };
-}
-
-/** Resolves after `ms` on `clock`: a function that takes time, without sleeping. */
-const after = (clock: ManualClock, ms: number): Promise<void> => new Promise((resolve) => clock.setTimeout(resolve, ms));
-
-/** Runs every timer, after letting pending promise callbacks schedule theirs. */
-async function drain(clock: ManualClock): Promise<void> {
-  await clock.advance(0);
-  await clock.runAll();
-}
+import { engines, setup, after, drain, rejection } from './support/actionHarness.js';
 
 /** A random source that replays `values` in order, and fails loudly when they run out. */
 function scripted(...values: number[]): () => number {
@@ -46,15 +27,6 @@ function scripted(...values: number[]): () => number {
 }
 
 /** The rejection of `promise` (fails the test when it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe.each(engines)('retry (%s engine)', (engine) => {
   it('retries with exponential backoff at exact clock times (jitter none) and records every attempt', async () => {
     const starts: number[] = [];
