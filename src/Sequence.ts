@@ -9,7 +9,7 @@
  * await sequence.shutdown();
  */
 import { Subject, type Observable } from 'rxjs';
-import { createActor, type Actor, type AnyStateMachine, type InspectionEvent } from 'xstate';
+import type { AnyStateMachine, InspectionEvent } from 'xstate';
 import { actionMachine } from '../machines/action.machine.js';
 import type { ActionContext, ActionOutput, CancellationReason, Priority } from '../machines/actionTypes.js';
 import { sequenceMachine } from '../machines/sequence.machine.js';
@@ -20,28 +20,22 @@ import type { ActionRecord } from './actionRecord.js';
 import { ActionRun, type FollowUp, type RunServices } from './ActionRun.js';
 import { prepareAssignment, type AssignmentDeps, type AssignOptions } from './assignment.js';
 import type { Clock } from './clock.js';
-import { CancellationError, HookError, serializeError, toError } from './errors.js';
+import { CancellationError, serializeError, toError } from './errors.js';
 import type { EchoEvent } from './events.js';
 import { InspectionHub } from './InspectionHub.js';
 import type { Life } from './Life.js';
 import { Production } from './Production.js';
-import type { TicketSlot } from './ticketBook.js';
+import { Queues } from './Queues.js';
 import { resolveSequenceOptions, type ResolvedSequenceOptions, type SequenceOptions } from './sequenceOptions.js';
+import { createSequenceRoot, type SequenceRoot } from './sequenceRoot.js';
 import { ShutdownTracker, type ShutdownReport } from './shutdown.js';
-import { Site, type SiteHost } from './Site.js';
+import { Site } from './Site.js';
+import { createSiteHost } from './siteSupervision.js';
 import type { ControlCommand, InspectorTarget } from './inspect/target.js';
 
 export type { AssignOptions } from './assignment.js';
 
 const CANCELLATION_REASONS = new Set<string>(['user', 'timeout', 'shutdown', 'license', 'parent']);
-
-/** Production tickets live on the runs themselves: no hashing per queued action. */
-const RUN_TICKET: TicketSlot<ActionRun> = {
-  get: (run) => run.productionTicket,
-  set: (run, ticket) => {
-    run.productionTicket = ticket;
-  },
-};
 
 export class Sequence implements InspectorTarget {
   readonly id: string;
@@ -54,9 +48,8 @@ export class Sequence implements InspectorTarget {
   readonly #options: ResolvedSequenceOptions;
   readonly #events = new Subject<EchoEvent>();
   readonly #hub: InspectionHub;
-  readonly #root: Actor<typeof sequenceMachine>;
-  readonly #productions = new Map<string, Production<ActionRun>>();
-  readonly #overflow = new Map<string, ActionRun[]>();
+  readonly #root: SequenceRoot;
+  readonly #queues: Queues;
   readonly #sites = new Map<string, Site>();
   readonly #live = new Map<string, ActionRun>();
   readonly #byKey = new Map<string, ActionRun>();
@@ -77,14 +70,18 @@ export class Sequence implements InspectorTarget {
     this.events$ = this.#events.asObservable();
     this.#hub = new InspectionHub((error) => this.#report(error));
     if (resolved.inspect !== undefined) this.#hub.subscribe(resolved.inspect);
-    for (const [name, queue] of Object.entries(resolved.queues)) {
-      const production = new Production<ActionRun>({ ...queue, name, random: resolved.random, ticket: RUN_TICKET as TicketSlot<unknown> });
-      this.#productions.set(name, production);
-      this.life.karma.set(name, production as Production<unknown>);
-    }
-    const host = this.#siteHost();
+    this.#queues = new Queues(resolved.queues, resolved.sites.flatMap((site) => site.queues), resolved.random, (error) => this.#report(error));
+    for (const [name, production] of this.#queues.productions) this.life.karma.set(name, production as Production<unknown>);
+    const host = createSiteHost({
+      life: this.life,
+      clock: this.clock,
+      queues: this.#queues,
+      maxSiteCrashes: resolved.maxSiteCrashes,
+      siteActor: (id) => (this.#root.getSnapshot().children as Record<string, { send(event: unknown): void } | undefined>)[id],
+      emit: (event) => this.#services.emit(event),
+    });
     for (const site of resolved.sites) {
-      const productions = site.queues.map((queue) => this.#productions.get(queue)!);
+      const productions = site.queues.map((queue) => this.#queues.productions.get(queue)!);
       this.#sites.set(site.id, new Site({ id: site.id, concurrency: site.concurrency, productions, behavior: site.behavior, host }));
     }
     this.#root = this.#createRoot();
@@ -98,7 +95,7 @@ export class Sequence implements InspectorTarget {
       clock: this.clock,
       random: resolved.random,
       life: this.life,
-      enqueue: (run) => this.#enqueue(run),
+      enqueue: (run) => this.#queues.enqueue(run),
       releaseSite: (run) => (run.site as Site | null)?.release(run),
       emit,
       get listening() {
@@ -109,11 +106,11 @@ export class Sequence implements InspectorTarget {
       plan: resolved.plan,
       life: this.life,
       ids: resolved.ids,
-      productions: this.#productions,
-      served: this.#servedQueues(),
+      productions: this.#queues.productions,
+      served: this.#queues.served,
       overflow: resolved.overflow,
       now: () => this.clock.now(),
-      waiting: (queue) => this.#overflow.get(queue)?.length ?? 0,
+      waiting: (queue) => this.#queues.waiting(queue),
     };
     const engineServices = {
       clock: this.clock,
@@ -187,7 +184,7 @@ export class Sequence implements InspectorTarget {
 
   /** Resolves when `queue` has room (for pacing producers under backpressure). */
   whenWritable(queue = 'default', signal?: AbortSignal): Promise<void> {
-    const production = this.#productions.get(queue);
+    const production = this.#queues.productions.get(queue);
     if (production === undefined) return Promise.reject(new TypeError(`Unknown queue "${queue}"`));
     return production.whenSpace(signal);
   }
@@ -210,9 +207,7 @@ export class Sequence implements InspectorTarget {
 
   /** Counts of what this Sequence did so far. */
   stats(): { assigned: number; live: number; done: number; failed: number; cancelled: number; queues: Record<string, ReturnType<Production<ActionRun>['stats']>> } {
-    const queues: Record<string, ReturnType<Production<ActionRun>['stats']>> = {};
-    for (const [name, production] of this.#productions) queues[name] = production.stats();
-    return { ...this.#shutdown.counts, live: this.#live.size, queues };
+    return { ...this.#shutdown.counts, live: this.#live.size, queues: this.#queues.stats() };
   }
 
   // ── InspectorTarget ────────────────────────────────────────────────────────
@@ -276,7 +271,7 @@ export class Sequence implements InspectorTarget {
       // A plain queued action stays a small record until a Site takes it (or someone looks at it).
       run.preQueued = true;
       run.deferActor(this.#materialize);
-      this.#enqueue(run);
+      this.#queues.enqueue(run);
     } else {
       this.#engine.start(run, this.#root);
     }
@@ -289,34 +284,6 @@ export class Sequence implements InspectorTarget {
   }
 
   readonly #materialize = (run: ActionRun) => this.#engine.start(run, this.#root);
-
-  #servedCache: Set<string> | null = null;
-  #servedQueues(): Set<string> {
-    if (this.#servedCache !== null) return this.#servedCache;
-    const served = new Set<string>();
-    for (const site of this.#options.sites) for (const queue of site.queues) served.add(queue);
-    return (this.#servedCache = served);
-  }
-
-  #enqueue(run: ActionRun): void {
-    const production = this.#productions.get(run.queue)!;
-    const waiting = this.#overflow.get(run.queue);
-    if ((waiting === undefined || waiting.length === 0) && production.tryEnqueue(run, run.priority)) return;
-    if (waiting === undefined) this.#overflow.set(run.queue, [run]);
-    else waiting.push(run);
-    if (waiting === undefined || waiting.length === 1) this.#admitWhenSpace(run.queue, production);
-  }
-
-  #admitWhenSpace(queue: string, production: Production<ActionRun>): void {
-    production.whenSpace().then(() => {
-      const waiting = this.#overflow.get(queue) ?? [];
-      while (waiting.length > 0 && !production.isFull) {
-        const next = waiting.shift()!;
-        if (!next.settled) production.enqueue(next, next.priority);
-      }
-      if (waiting.length > 0) this.#admitWhenSpace(queue, production);
-    }, (error: unknown) => this.#report(error));
-  }
 
   #cancel(run: ActionRun, reason: CancellationReason, message: string): void {
     if (!CANCELLATION_REASONS.has(reason)) {
@@ -336,7 +303,7 @@ export class Sequence implements InspectorTarget {
     run.parent?.children?.delete(run);
     const site = run.site as Site | null;
     if (site !== null) site.release(run);
-    else this.#productions.get(run.queue)?.discard(run);
+    else this.#queues.discard(run);
     const at = context.settledAt ?? this.clock.now();
     const attempts = context.attempts.length;
     this.#shutdown.settled(run, output.status, context);
@@ -402,53 +369,15 @@ export class Sequence implements InspectorTarget {
     queueMicrotask(() => console.error('[echo]', error));
   }
 
-  #siteHost(): SiteHost {
-    return {
-      life: this.life,
-      now: () => this.clock.now(),
-      report: (site, event) => {
-        const child = (this.#root.getSnapshot().children as Record<string, { send(event: unknown): void } | undefined>)[site.id];
-        child?.send(event);
-      },
-      crashed: (site, run, error) => this.#siteCrashed(site, run, error),
-      redirect: (run, queue) => {
-        if (!this.#productions.has(queue) || !this.#servedQueues().has(queue)) {
-          this.#siteCrashed(run.site as Site, run, new TypeError(`Site behaviour redirected action ${run.id} to queue "${queue}", which no Site serves`));
-          return;
-        }
-        run.queue = queue;
-        this.#enqueue(run);
-      },
-    };
-  }
-
-  #siteCrashed(site: Site, run: ActionRun, error: unknown): void {
-    const at = this.clock.now();
-    const serialized = serializeError(error);
-    run.crashes++;
-    this.#services.emit({ type: 'site-crashed', site: site.id, actionId: run.id, error: serialized, at });
-    const child = (this.#root.getSnapshot().children as Record<string, { send(event: unknown): void } | undefined>)[site.id];
-    child?.send({ type: 'CRASH', actionId: run.id, error: serialized, at });
-    if (child === undefined) site.restart();
-    if (run.settled) return;
-    if (run.crashes >= this.#options.maxSiteCrashes) {
-      const hookError = new HookError(`Site "${site.id}" behaviour crashed ${run.crashes} times on action ${run.id}: ${toError(error).message}`, {
-        cause: error,
-        hook: `site:${site.id}`,
-        phase: 'before',
-        actionId: run.id,
-      });
-      run.lastError = hookError;
-      run.actor.send({ type: 'REJECT', error: serializeError(hookError), at });
-      return;
-    }
-    this.#enqueue(run);
-  }
-
-  #createRoot(): Actor<typeof sequenceMachine> {
-    const sites = () => [...this.#sites.values()];
-    const logic = sequenceMachine.provide({
-      actions: {
+  #createRoot(): SequenceRoot {
+    const sites = () => this.#sites.values();
+    return createSequenceRoot({
+      name: this.#options.name,
+      sites: this.#options.sites,
+      clock: this.#options.clock,
+      inspect: (event) => this.#hub.emit(event),
+      report: (error) => this.#report(error),
+      effects: {
         pauseSites: () => {
           for (const site of sites()) site.pause();
           this.#services?.emit({ type: 'paused', at: this.clock.now() });
@@ -466,21 +395,9 @@ export class Sequence implements InspectorTarget {
           this.#services?.emit({ type: 'shutdown', at: this.clock.now(), unfinished: this.#shutdown.unfinishedCount });
           this.#shutdown.finish();
         },
-      },
-      actors: {
-        site: siteMachine.provide({ actions: { restart: ({ context }) => this.#sites.get(context.id)?.restart() } }),
+        restartSite: (id) => this.#sites.get(id)?.restart(),
       },
     });
-    const siteInputs = this.#options.sites.map(({ id, concurrency, queues, restartDelay }) => ({ id, concurrency, queues, restartDelay }));
-    const root = createActor(logic, {
-      input: { name: this.#options.name, sites: siteInputs },
-      clock: this.#options.clock,
-      id: this.#options.name,
-      inspect: (event) => this.#hub.emit(event),
-    });
-    root.subscribe({ error: (error) => this.#report(error) });
-    root.start();
-    return root;
   }
 }
 

@@ -45,7 +45,7 @@ export interface SiteHost {
   /** The Site's XState actor, to report lifecycle edges (BUSY, IDLE, PAUSE, CRASH, …). */
   report(site: Site, event: { type: string; [key: string]: unknown }): void;
   crashed(site: Site, run: ActionRun, error: unknown): void;
-  redirect(run: ActionRun, queue: string): void;
+  redirect(site: Site, run: ActionRun, queue: string): void;
 }
 
 export class Site {
@@ -208,7 +208,7 @@ export class Site {
       if (run.site !== this) return; // settled (cancelled) while the behaviour ran
       if (redirect !== null) {
         this.release(run);
-        this.#host.redirect(run, redirect);
+        this.#host.redirect(this, run, redirect);
         return;
       }
       run.actor.send({ type: 'START', site: this.id, at: this.#host.now() });

@@ -169,3 +169,22 @@ describe('Sequence', () => {
     expect(revived.getSnapshot().context.metadata).toEqual({ keep: true, recordOf: queued.id });
   });
 });
+
+describe('Site behaviour redirect', () => {
+  it('to a queue no Site serves is a contained crash; the action is retried and finally fails with a HookError', async () => {
+    const clock = new ManualClock();
+    const plan = createPlan({ Work: async () => 'ran' });
+    const sequence = new Sequence({
+      plan, clock, queues: { default: {}, nowhere: {} }, maxSiteCrashes: 2,
+      sites: [{ id: 'router', behavior: (_action, ctx) => ctx.redirect('nowhere'), restartDelay: 5 }],
+    });
+    const crashes: EchoEvent[] = [];
+    sequence.events$.subscribe((event) => event.type === 'site-crashed' && crashes.push(event));
+    sequence.start();
+    const handle = sequence.assign('Work', null);
+    await clock.runAll();
+    await expect(handle.result).rejects.toMatchObject({ name: 'HookError', hook: 'site:router' });
+    expect(crashes).toHaveLength(2);
+    expect(crashes[0]).toMatchObject({ site: 'router', error: { message: expect.stringContaining('queue "nowhere", which no Site serves') } });
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * How a Sequence supervises its Sites: lifecycle edges go to each Site's actor;
+ * a Site behaviour that throws is a crash, contained here: reported (event and
+ * Site actor), the action queued again, and after `maxSiteCrashes` crashes on the
+ * same action, the action fails with a HookError naming the Site. A redirect to
+ * a queue no Site serves is a crash too.
+ * @internal
+ */
+import type { ActionRun } from './ActionRun.js';
+import type { Clock } from './clock.js';
+import { HookError, serializeError, toError } from './errors.js';
+import type { EchoEvent } from './events.js';
+import type { Life } from './Life.js';
+import type { Queues } from './Queues.js';
+import type { Site, SiteHost } from './Site.js';
+
+export interface SupervisionDeps {
+  readonly life: Life;
+  readonly clock: Clock;
+  readonly queues: Queues;
+  readonly maxSiteCrashes: number;
+  /** The XState actor of Site `id`, once spawned. */
+  siteActor(id: string): { send(event: unknown): void } | undefined;
+  emit(event: EchoEvent): void;
+}
+
+/** The host a Sequence gives its Sites. */
+export function createSiteHost(deps: SupervisionDeps): SiteHost {
+  const crashed = (site: Site, run: ActionRun, error: unknown): void => {
+    const at = deps.clock.now();
+    const serialized = serializeError(error);
+    run.crashes++;
+    deps.emit({ type: 'site-crashed', site: site.id, actionId: run.id, error: serialized, at });
+    const actor = deps.siteActor(site.id);
+    actor?.send({ type: 'CRASH', actionId: run.id, error: serialized, at });
+    if (actor === undefined) site.restart(); // no actor to time the restart
+    if (run.settled) return;
+    if (run.crashes >= deps.maxSiteCrashes) {
+      const hookError = new HookError(`Site "${site.id}" behaviour crashed ${run.crashes} times on action ${run.id}: ${toError(error).message}`, {
+        cause: error,
+        hook: `site:${site.id}`,
+        phase: 'before',
+        actionId: run.id,
+      });
+      run.lastError = hookError;
+      run.actor.send({ type: 'REJECT', error: serializeError(hookError), at });
+      return;
+    }
+    deps.queues.enqueue(run);
+  };
+  return {
+    life: deps.life,
+    now: () => deps.clock.now(),
+    report: (site, event) => deps.siteActor(site.id)?.send(event),
+    crashed,
+    redirect: (site, run, queue) => {
+      if (!deps.queues.routable(queue)) {
+        crashed(site, run, new TypeError(`Site behaviour redirected action ${run.id} to queue "${queue}", which no Site serves`));
+        return;
+      }
+      run.queue = queue;
+      deps.queues.enqueue(run);
+    },
+  };
+}
