@@ -11,8 +11,6 @@ import { systemClock, type Clock } from '../clock.js';
 import { describeMachine, isStateMachine } from './machineGraph.js';
 import type {
   ActorKind,
-  ActorStatus,
-  ContextPatch,
   DeltaOp,
   FullState,
   Json,
@@ -21,6 +19,7 @@ import type {
   SourceStats,
   WireActor,
 } from './protocol.js';
+import { isRecord, markKey, sameValue, sanitizeValue, stateOp, toStatus, type Pending } from './deltaOps.js';
 import { resolveSanitizeOptions, sanitize, type SanitizeOptions } from './sanitize.js';
 import type { InspectableActorRef, InspectorTarget } from './target.js';
 
@@ -79,17 +78,6 @@ interface Entry {
   stale: Set<string> | 'whole' | null;
 }
 
-interface Pending {
-  added: boolean;
-  changed: boolean;
-  removed: 'evicted' | 'limit' | null;
-  keys: Set<string> | null;
-  whole: boolean;
-  /** The parent changed. */
-  moved?: boolean;
-  event: string | undefined;
-  steps: Array<[Json, number]> | null;
-}
 
 const KINDS: Record<string, ActorKind> = { 'echo.sequence': 'sequence', 'echo.site': 'site', 'echo.action': 'action' };
 
@@ -396,53 +384,4 @@ export function createInspectionAdapter(
   };
   if (target) adapter.seed(target.currentActors());
   return adapter;
-
-  function stateOp(actor: WireActor, change: Pending): DeltaOp {
-    const op: Extract<DeltaOp, { op: 'state' }> = {
-      op: 'state',
-      sessionId: actor.sessionId,
-      value: actor.value,
-      status: actor.status,
-      at: actor.updatedAt,
-    };
-    if (change.whole || !isRecord(actor.context)) op.context = actor.context;
-    else if (change.keys !== null) op.patch = patchOf(actor.context, change.keys);
-    if (actor.output !== undefined) op.output = actor.output;
-    if (actor.error !== undefined) op.error = actor.error;
-    if (change.event !== undefined) op.event = change.event;
-    if (change.steps !== null) op.steps = change.steps;
-    if (change.moved === true) op.parentId = actor.parentId;
-    return op;
-  }
-}
-
-function markKey(change: Pending, key: string): void {
-  if (change.keys === null) change.keys = new Set([key]);
-  else change.keys.add(key);
-}
-
-function patchOf(context: Record<string, Json>, keys: Set<string>): ContextPatch {
-  const patch: ContextPatch = {};
-  for (const key of keys) {
-    if (key in context) (patch.set ??= {})[key] = context[key]!;
-    else (patch.unset ??= []).push(key);
-  }
-  return patch;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function toStatus(status: unknown): ActorStatus {
-  return status === 'done' || status === 'error' || status === 'stopped' ? status : 'active';
-}
-
-function sanitizeValue(value: unknown): Json {
-  if (value === undefined) return null;
-  return typeof value === 'string' ? value : sanitize(value);
-}
-
-function sameValue(a: Json, b: Json): boolean {
-  return a === b || (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));
 }
