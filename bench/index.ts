@@ -50,9 +50,14 @@ async function main(): Promise<void> {
       sequence.start();
       return {
         target: sequence,
+        // In chunks with a turn of the event loop between them, so the inspector's 50 ms flushes
+        // really stream during the run (a pure-microtask run would finish before its first flush).
         run: async (n: number) => {
-          for (let i = 0; i < n; i++) sequence.assign('Noop', i);
-          await sequence.whenIdle();
+          for (let done = 0; done < n; done += 5_000) {
+            for (let i = 0; i < Math.min(5_000, n - done); i++) sequence.assign('Noop', i);
+            await sequence.whenIdle();
+            await new Promise((resolve) => setImmediate(resolve));
+          }
         },
         close: async () => void (await sequence.shutdown({ deadline: 0 })),
       };

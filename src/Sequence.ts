@@ -260,8 +260,8 @@ export class Sequence implements InspectorTarget {
       const existing = this.#byKey.get(key);
       if (existing !== undefined) return new ActionHandle(existing, this.#control);
     }
-    const prepared = prepareAssignment(nameOrRecord, contentOrOptions, maybeOptions, this.#assignmentDeps);
-    const run = new ActionRun(prepared.run, this.#services, parent);
+    const init = prepareAssignment(nameOrRecord, contentOrOptions, maybeOptions, this.#assignmentDeps);
+    const run = new ActionRun(init, this.#services, parent);
     this.#live.set(run.id, run);
     this.#shutdown.assigned();
     if (run.idempotencyKey !== undefined) this.#byKey.set(run.idempotencyKey, run);

@@ -42,8 +42,8 @@ export function createTableEngine(services: EngineServices): ActionEngine {
       return services.rootId();
     },
     onSettled: (done: TableActor<never>) => {
-      const snapshot = done.getSnapshot() as unknown as { output: ActionOutput; context: ActionContext; status: string };
-      if (snapshot.status === 'done') services.settled(runOf(done), snapshot.output, snapshot.context);
+      const actor = done as unknown as TableActor<ActionContext>;
+      if (actor.status === 'done') services.settled(runOf(done), actor.output as ActionOutput, actor.context);
     },
     onEffectError: (actor: TableActor<never>, error: unknown, effect: string) => {
       const run = runOf(actor);

@@ -57,11 +57,6 @@ export interface AssignmentDeps {
   waiting(queue: string): number;
 }
 
-export interface PreparedAssignment {
-  readonly run: RunInit;
-  readonly idempotencyKey: string | undefined;
-}
-
 function kind(value: unknown): string {
   return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} (${value === null ? 'null' : typeof value})`;
 }
@@ -127,7 +122,7 @@ export function prepareAssignment(
   contentOrOptions: unknown,
   maybeOptions: AssignOptions | undefined,
   deps: AssignmentDeps,
-): PreparedAssignment {
+): RunInit {
   const fromRecord = typeof nameOrRecord === 'object' && nameOrRecord !== null;
   const record = fromRecord ? parseActionRecord(nameOrRecord) : null;
   const name = record?.name ?? nameOrRecord;
@@ -173,26 +168,23 @@ export function prepareAssignment(
   // A record gets a fresh id: the one it had may be live, or belong to another process.
   const id = deps.ids();
   return {
-    run: {
-      id,
-      name,
-      content,
-      metadata,
-      priority,
-      queue,
-      license: options.license ?? null,
-      definition,
-      policy,
-      before,
-      after,
-      followUps,
-      idempotencyKey: options.idempotencyKey,
-      createdAt: deps.now(),
-      startDelay: delay,
-      attemptTimeout: time.attempt,
-      totalTimeout: time.total,
-      cancelGrace: definition.cancelGrace ?? deps.life.fate.cancelGrace,
-    },
+    id,
+    name,
+    content,
+    metadata,
+    priority,
+    queue,
+    license: options.license ?? null,
+    definition,
+    policy,
+    before,
+    after,
+    followUps,
     idempotencyKey: options.idempotencyKey,
+    createdAt: deps.now(),
+    startDelay: delay,
+    attemptTimeout: time.attempt,
+    totalTimeout: time.total,
+    cancelGrace: definition.cancelGrace ?? deps.life.fate.cancelGrace,
   };
 }

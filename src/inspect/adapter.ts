@@ -76,6 +76,8 @@ interface Entry {
   raw: unknown;
   /** Keys of `raw` not yet sanitized into `actor.context` (sanitizing waits for a flush or a reader). */
   stale: Set<string> | 'whole' | null;
+  /** The newest raw context, not yet diffed against `raw` (diffing waits for a flush or a reader too). */
+  latest: unknown;
 }
 
 
@@ -175,7 +177,7 @@ export function createInspectionAdapter(
       createdAt: now,
       updatedAt: now,
     };
-    const entry: Entry = { actor, raw: undefined, stale: null };
+    const entry: Entry = { actor, raw: undefined, stale: null, latest: undefined };
     entries.set(ref.sessionId, entry);
     update(entry, snapshot, null, now);
     const change = touch(ref.sessionId);
@@ -196,7 +198,7 @@ export function createInspectionAdapter(
     actor.updatedAt = now;
     const raw: unknown = snapshot?.context;
     // A finished actor's context no longer changes; its raw context is not kept.
-    if (!wasFinished && raw !== entry.raw) diffContext(entry, raw, change);
+    if (!wasFinished) entry.latest = raw;
     if (snapshot?.output !== undefined) actor.output = sanitize(snapshot.output, limits);
     if (snapshot?.error !== undefined) actor.error = sanitize(snapshot.error, limits);
     if (!wasFinished && actor.status !== 'active') finish(entry);
@@ -225,8 +227,9 @@ export function createInspectionAdapter(
     entry.stale = stale;
   }
 
-  /** Brings `actor.context` up to date with the raw context. */
-  function materialize(entry: Entry): WireActor {
+  /** Brings `actor.context` up to date with the newest raw context, noting changed keys in `change`. */
+  function materialize(entry: Entry, change: Pending | null = null): WireActor {
+    if (entry.latest !== entry.raw) diffContext(entry, entry.latest, change);
     const stale = entry.stale;
     if (stale === null) return entry.actor;
     entry.stale = null;
@@ -334,7 +337,7 @@ export function createInspectionAdapter(
         continue;
       }
       if (!change.changed) continue;
-      ops.push(stateOp(materialize(entry), change));
+      ops.push(stateOp(materialize(entry, change), change));
     }
     for (const item of events) {
       ops.push({ op: 'event', sessionId: item.sessionId, from: item.from, event: sanitize(item.event, limits), at: item.at });

@@ -90,6 +90,8 @@ export class TableActor<TContext> {
   #output: unknown = undefined;
   #snapshot: Snapshot<TContext> | null = null;
   #timers: Map<string, unknown> | null = null;
+  /** The mailbox: the first queued event in a slot (the common case: one), the rest in an array. */
+  #first: { type: string } | null = null;
   #queue: { type: string }[] | null = null;
   #processing = false;
   #listeners: SnapshotListener<TContext>[] | null = null;
@@ -110,6 +112,21 @@ export class TableActor<TContext> {
     this.#context = table.createContext(input);
   }
 
+  /** The current context (no snapshot object is built). */
+  get context(): TContext {
+    return this.#context;
+  }
+
+  /** The output once done. */
+  get output(): unknown {
+    return this.#output;
+  }
+
+  /** `active`, `done` or `stopped`. */
+  get status(): 'active' | 'done' | 'stopped' {
+    return this.#status === 'idle' ? 'active' : this.#status;
+  }
+
   /** The machine this actor runs (what the inspector draws). */
   get logic(): CompiledMachine<TContext>['machine'] {
     return this.#table.machine;
@@ -126,7 +143,7 @@ export class TableActor<TContext> {
     this.#enter(this.#state, INIT_EVENT);
     this.#settleAlways(INIT_EVENT);
     this.#endStep(INIT_EVENT);
-    const next = this.#queue?.shift();
+    const next = this.#takeQueued();
     if (next === undefined) this.#processing = false;
     else this.#step(next);
     return this;
@@ -136,7 +153,8 @@ export class TableActor<TContext> {
   send(event: { type: string }): void {
     if (this.#status !== 'active') return;
     if (this.#processing) {
-      (this.#queue ??= []).push(event);
+      if (this.#first === null) this.#first = event;
+      else (this.#queue ??= []).push(event);
       return;
     }
     this.#processing = true;
@@ -169,13 +187,14 @@ export class TableActor<TContext> {
     this.#status = 'stopped';
     this.#clearTimers();
     this.#queue = null;
+    this.#first = null;
     this.#snapshot = null;
     this.#emit();
     this.#options.onSettled?.(this as unknown as TableActor<never>);
   }
 
   #step(event: { type: string }): void {
-    for (let next: { type: string } | undefined = event; next !== undefined; next = this.#queue?.shift()) {
+    for (let next: { type: string } | undefined = event; next !== undefined; next = this.#takeQueued()) {
       if (this.#status !== 'active') break;
       if (this.#options.inspect?.enabled === true) this.#inspect('@xstate.event', next);
       const transition = this.#select(next);
@@ -186,6 +205,13 @@ export class TableActor<TContext> {
       this.#endStep(next);
     }
     this.#processing = false;
+  }
+
+  #takeQueued(): { type: string } | undefined {
+    const first = this.#first;
+    if (first === null) return undefined;
+    this.#first = this.#queue === null || this.#queue.length === 0 ? null : this.#queue.shift()!;
+    return first;
   }
 
   #select(event: { type: string }): { transition: CompiledTransition<TContext>; fromRoot: boolean } | null {
@@ -292,6 +318,7 @@ export class TableActor<TContext> {
     this.#emit();
     if (this.#status === 'done') {
       this.#queue = null;
+      this.#first = null;
       this.#options.onSettled?.(this as unknown as TableActor<never>);
     }
   }
