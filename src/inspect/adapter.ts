@@ -36,6 +36,12 @@ export interface AdapterOptions {
   readonly maxEventsPerFlush?: number;
   /** Steps folded into one `state` op that are kept in its `steps`. @default 8 */
   readonly maxSteps?: number;
+  /**
+   * Actors that appeared and finished within one batch, shipped per flush; under a
+   * flood only the most recent are sent (the rest are counted as dropped), so a
+   * viewer gets at most this many short-lived actors 20 times a second. @default 500
+   */
+  readonly maxShortLivedPerFlush?: number;
   /** Limits for contexts, outputs, errors and events. */
   readonly sanitize?: SanitizeOptions;
 }
@@ -47,6 +53,7 @@ export const defaultAdapterOptions = {
   maxActors: 100_000,
   maxEventsPerFlush: 500,
   maxSteps: 8,
+  maxShortLivedPerFlush: 500,
   sanitize: {},
 } satisfies Required<AdapterOptions>;
 
@@ -110,6 +117,7 @@ export function createInspectionAdapter(
   const maxActors = positive('maxActors', config.maxActors);
   const maxEvents = positive('maxEventsPerFlush', config.maxEventsPerFlush);
   const maxSteps = positive('maxSteps', config.maxSteps);
+  const maxShortLived = positive('maxShortLivedPerFlush', config.maxShortLivedPerFlush);
   const limits = resolveSanitizeOptions(config.sanitize);
 
   const entries = new Map<string, Entry>();
@@ -325,6 +333,11 @@ export function createInspectionAdapter(
     if (pending.size === 0 && events.length === 0) return;
     const ops: DeltaOp[] = [];
     const at = clock.now();
+    let shortLived = 0;
+    for (const [sessionId, change] of pending) {
+      if (change.added && change.removed === null && entries.get(sessionId)?.actor.status !== 'active') shortLived++;
+    }
+    let skip = Math.max(0, shortLived - maxShortLived);
     for (const [sessionId, change] of pending) {
       const entry = entries.get(sessionId);
       if (change.removed !== null) {
@@ -333,6 +346,11 @@ export function createInspectionAdapter(
       }
       if (entry === undefined) continue;
       if (change.added) {
+        if (skip > 0 && entry.actor.status !== 'active') {
+          skip--; // the oldest short-lived ones of a flood: counted, not shipped
+          counters.droppedActors++;
+          continue;
+        }
         ops.push({ op: 'add', actor: { ...materialize(entry) } });
         continue;
       }

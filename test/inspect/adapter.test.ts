@@ -153,3 +153,28 @@ describe('createInspectionAdapter', () => {
     );
   });
 });
+
+describe('a flood of short-lived actors', () => {
+  test('only the most recent maxShortLivedPerFlush finished-in-batch actors are shipped; the rest are counted', async () => {
+    const clock = new ManualClock(0);
+    const adapter = createInspectionAdapter('flood', undefined, { clock, flushInterval: 50, maxShortLivedPerFlush: 3 });
+    const messages: SourceMessage[] = [];
+    adapter.subscribe((message) => messages.push(message));
+    const machine = createMachine({ id: 'blink', initial: 'on', states: { on: { on: { OFF: 'off' } }, off: { type: 'final' } } });
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const actor = createActor(machine, { inspect: adapter.handle, id: `blink-${i}` }).start();
+      actor.send({ type: 'OFF' });
+      ids.push(actor.sessionId);
+    }
+    const alive = createActor(machine, { inspect: adapter.handle, id: 'still-on' }).start();
+    adapter.flush();
+    const added = messages
+      .filter((m): m is DeltaMessage => m.type === 'delta')
+      .flatMap((m) => m.ops)
+      .filter((op): op is Extract<DeltaOp, { op: 'add' }> => op.op === 'add')
+      .map((op) => op.actor.sessionId);
+    expect(added).toEqual([...ids.slice(7), alive.sessionId]);
+    expect(adapter.stats().droppedActors).toBe(7);
+  });
+});
