@@ -87,7 +87,9 @@ async function connectViewer(url: string): Promise<Viewer> {
  */
 export async function benchInspectorOverhead(createRun: () => InspectorBenchRun | Promise<InspectorBenchRun>, options: { n?: number } = {}): Promise<OverheadResult> {
   const n = options.n ?? 100_000;
+  const warmUp = Math.min(n, 10_000);
   const plain = await createRun();
+  await plain.run(warmUp);
   let started = performance.now();
   await plain.run(n);
   const withoutMs = performance.now() - started;
@@ -111,6 +113,10 @@ export async function benchInspectorOverhead(createRun: () => InspectorBenchRun 
   };
   const server = await inspect(counting);
   const viewer = await connectViewer(server.url);
+  await inspected.run(warmUp);
+  await viewer.settled();
+  const warmBytes = viewer.bytes;
+  events = 0;
   started = performance.now();
   await inspected.run(n);
   await viewer.settled();
@@ -120,7 +126,7 @@ export async function benchInspectorOverhead(createRun: () => InspectorBenchRun 
   await inspected.close?.();
   const without = (n / withoutMs) * 1000;
   const withInspector = (n / withMs) * 1000;
-  return { n, without, withInspector, ratio: withInspector / without, events, eventsPerSecond: (events / withMs) * 1000, bytes: viewer.bytes };
+  return { n, without, withInspector, ratio: withInspector / without, events, eventsPerSecond: (events / withMs) * 1000, bytes: viewer.bytes - warmBytes };
 }
 
 const STATES = ['delayed', 'queued', 'hooks', 'running', 'afterHooks', 'done'];

@@ -161,7 +161,7 @@ export class Sequence implements InspectorTarget {
     return this.assign<Result>(run.name, run.content, { metadata: { ...run.metadata, againOf: run.id }, priority: run.priority, queue: run.queue });
   }
 
-  /** The handle of a live action. */
+  /** The handle of a live action (or, while an inspector is attached, of a recently failed one). */
   get(id: string): ActionHandle | undefined {
     const run = this.#live.get(id) ?? this.#settledRuns.get(id);
     return run === undefined ? undefined : new ActionHandle(run, this.#control);
@@ -248,7 +248,7 @@ export class Sequence implements InspectorTarget {
   }
 
   // ── internals ──────────────────────────────────────────────────────────────
-  /** Recently settled runs, for `get`, `again` and inspector controls (bounded). */
+  /** Recently failed runs while inspected, for `get`, `again` and the inspector's "retry now" (bounded). */
   readonly #settledRuns = new Map<string, ActionRun>();
 
   #assign(nameOrRecord: string | ActionRecord, contentOrOptions: unknown, maybeOptions: AssignOptions | undefined, parent: ActionRun | null): ActionHandle {
@@ -298,7 +298,7 @@ export class Sequence implements InspectorTarget {
   #settled(run: ActionRun, output: ActionOutput, context: ActionContext): void {
     const settlement = run.settle(output, context);
     this.#live.delete(run.id);
-    this.#remember(run);
+    if (output.status === 'failed') this.#remember(run);
     if (run.idempotencyKey !== undefined && this.#byKey.get(run.idempotencyKey) === run) this.#byKey.delete(run.idempotencyKey);
     run.parent?.children?.delete(run);
     const site = run.site as Site | null;
@@ -325,7 +325,7 @@ export class Sequence implements InspectorTarget {
   }
 
   #remember(run: ActionRun): void {
-    // Only while inspected: the inspector's controls may name a settled action.
+    // Only failed runs, only while inspected: the inspector's "retry now" may name one.
     if (!this.#hub.enabled) return;
     this.#settledRuns.set(run.id, run);
     if (this.#settledRuns.size > 1000) this.#settledRuns.delete(this.#settledRuns.keys().next().value!);

@@ -85,6 +85,8 @@ interface Entry {
   stale: Set<string> | 'whole' | null;
   /** The newest raw context, not yet diffed against `raw` (diffing waits for a flush or a reader too). */
   latest: unknown;
+  /** What changed since the last flush, while the entry is in `pending`. */
+  change: Pending | null;
 }
 
 
@@ -121,11 +123,12 @@ export function createInspectionAdapter(
   const limits = resolveSanitizeOptions(config.sanitize);
 
   const entries = new Map<string, Entry>();
-  /** Finished session ids, oldest first from `finishedHead` (a queue: a Set's delete-first is slow). */
-  let finished: string[] = [];
+  /** Finished entries, oldest first from `finishedHead` (a queue: a Set's delete-first is slow). */
+  let finished: Entry[] = [];
   let finishedHead = 0;
   let finishedCount = 0;
-  const pending = new Map<string, Pending>();
+  /** Entries changed since the last flush, in first-change order (each holds its `change`). */
+  let pending: Entry[] = [];
   let events: Array<{ sessionId: string; from: string | null; event: unknown; at: number }> = [];
   const listeners = new Set<(message: SourceMessage) => void>();
   const described = new Map<string, MachineMessage>();
@@ -143,12 +146,13 @@ export function createInspectionAdapter(
     for (const listener of listeners) listener(message);
   }
 
-  function touch(sessionId: string): Pending | undefined {
+  function touch(entry: Entry): Pending | undefined {
     if (listeners.size === 0) return undefined;
-    let change = pending.get(sessionId);
-    if (change === undefined) {
+    let change = entry.change;
+    if (change === null) {
       change = { added: false, changed: false, removed: null, keys: null, whole: false, event: undefined, steps: null };
-      pending.set(sessionId, change);
+      entry.change = change;
+      pending.push(entry);
     }
     schedule();
     return change;
@@ -185,10 +189,10 @@ export function createInspectionAdapter(
       createdAt: now,
       updatedAt: now,
     };
-    const entry: Entry = { actor, raw: undefined, stale: null, latest: undefined };
+    const entry: Entry = { actor, raw: undefined, stale: null, latest: undefined, change: null };
     entries.set(ref.sessionId, entry);
     update(entry, snapshot, null, now);
-    const change = touch(ref.sessionId);
+    const change = touch(entry);
     if (change) change.added = true;
     return entry;
   }
@@ -205,7 +209,7 @@ export function createInspectionAdapter(
     actor.status = toStatus(snapshot?.status);
     actor.updatedAt = now;
     const raw: unknown = snapshot?.context;
-    // A finished actor's context no longer changes; its raw context is not kept.
+    // A finished actor's context no longer changes.
     if (!wasFinished) entry.latest = raw;
     if (snapshot?.output !== undefined) actor.output = sanitize(snapshot.output, limits);
     if (snapshot?.error !== undefined) actor.error = sanitize(snapshot.error, limits);
@@ -259,7 +263,7 @@ export function createInspectionAdapter(
   function finish(entry: Entry): void {
     // The raw context stays (it is immutable and final): it is sanitized only if a
     // viewer ever needs it, so actors evicted before the next flush cost nothing.
-    finished.push(entry.actor.sessionId);
+    finished.push(entry);
     finishedCount++;
     while (finishedCount > maxFinished) {
       const oldest = finished[finishedHead++]!;
@@ -268,7 +272,7 @@ export function createInspectionAdapter(
         finished = finished.slice(finishedHead);
         finishedHead = 0;
       }
-      entries.delete(oldest);
+      entries.delete(oldest.actor.sessionId);
       counters.droppedActors++;
       const change = touch(oldest);
       if (change) change.removed = 'evicted';
@@ -284,7 +288,7 @@ export function createInspectionAdapter(
       }
       return;
     }
-    const change = touch(ref.sessionId) ?? null;
+    const change = touch(entry) ?? null;
     update(entry, snapshot, change, clock.now());
     if (change) {
       change.changed = true;
@@ -330,21 +334,24 @@ export function createInspectionAdapter(
   function flush(): void {
     if (scheduled) clock.clearTimeout(timer);
     scheduled = false;
-    if (pending.size === 0 && events.length === 0) return;
+    if (pending.length === 0 && events.length === 0) return;
     const ops: DeltaOp[] = [];
     const at = clock.now();
+    const changed = pending;
+    pending = [];
     let shortLived = 0;
-    for (const [sessionId, change] of pending) {
-      if (change.added && change.removed === null && entries.get(sessionId)?.actor.status !== 'active') shortLived++;
+    for (const entry of changed) {
+      const change = entry.change!;
+      if (change.added && change.removed === null && entry.actor.status !== 'active') shortLived++;
     }
     let skip = Math.max(0, shortLived - maxShortLived);
-    for (const [sessionId, change] of pending) {
-      const entry = entries.get(sessionId);
+    for (const entry of changed) {
+      const change = entry.change!;
+      entry.change = null;
       if (change.removed !== null) {
-        if (!change.added) ops.push({ op: 'remove', sessionId, reason: change.removed });
+        if (!change.added) ops.push({ op: 'remove', sessionId: entry.actor.sessionId, reason: change.removed });
         continue;
       }
-      if (entry === undefined) continue;
       if (change.added) {
         if (skip > 0 && entry.actor.status !== 'active') {
           skip--; // the oldest short-lived ones of a flood: counted, not shipped
@@ -360,7 +367,6 @@ export function createInspectionAdapter(
     for (const item of events) {
       ops.push({ op: 'event', sessionId: item.sessionId, from: item.from, event: sanitize(item.event, limits), at: item.at });
     }
-    pending.clear();
     events = [];
     if (ops.length === 0) return;
     const message: SourceMessage = { type: 'delta', source, at, ops, stats: stats() };
@@ -389,7 +395,8 @@ export function createInspectionAdapter(
       return () => {
         listeners.delete(listener);
         if (listeners.size === 0) {
-          pending.clear();
+          for (const entry of pending) entry.change = null;
+          pending = [];
           events = [];
         }
       };

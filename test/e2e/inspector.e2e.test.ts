@@ -216,10 +216,11 @@ describe.skipIf(chromiumMissing)('the npm start demo with its inspector', () => 
       await page.click(`[data-action="${reportId}"]`);
       await page.waitForSelector('[data-testid="detail"] h2:text("Report")');
       await page.screenshot({ path: `${results}/demo-inspector.png` });
+      const handle = sequence!.get(reportId)!;
+      expect(handle.getSnapshot().value).toBe('running');
       await page.click('[data-testid="cancel"]');
-      const handle = sequence!.get(reportId) ?? sequence!.get(reportId);
-      await waitFor(() => sequence!.get(reportId)?.getSnapshot().value === 'cancelled' || handle?.getSnapshot().value === 'cancelled', 'the Report cancelled in the runtime');
-      expect(handle?.getSnapshot().context.cancellation?.reason).toBe('user');
+      await waitFor(() => handle.getSnapshot().value === 'cancelled', 'the Report cancelled in the runtime');
+      expect(handle.getSnapshot().context.cancellation?.reason).toBe('user');
       await waitFor(async () => (await page.getAttribute(`[data-action="${reportId}"]`, 'data-state', { timeout: 100 }).catch(() => null)) === 'cancelled', 'the UI to show it cancelled');
       const { summary } = await demo;
       expect(summary.cancelled).toBeGreaterThanOrEqual(1);
