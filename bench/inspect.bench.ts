@@ -48,12 +48,16 @@ async function connectViewer(url: string): Promise<Viewer> {
   let messages = 0;
   let last = Date.now();
   let subscribed!: () => void;
+  let isSubscribed = false;
   const fullState = new Promise<void>((resolve) => (subscribed = resolve));
   socket.on('message', (data: Buffer) => {
     bytes += data.length;
     messages++;
     last = Date.now();
-    if (data.includes('"type":"full"')) subscribed();
+    if (!isSubscribed && data.includes('"type":"full"')) {
+      isSubscribed = true;
+      subscribed();
+    }
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
