@@ -401,4 +401,13 @@ export class Sequence implements InspectorTarget {
   }
 }
 
+/**
+ * Creates a Sequence (the same as `new Sequence(options)`).
+ * @example
+ * const sequence = createSequence({ plan, sites: 4 }).start();
+ */
+export function createSequence(options: SequenceOptions): Sequence {
+  return new Sequence(options);
+}
+
 export type { FollowUp, Priority };

@@ -2,6 +2,7 @@
  * The versioned JSON form of an assigned action, for persistence and transfer:
  * what shutdown reports for unfinished actions, and what `assignRecord` takes back.
  */
+import { produce, type Draft } from 'immer';
 import type { Priority } from '../machines/actionTypes.js';
 import { SerializationError } from './errors.js';
 
@@ -45,4 +46,15 @@ export function parseActionRecord(json: unknown): ActionRecord {
     priority: value.priority,
     queue: value.queue,
   };
+}
+
+/**
+ * A copy of `record` with its metadata updated by an immer recipe (the seed's
+ * `WithMetadata`); the record and its metadata stay frozen.
+ * @example
+ * const tagged = withMetadata(record, (draft) => { draft.tenant = 'acme'; });
+ */
+export function withMetadata(record: ActionRecord, recipe: (draft: Draft<Record<string, unknown>>) => void): ActionRecord {
+  const metadata = produce(record.metadata as Record<string, unknown>, recipe);
+  return Object.freeze({ ...record, metadata });
 }

@@ -2,7 +2,7 @@
  * Echo: an actor runtime for asynchronous actions, on XState v5.
  * The public surface; everything else is internal.
  */
-export { Sequence, type AssignOptions } from './Sequence.js';
+export { Sequence, createSequence, type AssignOptions } from './Sequence.js';
 export type { SequenceOptions, SiteOptions } from './sequenceOptions.js';
 export { ActionHandle, type ActionSnapshot } from './ActionHandle.js';
 export type { FollowUp } from './ActionRun.js';
@@ -44,7 +44,7 @@ export {
 } from './retryPolicy.js';
 export { ManualClock, systemClock, flushMicrotasks, type Clock, type RandomSource } from './clock.js';
 export { createSequentialIds, type IdGenerator } from './ids.js';
-export { parseActionRecord, type ActionRecord } from './actionRecord.js';
+export { parseActionRecord, withMetadata, type ActionRecord } from './actionRecord.js';
 export type { EchoEvent } from './events.js';
 export type { ShutdownReport, UnfinishedAction } from './shutdown.js';
 export type { StandardSchemaV1 } from './schema.js';

@@ -31,6 +31,8 @@ export interface SequenceOptions {
   readonly sites?: number | readonly SiteOptions[];
   /** Actions each Site runs at once. @default 4 */
   readonly concurrency?: number;
+  /** Options of the `default` queue (the seed's `Production::New()`); shorthand for `queues.default`. */
+  readonly production?: Omit<ProductionOptions, 'name' | 'random'>;
   /** Named queues (Productions) and their options. @default { default: {} } */
   readonly queues?: Readonly<Record<string, Omit<ProductionOptions, 'name' | 'random'>>>;
   /** When a queue is full: `throw` a BackpressureError from `assign`, or `wait` (the action stays queued until space). @default 'throw' */
@@ -80,7 +82,7 @@ export interface ResolvedSequenceOptions {
   readonly inspect: ((event: InspectionEvent) => void) | undefined;
 }
 
-const KEYS = new Set(['plan', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'name', 'behavior', 'maxSiteCrashes', 'inspect']);
+const KEYS = new Set(['plan', 'production', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'name', 'behavior', 'maxSiteCrashes', 'inspect']);
 
 function kind(value: unknown): string {
   return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} (${value === null ? 'null' : typeof value})`;
@@ -104,7 +106,10 @@ export function resolveSequenceOptions(options: SequenceOptions): ResolvedSequen
   const siteList: readonly SiteOptions[] =
     typeof sitesOption === 'number' ? Array.from({ length: integer(sitesOption, 'sites', 1) }, () => ({})) : sitesOption;
   if (!Array.isArray(siteList) || siteList.length === 0) throw new TypeError(`Expected \`sites\` to be an integer >= 1 or a non-empty array, got ${kind(sitesOption)}`);
-  const queues = options.queues ?? { default: {} };
+  if (options.production !== undefined && options.queues?.default !== undefined) {
+    throw new TypeError('Expected either `production` or `queues.default`, got both');
+  }
+  const queues = { ...(options.queues ?? { default: {} }), ...(options.production !== undefined && { default: options.production }) };
   const seen = new Set<string>();
   const sites = siteList.map((site, index) => {
     const id = site.id ?? `site-${index + 1}`;
