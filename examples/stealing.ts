@@ -1,18 +1,7 @@
 /** Seed use case: four workers (Sites) stealing work from the global queue and from each other. */
 import { pathToFileURL } from 'node:url';
-import { ManualClock, Sequence, createPlan, type Clock, type ProductionStats, type RandomSource, type RunContext } from '../src/index.js';
+import { ManualClock, Sequence, createPlan, seededRandom, type Clock, type ProductionStats, type RandomSource, type RunContext } from '../src/index.js';
 
-/** A seeded PRNG (mulberry32): the same seed gives the same workload and the same steals. */
-export function seededRandom(seed: number): RandomSource {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Waits `ms` on `clock`; rejects with the signal's reason when the attempt is aborted. */
 function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CancellationError, createPlan, License, ManualClock, Sequence, type ActionHandle, type EchoEvent } from '../src/index.js';
 import { clockSleep } from './support/clockSleep.js';
-import { seededRandom } from './support/random.js';
+import { seededRandom } from '../src/random.js';
 
 type Script =
   | { kind: 'succeed'; after: number }
