@@ -67,3 +67,13 @@ export async function timeRunner(runner: Runner, n: number, rounds = 5): Promise
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;
 }
+
+/** p-queue driven like the inspected Echo run: chunks of 5,000 with a turn of the event loop between them. */
+export const pQueueChunked: Runner = async (n) => {
+  const queue = new PQueue({ concurrency: CONCURRENCY });
+  for (let done = 0; done < n; done += 5_000) {
+    for (let i = 0; i < Math.min(5_000, n - done); i++) void queue.add(noop);
+    await queue.onIdle();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+};
