@@ -44,8 +44,10 @@ export const sequenceMachine = setup({
     resumeSiteActors: enqueueActions(({ context, enqueue }) => {
       for (const site of context.sites) enqueue.sendTo(site.id, { type: 'RESUME' });
     }),
-    stopSiteActors: enqueueActions(({ context, enqueue }) => {
-      for (const site of context.sites) enqueue.sendTo(site.id, { type: 'STOP' });
+    stopSiteActors: enqueueActions(({ context, enqueue, self }) => {
+      // Sites exist only once the Sequence started.
+      const children = self.getSnapshot().children as Record<string, unknown>;
+      for (const site of context.sites) if (children[site.id] !== undefined) enqueue.sendTo(site.id, { type: 'STOP' });
     }),
     recordShutdown: assign(({ context, event }) =>
       produce(context, (draft) => {
@@ -79,7 +81,7 @@ export const sequenceMachine = setup({
     idle: {
       on: {
         START: { target: 'running', actions: 'spawnSites' },
-        SHUTDOWN: { target: 'stopped', actions: 'recordShutdown' },
+        SHUTDOWN: { target: 'aborting', actions: 'recordShutdown', description: 'Never started: nothing can drain, so what was assigned is cancelled and reported' },
       },
     },
     running: {

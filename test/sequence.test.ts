@@ -188,3 +188,14 @@ describe('Site behaviour redirect', () => {
     expect(crashes[0]).toMatchObject({ site: 'router', error: { message: expect.stringContaining('queue "nowhere", which no Site serves') } });
   });
 });
+
+describe('shutdown of a Sequence that never started', () => {
+  it('cancels and reports what was assigned: nothing is lost', async () => {
+    const { sequence } = setup();
+    const handles = [sequence.assign('Work', 1), sequence.assign('Work', 2)];
+    const report = await sequence.shutdown({ deadline: 1_000 });
+    expect(report).toMatchObject({ assigned: 2, finished: 0 });
+    expect(report.unfinished.map((u) => [u.record.id, u.state])).toEqual(handles.map((h) => [h.id, 'queued']));
+    for (const handle of handles) await expect(handle.result).rejects.toMatchObject({ name: 'CancellationError', reason: 'shutdown' });
+  });
+});
