@@ -102,6 +102,10 @@ export class ActionRun {
   site: { readonly id: string } | null = null;
   /** How many times a Site behaviour crashed on it. */
   crashes = 0;
+  /** A Site took it and its hooks phase began (so its after-hooks owe it a run). */
+  hooksBegan = false;
+  /** Its after-hooks ran (inside the statechart or after an abrupt end). */
+  afterHooksRan = false;
   /** The live error of the last failure (attempt or hook), with its real cause chain. */
   lastError: Error | null = null;
   /** The error of an abrupt end (license revoked, total timeout). */

@@ -14,6 +14,7 @@ import { actionMachine } from '../machines/action.machine.js';
 import type { ActionContext, ActionOutput, CancellationReason, Priority } from '../machines/actionTypes.js';
 import { sequenceMachine } from '../machines/sequence.machine.js';
 import { siteMachine } from '../machines/site.machine.js';
+import { runOwedAfterHooks } from './actionEffects.js';
 import { createTableEngine, createXStateEngine, type ActionEngine } from './actionEngine.js';
 import { ActionHandle, runOfHandle, type HandleControl } from './ActionHandle.js';
 import type { ActionRecord } from './actionRecord.js';
@@ -316,6 +317,7 @@ export class Sequence implements InspectorTarget {
     } else if (listening) {
       this.#services.emit({ type: 'cancelled', actionId: run.id, name: run.name, at, reason: context.cancellation?.reason ?? 'user', attempts });
     }
+    runOwedAfterHooks(run, settlement, attempts);
     this.#checkDrained();
     if (this.#live.size === 0 && this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters;

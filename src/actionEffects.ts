@@ -9,6 +9,7 @@ import { AttemptContext, type ActionRun } from './ActionRun.js';
 import {
   CancellationError,
   EchoError,
+  HookError,
   ExecutionError,
   LicenseError,
   serializeError,
@@ -115,6 +116,7 @@ export function createActionEffects(runOf: RunLookup) {
         actor.send({ type: 'LICENSE_REVOKED', error: serializeError(run.license.error), at: now });
         return;
       }
+      run.hooksBegan = true;
       const token = run.beginPhase();
       if (run.before.length === 0) {
         actor.send({ type: 'HOOKS_PASSED', at: now });
@@ -202,6 +204,7 @@ export function createActionEffects(runOf: RunLookup) {
     runAfterHooks: ({ context, self }: Args) => {
       const run = runOf(self);
       const actor = self as Self;
+      run.afterHooksRan = true;
       const token = run.beginPhase();
       if (run.after.length === 0) {
         actor.send({ type: 'AFTER_HOOKS_PASSED', at: run.services.clock.now() });
@@ -223,4 +226,30 @@ export function createActionEffects(runOf: RunLookup) {
       );
     },
   };
+}
+
+/**
+ * After an abrupt end (cancel, License revocation, total timeout), runs the
+ * after-hooks a started action still owes, outside the statechart: they see the
+ * outcome, cannot change it, and a throw is reported as an `after-hook-failed` event.
+ */
+export function runOwedAfterHooks(run: ActionRun, outcome: { ok: true; value: unknown } | { ok: false; error: Error }, attempts: number): void {
+  if (!run.hooksBegan || run.afterHooksRan || run.after.length === 0) return;
+  run.afterHooksRan = true;
+  const status: NonNullable<HookInfo['outcome']> = outcome.ok
+    ? { status: 'done', output: outcome.value }
+    : outcome.error instanceof CancellationError
+      ? { status: 'cancelled', error: outcome.error }
+      : { status: 'failed', error: outcome.error };
+  const info: HookInfo = {
+    phase: 'after',
+    action: { id: run.id, name: run.name, content: run.content, metadata: run.metadata },
+    attempt: attempts,
+    signal: new AbortController().signal, // cleanup is not cut short: the action is over already
+    outcome: status,
+  };
+  runHooks(run.after, info).catch((thrown: unknown) => {
+    const hook = thrown instanceof HookError ? thrown.hook : 'unknown';
+    run.services.emit({ type: 'after-hook-failed', actionId: run.id, name: run.name, hook, error: serializeError(thrown), at: run.services.clock.now() });
+  });
 }

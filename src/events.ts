@@ -19,6 +19,7 @@ export type EchoEvent =
   | (ActionEventBase & { readonly type: 'done'; readonly output: unknown; readonly attempts: number })
   | (ActionEventBase & { readonly type: 'failed'; readonly error: SerializedError; readonly attempts: number })
   | (ActionEventBase & { readonly type: 'cancelled'; readonly reason: string; readonly attempts: number })
+  | (ActionEventBase & { readonly type: 'after-hook-failed'; readonly hook: string; readonly error: SerializedError })
   | { readonly type: 'site-crashed'; readonly site: string; readonly actionId: string; readonly error: SerializedError; readonly at: number }
   | { readonly type: 'paused' | 'resumed'; readonly at: number }
   | { readonly type: 'shutdown'; readonly at: number; readonly unfinished: number };

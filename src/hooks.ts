@@ -6,6 +6,13 @@
  * reverse order, like middleware unwinding. A before-hook may veto by throwing a
  * `LicenseError` (no attempt is consumed); any other throw becomes a `HookError`
  * naming the hook. After-hooks see the output or the error.
+ *
+ * After-hooks run once for every action a Site took (that reached `hooks`): inside
+ * the statechart (`afterHooks`) when its attempts are over, or right after it
+ * settles when it ended abruptly (cancel, License revocation, total timeout). There
+ * they see status `cancelled` or `failed`, cannot change the outcome, and a hook
+ * that throws is reported as an `after-hook-failed` event. So a before-hook that
+ * acquires something can count on an after-hook to release it.
  */
 import { EchoError, HookError, LicenseError, toError } from './errors.js';
 
@@ -22,7 +29,10 @@ export interface HookInfo {
   readonly attempt: number;
   readonly signal: AbortSignal;
   /** After-hooks only: how the action ended. */
-  readonly outcome?: { readonly status: 'done'; readonly output: unknown } | { readonly status: 'failed'; readonly error: Error };
+  readonly outcome?:
+    | { readonly status: 'done'; readonly output: unknown }
+    | { readonly status: 'failed'; readonly error: Error }
+    | { readonly status: 'cancelled'; readonly error: Error };
 }
 
 /** A hook function. */

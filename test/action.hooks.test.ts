@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  License,
+  type RunContext,
   createPlan,
   ExecutionError,
   HookError,
@@ -19,7 +21,7 @@ import {
   type PlanEntry,
   type SequenceOptions,
 } from '../src/index.js';
-import { engines, setup, after, drain, rejection } from './support/actionHarness.js';
+import { engines, setup, after, drain, rejection, untilAborted } from './support/actionHarness.js';
 
 describe.each(engines)('hooks (%s engine)', (engine) => {
   it('run in the documented order: global → Plan → metadata before; the reverse after', async () => {
@@ -248,5 +250,76 @@ describe.each(engines)('hooks (%s engine)', (engine) => {
     life.span.define('once', () => {});
     expect(() => life.span.define('once', () => {})).toThrow(/already defined/);
     expect(() => createPlan({ X: { run: async () => 1, before: ['nope' as never] } })).toThrow(TypeError);
+  });
+});
+
+describe.each(engines)('after-hooks owed after an abrupt end (%s engine)', (engine) => {
+  const recorder = () => {
+    const seen: { status: string; error?: string; attempt: number }[] = [];
+    const hook = ({ outcome, attempt }: HookInfo) => {
+      seen.push({ status: outcome!.status, attempt, ...('error' in outcome! && { error: outcome.error.name }) });
+    };
+    return { seen, hook };
+  };
+
+  it('a cancelled running action still runs its after-hooks once, with status cancelled', async () => {
+    const { seen, hook } = recorder();
+    const { clock, sequence } = setup(engine, { Slow: { run: (_: unknown, ctx: RunContext) => untilAborted(ctx.signal), after: hook } });
+    const handle = sequence.assign('Slow', null);
+    await clock.advance(0);
+    handle.cancel();
+    await drain(clock);
+    expect(await rejection(handle.result)).toMatchObject({ name: 'CancellationError' });
+    expect(seen).toEqual([{ status: 'cancelled', error: 'CancellationError', attempt: 1 }]);
+  });
+
+  it('a License revoked during the backoff: after-hooks see the LicenseError', async () => {
+    const { seen, hook } = recorder();
+    const license = new License('owed');
+    const { clock, sequence } = setup(engine, {
+      Flaky: { run: async () => { throw new Error('again'); }, after: hook, retry: { attempts: 3, initialDelay: 100, jitter: 'none' } },
+    });
+    const handle = sequence.assign('Flaky', null, { license });
+    await clock.advance(10);
+    expect(handle.getSnapshot().value).toBe('retrying');
+    license.revoke('gone');
+    await drain(clock);
+    expect(seen).toEqual([{ status: 'failed', error: 'LicenseError', attempt: 1 }]);
+  });
+
+  it('a total timeout: after-hooks see the TimeoutError', async () => {
+    const { seen, hook } = recorder();
+    const { clock, sequence } = setup(engine, { Hang: { run: () => new Promise(() => {}), after: hook, timeout: { total: 50 } } });
+    sequence.assign('Hang', null).result.catch(() => {});
+    await clock.advance(50);
+    await drain(clock);
+    expect(seen).toEqual([{ status: 'failed', error: 'TimeoutError', attempt: 1 }]);
+  });
+
+  it('an action cancelled before a Site took it owes nothing; a normal end runs them exactly once', async () => {
+    const { seen, hook } = recorder();
+    const { clock, sequence } = setup(engine, { Quick: { run: async () => 'ok', after: hook } });
+    sequence.pause();
+    const queued = sequence.assign('Quick', null);
+    queued.cancel();
+    sequence.resume();
+    const normal = sequence.assign('Quick', null);
+    await drain(clock);
+    expect(await normal.result).toBe('ok');
+    expect(seen).toEqual([{ status: 'done', attempt: 1 }]);
+  });
+
+  it('an owed after-hook that throws is reported as an event and changes nothing', async () => {
+    const { clock, sequence, events } = setup(engine, {
+      Slow: { run: (_: unknown, ctx: RunContext) => untilAborted(ctx.signal), after: { name: 'release-lock', run: () => { throw new Error('lock gone'); } } },
+    });
+    const handle = sequence.assign('Slow', null);
+    await clock.advance(0);
+    handle.cancel();
+    await drain(clock);
+    expect(handle.getSnapshot().value).toBe('cancelled');
+    expect(events.filter((e) => e.type === 'after-hook-failed')).toEqual([
+      expect.objectContaining({ actionId: handle.id, hook: 'release-lock', error: expect.objectContaining({ name: 'HookError' }) }),
+    ]);
   });
 });
