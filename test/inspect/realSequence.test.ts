@@ -49,3 +49,49 @@ describe('inspecting a real Sequence', () => {
     await sequence.shutdown({ deadline: 100 });
   });
 });
+
+describe('a real Sequence streaming into a standalone inspector (another process, as with `echo-actions inspect`)', () => {
+  test('it appears as a source, and a cancel sent from a viewer cancels the action in the runtime', async () => {
+    const { inspect } = await import('../../src/inspect/server.js');
+    const { connectInspector } = await import('../../src/inspect/producer.js');
+    const { WebSocket } = await import('ws');
+    const server = await inspect([], { name: 'standalone' });
+    const plan = createPlan({ Hold: (_: unknown, ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))) });
+    const sequence = new Sequence({ plan, sites: 1, name: 'worker-a' });
+    sequence.start();
+    const connection = await connectInspector(sequence, { url: server.url });
+    const socket = new WebSocket(server.url.replace(/^http/, 'ws'));
+    const received: Record<string, unknown>[] = [];
+    const waiting: { test: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] = [];
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as Record<string, unknown>;
+      received.push(message);
+      for (const w of [...waiting]) if (w.test(message)) { waiting.splice(waiting.indexOf(w), 1); w.resolve(message); }
+    });
+    const next = (test: (m: Record<string, unknown>) => boolean) =>
+      new Promise<Record<string, unknown>>((resolve) => {
+        const found = received.find(test);
+        if (found) resolve(found);
+        else waiting.push({ test, resolve });
+      });
+    try {
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'subscribe', version: 1 }));
+      const sources = await next((m) => m.type === 'sources' && (m.sources as { name: string }[]).some((s) => s.name === 'worker-a'));
+      const source = (sources.sources as { id: string; name: string; controllable: boolean }[]).find((s) => s.name === 'worker-a')!;
+      expect(source.controllable).toBe(true);
+      const handle = sequence.assign('Hold', null);
+      handle.result.catch(() => {});
+      await next((m) => m.type === 'delta' && JSON.stringify(m).includes(`"sessionId":"echo:${handle.id}"`) && JSON.stringify(m).includes('"running"'));
+      socket.send(JSON.stringify({ type: 'control', ref: 'c1', source: source.id, command: { type: 'cancel', actionId: handle.id }, token: server.token }));
+      expect(await next((m) => m.type === 'ack' && m.ref === 'c1')).toMatchObject({ ok: true });
+      await expect(handle.result).rejects.toMatchObject({ name: 'CancellationError', reason: 'user' });
+      expect(handle.getSnapshot().value).toBe('cancelled');
+    } finally {
+      socket.close();
+      connection.close();
+      await sequence.shutdown({ deadline: 0 });
+      await server.close();
+    }
+  });
+});
