@@ -79,13 +79,13 @@ export class Span {
 
   /** Adds a global before-hook (runs before every attempt of every action). */
   before(hook: Hook | NamedHook): this {
-    this.#before.push(...nameHooks(hook, 'global before'));
+    this.#before.push(...nameHooks(hook, 'global before hook'));
     return this;
   }
 
   /** Adds a global after-hook (runs once every action's outcome is known). */
   after(hook: Hook | NamedHook): this {
-    this.#after.push(...nameHooks(hook, 'global after'));
+    this.#after.push(...nameHooks(hook, 'global after hook'));
     return this;
   }
 

@@ -44,19 +44,23 @@ export interface NamedHook {
   readonly run: Hook;
 }
 
-/** Gives each hook a name: its own, the function's, or its position. */
+/**
+ * Gives each hook a name: its own, the function's, or `<label>#<position>`;
+ * `label` says whose hooks they are (`before hook of "Read"`, `global after hook`).
+ */
 export function nameHooks(hooks: Hook | NamedHook | readonly (Hook | NamedHook)[] | undefined, label: string): NamedHook[] {
   if (hooks === undefined) return [];
   const list = Array.isArray(hooks) ? hooks : [hooks];
   return list.map((hook, index) => {
     if (typeof hook === 'function') return { name: hook.name || `${label}#${index + 1}`, run: hook };
     if (hook !== null && typeof hook === 'object' && typeof hook.run === 'function' && typeof hook.name === 'string') return hook;
-    throw new TypeError(`Expected ${label} hook #${index + 1} to be a function or { name, run }, got ${describe(hook)}`);
+    throw new TypeError(`Expected ${label} #${index + 1} to be a function or { name, run }, got ${describe(hook)}`);
   });
 }
 
 function describe(value: unknown): string {
-  return `${value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value)} (${value === null ? 'null' : typeof value})`;
+  const shown = value === null ? 'null' : typeof value === 'object' ? 'an object' : typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return `${shown} (${value === null ? 'null' : typeof value})`;
 }
 
 /**
