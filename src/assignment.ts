@@ -163,7 +163,8 @@ export function prepareAssignment(
   const after = named === null ? resolved.after : [...[...named.after].reverse(), ...resolved.after];
   const followUps = options.then === undefined ? NO_FOLLOW_UPS : Array.isArray(options.then) ? options.then : [options.then as FollowUp];
   for (const next of followUps) deps.plan.require((next as FollowUp).name);
-  const time = timeouts(options.timeout, definition.timeout, deps.life);
+  // Without a per-assignment timeout (the common case) the Plan's and Life's apply: no object is built.
+  const time = options.timeout === undefined ? null : timeouts(options.timeout, definition.timeout, deps.life);
 
   // A record gets a fresh id: the one it had may be live, or belong to another process.
   const id = deps.ids();
@@ -183,8 +184,8 @@ export function prepareAssignment(
     idempotencyKey: options.idempotencyKey,
     createdAt: deps.now(),
     startDelay: delay,
-    attemptTimeout: time.attempt,
-    totalTimeout: time.total,
+    attemptTimeout: time === null ? (definition.timeout.attempt ?? deps.life.fate.timeout.attempt) : time.attempt,
+    totalTimeout: time === null ? (definition.timeout.total ?? deps.life.fate.timeout.total) : time.total,
     cancelGrace: definition.cancelGrace ?? deps.life.fate.cancelGrace,
   };
 }
