@@ -207,19 +207,6 @@ export class TableActor<TContext> {
     this.#processing = false;
   }
 
-  /**
-   * The argument guards, effects and delays receive (`{ context, event, self }`, as
-   * XState passes them). One object per actor, refreshed per call: no call runs
-   * inside another (events sent meanwhile wait in the mailbox), and none keeps it.
-   */
-  #args: { context: TContext; event: { type: string }; self: unknown } | null = null;
-  #argsFor(event: { type: string }): { context: TContext; event: { type: string }; self: unknown } {
-    const args = (this.#args ??= { context: this.#context, event, self: this });
-    args.context = this.#context;
-    args.event = event;
-    return args;
-  }
-
   #takeQueued(): { type: string } | undefined {
     const first = this.#first;
     if (first === null) return undefined;
@@ -238,7 +225,7 @@ export class TableActor<TContext> {
 
   #firstEnabled(candidates: readonly CompiledTransition<TContext>[], event: { type: string }): CompiledTransition<TContext> | null {
     for (const candidate of candidates) {
-      if (candidate.guard === null || candidate.guard(this.#argsFor(event), undefined)) return candidate;
+      if (candidate.guard === null || candidate.guard({ context: this.#context, event }, undefined)) return candidate;
     }
     return null;
   }
@@ -288,7 +275,7 @@ export class TableActor<TContext> {
         continue;
       }
       try {
-        action.run(this.#argsFor(event), undefined);
+        action.run({ context: this.#context, event, self: this }, undefined);
       } catch (error) {
         if (this.#options.onEffectError === undefined) throw error;
         this.#options.onEffectError(this as unknown as TableActor<never>, error, action.name);
@@ -298,7 +285,7 @@ export class TableActor<TContext> {
 
   #arm(state: CompiledState<TContext>, event: { type: string }): void {
     for (const delayed of state.after) {
-      const ms = delayed.delay(this.#argsFor(event));
+      const ms = delayed.delay(this.#context, event);
       if (!Number.isFinite(ms)) continue;
       const type = delayed.eventType;
       const handle = this.#options.clock.setTimeout(() => {

@@ -48,7 +48,7 @@ export interface CompiledTransition<TContext> {
 export interface CompiledDelay<TContext> {
   /** The XState event type: `xstate.after.<delay>.<state id>`. */
   readonly eventType: string;
-  readonly delay: (args: { context: TContext; event: { type: string } }) => number;
+  readonly delay: (context: TContext, event: { type: string }) => number;
 }
 
 export interface CompiledState<TContext> {
@@ -154,13 +154,13 @@ export function compileMachine<TContext>(
       return { target: target(t.target, fromRoot, where), guard: guard(t.guard, where), actions: actions(t.actions, where) };
     });
 
-  const delayFn = (name: string, where: string): ((args: { context: TContext; event: { type: string } }) => number) => {
+  const delayFn = (name: string, where: string): ((context: TContext, event: { type: string }) => number) => {
     const numeric = Number(name);
     if (!Number.isNaN(numeric)) return () => numeric;
     const run = impl.delays[name];
     if (typeof run === 'number') return () => run;
     if (typeof run !== 'function') throw new TypeError(`Delay \`${name}\` used in ${where} has no implementation`);
-    return run as (args: { context: TContext; event: { type: string } }) => number;
+    return (context, event) => (run as (args: { context: TContext; event: unknown }) => number)({ context, event });
   };
 
   const compileState = (key: string, stateId: string, cfg: Config, fromRoot: boolean): CompiledState<TContext> => {
