@@ -22,5 +22,8 @@ export default defineConfig({
   test: {
     root: repo,
     include: ['test/**/*.test.ts'],
+    // The JSON report lets .ci/run print one plain closing line ("Tests: N passed, N failed, N skipped").
+    reporters: ['default', 'json'],
+    outputFile: { json: `${repo}test-results/vitest.json` },
   },
 });
