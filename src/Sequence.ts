@@ -367,8 +367,9 @@ export class Sequence implements InspectorTarget {
   }
 
   #report(error: unknown): void {
-    // Errors of observers and follow-ups must never break the runtime; they are reported here.
-    queueMicrotask(() => console.error('[echo]', error));
+    // Errors of observers and follow-ups must never break the runtime; they are reported here, later.
+    const onError = this.#options.onError;
+    queueMicrotask(() => onError(error));
   }
 
   #createRoot(): SequenceRoot {

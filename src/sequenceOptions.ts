@@ -55,6 +55,12 @@ export interface SequenceOptions {
   readonly maxSiteCrashes?: number;
   /** An inspection observer from the start (XState v5 inspection events). */
   readonly inspect?: (event: InspectionEvent) => void;
+  /**
+   * Receives errors that belong to no action: an observer or inspector that threw, a
+   * follow-up that could not be assigned. They never break the runtime.
+   * @default logs them with console.error
+   */
+  readonly onError?: (error: unknown) => void;
 }
 
 /** A Site's options with defaults applied. */
@@ -80,9 +86,10 @@ export interface ResolvedSequenceOptions {
   readonly name: string;
   readonly maxSiteCrashes: number;
   readonly inspect: ((event: InspectionEvent) => void) | undefined;
+  readonly onError: (error: unknown) => void;
 }
 
-const KEYS = new Set(['plan', 'production', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'name', 'behavior', 'maxSiteCrashes', 'inspect']);
+const KEYS = new Set(['plan', 'production', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'name', 'behavior', 'maxSiteCrashes', 'inspect', 'onError']);
 
 function kind(value: unknown): string {
   return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} (${value === null ? 'null' : typeof value})`;
@@ -146,5 +153,6 @@ export function resolveSequenceOptions(options: SequenceOptions): ResolvedSequen
     name: options.name ?? 'sequence',
     maxSiteCrashes: integer(options.maxSiteCrashes ?? 3, 'maxSiteCrashes', 1),
     inspect: options.inspect,
+    onError: typeof options.onError === 'function' ? options.onError : (error) => console.error('[echo]', error),
   };
 }

@@ -199,3 +199,18 @@ describe('shutdown of a Sequence that never started', () => {
     for (const handle of handles) await expect(handle.result).rejects.toMatchObject({ name: 'CancellationError', reason: 'shutdown' });
   });
 });
+
+describe('onError', () => {
+  it('receives what belongs to no action (a follow-up that cannot be assigned, a throwing inspection observer)', async () => {
+    const clock = new ManualClock();
+    const errors: unknown[] = [];
+    const plan = createPlan({ Work: async () => 1, Next: { run: async () => 2, schema: { '~standard': { version: 1, vendor: 't', validate: () => ({ issues: [{ message: 'no' }] }) } } } });
+    const sequence = new Sequence({ plan, clock, onError: (error) => errors.push(error), inspect: () => { throw new Error('observer broke'); } });
+    sequence.start();
+    const handle = sequence.assign('Work', null, { then: { name: 'Next' } });
+    await clock.advance(0);
+    expect(await handle.result).toBe(1);
+    expect(errors.some((e) => e instanceof Error && /Follow-up "Next" of action .* could not be assigned/.test(e.message))).toBe(true);
+    expect(errors.some((e) => e instanceof Error && e.message === 'observer broke')).toBe(true);
+  });
+});
