@@ -23,7 +23,7 @@ import { prepareAssignment, type AssignmentDeps, type AssignOptions } from './as
 import type { Clock } from './clock.js';
 import { CancellationError, serializeError, toError } from './errors.js';
 import type { EchoEvent } from './events.js';
-import { InspectionHub } from './InspectionHub.js';
+import { InspectionHub, type InspectionSubscribeOptions } from './InspectionHub.js';
 import type { Life } from './Life.js';
 import { Production } from './Production.js';
 import { Queues } from './Queues.js';
@@ -212,8 +212,8 @@ export class Sequence implements InspectorTarget {
   }
 
   // ── InspectorTarget ────────────────────────────────────────────────────────
-  subscribeInspection(observer: (event: InspectionEvent) => void): () => void {
-    return this.#hub.subscribe(observer);
+  subscribeInspection(observer: (event: InspectionEvent) => void, options?: InspectionSubscribeOptions): () => void {
+    return this.#hub.subscribe(observer, options);
   }
 
   *currentActors(): Iterable<{ sessionId: string; id: string; _parent?: { sessionId: string } | undefined; logic?: unknown; getSnapshot(): any }> {
@@ -268,7 +268,7 @@ export class Sequence implements InspectorTarget {
     if (run.idempotencyKey !== undefined) this.#byKey.set(run.idempotencyKey, run);
     if (parent !== null) (parent.children ??= new Set()).add(run);
     if (this.#events.observed) this.#services.emit({ type: 'assigned', actionId: run.id, name: run.name, at: run.createdAt, priority: run.priority, queue: run.queue, parentId: parent?.id ?? null });
-    if (this.#options.engine === 'table' && run.startDelay === 0 && run.totalTimeout === null && !this.#hub.enabled) {
+    if (this.#options.engine === 'table' && run.startDelay === 0 && run.totalTimeout === null && !this.#hub.active) {
       // A plain queued action stays a small record until a Site takes it (or someone looks at it).
       run.preQueued = true;
       run.deferActor(this.#materialize);
@@ -328,7 +328,7 @@ export class Sequence implements InspectorTarget {
 
   #remember(run: ActionRun): void {
     // Only failed runs, only while inspected: the inspector's "retry now" may name one.
-    if (!this.#hub.enabled) return;
+    if (!this.#hub.active) return;
     this.#settledRuns.set(run.id, run);
     if (this.#settledRuns.size > 1000) this.#settledRuns.delete(this.#settledRuns.keys().next().value!);
   }

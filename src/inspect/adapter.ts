@@ -21,7 +21,7 @@ import type {
 } from './protocol.js';
 import { isRecord, markKey, sameValue, sanitizeValue, stateOp, toStatus, type Pending } from './deltaOps.js';
 import { resolveSanitizeOptions, sanitize, type SanitizeOptions } from './sanitize.js';
-import type { InspectableActorRef, InspectorTarget } from './target.js';
+import type { InspectableActorRef, InspectorTarget, PullableRef } from './target.js';
 
 export interface AdapterOptions {
   /** Clock for timestamps and for scheduling flushes. @default systemClock */
@@ -87,8 +87,9 @@ interface Entry {
   latest: unknown;
   /** What changed since the last flush, while the entry is in `pending`. */
   change: Pending | null;
+  /** A pulled actor that changed since it was last read (read at the next flush). */
+  pulled: PullableRef | null;
 }
-
 
 const KINDS: Record<string, ActorKind> = { 'echo.sequence': 'sequence', 'echo.site': 'site', 'echo.action': 'action' };
 
@@ -189,7 +190,7 @@ export function createInspectionAdapter(
       createdAt: now,
       updatedAt: now,
     };
-    const entry: Entry = { actor, raw: undefined, stale: null, latest: undefined, change: null };
+    const entry: Entry = { actor, raw: undefined, stale: null, latest: undefined, change: null, pulled: null };
     entries.set(ref.sessionId, entry);
     update(entry, snapshot, null, now);
     const change = touch(entry);
@@ -279,6 +280,44 @@ export function createInspectionAdapter(
     }
   }
 
+  /** A pulled actor changed: it is read once, at the next flush (or at once when nobody listens). */
+  function onPull(ref: PullableRef): void {
+    const entry = entries.get(ref.sessionId) ?? add(ref, undefined);
+    if (entry === undefined) {
+      ref.takeTrail(); // over the actor limit: not shown, but re-armed
+      return;
+    }
+    entry.pulled = ref;
+    const change = touch(entry);
+    if (change === undefined) readPulled(entry, null);
+  }
+
+  /** Reads a pulled actor: its trail becomes steps and event ops, its snapshot the current state. */
+  function readPulled(entry: Entry, change: Pending | null): void {
+    const ref = entry.pulled!;
+    entry.pulled = null;
+    const actor = entry.actor;
+    const wasFinished = actor.status !== 'active';
+    for (const [value, at, eventType] of ref.takeTrail()) {
+      if (change !== null && !change.added && value !== actor.value && (change.steps?.length ?? 0) < maxSteps) {
+        (change.steps ??= []).push([actor.value, actor.updatedAt]);
+      }
+      actor.value = value;
+      actor.updatedAt = at;
+      if (change !== null) change.event = eventType;
+      if (change !== null && events.length < maxEvents) events.push({ sessionId: actor.sessionId, from: null, event: { type: eventType }, at });
+      else if (change !== null) counters.droppedEvents++;
+    }
+    if (wasFinished) return;
+    update(entry, ref.getSnapshot(), change, actor.updatedAt);
+    if (change !== null) change.changed = true;
+    const parentId = ref._parent?.sessionId ?? null;
+    if (parentId !== actor.parentId) {
+      actor.parentId = parentId;
+      if (change !== null) change.moved = true;
+    }
+  }
+
   function onSnapshot(ref: InspectableActorRef, snapshot: unknown, eventType: string | undefined): void {
     const entry = entries.get(ref.sessionId);
     if (entry === undefined) {
@@ -339,6 +378,7 @@ export function createInspectionAdapter(
     const at = clock.now();
     const changed = pending;
     pending = [];
+    for (const entry of changed) if (entry.pulled !== null && entry.change !== null) readPulled(entry, entry.change);
     let shortLived = 0;
     for (const entry of changed) {
       const change = entry.change!;
@@ -377,7 +417,7 @@ export function createInspectionAdapter(
     return { actors: entries.size, finished: finishedCount, ...counters };
   }
 
-  const unsubscribe = target?.subscribeInspection(handle);
+  const unsubscribe = target?.subscribeInspection(handle, { pull: onPull });
   const adapter: InspectionAdapter = {
     source,
     handle,
@@ -386,6 +426,7 @@ export function createInspectionAdapter(
     },
     fullState() {
       const actors: WireActor[] = [];
+      for (const entry of pending) if (entry.pulled !== null && entry.change !== null) readPulled(entry, entry.change);
       for (const entry of entries.values()) actors.push({ ...materialize(entry) });
       return { type: 'full', source, at: clock.now(), actors, stats: stats() };
     },

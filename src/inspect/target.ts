@@ -17,13 +17,24 @@ export interface InspectableActorRef {
   getSnapshot(): any;
 }
 
+/** An actor the inspector reads when it is told the actor changed. */
+export interface PullableRef extends InspectableActorRef {
+  /** The steps since the last read, oldest first: [state, time, event type]; reading re-arms the next pull. */
+  takeTrail(): ReadonlyArray<readonly [string, number, string]>;
+}
+
 /** A runtime the inspector can watch and steer. */
 export interface InspectorTarget {
   /** Unique source id: several runtime processes may stream into one inspector. */
   readonly id: string;
   readonly name: string;
   /** Every inspection event of the runtime's actor tree (XState v5 shapes), from now on. */
-  subscribeInspection(observer: (event: InspectionEvent) => void): () => void;
+  /**
+   * Every inspection event of the runtime's actor tree (XState v5 shapes), from now on.
+   * With `pull`, a runtime may instead call `pull(actor)` for an actor that changed since
+   * it was last read (an Echo table-engine action) and send no events of that actor.
+   */
+  subscribeInspection(observer: (event: InspectionEvent) => void, options?: { readonly pull?: (actor: PullableRef) => void }): () => void;
   /** Current actors, for a client that joins late. */
   currentActors(): Iterable<InspectableActorRef>;
   /** The machines the runtime runs, by machine id (`echo.action`, `echo.site`, `echo.sequence`). */

@@ -34,11 +34,17 @@ export interface TableInspectionEvent {
   readonly snapshot?: TableSnapshot<unknown>;
 }
 
-/** Where inspection events go; checked at each step, so inspection can be switched on mid-run. */
+/** Where inspection goes; checked at each step, so inspection can be switched on mid-run. */
 export interface InspectionSink {
+  /** Build and send XState-shaped events. */
   readonly enabled: boolean;
-  emit(event: TableInspectionEvent): void;
+  emitTable(event: TableInspectionEvent): void;
+  /** A puller to tell, once per read, that this actor changed (see `takeTrail`). */
+  readonly pull: ((actor: TableActor<never>) => void) | null;
 }
+
+/** The most steps a trail keeps between two reads (the oldest are dropped). */
+const MAX_TRAIL = 16;
 
 export type SnapshotListener<TContext> = (snapshot: TableSnapshot<TContext>) => void;
 
@@ -71,6 +77,7 @@ class Snapshot<TContext> implements TableSnapshot<TContext> {
   }
 }
 const EMPTY_CHILDREN: Readonly<Record<string, never>> = Object.freeze({});
+const NO_TRAIL: ReadonlyArray<readonly [string, number, string]> = Object.freeze([]);
 const INIT_EVENT = Object.freeze({ type: 'xstate.init' });
 
 /** A statechart actor on a compiled table. */
@@ -81,6 +88,9 @@ export class TableActor<TContext> {
   _parent: { readonly sessionId: string } | undefined;
   /** Free slot for the runtime that owns this actor (its per-action state). */
   owner: unknown = undefined;
+  /** Steps since the puller last read this actor: [state, time, event type]. */
+  #trail: [string, number, string][] | null = null;
+  #pullArmed = true;
 
   #table: CompiledMachine<TContext>;
   #options: TableActorOptions;
@@ -181,6 +191,26 @@ export class TableActor<TContext> {
     };
   }
 
+  /**
+   * For the puller: the steps since its last read, oldest first, as
+   * `[state, time, event type]`. Reading clears them and re-arms the next `pull`.
+   */
+  takeTrail(): ReadonlyArray<readonly [string, number, string]> {
+    const trail = this.#trail ?? NO_TRAIL;
+    this.#trail = null;
+    this.#pullArmed = true;
+    return trail;
+  }
+
+  #notePull(pull: (actor: TableActor<never>) => void, eventType: string): void {
+    const trail = (this.#trail ??= []);
+    if (trail.length >= MAX_TRAIL) trail.shift();
+    trail.push([this.#state.key, this.#options.clock.now(), eventType]);
+    if (!this.#pullArmed) return;
+    this.#pullArmed = false;
+    pull(this as unknown as TableActor<never>);
+  }
+
   /** Stops the actor where it is: timers cleared, no further events processed. */
   stop(): void {
     if (this.#status === 'done' || this.#status === 'stopped') return;
@@ -189,6 +219,8 @@ export class TableActor<TContext> {
     this.#queue = null;
     this.#first = null;
     this.#snapshot = null;
+    const sink = this.#options.inspect;
+    if (sink !== undefined && sink.pull !== null) this.#notePull(sink.pull, 'xstate.stop');
     this.#emit();
     this.#options.onSettled?.(this as unknown as TableActor<never>);
   }
@@ -314,7 +346,11 @@ export class TableActor<TContext> {
 
   #endStep(event: { type: string }): void {
     this.#snapshot = null;
-    if (this.#options.inspect?.enabled === true) this.#inspect('@xstate.snapshot', event);
+    const sink = this.#options.inspect;
+    if (sink !== undefined) {
+      if (sink.enabled) this.#inspect('@xstate.snapshot', event);
+      if (sink.pull !== null) this.#notePull(sink.pull, event.type);
+    }
     this.#emit();
     if (this.#status === 'done') {
       this.#queue = null;
@@ -335,8 +371,8 @@ export class TableActor<TContext> {
     if (sink === undefined || !sink.enabled) return;
     const rootId = this.#options.rootId ?? this.sessionId;
     const actorRef = this as unknown as TableActor<unknown>;
-    if (type === '@xstate.actor') sink.emit({ type, actorRef, rootId });
-    else if (type === '@xstate.event') sink.emit({ type, actorRef, rootId, event: event!, sourceRef: undefined });
-    else sink.emit({ type, actorRef, rootId, event: event!, snapshot: this.getSnapshot() as TableSnapshot<unknown> });
+    if (type === '@xstate.actor') sink.emitTable({ type, actorRef, rootId });
+    else if (type === '@xstate.event') sink.emitTable({ type, actorRef, rootId, event: event!, sourceRef: undefined });
+    else sink.emitTable({ type, actorRef, rootId, event: event!, snapshot: this.getSnapshot() as TableSnapshot<unknown> });
   }
 }

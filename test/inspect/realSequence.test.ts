@@ -95,3 +95,28 @@ describe('a real Sequence streaming into a standalone inspector (another process
     }
   });
 });
+
+describe('pulling and classic observers side by side', () => {
+  test('the adapter pulls table actors while a classic observer still gets their XState events', async () => {
+    const clock = new ManualClock();
+    const sequence = new Sequence({ plan: createPlan({ Work: async () => 'ok' }), clock, sites: 1 });
+    sequence.start();
+    const adapter = createInspectionAdapter(sequence.id, sequence, { clock, flushInterval: 10 });
+    const messages: SourceMessage[] = [];
+    adapter.subscribe((message) => messages.push(message));
+    const classic: string[] = [];
+    sequence.subscribeInspection((event) => {
+      if (event.type === '@xstate.snapshot' && (event.actorRef as { id?: string }).id?.startsWith('a-')) classic.push(String((event.snapshot as unknown as { value: string }).value));
+    });
+    const handle = sequence.assign('Work', null);
+    await clock.advance(20);
+    expect(await handle.result).toBe('ok');
+    expect(classic).toEqual(['queued', 'hooks', 'running', 'afterHooks', 'done']);
+    const ops = messages.filter((m): m is DeltaMessage => m.type === 'delta').flatMap((m) => m.ops);
+    const added = ops.find((op) => op.op === 'add' && op.actor.id === handle.id);
+    expect(added).toMatchObject({ actor: { kind: 'action', value: 'done', status: 'done' } });
+    const eventTypes = ops.filter((op) => op.op === 'event' && op.sessionId === `echo:${handle.id}`).map((op) => (op as { event: { type: string } }).event.type);
+    expect(eventTypes).toEqual(['xstate.init', 'START', 'HOOKS_PASSED', 'ATTEMPT_SUCCEEDED', 'AFTER_HOOKS_PASSED']);
+    await sequence.shutdown({ deadline: 0 });
+  });
+});
