@@ -7,7 +7,7 @@
  * inspection events: only this file should have to follow.
  */
 import type { InspectionEvent } from 'xstate';
-import { systemClock, type Clock } from '../clock.js';
+import { defaultAdapterOptions, type AdapterOptions } from './adapterOptions.js';
 import { describeMachine, isStateMachine } from './machineGraph.js';
 import type {
   ActorKind,
@@ -20,42 +20,10 @@ import type {
   WireActor,
 } from './protocol.js';
 import { isRecord, markKey, sameValue, sanitizeValue, stateOp, toStatus, type Pending } from './deltaOps.js';
-import { resolveSanitizeOptions, sanitize, type SanitizeOptions } from './sanitize.js';
+import { resolveSanitizeOptions, sanitize } from './sanitize.js';
 import type { InspectableActorRef, InspectorTarget, PullableRef } from './target.js';
 
-export interface AdapterOptions {
-  /** Clock for timestamps and for scheduling flushes. @default systemClock */
-  readonly clock?: Clock;
-  /** Milliseconds between a first change and its flush. @default 50 */
-  readonly flushInterval?: number;
-  /** Finished actors (done, error, stopped) kept; the oldest beyond it are evicted. @default 5000 */
-  readonly maxFinished?: number;
-  /** Live actors tracked; actors beyond it are not shown (and counted). @default 100000 */
-  readonly maxActors?: number;
-  /** Event ops per flush; the rest are counted as dropped. @default 500 */
-  readonly maxEventsPerFlush?: number;
-  /** Steps folded into one `state` op that are kept in its `steps`. @default 8 */
-  readonly maxSteps?: number;
-  /**
-   * Actors that appeared and finished within one batch, shipped per flush; under a
-   * flood only the most recent are sent (the rest are counted as dropped), so a
-   * viewer gets at most this many short-lived actors 20 times a second. @default 500
-   */
-  readonly maxShortLivedPerFlush?: number;
-  /** Limits for contexts, outputs, errors and events. */
-  readonly sanitize?: SanitizeOptions;
-}
-
-export const defaultAdapterOptions = {
-  clock: systemClock,
-  flushInterval: 50,
-  maxFinished: 5000,
-  maxActors: 100_000,
-  maxEventsPerFlush: 500,
-  maxSteps: 8,
-  maxShortLivedPerFlush: 500,
-  sanitize: {},
-} satisfies Required<AdapterOptions>;
+export { defaultAdapterOptions, type AdapterOptions } from './adapterOptions.js';
 
 /** Turns inspection events into wire messages for one source. */
 export interface InspectionAdapter {

@@ -115,7 +115,7 @@ describe('pulling and classic observers side by side', () => {
     const ops = messages.filter((m): m is DeltaMessage => m.type === 'delta').flatMap((m) => m.ops);
     const added = ops.find((op) => op.op === 'add' && op.actor.id === handle.id);
     expect(added).toMatchObject({ actor: { kind: 'action', value: 'done', status: 'done' } });
-    const eventTypes = ops.filter((op) => op.op === 'event' && op.sessionId === `echo:${handle.id}`).map((op) => (op as { event: { type: string } }).event.type);
+    const eventTypes = ops.filter((op) => op.op === 'event' && op.sessionId === `echo:${handle.id}`).map((op) => (op as unknown as { event: { type: string } }).event.type);
     expect(eventTypes).toEqual(['xstate.init', 'START', 'HOOKS_PASSED', 'ATTEMPT_SUCCEEDED', 'AFTER_HOOKS_PASSED']);
     await sequence.shutdown({ deadline: 0 });
   });

@@ -1,0 +1,38 @@
+/** The adapter's options, declared once with their defaults. */
+import { systemClock, type Clock } from '../clock.js';
+import type { SanitizeOptions } from './sanitize.js';
+
+export interface AdapterOptions {
+  /** Clock for timestamps and for scheduling flushes. @default systemClock */
+  readonly clock?: Clock;
+  /** Milliseconds between a first change and its flush. @default 50 */
+  readonly flushInterval?: number;
+  /** Finished actors (done, error, stopped) kept; the oldest beyond it are evicted. @default 5000 */
+  readonly maxFinished?: number;
+  /** Live actors tracked; actors beyond it are not shown (and counted). @default 100000 */
+  readonly maxActors?: number;
+  /** Event ops per flush; the rest are counted as dropped. @default 500 */
+  readonly maxEventsPerFlush?: number;
+  /** Steps folded into one `state` op that are kept in its `steps`. @default 8 */
+  readonly maxSteps?: number;
+  /**
+   * Actors that appeared and finished within one batch, shipped per flush; under a
+   * flood only the most recent are sent (the rest are counted as dropped), so a
+   * viewer gets at most this many short-lived actors 20 times a second. @default 500
+   */
+  readonly maxShortLivedPerFlush?: number;
+  /** Limits for contexts, outputs, errors and events. */
+  readonly sanitize?: SanitizeOptions;
+}
+
+export const defaultAdapterOptions = {
+  clock: systemClock,
+  flushInterval: 50,
+  maxFinished: 5000,
+  maxActors: 100_000,
+  maxEventsPerFlush: 500,
+  maxSteps: 8,
+  maxShortLivedPerFlush: 500,
+  sanitize: {},
+} satisfies Required<AdapterOptions>;
+
