@@ -27,7 +27,7 @@ export interface OverheadResult {
   withInspector: number;
   /** `withInspector / without`. */
   ratio: number;
-  /** Inspection events the target emitted in the inspected run, and per second. */
+  /** Inspection events the target emitted (and pulls of changed actors) in the inspected run, and per second. */
   events: number;
   eventsPerSecond: number;
   /** Bytes the viewer received. */
@@ -106,11 +106,21 @@ export async function benchInspectorOverhead(createRun: () => InspectorBenchRun 
   const counting: InspectorTarget = {
     id: target.id,
     name: target.name,
-    subscribeInspection: (observer) =>
-      target.subscribeInspection((event) => {
-        events++;
-        observer(event);
-      }),
+    subscribeInspection: (observer, options) =>
+      target.subscribeInspection(
+        (event) => {
+          events++;
+          observer(event);
+        },
+        options?.pull === undefined
+          ? undefined
+          : {
+              pull: (actor) => {
+                events++; // a pull stands for the events it saves
+                options.pull!(actor);
+              },
+            },
+      ),
     currentActors: () => target.currentActors(),
     machines: () => target.machines(),
     control: (command) => target.control(command),
