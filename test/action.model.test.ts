@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { actionMachine } from '../machines/action.machine.js';
 import type { ActionContext, ActionEvent, ActionInput } from '../machines/actionTypes.js';
 import { createPlan, License, ManualClock, Sequence, type ActionHandle } from '../src/index.js';
+import { actionEventsFor } from './support/actionEvents.js';
 
 const DELAY = 25;
 const ATTEMPT_TIMEOUT = 40;
@@ -18,30 +19,7 @@ const BACKOFF = 50;
 const GRACE = 10;
 const TOTAL = 10_000;
 
-const error = (name: string) => ({ version: 1 as const, name, message: name });
-
-function eventsFor(snapshot: { context: ActionContext }): ActionEvent[] {
-  const at = 0;
-  const events: (ActionEvent | { type: string })[] = [
-    { type: 'START', site: 'site-1', at },
-    { type: 'CANCEL', reason: 'user', message: 'stop', at },
-    { type: 'LICENSE_REVOKED', error: error('LicenseError'), at },
-    { type: 'RETRY_NOW', at },
-    { type: 'REJECT', error: error('HookError'), at },
-    { type: 'HOOKS_PASSED', at },
-    { type: 'HOOK_FAILED', error: error('HookError'), at },
-    { type: 'ATTEMPT_SUCCEEDED', output: 'ok', at },
-    { type: 'ATTEMPT_FAILED', error: error('Error'), retryDelay: null, at },
-    { type: 'AFTER_HOOKS_PASSED', at },
-    { type: 'xstate.after.startDelay.echo.action.delayed' },
-    { type: 'xstate.after.backoff.echo.action.retrying' },
-    { type: 'xstate.after.attemptTimeout.echo.action.running' },
-    { type: 'xstate.after.cancelGrace.echo.action.cancelling' },
-    { type: 'xstate.after.totalTimeout.echo.action' },
-  ];
-  if (snapshot.context.attempts.length < 2) events.push({ type: 'ATTEMPT_FAILED', error: error('Error'), retryDelay: BACKOFF, at });
-  return events as ActionEvent[];
-}
+const eventsFor = actionEventsFor({ retryDelay: BACKOFF });
 
 const base: ActionInput = { id: 'a-1', name: 'Step', content: null, createdAt: 0, attemptTimeout: ATTEMPT_TIMEOUT, totalTimeout: TOTAL, cancelGrace: GRACE };
 // xstate/graph walks on past a final state (its pure transition does not stop there); a real actor

@@ -7,33 +7,9 @@ import { actionUpdates } from '../machines/actionUpdates.js';
 import { ManualClock } from '../src/clock.js';
 import { compileMachine } from '../src/statechart/compileMachine.js';
 import { TableActor } from '../src/statechart/TableActor.js';
+import { actionEventsFor } from './support/actionEvents.js';
 
-const error = (name: string) => ({ version: 1 as const, name, message: `${name} happened` });
-
-/** Every event the Action statechart can meet, with the delayed ones as XState names them. */
-function eventsFor(snapshot: { value: unknown; context: ActionContext }): ActionEvent[] {
-  const at = 100 + snapshot.context.attempts.length;
-  const events: (ActionEvent | { type: string })[] = [
-    { type: 'START', site: 'site-1', at },
-    { type: 'CANCEL', reason: 'user', message: 'stop', at },
-    { type: 'LICENSE_REVOKED', error: error('LicenseError'), at },
-    { type: 'RETRY_NOW', at },
-    { type: 'REJECT', error: error('HookError'), at },
-    { type: 'HOOKS_PASSED', at },
-    { type: 'HOOK_FAILED', error: error('HookError'), at },
-    { type: 'ATTEMPT_SUCCEEDED', output: { ok: at }, at },
-    { type: 'ATTEMPT_FAILED', error: error('TimeoutError'), retryDelay: null, at },
-    { type: 'AFTER_HOOKS_PASSED', at },
-    { type: 'xstate.after.startDelay.echo.action.delayed' },
-    { type: 'xstate.after.backoff.echo.action.retrying' },
-    { type: 'xstate.after.attemptTimeout.echo.action.running' },
-    { type: 'xstate.after.cancelGrace.echo.action.cancelling' },
-    { type: 'xstate.after.totalTimeout.echo.action' },
-  ];
-  // Bound the retry loop so the graph is finite.
-  if (snapshot.context.attempts.length < 2) events.push({ type: 'ATTEMPT_FAILED', error: error('Error'), retryDelay: 50, at });
-  return events as ActionEvent[];
-}
+const eventsFor = actionEventsFor({ retryDelay: 50, at: (context) => 100 + context.attempts.length });
 
 const inputs: Record<string, ActionInput> = {
   plain: { id: 'a-1', name: 'Read', content: 'x', createdAt: 0 },
