@@ -31,8 +31,8 @@ export interface AttemptRecord {
   readonly backoff: number | null;
 }
 
-/** The Action statechart's context: JSON-serializable, so it can be persisted and streamed. */
-export interface ActionContext {
+/** What an assigned action is: the fields its context, its run and its JSON record share. */
+export interface ActionSpec {
   readonly id: string;
   readonly name: string;
   readonly content: unknown;
@@ -40,6 +40,10 @@ export interface ActionContext {
   readonly priority: Priority;
   /** The named Production the action is routed to. */
   readonly queue: string;
+}
+
+/** The Action statechart's context: JSON-serializable, so it can be persisted and streamed. */
+export interface ActionContext extends ActionSpec {
   /** The Site that took it, once one did. */
   readonly site: string | null;
   readonly createdAt: number;

@@ -6,6 +6,7 @@ export type {
   ActionEvent,
   ActionInput,
   ActionOutput,
+  ActionSpec,
   AttemptRecord,
   CancellationReason,
   ErrorRecord,

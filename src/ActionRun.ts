@@ -4,7 +4,7 @@
  * how its result settles. Effects (`actionEffects.ts`) act on it.
  * @internal
  */
-import type { ActionContext, ActionEvent, ActionOutput, Priority } from '../machines/actionTypes.js';
+import type { ActionContext, ActionEvent, ActionOutput, ActionSpec, Priority } from '../machines/actionTypes.js';
 import { CancellationError, reviveError } from './errors.js';
 import type { NamedHook } from './hooks.js';
 import type { License } from './License.js';
@@ -46,13 +46,7 @@ export interface RunServices {
 }
 
 /** What an assignment resolves to before the run exists. */
-export interface RunInit {
-  readonly id: string;
-  readonly name: string;
-  readonly content: unknown;
-  readonly metadata: Readonly<Record<string, unknown>>;
-  readonly priority: Priority;
-  readonly queue: string;
+export interface RunInit extends ActionSpec {
   readonly license: License | null;
   readonly definition: ActionDefinition;
   readonly policy: RetryPolicy;

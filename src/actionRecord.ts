@@ -3,18 +3,17 @@
  * what shutdown reports for unfinished actions, and what `assignRecord` takes back.
  */
 import { produce, type Draft } from 'immer';
-import type { Priority } from '../machines/actionTypes.js';
+import type { ActionSpec } from '../machines/actionTypes.js';
 import { SerializationError } from './errors.js';
 
 /** An action as JSON (version 1). */
-export interface ActionRecord {
+export interface ActionRecord extends ActionSpec {
   readonly version: 1;
-  readonly id: string;
-  readonly name: string;
-  readonly content: unknown;
-  readonly metadata: Readonly<Record<string, unknown>>;
-  readonly priority: Priority;
-  readonly queue: string;
+}
+
+/** The record of an action (its spec, versioned). */
+export function toActionRecord(spec: ActionSpec): ActionRecord {
+  return { version: 1, id: spec.id, name: spec.name, content: spec.content, metadata: spec.metadata, priority: spec.priority, queue: spec.queue };
 }
 
 function fail(path: string, expected: string, value: unknown): never {

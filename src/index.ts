@@ -45,7 +45,7 @@ export {
 export { ManualClock, systemClock, flushMicrotasks, type Clock, type RandomSource } from './clock.js';
 export { createSequentialIds, type IdGenerator } from './ids.js';
 export { seededRandom } from './random.js';
-export { parseActionRecord, withMetadata, type ActionRecord } from './actionRecord.js';
+export { parseActionRecord, toActionRecord, withMetadata, type ActionRecord } from './actionRecord.js';
 export type { EchoEvent } from './events.js';
 export type { ShutdownReport, UnfinishedAction } from './shutdown.js';
 export type { StandardSchemaV1 } from './schema.js';

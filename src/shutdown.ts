@@ -5,7 +5,7 @@
  * @internal
  */
 import type { ActionContext } from '../machines/actionTypes.js';
-import type { ActionRecord } from './actionRecord.js';
+import { toActionRecord, type ActionRecord } from './actionRecord.js';
 import type { ActionRun } from './ActionRun.js';
 
 /** An action that had not finished when shutdown's deadline came. */
@@ -70,7 +70,7 @@ export class ShutdownTracker {
       this.#unfinished.set(run.id, {
         state: String(snapshot.value),
         attempts: snapshot.context.attempts.length,
-        record: { version: 1, id: run.id, name: run.name, content: run.content, metadata: run.metadata, priority: run.priority, queue: run.queue },
+        record: toActionRecord(run),
       });
     }
   }
