@@ -117,7 +117,7 @@ export async function benchInspectorOverhead(createRun: () => InspectorBenchRun 
           : {
               pull: (actor) => {
                 events++; // a pull stands for the events it saves
-                options.pull!(actor);
+                return options.pull!(actor);
               },
             },
       ),

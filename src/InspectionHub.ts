@@ -16,8 +16,11 @@ export type InspectionObserver = (event: InspectionEvent) => void;
 
 /** Options of a subscription. */
 export interface InspectionSubscribeOptions {
-  /** Called for a table-engine action that changed since it was last read; its XState events are not sent then. */
-  readonly pull?: (actor: PullableActor) => void;
+  /**
+   * Called for a table-engine action that changed since it was last read; its XState
+   * events are not sent then. Answering `false` declines the actor until it is read.
+   */
+  readonly pull?: (actor: PullableActor) => boolean | void;
 }
 
 /** What a pulling observer can read from a table-engine actor. */
@@ -26,6 +29,8 @@ export interface PullableActor {
   readonly id: string;
   readonly _parent?: { readonly sessionId: string } | undefined;
   readonly logic: unknown;
+  /** `active` until it settles (cheaper to read than a snapshot). */
+  readonly status: 'active' | 'done' | 'stopped';
   getSnapshot(): unknown;
   /** The states it went through since the last read, with their times and events; clears them and re-arms `pull`. */
   takeTrail(): ReadonlyArray<readonly [value: string, at: number, event: string]>;
@@ -34,14 +39,14 @@ export interface PullableActor {
 export class InspectionHub {
   readonly #observers = new Set<InspectionObserver>();
   /** Observers that pull table actors (they get no XState events from them). */
-  readonly #pulling = new Map<InspectionObserver, (actor: PullableActor) => void>();
+  readonly #pulling = new Map<InspectionObserver, (actor: PullableActor) => boolean | void>();
   readonly #onError: (error: unknown) => void;
   /** Table actors emit XState events: some observer wants them. */
   enabled = false;
   /** Someone inspects at all (table actors are then made eagerly, so queued ones show). */
   active = false;
   /** Set while some observer pulls table actors. */
-  pull: ((actor: PullableActor) => void) | null = null;
+  pull: ((actor: PullableActor) => boolean | void) | null = null;
 
   constructor(onError: (error: unknown) => void) {
     this.#onError = onError;

@@ -72,3 +72,42 @@ describe('compileMachine', () => {
     expect(() => compileMachine(missing, {})).toThrow(/Action `nope` used in state "a" entry has no implementation/);
   });
 });
+
+describe('pull inspection', () => {
+  const table = compileMachine<ActionContext>(actionMachine, actionUpdates);
+  const input: ActionInput = { id: 'a-9', name: 'Read', content: 'x', createdAt: 0 };
+  const events: ActionEvent[] = [
+    { type: 'START', site: 's', at: 1 },
+    { type: 'HOOKS_PASSED', at: 2 },
+    { type: 'ATTEMPT_SUCCEEDED', output: 'ok', at: 3 },
+  ];
+
+  it('pulls once per read and keeps the trail in between', () => {
+    const pulls: string[] = [];
+    const clock = new ManualClock(5);
+    const actor = new TableActor(table, { clock, inspect: { enabled: false, emitTable: () => undefined, pull: (a) => void pulls.push(a.id) } }, input.id, input);
+    actor.start();
+    for (const event of events) actor.send(event);
+    expect(pulls).toEqual(['a-9']);
+    expect(actor.takeTrail().map(([value, , event]) => [value, event])).toEqual([
+      ['queued', 'xstate.init'],
+      ['hooks', 'START'],
+      ['running', 'HOOKS_PASSED'],
+      ['afterHooks', 'ATTEMPT_SUCCEEDED'],
+    ]);
+    actor.send({ type: 'AFTER_HOOKS_PASSED', at: 4 } as ActionEvent);
+    expect(pulls).toEqual(['a-9', 'a-9']);
+  });
+
+  it('a declined actor keeps no trail and pulls no more until it is read', () => {
+    let pulls = 0;
+    const actor = new TableActor(table, { clock: new ManualClock(), inspect: { enabled: false, emitTable: () => undefined, pull: () => (pulls++, false) } }, input.id, input);
+    actor.start();
+    for (const event of events) actor.send(event);
+    expect(pulls).toBe(1);
+    expect(actor.takeTrail()).toEqual([]);
+    actor.send({ type: 'AFTER_HOOKS_PASSED', at: 4 } as ActionEvent);
+    expect(pulls).toBe(2);
+    expect(actor.getSnapshot().value).toBe('done');
+  });
+});

@@ -89,6 +89,7 @@ export function createInspectionAdapter(
   const maxEvents = positive('maxEventsPerFlush', config.maxEventsPerFlush);
   const maxSteps = positive('maxSteps', config.maxSteps);
   const maxShortLived = positive('maxShortLivedPerFlush', config.maxShortLivedPerFlush);
+  const maxIntake = positive('maxIntakePerFlush', config.maxIntakePerFlush);
   const limits = resolveSanitizeOptions(config.sanitize);
 
   const entries = new Map<string, Entry>();
@@ -104,6 +105,10 @@ export function createInspectionAdapter(
   const counters = { droppedActors: 0, droppedEvents: 0 };
   let timer: unknown;
   let scheduled = false;
+  /** Pulled actors declined since the last flush (over `maxIntake`), oldest first. */
+  let intake: PullableRef[] = [];
+  /** New pulled actors this flush interval may still take in. */
+  let intakeLeft = maxIntake;
 
   const machinesOf = (): Record<string, unknown> => target?.machines() ?? {};
   for (const machine of Object.values(machinesOf())) describe(machine);
@@ -248,16 +253,50 @@ export function createInspectionAdapter(
     }
   }
 
-  /** A pulled actor changed: it is read once, at the next flush (or at once when nobody listens). */
-  function onPull(ref: PullableRef): void {
-    const entry = entries.get(ref.sessionId) ?? add(ref, undefined);
+  /**
+   * A pulled actor changed: it is read once, at the next flush (or at once when
+   * nobody listens). A new actor beyond this interval's intake is declined (it
+   * then costs nothing) and waits in `intake`.
+   */
+  function onPull(ref: PullableRef): boolean {
+    let entry = entries.get(ref.sessionId);
     if (entry === undefined) {
-      ref.takeTrail(); // over the actor limit: not shown, but re-armed
-      return;
+      if (intakeLeft === 0 || entries.size - finishedCount >= maxActors) {
+        intake.push(ref);
+        schedule();
+        return false;
+      }
+      intakeLeft--;
+      entry = add(ref, undefined)!;
     }
     entry.pulled = ref;
     const change = touch(entry);
     if (change === undefined) readPulled(entry, null);
+    return true;
+  }
+
+  /**
+   * Takes in declined actors that are still active, oldest first, as far as this
+   * interval's intake allows (`all` for a viewer that joins now); those that
+   * finished meanwhile were never shown and are counted as dropped.
+   */
+  function admit(all: boolean): void {
+    if (intake.length === 0) return;
+    const waiting = intake;
+    intake = [];
+    for (const ref of waiting) {
+      if (ref.status !== 'active') {
+        counters.droppedActors++;
+        continue;
+      }
+      if ((!all && intakeLeft === 0) || entries.size - finishedCount >= maxActors) {
+        intake.push(ref);
+        continue;
+      }
+      if (!all) intakeLeft--;
+      ref.takeTrail(); // re-armed: it pulls again on its next change
+      add(ref, ref.getSnapshot());
+    }
   }
 
   /** Reads a pulled actor: its trail becomes steps and event ops, its snapshot the current state. */
@@ -341,6 +380,9 @@ export function createInspectionAdapter(
   function flush(): void {
     if (scheduled) clock.clearTimeout(timer);
     scheduled = false;
+    intakeLeft = maxIntake;
+    admit(false);
+    if (intake.length > 0) schedule(); // the rest waits for the next interval's intake
     if (pending.length === 0 && events.length === 0) return;
     const ops: DeltaOp[] = [];
     const at = clock.now();
@@ -382,7 +424,7 @@ export function createInspectionAdapter(
   }
 
   function stats(): SourceStats {
-    return { actors: entries.size, finished: finishedCount, ...counters };
+    return { actors: entries.size, finished: finishedCount, ...counters, waiting: intake.length };
   }
 
   const unsubscribe = target?.subscribeInspection(handle, { pull: onPull });
@@ -393,6 +435,7 @@ export function createInspectionAdapter(
       for (const ref of actors) if (!entries.has(ref.sessionId)) add(ref, ref.getSnapshot());
     },
     fullState() {
+      admit(true);
       const actors: WireActor[] = [];
       for (const entry of pending) if (entry.pulled !== null && entry.change !== null) readPulled(entry, entry.change);
       for (const entry of entries.values()) actors.push({ ...materialize(entry) });

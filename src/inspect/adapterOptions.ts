@@ -21,6 +21,14 @@ export interface AdapterOptions {
    * viewer gets at most this many short-lived actors 20 times a second. @default 500
    */
   readonly maxShortLivedPerFlush?: number;
+  /**
+   * Pulled actors (Echo table-engine actions) taken in per flush. Beyond it, new
+   * ones are declined, which costs the runtime nothing: a later flush takes in
+   * those still active (oldest first), and those that finished before are only
+   * counted as dropped. Bounds the inspector's work under a flood of short
+   * actions. @default 500
+   */
+  readonly maxIntakePerFlush?: number;
   /** Limits for contexts, outputs, errors and events. */
   readonly sanitize?: SanitizeOptions;
 }
@@ -33,6 +41,7 @@ export const defaultAdapterOptions = {
   maxEventsPerFlush: 500,
   maxSteps: 8,
   maxShortLivedPerFlush: 500,
+  maxIntakePerFlush: 500,
   sanitize: {},
 } satisfies Required<AdapterOptions>;
 

@@ -126,6 +126,8 @@ export interface SourceStats {
   finished: number;
   droppedActors: number;
   droppedEvents: number;
+  /** Actors declined under a flood since the last flush: it takes in the live ones and counts the finished ones as dropped. */
+  waiting?: number;
 }
 
 export type ErrorCode =

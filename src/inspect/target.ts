@@ -19,7 +19,9 @@ export interface InspectableActorRef {
 
 /** An actor the inspector reads when it is told the actor changed. */
 export interface PullableRef extends InspectableActorRef {
-  /** The steps since the last read, oldest first: [state, time, event type]; reading re-arms the next pull. */
+  /** `active` until the actor settles. */
+  readonly status: 'active' | 'done' | 'stopped';
+  /** The steps since the last read, oldest first: [state, time, event type]; reading re-arms the next pull (also of a declined actor). */
   takeTrail(): ReadonlyArray<readonly [string, number, string]>;
 }
 
@@ -28,13 +30,13 @@ export interface InspectorTarget {
   /** Unique source id: several runtime processes may stream into one inspector. */
   readonly id: string;
   readonly name: string;
-  /** Every inspection event of the runtime's actor tree (XState v5 shapes), from now on. */
   /**
    * Every inspection event of the runtime's actor tree (XState v5 shapes), from now on.
    * With `pull`, a runtime may instead call `pull(actor)` for an actor that changed since
    * it was last read (an Echo table-engine action) and send no events of that actor.
+   * `pull` answering `false` declines the actor: no calls for it until it is read.
    */
-  subscribeInspection(observer: (event: InspectionEvent) => void, options?: { readonly pull?: (actor: PullableRef) => void }): () => void;
+  subscribeInspection(observer: (event: InspectionEvent) => void, options?: { readonly pull?: (actor: PullableRef) => boolean | void }): () => void;
   /** Current actors, for a client that joins late. */
   currentActors(): Iterable<InspectableActorRef>;
   /** The machines the runtime runs, by machine id (`echo.action`, `echo.site`, `echo.sequence`). */

@@ -39,8 +39,12 @@ export interface InspectionSink {
   /** Build and send XState-shaped events. */
   readonly enabled: boolean;
   emitTable(event: TableInspectionEvent): void;
-  /** A puller to tell, once per read, that this actor changed (see `takeTrail`). */
-  readonly pull: ((actor: TableActor<never>) => void) | null;
+  /**
+   * A puller to tell, once per read, that this actor changed (see `takeTrail`).
+   * Answering `false` declines the actor for now: it keeps no trail and pulls no
+   * more until the puller reads it with `takeTrail()`.
+   */
+  readonly pull: ((actor: TableActor<never>) => boolean | void) | null;
 }
 
 /** The most steps a trail keeps between two reads (the oldest are dropped). */
@@ -79,6 +83,10 @@ class Snapshot<TContext> implements TableSnapshot<TContext> {
 const EMPTY_CHILDREN: Readonly<Record<string, never>> = Object.freeze({});
 const NO_TRAIL: ReadonlyArray<readonly [string, number, string]> = Object.freeze([]);
 const INIT_EVENT = Object.freeze({ type: 'xstate.init' });
+const ARMED = 0;
+const READING = 1;
+const DECLINED = 2;
+type PullState = typeof ARMED | typeof READING | typeof DECLINED;
 
 /** A statechart actor on a compiled table. */
 export class TableActor<TContext> {
@@ -90,7 +98,8 @@ export class TableActor<TContext> {
   owner: unknown = undefined;
   /** Steps since the puller last read this actor: [state, time, event type]. */
   #trail: [string, number, string][] | null = null;
-  #pullArmed = true;
+  /** Whether the next change calls `pull` (ARMED), only extends the trail (READING), or is ignored (DECLINED). */
+  #pullState: PullState = ARMED;
 
   #table: CompiledMachine<TContext>;
   #options: TableActorOptions;
@@ -193,22 +202,27 @@ export class TableActor<TContext> {
 
   /**
    * For the puller: the steps since its last read, oldest first, as
-   * `[state, time, event type]`. Reading clears them and re-arms the next `pull`.
+   * `[state, time, event type]`. Reading clears them and re-arms the next `pull`
+   * (also after the puller declined this actor).
    */
   takeTrail(): ReadonlyArray<readonly [string, number, string]> {
     const trail = this.#trail ?? NO_TRAIL;
     this.#trail = null;
-    this.#pullArmed = true;
+    this.#pullState = ARMED;
     return trail;
   }
 
-  #notePull(pull: (actor: TableActor<never>) => void, eventType: string): void {
+  #notePull(pull: (actor: TableActor<never>) => boolean | void, eventType: string): void {
+    if (this.#pullState === DECLINED) return;
     const trail = (this.#trail ??= []);
     if (trail.length >= MAX_TRAIL) trail.shift();
     trail.push([this.#state.key, this.#options.clock.now(), eventType]);
-    if (!this.#pullArmed) return;
-    this.#pullArmed = false;
-    pull(this as unknown as TableActor<never>);
+    if (this.#pullState === READING) return;
+    this.#pullState = READING;
+    if (pull(this as unknown as TableActor<never>) === false) {
+      this.#pullState = DECLINED;
+      this.#trail = null;
+    }
   }
 
   /** Stops the actor where it is: timers cleared, no further events processed. */

@@ -120,3 +120,57 @@ describe('pulling and classic observers side by side', () => {
     await sequence.shutdown({ deadline: 0 });
   });
 });
+
+describe('a flood of short actions (intake per flush)', () => {
+  test('beyond maxIntakePerFlush new actions are declined: those that finish are counted, those still waiting are taken in at the next flush', async () => {
+    const clock = new ManualClock();
+    const gate = { open: null as null | (() => void) };
+    const blocked = new Promise<void>((resolve) => (gate.open = resolve));
+    const plan = createPlan({ Quick: async (n: number) => n, Slow: async () => blocked });
+    const sequence = new Sequence({ plan, clock, sites: 1, concurrency: 1 });
+    sequence.start();
+    const adapter = createInspectionAdapter(sequence.id, sequence, { clock, flushInterval: 10, maxIntakePerFlush: 3 });
+    const mirror = new SourceMirror(sequence.id);
+    mirror.apply(adapter.fullState());
+    const added: string[] = [];
+    adapter.subscribe((message) => {
+      mirror.apply(message);
+      if (message.type === 'delta') for (const op of message.ops) if (op.op === 'add' && op.actor.kind === 'action') added.push(op.actor.id);
+    });
+    const quick = Array.from({ length: 8 }, (_, i) => sequence.assign('Quick', i));
+    const slow = sequence.assign('Slow', null); // waits behind the gate, still active at the flush
+    const queued = sequence.assign('Quick', 99); // queued behind Slow (concurrency 1)
+    await clock.advance(0);
+    for (const handle of quick) expect(await handle.result).toBeTypeOf('number');
+    // The first three were taken in; the other seven were declined (five of them finished since).
+    expect(adapter.stats()).toMatchObject({ waiting: 7, droppedActors: 0 });
+    await clock.advance(10); // first flush: 3 taken in + the 2 waiting, active ones (Slow, queued) within the new intake
+    expect(added).toEqual([...quick.slice(0, 3).map((h) => h.id), slow.id, queued.id]);
+    expect(adapter.stats()).toMatchObject({ waiting: 0, droppedActors: 5 });
+    expect(mirror.fullState().actors.find((a) => a.id === slow.id)).toMatchObject({ value: 'running', status: 'active' });
+    // Once taken in, an action streams its changes like any other.
+    gate.open!();
+    await clock.advance(20);
+    expect(await queued.result).toBe(99);
+    expect(mirror.fullState().actors.find((a) => a.id === queued.id)).toMatchObject({ value: 'done', status: 'done' });
+    expect(mirror.fullState().actors.find((a) => a.id === slow.id)).toMatchObject({ value: 'done' });
+    await sequence.shutdown({ deadline: 0 });
+  });
+
+  test('a viewer that joins sees every live action at once, declined or not', async () => {
+    const clock = new ManualClock();
+    const plan = createPlan({ Wait: async (_: null, { signal }) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))) });
+    const sequence = new Sequence({ plan, clock, sites: 1, concurrency: 2 });
+    sequence.start();
+    const adapter = createInspectionAdapter(sequence.id, sequence, { clock, flushInterval: 10, maxIntakePerFlush: 2 });
+    adapter.subscribe(() => undefined);
+    const handles = Array.from({ length: 6 }, () => sequence.assign('Wait', null));
+    expect(adapter.stats().waiting).toBe(4);
+    const ids = adapter.fullState().actors.filter((a) => a.kind === 'action').map((a) => a.id);
+    expect(ids.sort()).toEqual(handles.map((h) => h.id).sort());
+    expect(adapter.stats().waiting).toBe(0);
+    const stopped = sequence.shutdown({ deadline: 0 });
+    await clock.advance(2000);
+    await stopped;
+  });
+});

@@ -78,6 +78,7 @@ export function Tree(props: { state: AppState; trees: SourceTree[]; setFilter: (
         stats && (stats.droppedActors > 0 || stats.droppedEvents > 0)
           ? h('div', { class: 'muted small dropped' }, `evicted/dropped: ${stats.droppedActors.toLocaleString()} actors, ${stats.droppedEvents.toLocaleString()} events`)
           : null,
+        stats?.waiting ? h('div', { class: 'muted small waiting' }, `flood: ${stats.waiting.toLocaleString()} new actors wait for the next intake`) : null,
         h('ul', null, tree.roots.map((root) => h(Node, { key: root.actor.key, node: root, depth: 0, filters: state.filters, setFilter: props.setFilter, control: state.canControl && source?.controllable ? props.control : null }))),
       );
     }),
