@@ -15,13 +15,15 @@
  * (LICENSE_REVOKED is ignored in afterHooks: the License guards attempts, and they are over)
  * ```
  *
- * Pure configuration: context updates are the pure functions of `actionUpdates.ts`;
+ * Pure configuration: context updates are the pure functions of `actionUpdates.ts`,
+ * guards and delays those of `actionRules.ts`;
  * the effects (`enqueue`, `runBeforeHooks`, `startAttempt`, `timeOutAttempt`,
  * `abortWork`, `runAfterHooks`) are empty slots the runtime fills with `.provide()`.
  * Effects answer by sending events (`HOOKS_PASSED`, `ATTEMPT_FAILED`, ...).
  */
 import { assign, setup } from 'xstate';
 import type { ActionContext, ActionEvent, ActionInput, ActionOutput } from './actionTypes.js';
+import { actionDelays, actionGuards } from './actionRules.js';
 import { actionUpdates, createActionContext } from './actionUpdates.js';
 
 /** An effect slot's default: does nothing until the runtime provides it. */
@@ -62,17 +64,17 @@ export const actionMachine = setup({
     runAfterHooks: slot,
   },
   guards: {
-    hasStartDelay: ({ context }) => context.startDelay > 0,
-    retryPlanned: ({ event }) => event.type === 'ATTEMPT_FAILED' && event.retryDelay !== null,
-    succeeded: ({ context }) => context.error === null,
-    notCancelling: ({ context }) => context.cancellation === null,
+    hasStartDelay: ({ context, event }) => actionGuards.hasStartDelay(context, event),
+    retryPlanned: ({ context, event }) => actionGuards.retryPlanned(context, event),
+    succeeded: ({ context, event }) => actionGuards.succeeded(context, event),
+    notCancelling: ({ context, event }) => actionGuards.notCancelling(context, event),
   },
   delays: {
-    startDelay: ({ context }) => context.startDelay,
-    backoff: ({ context }) => context.attempts[context.attempts.length - 1]?.backoff ?? 0,
-    attemptTimeout: ({ context }) => context.attemptTimeout ?? Infinity,
-    totalTimeout: ({ context }) => context.totalTimeout ?? Infinity,
-    cancelGrace: ({ context }) => context.cancelGrace,
+    startDelay: ({ context, event }) => actionDelays.startDelay(context, event),
+    backoff: ({ context, event }) => actionDelays.backoff(context, event),
+    attemptTimeout: ({ context, event }) => actionDelays.attemptTimeout(context, event),
+    totalTimeout: ({ context, event }) => actionDelays.totalTimeout(context, event),
+    cancelGrace: ({ context, event }) => actionDelays.cancelGrace(context, event),
   },
 }).createMachine({
   id: 'echo.action',

@@ -75,25 +75,25 @@ function copyAttempt(a: AttemptRecord): Writable<AttemptRecord> {
 const EMPTY_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 const NO_ATTEMPTS: readonly AttemptRecord[] = Object.freeze([]);
 
-/** The attempts with the last one changed by `change` (a copy; the context's array is never mutated). */
-function withLastAttempt(context: ActionContext, change: (attempt: Writable<AttemptRecord>) => void): readonly AttemptRecord[] {
+/** The attempts with the last one ended (a copy; the context's array is never mutated). */
+function endAttempt(
+  context: ActionContext,
+  endedAt: number,
+  outcome: AttemptRecord['outcome'] | undefined,
+  error?: ErrorRecord | null,
+  backoff?: number | null,
+): readonly AttemptRecord[] {
   const attempts = context.attempts;
   const last = attempts[attempts.length - 1];
   if (last === undefined) return attempts;
   const copy = attempts.slice();
   const changed = copyAttempt(last);
-  change(changed);
+  changed.endedAt = endedAt;
+  if (outcome !== undefined) changed.outcome = outcome;
+  if (error !== undefined) changed.error = error;
+  if (backoff !== undefined) changed.backoff = backoff;
   copy[copy.length - 1] = changed;
   return copy;
-}
-
-function endAttempt(endedAt: number, outcome: AttemptRecord['outcome'], error?: ErrorRecord | null, backoff?: number | null) {
-  return (attempt: Writable<AttemptRecord>): void => {
-    attempt.endedAt = endedAt;
-    attempt.outcome = outcome;
-    if (error !== undefined) attempt.error = error;
-    if (backoff !== undefined) attempt.backoff = backoff;
-  };
 }
 
 function lastAttemptRunning(context: ActionContext): boolean {
@@ -120,23 +120,23 @@ export const actionUpdates = {
   recordAttemptStart: (context, event) => {
     const next = copyContext(context);
     next.retryAt = null;
-    const attempts = context.attempts.slice();
-    attempts.push({
+    const attempt: AttemptRecord = {
       number: context.attempts.length + 1,
       startedAt: eventAt(event, context.retryAt ?? context.createdAt),
       endedAt: null,
       outcome: 'running',
       error: null,
       backoff: null,
-    });
-    next.attempts = attempts;
+    };
+    // An exact-size array (`slice` + `push` would grow a spare backing store).
+    next.attempts = context.attempts.length === 0 ? [attempt] : [...context.attempts, attempt];
     return next;
   },
 
   recordAttemptSuccess: (context, event) => {
     const next = copyContext(context);
     next.output = (event as { output?: unknown }).output;
-    next.attempts = withLastAttempt(context, endAttempt(eventAt(event, 0), 'succeeded'));
+    next.attempts = endAttempt(context, eventAt(event, 0), 'succeeded');
     return next;
   },
 
@@ -147,7 +147,7 @@ export const actionUpdates = {
     const next = copyContext(context);
     next.error = retryDelay === null ? error : null;
     next.retryAt = retryDelay === null ? null : at + retryDelay;
-    next.attempts = withLastAttempt(context, endAttempt(at, error?.name === 'TimeoutError' ? 'timed-out' : 'failed', error, retryDelay));
+    next.attempts = endAttempt(context, at, error?.name === 'TimeoutError' ? 'timed-out' : 'failed', error, retryDelay);
     return next;
   },
 
@@ -163,16 +163,14 @@ export const actionUpdates = {
     const next = copyContext(context);
     next.retryAt = null;
     next.cancellation = { reason: cancel.reason ?? 'user', message: cancel.message ?? 'Cancelled', at };
-    if (lastAttemptRunning(context)) next.attempts = withLastAttempt(context, endAttempt(at, 'cancelled'));
+    if (lastAttemptRunning(context)) next.attempts = endAttempt(context, at, 'cancelled');
     return next;
   },
 
   recordAttemptStopped: (context, event) => {
     const next = copyContext(context);
     const at = eventAt(event, context.cancellation?.at ?? 0);
-    next.attempts = withLastAttempt(context, (attempt) => {
-      attempt.endedAt = at;
-    });
+    next.attempts = endAttempt(context, at, undefined);
     return next;
   },
 
@@ -180,7 +178,7 @@ export const actionUpdates = {
     const at = (context.cancellation?.at ?? context.createdAt) + context.cancelGrace;
     const next = copyContext(context);
     next.settledAt = at;
-    next.attempts = withLastAttempt(context, endAttempt(at, 'abandoned'));
+    next.attempts = endAttempt(context, at, 'abandoned');
     return next;
   },
 
@@ -189,7 +187,7 @@ export const actionUpdates = {
     const next = copyContext(context);
     next.retryAt = null;
     next.error = eventError(event);
-    if (lastAttemptRunning(context)) next.attempts = withLastAttempt(context, endAttempt(at, 'cancelled'));
+    if (lastAttemptRunning(context)) next.attempts = endAttempt(context, at, 'cancelled');
     return next;
   },
 
@@ -205,7 +203,7 @@ export const actionUpdates = {
     next.retryAt = null;
     next.error = error;
     next.settledAt = at;
-    if (lastAttemptRunning(context)) next.attempts = withLastAttempt(context, endAttempt(at, 'timed-out', error));
+    if (lastAttemptRunning(context)) next.attempts = endAttempt(context, at, 'timed-out', error);
     return next;
   },
 

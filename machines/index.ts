@@ -1,5 +1,6 @@
 /** Echo's statecharts: pure XState v5 `setup(...)` definitions. */
 export { actionMachine, actionEffectNames, actionFinalStates, type ActionEffectName } from './action.machine.js';
+export { actionDelays, actionGuards, type ActionDelay, type ActionGuard } from './actionRules.js';
 export { actionUpdates, createActionContext, type ActionUpdate, type AnyActionEvent } from './actionUpdates.js';
 export type {
   ActionContext,

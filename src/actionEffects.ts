@@ -4,6 +4,7 @@
  * serve both engines (XState's `createActor` and the table engine).
  * @internal
  */
+import type { ActionEffectName } from '../machines/action.machine.js';
 import type { ActionContext, ActionEvent } from '../machines/actionTypes.js';
 import { AttemptContext, type ActionRun } from './ActionRun.js';
 import {
@@ -21,10 +22,15 @@ import { runHooks, type HookInfo } from './hooks.js';
 import { decideRetry, type RetryDecision } from './retryPolicy.js';
 
 type Self = { send(event: ActionEvent): void };
-interface Args {
-  readonly context: ActionContext;
-  readonly event: { readonly type: string };
-  readonly self: unknown;
+type AnyEvent = { readonly type: string };
+
+/**
+ * When the event that triggered an effect happened: an effect runs in the same
+ * step as its event, so the event's `at` saves a clock read.
+ */
+function timeOf(event: AnyEvent, run: ActionRun): number {
+  const at = (event as { at?: unknown }).at;
+  return typeof at === 'number' ? at : run.services.clock.now();
 }
 
 /** Finds the ActionRun of an actor. */
@@ -90,10 +96,20 @@ function failAttempt(run: ActionRun, self: Self, context: ActionContext, error: 
   self.send({ type: 'ATTEMPT_FAILED', error: serialized, retryDelay: decision.retry ? decision.delay : null, at: now });
 }
 
+/** An effect, called with the machine's context, the event and the actor. */
+export type ActionEffect = (context: ActionContext, event: AnyEvent, self: unknown) => void;
+
+/** The same effects as XState action implementations (one argument object). */
+export function asXStateActions(effects: Readonly<Record<string, ActionEffect>>): Record<string, (args: { context: ActionContext; event: AnyEvent; self: unknown }) => void> {
+  const actions: Record<string, (args: { context: ActionContext; event: AnyEvent; self: unknown }) => void> = {};
+  for (const [name, effect] of Object.entries(effects)) actions[name] = ({ context, event, self }) => effect(context, event, self);
+  return actions;
+}
+
 /** Builds the effect implementations; `runOf` maps an actor to its ActionRun. */
-export function createActionEffects(runOf: RunLookup) {
+export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, ActionEffect> {
   return {
-    enqueue: ({ self }: Args) => {
+    enqueue: (_context: ActionContext, _event: AnyEvent, self: unknown) => {
       const run = runOf(self);
       if (run.preQueued) {
         run.preQueued = false;
@@ -102,15 +118,15 @@ export function createActionEffects(runOf: RunLookup) {
       run.services.enqueue(run);
     },
 
-    releaseSite: ({ self }: Args) => {
+    releaseSite: (_context: ActionContext, _event: AnyEvent, self: unknown) => {
       const run = runOf(self);
       run.services.releaseSite(run);
     },
 
-    runBeforeHooks: ({ context, self }: Args) => {
+    runBeforeHooks: (context: ActionContext, event: AnyEvent, self: unknown) => {
       const run = runOf(self);
       const actor = self as Self;
-      const now = run.services.clock.now();
+      const now = timeOf(event, run);
       if (run.license?.revoked === true) {
         run.terminalError = run.license.error;
         actor.send({ type: 'LICENSE_REVOKED', error: serializeError(run.license.error), at: now });
@@ -134,12 +150,12 @@ export function createActionEffects(runOf: RunLookup) {
       );
     },
 
-    startAttempt: ({ context, self }: Args) => {
+    startAttempt: (context: ActionContext, event: AnyEvent, self: unknown) => {
       const run = runOf(self);
       const actor = self as Self;
       const attempt = context.attempts.length;
       const token = run.beginPhase();
-      const now = run.services.clock.now();
+      const now = timeOf(event, run);
       if (run.services.listening) run.services.emit({ type: 'started', actionId: run.id, name: run.name, at: now, attempt, site: run.site?.id ?? null });
       const succeed = (output: unknown): void => {
         if (run.isPhase(token)) actor.send({ type: 'ATTEMPT_SUCCEEDED', output, at: run.services.clock.now() });
@@ -164,7 +180,7 @@ export function createActionEffects(runOf: RunLookup) {
       }
     },
 
-    timeOutAttempt: ({ context, self }: Args) => {
+    timeOutAttempt: (context: ActionContext, _event: AnyEvent, self: unknown) => {
       const run = runOf(self);
       const attempt = context.attempts.length;
       const ms = context.attemptTimeout ?? 0;
@@ -178,7 +194,7 @@ export function createActionEffects(runOf: RunLookup) {
       failAttempt(run, self as Self, context, error);
     },
 
-    abortWork: ({ context, event, self }: Args) => {
+    abortWork: (context: ActionContext, event: AnyEvent, self: unknown) => {
       const run = runOf(self);
       let reason: Error;
       if (event.type === 'CANCEL') {
@@ -201,13 +217,13 @@ export function createActionEffects(runOf: RunLookup) {
       void self;
     },
 
-    runAfterHooks: ({ context, self }: Args) => {
+    runAfterHooks: (context: ActionContext, event: AnyEvent, self: unknown) => {
       const run = runOf(self);
       const actor = self as Self;
       run.afterHooksRan = true;
       const token = run.beginPhase();
       if (run.after.length === 0) {
-        actor.send({ type: 'AFTER_HOOKS_PASSED', at: run.services.clock.now() });
+        actor.send({ type: 'AFTER_HOOKS_PASSED', at: timeOf(event, run) });
         return;
       }
       const outcome: HookInfo['outcome'] =

@@ -8,8 +8,9 @@
 import { createActor } from 'xstate';
 import { actionMachine } from '../machines/action.machine.js';
 import type { ActionContext, ActionInput, ActionOutput } from '../machines/actionTypes.js';
+import { actionDelays, actionGuards } from '../machines/actionRules.js';
 import { actionUpdates } from '../machines/actionUpdates.js';
-import { createActionEffects } from './actionEffects.js';
+import { asXStateActions, createActionEffects } from './actionEffects.js';
 import type { ActionActor, ActionRun } from './ActionRun.js';
 import type { Clock } from './clock.js';
 import { toError } from './errors.js';
@@ -32,8 +33,10 @@ export interface EngineServices {
 
 /** The default engine: actors on a compiled transition table. */
 export function createTableEngine(services: EngineServices): ActionEngine {
-  const machine = actionMachine.provide({ actions: createActionEffects((self) => (self as TableActor<ActionContext>).owner as ActionRun) });
-  const table = compileMachine<ActionContext>(machine, actionUpdates);
+  const effects = createActionEffects((self) => (self as TableActor<ActionContext>).owner as ActionRun);
+  const machine = actionMachine.provide({ actions: asXStateActions(effects) });
+  // The same functions XState calls through argument objects, called directly.
+  const table = compileMachine<ActionContext>(machine, { updates: actionUpdates, guards: actionGuards, delays: actionDelays, effects });
   const runOf = (actor: TableActor<never>): ActionRun => actor.owner as ActionRun;
   const shared = {
     clock: services.clock,
@@ -64,7 +67,7 @@ export function createTableEngine(services: EngineServices): ActionEngine {
 /** XState's own actors, one root per action. */
 export function createXStateEngine(services: EngineServices): ActionEngine {
   const runs = new WeakMap<object, ActionRun>();
-  const machine = actionMachine.provide({ actions: createActionEffects((self) => runs.get(self as object)!) });
+  const machine = actionMachine.provide({ actions: asXStateActions(createActionEffects((self) => runs.get(self as object)!)) });
   return {
     start(run) {
       const input: ActionInput = run;

@@ -3,6 +3,7 @@ import { getShortestPaths } from 'xstate/graph';
 import { describe, expect, it } from 'vitest';
 import { actionMachine } from '../machines/action.machine.js';
 import type { ActionContext, ActionEvent, ActionInput } from '../machines/actionTypes.js';
+import { actionDelays, actionGuards } from '../machines/actionRules.js';
 import { actionUpdates } from '../machines/actionUpdates.js';
 import { ManualClock } from '../src/clock.js';
 import { compileMachine } from '../src/statechart/compileMachine.js';
@@ -41,7 +42,7 @@ describe('table engine equals XState on every shortest path of the Action statec
     });
 
     it(`${label}: replays all ${paths.length} paths with identical snapshots`, () => {
-      const table = compileMachine<ActionContext>(actionMachine, actionUpdates);
+      const table = compileMachine<ActionContext>(actionMachine, { updates: actionUpdates, guards: actionGuards, delays: actionDelays });
       for (const path of paths) {
         const xs = createActor(actionMachine, { input, clock: new SimulatedClock() });
         const tb = new TableActor(table, { clock: new ManualClock() }, input.id, input);
@@ -74,7 +75,7 @@ describe('compileMachine', () => {
 });
 
 describe('pull inspection', () => {
-  const table = compileMachine<ActionContext>(actionMachine, actionUpdates);
+  const table = compileMachine<ActionContext>(actionMachine, { updates: actionUpdates, guards: actionGuards, delays: actionDelays });
   const input: ActionInput = { id: 'a-9', name: 'Read', content: 'x', createdAt: 0 };
   const events: ActionEvent[] = [
     { type: 'START', site: 's', at: 1 },

@@ -260,24 +260,23 @@ export class TableActor<TContext> {
     return first;
   }
 
-  #select(event: { type: string }): { transition: CompiledTransition<TContext>; fromRoot: boolean } | null {
+  /** The state's own enabled transition for `event`, else the root's. */
+  #select(event: { type: string }): CompiledTransition<TContext> | null {
     const own = this.#state.on.get(event.type);
     const chosen = own === undefined ? null : this.#firstEnabled(own, event);
-    if (chosen !== null) return { transition: chosen, fromRoot: false };
+    if (chosen !== null) return chosen;
     const onRoot = this.#table.root.on.get(event.type);
-    const rootChosen = onRoot === undefined ? null : this.#firstEnabled(onRoot, event);
-    return rootChosen === null ? null : { transition: rootChosen, fromRoot: true };
+    return onRoot === undefined ? null : this.#firstEnabled(onRoot, event);
   }
 
   #firstEnabled(candidates: readonly CompiledTransition<TContext>[], event: { type: string }): CompiledTransition<TContext> | null {
     for (const candidate of candidates) {
-      if (candidate.guard === null || candidate.guard({ context: this.#context, event }, undefined)) return candidate;
+      if (candidate.guard === null || candidate.guard(this.#context, event)) return candidate;
     }
     return null;
   }
 
-  #take(chosen: { transition: CompiledTransition<TContext>; fromRoot: boolean }, event: { type: string }): void {
-    const { transition } = chosen;
+  #take(transition: CompiledTransition<TContext>, event: { type: string }): void {
     if (transition.target < 0) {
       this.#runActions(transition.actions, event);
       return;
@@ -303,7 +302,7 @@ export class TableActor<TContext> {
       if (guard > 100) throw new Error(`Endless always-transitions in state "${this.#state.key}"`);
       const transition = this.#firstEnabled(this.#state.always, event);
       if (transition === null) return;
-      this.#take({ transition, fromRoot: false }, event);
+      this.#take(transition, event);
     }
   }
 
@@ -321,7 +320,7 @@ export class TableActor<TContext> {
         continue;
       }
       try {
-        action.run({ context: this.#context, event, self: this }, undefined);
+        action.run(this.#context, event, this);
       } catch (error) {
         if (this.#options.onEffectError === undefined) throw error;
         this.#options.onEffectError(this as unknown as TableActor<never>, error, action.name);

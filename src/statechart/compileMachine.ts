@@ -25,18 +25,27 @@ export interface MachineDefinition {
 /** A context update applied directly by the table engine (the same function XState wraps in `assign`). */
 export type PureUpdate<TContext> = (context: TContext, event: { type: string }) => TContext;
 
-/** What an effect receives: the same argument XState passes to an action implementation. */
-export interface EffectArgs<TContext> {
-  readonly context: TContext;
-  readonly event: { type: string };
-  readonly self: unknown;
-}
+/** An effect called with positional arguments (no argument object is built per call). */
+export type DirectEffect<TContext> = (context: TContext, event: { type: string }, self: unknown) => void;
 
 export type CompiledAction<TContext> =
   | { readonly kind: 'update'; readonly name: string; readonly run: PureUpdate<TContext> }
-  | { readonly kind: 'effect'; readonly name: string; readonly run: (args: EffectArgs<TContext>, params: unknown) => void };
+  | { readonly kind: 'effect'; readonly name: string; readonly run: DirectEffect<TContext> };
 
-export type CompiledGuard<TContext> = (args: { context: TContext; event: { type: string } }, params: unknown) => boolean;
+export type CompiledGuard<TContext> = (context: TContext, event: { type: string }) => boolean;
+
+/**
+ * Implementations the table engine calls directly, by name, instead of the
+ * machine's XState ones (which take one argument object). Each must do exactly
+ * what the machine's implementation of that name does.
+ */
+export interface DirectImplementations<TContext> {
+  /** Pure context updates, by action name (XState wraps the same functions in `assign`). */
+  readonly updates?: Readonly<Record<string, PureUpdate<TContext>>>;
+  readonly guards?: Readonly<Record<string, CompiledGuard<TContext>>>;
+  readonly delays?: Readonly<Record<string, (context: TContext, event: { type: string }) => number>>;
+  readonly effects?: Readonly<Record<string, DirectEffect<TContext>>>;
+}
 
 export interface CompiledTransition<TContext> {
   /** Index of the target state, or -1 for a transition without a target. */
@@ -87,15 +96,14 @@ function toArray<T>(value: T | readonly T[] | undefined): readonly T[] {
 }
 
 /**
- * Compiles `machine` (after `.provide(...)`) into a flat table.
- * `updates` maps the names of pure context updates to their functions.
+ * Compiles `machine` (after `.provide(...)`) into a flat table. `direct` names
+ * the pure context updates (required for every `assign`) and, optionally,
+ * guards, delays and effects to call without an argument object.
  * @example
- * const table = compileMachine(actionMachine.provide({ actions: effects }), actionUpdates);
+ * const table = compileMachine(actionMachine.provide({ actions: effects }), { updates: actionUpdates });
  */
-export function compileMachine<TContext>(
-  definition: MachineDefinition,
-  updates: Readonly<Record<string, PureUpdate<TContext>>>,
-): CompiledMachine<TContext> {
+export function compileMachine<TContext>(definition: MachineDefinition, direct: DirectImplementations<TContext> = {}): CompiledMachine<TContext> {
+  const updates = direct.updates ?? {};
   const machine = definition as AnyStateMachine;
   const config = machine.config as Config;
   const id = String(config.id ?? '(machine)');
@@ -115,21 +123,27 @@ export function compileMachine<TContext>(
     if (typeof ref === 'object' && ref !== null && 'params' in ref) unsupported(`action params (in ${where})`);
     const update = updates[name];
     if (update !== undefined) return { kind: 'update', name, run: update };
+    const effect = direct.effects?.[name];
+    if (effect !== undefined) return { kind: 'effect', name, run: effect };
     const run = impl.actions[name];
     if (typeof run !== 'function') throw new TypeError(`Action \`${name}\` used in ${where} has no implementation`);
     if ((run as { type?: unknown }).type === 'xstate.assign') {
       throw new TypeError(`Action \`${name}\` is an assign without a pure update; add it to the updates map`);
     }
-    return { kind: 'effect', name, run: run as (args: EffectArgs<TContext>, params: unknown) => void };
+    const implementation = run as (args: { context: TContext; event: { type: string }; self: unknown }, params: unknown) => void;
+    return { kind: 'effect', name, run: (context, event, self) => implementation({ context, event, self }, undefined) };
   };
   const actions = (refs: unknown, where: string) => toArray(refs).map((ref) => action(ref, where));
 
   const guard = (ref: unknown, where: string): CompiledGuard<TContext> | null => {
     if (ref === undefined) return null;
     if (typeof ref !== 'string') unsupported(`guards other than named ones (in ${where})`);
+    const own = direct.guards?.[ref];
+    if (own !== undefined) return own;
     const run = impl.guards[ref];
     if (typeof run !== 'function') throw new TypeError(`Guard \`${ref}\` used in ${where} has no implementation`);
-    return run as CompiledGuard<TContext>;
+    const implementation = run as (args: { context: TContext; event: { type: string } }, params: unknown) => boolean;
+    return (context, event) => implementation({ context, event }, undefined);
   };
 
   const target = (ref: unknown, fromRoot: boolean, where: string): number => {
@@ -157,6 +171,8 @@ export function compileMachine<TContext>(
   const delayFn = (name: string, where: string): ((context: TContext, event: { type: string }) => number) => {
     const numeric = Number(name);
     if (!Number.isNaN(numeric)) return () => numeric;
+    const own = direct.delays?.[name];
+    if (own !== undefined) return own;
     const run = impl.delays[name];
     if (typeof run === 'number') return () => run;
     if (typeof run !== 'function') throw new TypeError(`Delay \`${name}\` used in ${where} has no implementation`);
