@@ -44,9 +44,9 @@ export const actionMachine = setup({
     recordHookFailure: assign(({ context, event }) => actionUpdates.recordHookFailure(context, event)),
     recordCancellation: assign(({ context, event }) => actionUpdates.recordCancellation(context, event)),
     recordAttemptStopped: assign(({ context, event }) => actionUpdates.recordAttemptStopped(context, event)),
-    recordAbandoned: assign(({ context }) => actionUpdates.recordAbandoned(context)),
+    recordAbandoned: assign(({ context, event }) => actionUpdates.recordAbandoned(context, event)),
     recordLicenseRevoked: assign(({ context, event }) => actionUpdates.recordLicenseRevoked(context, event)),
-    recordTotalTimeout: assign(({ context }) => actionUpdates.recordTotalTimeout(context)),
+    recordTotalTimeout: assign(({ context, event }) => actionUpdates.recordTotalTimeout(context, event)),
     recordSettled: assign(({ context, event }) => actionUpdates.recordSettled(context, event)),
     /** Put the action in its Production so a Site can take it. */
     enqueue: slot,

@@ -9,7 +9,7 @@ import { createActor } from 'xstate';
 import { actionMachine } from '../machines/action.machine.js';
 import type { ActionContext, ActionInput, ActionOutput } from '../machines/actionTypes.js';
 import { actionDelays, actionGuards } from '../machines/actionRules.js';
-import { actionUpdates } from '../machines/actionUpdates.js';
+import { actionRecipes, actionUpdates, copyContext } from '../machines/actionUpdates.js';
 import { asXStateActions, createActionEffects } from './actionEffects.js';
 import type { ActionActor, ActionRun } from './ActionRun.js';
 import type { Clock } from './clock.js';
@@ -36,7 +36,14 @@ export function createTableEngine(services: EngineServices): ActionEngine {
   const effects = createActionEffects((self) => (self as TableActor<ActionContext>).owner as ActionRun);
   const machine = actionMachine.provide({ actions: asXStateActions(effects) });
   // The same functions XState calls through argument objects, called directly.
-  const table = compileMachine<ActionContext>(machine, { updates: actionUpdates, guards: actionGuards, delays: actionDelays, effects });
+  const table = compileMachine<ActionContext>(machine, {
+    updates: actionUpdates,
+    recipes: actionRecipes as Record<string, (draft: ActionContext, event: { type: string }) => void>,
+    copy: copyContext,
+    guards: actionGuards,
+    delays: actionDelays,
+    effects,
+  });
   const runOf = (actor: TableActor<never>): ActionRun => actor.owner as ActionRun;
   const shared = {
     clock: services.clock,

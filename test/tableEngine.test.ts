@@ -4,12 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { actionMachine } from '../machines/action.machine.js';
 import type { ActionContext, ActionEvent, ActionInput } from '../machines/actionTypes.js';
 import { actionDelays, actionGuards } from '../machines/actionRules.js';
-import { actionUpdates } from '../machines/actionUpdates.js';
+import { actionRecipes, actionUpdates, copyContext } from '../machines/actionUpdates.js';
 import { ManualClock } from '../src/clock.js';
 import { compileMachine } from '../src/statechart/compileMachine.js';
 import { TableActor } from '../src/statechart/TableActor.js';
 import { actionEventsFor } from './support/actionEvents.js';
 
+const recipes = actionRecipes as Record<string, (draft: ActionContext, event: { type: string }) => void>;
 const eventsFor = actionEventsFor({ retryDelay: 50, at: (context) => 100 + context.attempts.length });
 
 const inputs: Record<string, ActionInput> = {
@@ -55,6 +56,33 @@ describe('table engine equals XState on every shortest path of the Action statec
           tb.send(step.event);
           expect(comparable(tb.getSnapshot()), `after ${step.event.type}`).toEqual(comparable(xs.getSnapshot()));
         }
+        xs.stop();
+        tb.stop();
+      }
+    });
+
+    it(`${label}: with in-place recipes, unobserved steps end where XState ends, and a snapshot once taken never changes`, () => {
+      const table = compileMachine<ActionContext>(actionMachine, { updates: actionUpdates, recipes, copy: copyContext, guards: actionGuards, delays: actionDelays });
+      for (const path of paths) {
+        const xs = createActor(actionMachine, { input, clock: new SimulatedClock() });
+        const tb = new TableActor(table, { clock: new ManualClock() }, input.id, input);
+        xs.start();
+        tb.start();
+        const steps = path.steps.filter((step) => (step.event.type as string) !== 'xstate.init');
+        // Look at the actor only halfway: the steps before and after run on a context nobody saw.
+        const half = Math.floor(steps.length / 2);
+        let seen: ReturnType<typeof tb.getSnapshot> | null = null;
+        let seenCopy: unknown = null;
+        steps.forEach((step, index) => {
+          if (index === half) {
+            seen = tb.getSnapshot();
+            seenCopy = structuredClone(comparable(seen));
+          }
+          xs.send(step.event as ActionEvent);
+          tb.send(step.event);
+        });
+        expect(comparable(tb.getSnapshot()), path.steps.map((step) => step.event.type).join(' → ')).toEqual(comparable(xs.getSnapshot()));
+        if (seen !== null) expect(comparable(seen)).toEqual(seenCopy);
         xs.stop();
         tb.stop();
       }

@@ -105,6 +105,12 @@ export class TableActor<TContext> {
   #options: TableActorOptions;
   #state: CompiledState<TContext>;
   #context: TContext;
+  /**
+   * Only this actor has held `#context` since it made it (no snapshot, getter,
+   * listener or inspector saw it): recipes may change it in place. Effects, guards
+   * and delays see it during their call only and must not keep it.
+   */
+  #owned = true;
   #status: 'idle' | 'active' | 'done' | 'stopped' = 'idle';
   #output: unknown = undefined;
   #snapshot: Snapshot<TContext> | null = null;
@@ -129,10 +135,12 @@ export class TableActor<TContext> {
     this._parent = parent;
     this.#state = table.states[table.initial]!;
     this.#context = table.createContext(input);
+    this.#owned = table.freshContext;
   }
 
-  /** The current context (no snapshot object is built). */
+  /** The current context (no snapshot object is built); it is never changed after this read. */
   get context(): TContext {
+    this.#owned = false;
     return this.#context;
   }
 
@@ -181,6 +189,7 @@ export class TableActor<TContext> {
   }
 
   getSnapshot(): TableSnapshot<TContext> {
+    this.#owned = false;
     return (this.#snapshot ??= new Snapshot(
       this.#state.key,
       this.#status === 'idle' ? 'active' : this.#status,
@@ -315,8 +324,18 @@ export class TableActor<TContext> {
 
   #runActions(actions: readonly CompiledAction<TContext>[], event: { type: string }): void {
     for (const action of actions) {
+      if (action.kind === 'recipe') {
+        if (!this.#owned) {
+          this.#context = this.#table.copy(this.#context);
+          this.#owned = true;
+          this.#snapshot = null;
+        }
+        action.run(this.#context, event);
+        continue;
+      }
       if (action.kind === 'update') {
         this.#context = action.run(this.#context, event);
+        this.#owned = false; // it may have returned the same object
         continue;
       }
       try {

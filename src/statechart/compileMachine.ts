@@ -28,8 +28,12 @@ export type PureUpdate<TContext> = (context: TContext, event: { type: string }) 
 /** An effect called with positional arguments (no argument object is built per call). */
 export type DirectEffect<TContext> = (context: TContext, event: { type: string }, self: unknown) => void;
 
+/** A context change applied in place to a context the actor owns. */
+export type Recipe<TContext> = (draft: TContext, event: { type: string }) => void;
+
 export type CompiledAction<TContext> =
   | { readonly kind: 'update'; readonly name: string; readonly run: PureUpdate<TContext> }
+  | { readonly kind: 'recipe'; readonly name: string; readonly run: Recipe<TContext> }
   | { readonly kind: 'effect'; readonly name: string; readonly run: DirectEffect<TContext> };
 
 export type CompiledGuard<TContext> = (context: TContext, event: { type: string }) => boolean;
@@ -42,6 +46,13 @@ export type CompiledGuard<TContext> = (context: TContext, event: { type: string 
 export interface DirectImplementations<TContext> {
   /** Pure context updates, by action name (XState wraps the same functions in `assign`). */
   readonly updates?: Readonly<Record<string, PureUpdate<TContext>>>;
+  /**
+   * In-place versions of updates, by action name, with the `copy` that makes a
+   * context the actor may change: applying a recipe to `copy(context)` must equal
+   * the pure update. A recipe wins over an update of the same name.
+   */
+  readonly recipes?: Readonly<Record<string, Recipe<TContext>>>;
+  readonly copy?: (context: TContext) => TContext;
   readonly guards?: Readonly<Record<string, CompiledGuard<TContext>>>;
   readonly delays?: Readonly<Record<string, (context: TContext, event: { type: string }) => number>>;
   readonly effects?: Readonly<Record<string, DirectEffect<TContext>>>;
@@ -78,6 +89,10 @@ export interface CompiledMachine<TContext> {
   readonly initial: number;
   readonly indexOf: ReadonlyMap<string, number>;
   readonly createContext: (input: unknown) => TContext;
+  /** Makes a context the actor may change in place (for recipes). */
+  readonly copy: (context: TContext) => TContext;
+  /** `createContext` makes a new object per actor (the machine's `context` is a function, which must not share one). */
+  readonly freshContext: boolean;
   readonly output: ((context: TContext) => unknown) | null;
 }
 
@@ -104,6 +119,7 @@ function toArray<T>(value: T | readonly T[] | undefined): readonly T[] {
  */
 export function compileMachine<TContext>(definition: MachineDefinition, direct: DirectImplementations<TContext> = {}): CompiledMachine<TContext> {
   const updates = direct.updates ?? {};
+  if (direct.recipes !== undefined && direct.copy === undefined) throw new TypeError('Recipes need a `copy` function for contexts the actor does not own');
   const machine = definition as AnyStateMachine;
   const config = machine.config as Config;
   const id = String(config.id ?? '(machine)');
@@ -121,6 +137,8 @@ export function compileMachine<TContext>(definition: MachineDefinition, direct: 
     const name = typeof ref === 'string' ? ref : (ref as { type?: unknown } | null)?.type;
     if (typeof name !== 'string') unsupported(`inline action functions (in ${where})`);
     if (typeof ref === 'object' && ref !== null && 'params' in ref) unsupported(`action params (in ${where})`);
+    const recipe = direct.recipes?.[name];
+    if (recipe !== undefined) return { kind: 'recipe', name, run: recipe };
     const update = updates[name];
     if (update !== undefined) return { kind: 'update', name, run: update };
     const effect = direct.effects?.[name];
@@ -223,5 +241,6 @@ export function compileMachine<TContext>(definition: MachineDefinition, direct: 
     typeof outputConfig === 'function'
       ? (context: TContext) => (outputConfig as (args: { context: TContext }) => unknown)({ context })
       : null;
-  return { id, machine, root, states, initial, indexOf, createContext, output };
+  const copy = direct.copy ?? ((context: TContext) => context);
+  return { id, machine, root, states, initial, indexOf, createContext, copy, freshContext: typeof contextConfig === 'function', output };
 }
