@@ -29,6 +29,8 @@ export interface PullableActor {
   readonly id: string;
   readonly _parent?: { readonly sessionId: string } | undefined;
   readonly logic: unknown;
+  /** A slot the puller may keep its record of this actor in. */
+  pullSlot: unknown;
   /** `active` until it settles (cheaper to read than a snapshot). */
   readonly status: 'active' | 'done' | 'stopped';
   getSnapshot(): unknown;

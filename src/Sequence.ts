@@ -334,6 +334,7 @@ export class Sequence implements InspectorTarget {
   }
 
   #followUp(run: ActionRun, output: unknown): void {
+    if (run.followUps.length === 0) return;
     for (const next of run.followUps) {
       try {
         const content = next.contentFrom !== undefined ? next.contentFrom(output) : next.content === undefined ? output : next.content;

@@ -129,7 +129,7 @@ export function prepareAssignment(
   if (typeof name !== 'string' || name.length === 0) throw new TypeError(`Expected an action name (a non-empty string) or an ActionRecord, got ${kind(name)}`);
   const options: AssignOptions = (fromRecord ? (contentOrOptions as AssignOptions | undefined) : maybeOptions) ?? NO_OPTIONS;
   if (typeof options !== 'object' || options === null) throw new TypeError(`Expected assign options to be an object, got ${kind(options)}`);
-  for (const key of Object.keys(options)) if (!KEYS.has(key)) throw new TypeError(`Unknown assign option \`${key}\` for action "${name}"`);
+  if (options !== NO_OPTIONS) for (const key of Object.keys(options)) if (!KEYS.has(key)) throw new TypeError(`Unknown assign option \`${key}\` for action "${name}"`);
   const definition = deps.plan.require(name);
   const rawContent = record !== null ? record.content : contentOrOptions;
   const content = definition.signature.schema === undefined ? rawContent : validateContent(definition.signature.schema, rawContent, name);
@@ -162,7 +162,7 @@ export function prepareAssignment(
   const before = named === null ? resolved.before : [...resolved.before, ...named.before];
   const after = named === null ? resolved.after : [...[...named.after].reverse(), ...resolved.after];
   const followUps = options.then === undefined ? NO_FOLLOW_UPS : Array.isArray(options.then) ? options.then : [options.then as FollowUp];
-  for (const next of followUps) deps.plan.require((next as FollowUp).name);
+  if (followUps !== NO_FOLLOW_UPS) for (const next of followUps) deps.plan.require((next as FollowUp).name);
   // Without a per-assignment timeout (the common case) the Plan's and Life's apply: no object is built.
   const time = options.timeout === undefined ? null : timeouts(options.timeout, definition.timeout, deps.life);
 

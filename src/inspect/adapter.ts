@@ -57,6 +57,10 @@ interface Entry {
   change: Pending | null;
   /** A pulled actor that changed since it was last read (read at the next flush). */
   pulled: PullableRef | null;
+  /** The adapter that made it (an actor's `pullSlot` may hold an entry of an earlier adapter). */
+  readonly owner: object;
+  /** No longer in `entries` (an old finished actor, evicted). */
+  evicted: boolean;
 }
 
 const KINDS: Record<string, ActorKind> = { 'echo.sequence': 'sequence', 'echo.site': 'site', 'echo.action': 'action' };
@@ -93,6 +97,8 @@ export function createInspectionAdapter(
   const limits = resolveSanitizeOptions(config.sanitize);
 
   const entries = new Map<string, Entry>();
+  /** Identifies this adapter's entries in actors' `pullSlot`s. */
+  const self = {};
   /** Finished entries, oldest first from `finishedHead` (a queue: a Set's delete-first is slow). */
   let finished: Entry[] = [];
   let finishedHead = 0;
@@ -163,8 +169,9 @@ export function createInspectionAdapter(
       createdAt: now,
       updatedAt: now,
     };
-    const entry: Entry = { actor, raw: undefined, stale: null, latest: undefined, change: null, pulled: null };
+    const entry: Entry = { actor, raw: undefined, stale: null, latest: undefined, change: null, pulled: null, owner: self, evicted: false };
     entries.set(ref.sessionId, entry);
+    if ('pullSlot' in ref) (ref as PullableRef).pullSlot = entry;
     update(entry, snapshot, null, now);
     const change = touch(entry);
     if (change) change.added = true;
@@ -247,6 +254,7 @@ export function createInspectionAdapter(
         finishedHead = 0;
       }
       entries.delete(oldest.actor.sessionId);
+      oldest.evicted = true;
       counters.droppedActors++;
       const change = touch(oldest);
       if (change) change.removed = 'evicted';
@@ -259,7 +267,9 @@ export function createInspectionAdapter(
    * then costs nothing) and waits in `intake`.
    */
   function onPull(ref: PullableRef): boolean {
-    let entry = entries.get(ref.sessionId);
+    // The actor's slot finds its entry without a lookup; an empty slot means a new actor.
+    const known = 'pullSlot' in ref ? (ref.pullSlot as Entry | undefined) : entries.get(ref.sessionId);
+    let entry = known !== undefined && known.owner === self && !known.evicted ? known : undefined;
     if (entry === undefined) {
       if (intakeLeft === 0 || entries.size - finishedCount >= maxActors) {
         intake.push(ref);
@@ -305,7 +315,10 @@ export function createInspectionAdapter(
     entry.pulled = null;
     const actor = entry.actor;
     const wasFinished = actor.status !== 'active';
-    for (const [value, at, eventType] of ref.takeTrail()) {
+    const trail = ref.takeTrail();
+    // An empty trail: read in the step that changed it (nobody listens, so it is read at once).
+    if (trail.length === 0) actor.updatedAt = clock.now();
+    for (const [value, at, eventType] of trail) {
       if (change !== null && !change.added && value !== actor.value && (change.steps?.length ?? 0) < maxSteps) {
         (change.steps ??= []).push([actor.value, actor.updatedAt]);
       }

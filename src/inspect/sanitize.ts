@@ -43,10 +43,13 @@ export function resolveSanitizeOptions(options: SanitizeOptions = {}): Required<
  * sanitize({ s: 'x'.repeat(10) }, resolveSanitizeOptions({ maxString: 4 })); // { s: 'xxxx…(+6 chars)' }
  */
 export function sanitize(value: unknown, options: Required<SanitizeOptions> = defaultSanitizeOptions): Json {
-  return walk(value, options, 0, new Set());
+  return walk(value, options, 0, []);
 }
 
-function walk(value: unknown, options: Required<SanitizeOptions>, depth: number, seen: Set<object>): Json {
+/** The objects being walked, outermost first (a short stack: depth and cause chains are capped). */
+type Seen = object[];
+
+function walk(value: unknown, options: Required<SanitizeOptions>, depth: number, seen: Seen): Json {
   switch (typeof value) {
     case 'string':
       return truncateString(value, options.maxString);
@@ -65,26 +68,45 @@ function walk(value: unknown, options: Required<SanitizeOptions>, depth: number,
   }
   if (value === null) return null;
   const object = value as object;
-  if (seen.has(object)) return '[Circular]';
+  if (seen.includes(object)) return '[Circular]';
   if (isActorRef(object)) return { $actor: String(object.id), sessionId: String(object.sessionId) };
   if (object instanceof Date) return Number.isNaN(object.getTime()) ? 'Invalid Date' : object.toISOString();
   if (object instanceof Error) return walkError(object, options, depth, seen, 0);
   if (depth >= options.maxDepth) return describe(object);
   if (ArrayBuffer.isView(object)) return `[${object.constructor.name}(${object.byteLength} bytes)]`;
-  seen.add(object);
+  seen.push(object);
   try {
     if (Array.isArray(object)) return walkArray(object, options, depth, seen);
     if (object instanceof Map) return walkEntries(object.entries(), object.size, options, depth, seen);
     if (object instanceof Set) return walkArray([...object], options, depth, seen);
     const toJSON = (object as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === 'function') return walk(toJSON.call(object), options, depth, seen);
-    return walkEntries(Object.entries(object), Object.keys(object).length, options, depth, seen);
+    return walkObject(object as Record<string, unknown>, options, depth, seen);
   } finally {
-    seen.delete(object);
+    seen.pop();
   }
 }
 
-function walkArray(items: readonly unknown[], options: Required<SanitizeOptions>, depth: number, seen: Set<object>): Json[] {
+/** A plain object's own enumerable keys (no entry pairs are built). */
+function walkObject(object: Record<string, unknown>, options: Required<SanitizeOptions>, depth: number, seen: Seen): Json {
+  const keys = Object.keys(object);
+  const out: Record<string, Json> = {};
+  let count = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const item = object[key];
+    if (item === undefined) continue;
+    if (count === options.maxKeys) {
+      out['…'] = `${keys.length - count} more keys`;
+      break;
+    }
+    out[key] = walk(item, options, depth + 1, seen);
+    count++;
+  }
+  return out;
+}
+
+function walkArray(items: readonly unknown[], options: Required<SanitizeOptions>, depth: number, seen: Seen): Json[] {
   const max = options.maxArray;
   if (items.length <= max) return items.map((item) => walk(item, options, depth + 1, seen));
   // Head and tail: the first items say how it began, the last ones (latest attempts) matter most.
@@ -101,7 +123,7 @@ function walkEntries(
   size: number,
   options: Required<SanitizeOptions>,
   depth: number,
-  seen: Set<object>,
+  seen: Seen,
 ): Json {
   const out: Record<string, Json> = {};
   let count = 0;
@@ -121,10 +143,10 @@ function walkError(
   error: Error,
   options: Required<SanitizeOptions>,
   depth: number,
-  seen: Set<object>,
+  seen: Seen,
   link: number,
 ): Json {
-  seen.add(error);
+  seen.push(error);
   try {
     const out: Record<string, Json> = { name: truncateString(error.name, options.maxString), message: truncateString(error.message, options.maxString) };
     for (const [key, item] of Object.entries(error)) {
@@ -135,12 +157,12 @@ function walkError(
     const cause: unknown = error.cause;
     if (cause !== undefined) {
       if (link + 1 >= options.maxCauses) out.cause = '…(cause chain cut)';
-      else if (cause instanceof Error && !seen.has(cause)) out.cause = walkError(cause, options, depth, seen, link + 1);
+      else if (cause instanceof Error && !seen.includes(cause)) out.cause = walkError(cause, options, depth, seen, link + 1);
       else out.cause = walk(cause, options, Math.max(depth, options.maxDepth - 2), seen);
     }
     return out;
   } finally {
-    seen.delete(error);
+    seen.pop();
   }
 }
 

@@ -21,6 +21,8 @@ export interface InspectableActorRef {
 export interface PullableRef extends InspectableActorRef {
   /** `active` until the actor settles. */
   readonly status: 'active' | 'done' | 'stopped';
+  /** A slot the puller may keep its record of this actor in (it saves a lookup per change). */
+  pullSlot?: unknown;
   /** The steps since the last read, oldest first: [state, time, event type]; reading re-arms the next pull (also of a declined actor). */
   takeTrail(): ReadonlyArray<readonly [string, number, string]>;
 }

@@ -96,6 +96,8 @@ export class TableActor<TContext> {
   _parent: { readonly sessionId: string } | undefined;
   /** Free slot for the runtime that owns this actor (its per-action state). */
   owner: unknown = undefined;
+  /** Free slot for the puller that inspects this actor (its record of it). */
+  pullSlot: unknown = undefined;
   /** Steps since the puller last read this actor: [state, time, event type]. */
   #trail: [string, number, string][] | null = null;
   /** Whether the next change calls `pull` (ARMED), only extends the trail (READING), or is ignored (DECLINED). */
@@ -222,16 +224,26 @@ export class TableActor<TContext> {
   }
 
   #notePull(pull: (actor: TableActor<never>) => boolean | void, eventType: string): void {
-    if (this.#pullState === DECLINED) return;
-    const trail = (this.#trail ??= []);
-    if (trail.length >= MAX_TRAIL) trail.shift();
-    trail.push([this.#state.key, this.#options.clock.now(), eventType]);
-    if (this.#pullState === READING) return;
-    this.#pullState = READING;
-    if (pull(this as unknown as TableActor<never>) === false) {
-      this.#pullState = DECLINED;
-      this.#trail = null;
+    const state = this.#pullState;
+    if (state === DECLINED) return;
+    if (state === ARMED) {
+      // Asked first, so a declined actor costs no trail at all.
+      this.#pullState = READING;
+      if (pull(this as unknown as TableActor<never>) === false) {
+        this.#pullState = DECLINED;
+        this.#trail = null;
+        return;
+      }
+      if ((this.#pullState as PullState) === ARMED) return; // read at once: the puller saw this step's snapshot
     }
+    const step: [string, number, string] = [this.#state.key, this.#options.clock.now(), eventType];
+    const trail = this.#trail;
+    if (trail === null) {
+      this.#trail = [step];
+      return;
+    }
+    if (trail.length >= MAX_TRAIL) trail.shift();
+    trail.push(step);
   }
 
   /** Stops the actor where it is: timers cleared, no further events processed. */
