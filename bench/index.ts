@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   console.log('scaling');
   console.log(`  time(1M) / (10 × time(100k)) = ${scaling.toFixed(2)}  goal ≈ 1 (≤ 1.2): ${verdict(scaling <= 1.2)}\n`);
 
-  const inspectedN = Math.min(N, 50_000);
+  const inspectedN = Math.min(N, 25_000);
   const overhead = await benchInspectorOverhead(
     () => {
       const sequence = new Sequence({ plan: createPlan({ Noop: async () => {} }), sites: 4, concurrency: CONCURRENCY / 4 });
@@ -62,14 +62,13 @@ async function main(): Promise<void> {
         close: async () => void (await sequence.shutdown({ deadline: 0 })),
       };
     },
-    { n: inspectedN },
+    // p-queue driven the same way (same n, same chunks), in the same rounds: the fair reference.
+    { n: inspectedN, rounds: 7, warmUp: 3, reference: pQueueChunked },
   );
-  // p-queue driven the same way (same n, same chunks): the fair reference for this run.
-  const pQueueAtN = (inspectedN / (await timeRunner(pQueueChunked, inspectedN, 3))) * 1000;
-  const inspectedRatio = overhead.withInspector / pQueueAtN;
-  console.log(`inspector (${fmt(inspectedN)} actions, server + one connected viewer)`);
+  const inspectedRatio = overhead.ratioToReference!;
+  console.log(`inspector (${fmt(inspectedN)} actions × ${overhead.rounds} interleaved rounds, medians; server + one connected viewer)`);
   console.log(`  Echo inspected             ${fmt(overhead.withInspector).padStart(10)} actions/s  (${fmt(overhead.without)} without)  ${fmt(overhead.events)} events, ${fmt(overhead.bytes / inspectedN)} bytes/action on the wire`);
-  console.log(`  p-queue, same chunks       ${fmt(pQueueAtN).padStart(10)} actions/s`);
+  console.log(`  p-queue, same chunks       ${fmt(overhead.reference!).padStart(10)} actions/s`);
   console.log(`  ratio to p-queue: ${inspectedRatio.toFixed(2)}×  goal ≥ 0.25: ${verdict(inspectedRatio >= 0.25)}\n`);
 
   const production = await benchProduction();

@@ -1,7 +1,8 @@
 /**
  * Inspector overhead. `benchInspectorOverhead(createRun)` runs the same workload
- * twice, without and with the inspector streaming to a connected WebSocket
- * viewer, and reports actions/s for both and their ratio. `benchAdapterServer`
+ * without and with the inspector streaming to a connected WebSocket viewer
+ * (and a reference runner, p-queue, in the same rounds), and reports actions/s
+ * and ratios. `benchAdapterServer`
  * measures the adapter + server cost per inspection event on a synthetic action
  * lifecycle (17 events per action, as XState emits). Run alone:
  * `node --expose-gc --import tsx bench/inspect.bench.ts`.
@@ -21,23 +22,30 @@ export interface InspectorBenchRun {
 
 export interface OverheadResult {
   n: number;
-  /** Actions per second without an inspector. */
+  rounds: number;
+  /** Actions per second without an inspector (median round). */
   without: number;
-  /** Actions per second with the inspector server and one connected viewer. */
+  /** Actions per second with the inspector server and one connected viewer, until the viewer has the last change (median round). */
   withInspector: number;
   /** `withInspector / without`. */
   ratio: number;
-  /** Inspection events the target emitted (and pulls of changed actors) in the inspected run, and per second. */
+  /** The reference runner's tasks per second (median round), when one was given. */
+  reference: number | null;
+  /** `withInspector / reference`. */
+  ratioToReference: number | null;
+  /** Inspection events the target emitted (and pulls of changed actors) per inspected round, and per second. */
   events: number;
   eventsPerSecond: number;
-  /** Bytes the viewer received. */
+  /** Bytes the viewer received per inspected round. */
   bytes: number;
 }
 
 interface Viewer {
   bytes: number;
   messages: number;
-  /** Resolves once the viewer got nothing new for one flush interval after `since`. */
+  /** When the last message arrived (performance.now()). */
+  lastAt: number;
+  /** Resolves once the viewer got nothing new for three flush intervals. */
   settled(): Promise<void>;
   close(): void;
 }
@@ -46,14 +54,14 @@ async function connectViewer(url: string): Promise<Viewer> {
   const socket = new WebSocket(url.replace(/^http/, 'ws'));
   let bytes = 0;
   let messages = 0;
-  let last = Date.now();
+  let lastAt = performance.now();
   let subscribed!: () => void;
   let isSubscribed = false;
   const fullState = new Promise<void>((resolve) => (subscribed = resolve));
   socket.on('message', (data: Buffer) => {
     bytes += data.length;
     messages++;
-    last = Date.now();
+    lastAt = performance.now();
     if (!isSubscribed && data.includes('"type":"full"')) {
       isSubscribed = true;
       subscribed();
@@ -74,49 +82,34 @@ async function connectViewer(url: string): Promise<Viewer> {
     get messages() {
       return messages;
     },
+    get lastAt() {
+      return lastAt;
+    },
     async settled() {
       // Quiet for 3 flush intervals (50 ms each): the last delta has arrived.
-      while (Date.now() - last < 150) await new Promise((resolve) => setTimeout(resolve, 25));
+      while (performance.now() - lastAt < 150) await new Promise((resolve) => setTimeout(resolve, 25));
     },
     close: () => socket.close(),
   };
 }
 
-/**
- * Runs the workload without, then with the inspector (server on 127.0.0.1, one
- * viewer connected), and compares actions/s.
- * @example
- * const result = await benchInspectorOverhead(() => createEchoRun(), { n: 100_000 });
- * console.log(result.ratio);
- */
-export async function benchInspectorOverhead(createRun: () => InspectorBenchRun | Promise<InspectorBenchRun>, options: { n?: number } = {}): Promise<OverheadResult> {
-  const n = options.n ?? 100_000;
-  const warmUp = Math.min(n, 10_000);
-  const plain = await createRun();
-  await plain.run(warmUp);
-  let started = performance.now();
-  await plain.run(n);
-  const withoutMs = performance.now() - started;
-  await plain.close?.();
-
-  const inspected = await createRun();
-  let events = 0;
-  const target = inspected.target;
+/** Counts what the target hands the inspector: XState events, and pulls of changed actors. */
+function countingTarget(target: InspectorTarget, count: () => void): InspectorTarget {
   // A delegating wrapper (not a prototype copy: a Sequence keeps its state in #private fields).
-  const counting: InspectorTarget = {
+  return {
     id: target.id,
     name: target.name,
     subscribeInspection: (observer, options) =>
       target.subscribeInspection(
         (event) => {
-          events++;
+          count();
           observer(event);
         },
         options?.pull === undefined
           ? undefined
           : {
               pull: (actor) => {
-                events++; // a pull stands for the events it saves
+                count(); // a pull stands for the events it saves
                 return options.pull!(actor);
               },
             },
@@ -125,22 +118,80 @@ export async function benchInspectorOverhead(createRun: () => InspectorBenchRun 
     machines: () => target.machines(),
     control: (command) => target.control(command),
   };
-  const server = await inspect(counting);
+}
+
+const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+
+/**
+ * Runs the workload without and with the inspector (server on 127.0.0.1, one
+ * viewer connected), and optionally a reference runner, in the same process:
+ * warm-up rounds first, then `rounds` interleaved rounds (reference, plain,
+ * inspected), no forced GC in between. Figures are medians over the rounds.
+ * @example
+ * const result = await benchInspectorOverhead(() => createEchoRun(), { n: 50_000, reference: pQueueChunked });
+ * console.log(result.ratioToReference);
+ */
+export async function benchInspectorOverhead(
+  createRun: () => InspectorBenchRun | Promise<InspectorBenchRun>,
+  options: { n?: number; rounds?: number; warmUp?: number; reference?: (n: number) => Promise<void> } = {},
+): Promise<OverheadResult> {
+  const n = options.n ?? 50_000;
+  const rounds = options.rounds ?? 5;
+  const warmUp = options.warmUp ?? 3;
+  const reference = options.reference;
+  const plain = await createRun();
+  const inspected = await createRun();
+  let events = 0;
+  const server = await inspect(countingTarget(inspected.target, () => events++));
   const viewer = await connectViewer(server.url);
-  await inspected.run(warmUp);
-  await viewer.settled();
-  const warmBytes = viewer.bytes;
-  events = 0;
-  started = performance.now();
-  await inspected.run(n);
-  await viewer.settled();
-  const withMs = performance.now() - started - 150;
+
+  const times = { reference: [] as number[], plain: [] as number[], inspected: [] as number[] };
+  let measuredEvents = 0;
+  let measuredBytes = 0;
+  for (let round = -warmUp; round < rounds; round++) {
+    const measured = round >= 0;
+    if (reference !== undefined) {
+      const started = performance.now();
+      await reference(n);
+      if (measured) times.reference.push(performance.now() - started);
+    }
+    let started = performance.now();
+    await plain.run(n);
+    if (measured) times.plain.push(performance.now() - started);
+
+    await viewer.settled();
+    const eventsBefore = events;
+    const bytesBefore = viewer.bytes;
+    started = performance.now();
+    await inspected.run(n);
+    const ran = performance.now();
+    await viewer.settled();
+    // Until the viewer had the last change (a flush may land after the run).
+    if (measured) times.inspected.push(Math.max(ran, viewer.lastAt) - started);
+    if (measured) measuredEvents += events - eventsBefore;
+    if (measured) measuredBytes += viewer.bytes - bytesBefore;
+  }
   viewer.close();
   await server.close();
+  await plain.close?.();
   await inspected.close?.();
-  const without = (n / withoutMs) * 1000;
-  const withInspector = (n / withMs) * 1000;
-  return { n, without, withInspector, ratio: withInspector / without, events, eventsPerSecond: (events / withMs) * 1000, bytes: viewer.bytes - warmBytes };
+
+  const perSecond = (ms: number): number => (n / ms) * 1000;
+  const without = perSecond(median(times.plain));
+  const withInspector = perSecond(median(times.inspected));
+  const referenceRate = reference === undefined ? null : perSecond(median(times.reference));
+  return {
+    n,
+    rounds,
+    without,
+    withInspector,
+    ratio: withInspector / without,
+    reference: referenceRate,
+    ratioToReference: referenceRate === null ? null : withInspector / referenceRate,
+    events: measuredEvents / rounds,
+    eventsPerSecond: (measuredEvents / rounds / median(times.inspected)) * 1000,
+    bytes: measuredBytes / rounds,
+  };
 }
 
 const STATES = ['delayed', 'queued', 'hooks', 'running', 'afterHooks', 'done'];
@@ -191,7 +242,7 @@ export function syntheticRun(): InspectorBenchRun {
 
 /** Adapter + server cost per inspection event, with one viewer connected. */
 export async function benchAdapterServer(n = 50_000): Promise<{ eventsPerSecond: number; microsPerEvent: number; bytesPerAction: number }> {
-  const result = await benchInspectorOverhead(syntheticRun, { n });
+  const result = await benchInspectorOverhead(syntheticRun, { n, rounds: 3, warmUp: 1 });
   const bareMs = (n / result.without) * 1000;
   const inspectedMs = (n / result.withInspector) * 1000;
   const microsPerEvent = ((inspectedMs - bareMs) * 1000) / result.events;
