@@ -6,7 +6,7 @@
 import { benchProduction } from './production.bench.js';
 import { bytesPerLiveActor, bytesPerQueuedAction, bytesPerQueuedPQueueTask, heapGrowth } from './memory.js';
 import { benchInspectorOverhead } from './inspect.bench.js';
-import { echo, echoXState, fastQueue, pQueue, pQueueChunked, promisePool, timeRunner, CONCURRENCY } from './runners.js';
+import { echo, echoXState, fastQueue, pQueue, pQueueChunked, promisePool, timeInterleaved, timeRunner, CONCURRENCY } from './runners.js';
 import { createPlan, Sequence } from '../src/index.js';
 
 const N = Number(process.env.BENCH_N ?? 100_000);
@@ -15,13 +15,13 @@ const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT MET');
 
 async function main(): Promise<void> {
   console.log(`Echo bench — ${fmt(N)} noop actions, concurrency ${CONCURRENCY}, node ${process.version}\n`);
-  const contenders = { 'p-queue': pQueue, fastq: fastQueue, 'promise pool': promisePool, 'Echo (table engine)': echo, 'Echo (xstate engine)': echoXState };
+  // Interleaved rounds, medians: every contender meets the same JIT and heap conditions.
+  const contenders = { 'p-queue': pQueue, fastq: fastQueue, 'promise pool': promisePool, 'Echo (table engine)': echo };
+  const medians = await timeInterleaved(contenders, N, 5, 2);
   const perSecond: Record<string, number> = {};
-  for (const [name, runner] of Object.entries(contenders)) {
-    const n = name.includes('xstate') ? Math.min(N, 20_000) : N;
-    const ms = await timeRunner(runner, n);
-    perSecond[name] = (n / ms) * 1000;
-  }
+  for (const [name, ms] of Object.entries(medians)) perSecond[name] = (N / ms) * 1000;
+  const xstateN = Math.min(N, 20_000);
+  perSecond['Echo (xstate engine)'] = (xstateN / (await timeRunner(echoXState, xstateN, 3))) * 1000;
   const base = perSecond['p-queue']!;
   console.log('throughput                 actions/s    ratio to p-queue');
   for (const [name, rate] of Object.entries(perSecond)) console.log(`  ${name.padEnd(24)} ${fmt(rate).padStart(10)}    ${(rate / base).toFixed(2)}×`);

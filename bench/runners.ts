@@ -68,6 +68,26 @@ export async function timeRunner(runner: Runner, n: number, rounds = 5): Promise
   return times[Math.floor(times.length / 2)]!;
 }
 
+/**
+ * Times several runners over `n` tasks in interleaved rounds (each round runs
+ * every runner once, in turn), after `warmUp` such rounds, with no forced GC in
+ * between: all contenders meet the same JIT and heap conditions. Returns the
+ * median ms per runner.
+ */
+export async function timeInterleaved(runners: Readonly<Record<string, Runner>>, n: number, rounds = 5, warmUp = 2): Promise<Record<string, number>> {
+  const times: Record<string, number[]> = {};
+  for (let round = -warmUp; round < rounds; round++) {
+    for (const [name, runner] of Object.entries(runners)) {
+      const started = performance.now();
+      await runner(n);
+      if (round >= 0) (times[name] ??= []).push(performance.now() - started);
+    }
+  }
+  const medians: Record<string, number> = {};
+  for (const [name, list] of Object.entries(times)) medians[name] = [...list].sort((a, b) => a - b)[list.length >> 1]!;
+  return medians;
+}
+
 /** p-queue driven like the inspected Echo run: chunks of 5,000 with a turn of the event loop between them. */
 export const pQueueChunked: Runner = async (n) => {
   const queue = new PQueue({ concurrency: CONCURRENCY });
