@@ -88,6 +88,9 @@ export class ActionRun {
   readonly cancelGrace: number;
   /** Put in its Production at assignment, before its actor exists: the actor's `enqueue` skips once. */
   preQueued = false;
+  /** Neighbours in its Sequence's list of live runs (see `LiveRuns`). */
+  livePrev: ActionRun | null = null;
+  liveNext: ActionRun | null = null;
   /** Its ticket in the Production that holds it (0 = in none); see `TicketSlot`. */
   productionTicket = 0;
   #actor: ActionActor | null = null;

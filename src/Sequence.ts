@@ -28,6 +28,7 @@ import type { Life } from './Life.js';
 import { Production } from './Production.js';
 import { Queues } from './Queues.js';
 import { resolveSequenceOptions, type ResolvedSequenceOptions, type SequenceOptions } from './sequenceOptions.js';
+import { LiveRuns } from './LiveRuns.js';
 import { createSequenceRoot, type SequenceRoot } from './sequenceRoot.js';
 import { ShutdownTracker, type ShutdownReport } from './shutdown.js';
 import { Site } from './Site.js';
@@ -52,7 +53,7 @@ export class Sequence implements InspectorTarget {
   readonly #root: SequenceRoot;
   readonly #queues: Queues;
   readonly #sites = new Map<string, Site>();
-  readonly #live = new Map<string, ActionRun>();
+  readonly #live = new LiveRuns<ActionRun>();
   readonly #byKey = new Map<string, ActionRun>();
   readonly #engine: ActionEngine;
   readonly #services: RunServices;
@@ -263,7 +264,7 @@ export class Sequence implements InspectorTarget {
     }
     const init = prepareAssignment(nameOrRecord, contentOrOptions, maybeOptions, this.#assignmentDeps);
     const run = new ActionRun(init, this.#services, parent);
-    this.#live.set(run.id, run);
+    this.#live.add(run);
     this.#shutdown.assigned();
     if (run.idempotencyKey !== undefined) this.#byKey.set(run.idempotencyKey, run);
     if (parent !== null) (parent.children ??= new Set()).add(run);
@@ -298,7 +299,7 @@ export class Sequence implements InspectorTarget {
 
   #settled(run: ActionRun, output: ActionOutput, context: ActionContext): void {
     const settlement = run.settle(output, context);
-    this.#live.delete(run.id);
+    this.#live.delete(run);
     if (output.status === 'failed') this.#remember(run);
     if (run.idempotencyKey !== undefined && this.#byKey.get(run.idempotencyKey) === run) this.#byKey.delete(run.idempotencyKey);
     run.parent?.children?.delete(run);
