@@ -13,13 +13,14 @@ import type {
   ActorKind,
   DeltaOp,
   FullState,
-  Json,
   MachineMessage,
   SourceMessage,
   SourceStats,
   WireActor,
 } from './protocol.js';
-import { isRecord, markKey, sameValue, sanitizeValue, stateOp, toStatus, type Pending } from './deltaOps.js';
+import { sameValue, sanitizeValue, stateOp, toStatus, type Pending } from './deltaOps.js';
+import { materialize, type Entry } from './entry.js';
+import { Intake } from './intake.js';
 import { resolveSanitizeOptions, sanitize } from './sanitize.js';
 import type { InspectableActorRef, InspectorTarget, PullableRef } from './target.js';
 
@@ -43,24 +44,6 @@ export interface InspectionAdapter {
   stats(): SourceStats;
   /** Stops listening to the target and cancels a pending flush. */
   dispose(): void;
-}
-
-interface Entry {
-  actor: WireActor;
-  /** The last raw context: top-level keys are diffed by reference (contexts are immutable in XState). */
-  raw: unknown;
-  /** Keys of `raw` not yet sanitized into `actor.context` (sanitizing waits for a flush or a reader). */
-  stale: Set<string> | 'whole' | null;
-  /** The newest raw context, not yet diffed against `raw` (diffing waits for a flush or a reader too). */
-  latest: unknown;
-  /** What changed since the last flush, while the entry is in `pending`. */
-  change: Pending | null;
-  /** A pulled actor that changed since it was last read (read at the next flush). */
-  pulled: PullableRef | null;
-  /** The adapter that made it (an actor's `pullSlot` may hold an entry of an earlier adapter). */
-  readonly owner: object;
-  /** No longer in `entries` (an old finished actor, evicted). */
-  evicted: boolean;
 }
 
 const KINDS: Record<string, ActorKind> = { 'echo.sequence': 'sequence', 'echo.site': 'site', 'echo.action': 'action' };
@@ -111,10 +94,7 @@ export function createInspectionAdapter(
   const counters = { droppedActors: 0, droppedEvents: 0 };
   let timer: unknown;
   let scheduled = false;
-  /** Pulled actors declined since the last flush (over `maxIntake`), oldest first. */
-  let intake: PullableRef[] = [];
-  /** New pulled actors this flush interval may still take in. */
-  let intakeLeft = maxIntake;
+  const intake = new Intake(maxIntake);
 
   const machinesOf = (): Record<string, unknown> => target?.machines() ?? {};
   for (const machine of Object.values(machinesOf())) describe(machine);
@@ -197,49 +177,6 @@ export function createInspectionAdapter(
     if (!wasFinished && actor.status !== 'active') finish(entry);
   }
 
-  /** Notes which top-level keys changed; sanitizing them waits for `materialize` (once per flush, not per snapshot). */
-  function diffContext(entry: Entry, raw: unknown, change: Pending | null): void {
-    const before = entry.raw;
-    entry.raw = raw;
-    if (!isRecord(raw) || !isRecord(before) || entry.stale === 'whole' || !isRecord(entry.actor.context)) {
-      entry.stale = 'whole';
-      if (change) change.whole = true;
-      return;
-    }
-    let stale = entry.stale;
-    for (const key of Object.keys(raw)) {
-      if (raw[key] === before[key]) continue;
-      (stale ??= new Set()).add(key);
-      if (change) markKey(change, key);
-    }
-    for (const key of Object.keys(before)) {
-      if (key in raw) continue;
-      (stale ??= new Set()).add(key);
-      if (change) markKey(change, key);
-    }
-    entry.stale = stale;
-  }
-
-  /** Brings `actor.context` up to date with the newest raw context, noting changed keys in `change`. */
-  function materialize(entry: Entry, change: Pending | null = null): WireActor {
-    if (entry.latest !== entry.raw) diffContext(entry, entry.latest, change);
-    const stale = entry.stale;
-    if (stale === null) return entry.actor;
-    entry.stale = null;
-    const raw = entry.raw;
-    if (stale === 'whole' || !isRecord(raw) || !isRecord(entry.actor.context)) {
-      entry.actor.context = sanitize(raw, limits);
-      return entry.actor;
-    }
-    const next: Record<string, Json> = { ...entry.actor.context };
-    for (const key of stale) {
-      if (key in raw) next[key] = sanitize(raw[key], limits);
-      else delete next[key];
-    }
-    entry.actor.context = next;
-    return entry.actor;
-  }
-
   /** Called once per actor, when it stops being active. */
   function finish(entry: Entry): void {
     // The raw context stays (it is immutable and final): it is sanitized only if a
@@ -264,19 +201,18 @@ export function createInspectionAdapter(
   /**
    * A pulled actor changed: it is read once, at the next flush (or at once when
    * nobody listens). A new actor beyond this interval's intake is declined (it
-   * then costs nothing) and waits in `intake`.
+   * then costs nothing until the intake takes it in).
    */
   function onPull(ref: PullableRef): boolean {
     // The actor's slot finds its entry without a lookup; an empty slot means a new actor.
     const known = 'pullSlot' in ref ? (ref.pullSlot as Entry | undefined) : entries.get(ref.sessionId);
     let entry = known !== undefined && known.owner === self && !known.evicted ? known : undefined;
     if (entry === undefined) {
-      if (intakeLeft === 0 || entries.size - finishedCount >= maxActors) {
-        intake.push(ref);
+      if (!hasRoom() || !intake.take()) {
+        intake.decline(ref);
         schedule();
         return false;
       }
-      intakeLeft--;
       entry = add(ref, undefined)!;
     }
     entry.pulled = ref;
@@ -285,28 +221,21 @@ export function createInspectionAdapter(
     return true;
   }
 
-  /**
-   * Takes in declined actors that are still active, oldest first, as far as this
-   * interval's intake allows (`all` for a viewer that joins now); those that
-   * finished meanwhile were never shown and are counted as dropped.
-   */
+  function hasRoom(): boolean {
+    return entries.size - finishedCount < maxActors;
+  }
+
+  /** Takes in declined actors (see `Intake`); `all` for a viewer that joins now. */
   function admit(all: boolean): void {
-    if (intake.length === 0) return;
-    const waiting = intake;
-    intake = [];
-    for (const ref of waiting) {
-      if (ref.status !== 'active') {
-        counters.droppedActors++;
-        continue;
-      }
-      if ((!all && intakeLeft === 0) || entries.size - finishedCount >= maxActors) {
-        intake.push(ref);
-        continue;
-      }
-      if (!all) intakeLeft--;
-      ref.takeTrail(); // re-armed: it pulls again on its next change
-      add(ref, ref.getSnapshot());
-    }
+    intake.review(
+      all,
+      hasRoom,
+      (ref) => {
+        ref.takeTrail(); // re-armed: it pulls again on its next change
+        add(ref, ref.getSnapshot());
+      },
+      () => counters.droppedActors++,
+    );
   }
 
   /** Reads a pulled actor: its trail becomes steps and event ops, its snapshot the current state. */
@@ -393,9 +322,8 @@ export function createInspectionAdapter(
   function flush(): void {
     if (scheduled) clock.clearTimeout(timer);
     scheduled = false;
-    intakeLeft = maxIntake;
     admit(false);
-    if (intake.length > 0) schedule(); // the rest waits for the next interval's intake
+    if (intake.waiting > 0) schedule(); // the rest waits for the next interval's intake
     if (pending.length === 0 && events.length === 0) return;
     const ops: DeltaOp[] = [];
     const at = clock.now();
@@ -421,11 +349,11 @@ export function createInspectionAdapter(
           counters.droppedActors++;
           continue;
         }
-        ops.push({ op: 'add', actor: { ...materialize(entry) } });
+        ops.push({ op: 'add', actor: { ...materialize(entry, limits) } });
         continue;
       }
       if (!change.changed) continue;
-      ops.push(stateOp(materialize(entry, change), change));
+      ops.push(stateOp(materialize(entry, limits, change), change));
     }
     for (const item of events) {
       ops.push({ op: 'event', sessionId: item.sessionId, from: item.from, event: sanitize(item.event, limits), at: item.at });
@@ -437,7 +365,7 @@ export function createInspectionAdapter(
   }
 
   function stats(): SourceStats {
-    return { actors: entries.size, finished: finishedCount, ...counters, waiting: intake.length };
+    return { actors: entries.size, finished: finishedCount, ...counters, waiting: intake.waiting };
   }
 
   const unsubscribe = target?.subscribeInspection(handle, { pull: onPull });
@@ -451,7 +379,7 @@ export function createInspectionAdapter(
       admit(true);
       const actors: WireActor[] = [];
       for (const entry of pending) if (entry.pulled !== null && entry.change !== null) readPulled(entry, entry.change);
-      for (const entry of entries.values()) actors.push({ ...materialize(entry) });
+      for (const entry of entries.values()) actors.push({ ...materialize(entry, limits) });
       return { type: 'full', source, at: clock.now(), actors, stats: stats() };
     },
     machines: () => [...described.values()],

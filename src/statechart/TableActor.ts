@@ -12,17 +12,9 @@
  */
 import type { Clock } from '../clock.js';
 import type { CompiledAction, CompiledMachine, CompiledState, CompiledTransition } from './compileMachine.js';
+import { TableActorSnapshot, type TableSnapshot } from './TableSnapshot.js';
 
-/** The snapshot shape shared with XState's (`value`, `status`, `context`, `output`). */
-export interface TableSnapshot<TContext> {
-  readonly value: string;
-  readonly status: 'active' | 'done' | 'stopped';
-  readonly context: TContext;
-  readonly output: unknown;
-  readonly error: undefined;
-  readonly children: Readonly<Record<string, never>>;
-  matches(value: string): boolean;
-}
+export type { TableSnapshot } from './TableSnapshot.js';
 
 /** An inspection event in XState v5's shape. */
 export interface TableInspectionEvent {
@@ -64,23 +56,6 @@ export interface TableActorOptions {
   readonly onEffectError?: ((actor: TableActor<never>, error: unknown, effect: string) => void) | undefined;
 }
 
-class Snapshot<TContext> implements TableSnapshot<TContext> {
-  readonly error = undefined;
-  readonly children = EMPTY_CHILDREN;
-  constructor(
-    readonly value: string,
-    readonly status: 'active' | 'done' | 'stopped',
-    readonly context: TContext,
-    readonly output: unknown,
-  ) {}
-  matches(value: string): boolean {
-    return this.value === value;
-  }
-  toJSON(): object {
-    return { value: this.value, status: this.status, context: this.context, output: this.output };
-  }
-}
-const EMPTY_CHILDREN: Readonly<Record<string, never>> = Object.freeze({});
 const NO_TRAIL: ReadonlyArray<readonly [string, number, string]> = Object.freeze([]);
 const INIT_EVENT = Object.freeze({ type: 'xstate.init' });
 const ARMED = 0;
@@ -115,7 +90,7 @@ export class TableActor<TContext> {
   #owned = true;
   #status: 'idle' | 'active' | 'done' | 'stopped' = 'idle';
   #output: unknown = undefined;
-  #snapshot: Snapshot<TContext> | null = null;
+  #snapshot: TableActorSnapshot<TContext> | null = null;
   #timers: Map<string, unknown> | null = null;
   /** The mailbox: the first queued event in a slot (the common case: one), the rest in an array. */
   #first: { type: string } | null = null;
@@ -192,7 +167,7 @@ export class TableActor<TContext> {
 
   getSnapshot(): TableSnapshot<TContext> {
     this.#owned = false;
-    return (this.#snapshot ??= new Snapshot(
+    return (this.#snapshot ??= new TableActorSnapshot(
       this.#state.key,
       this.#status === 'idle' ? 'active' : this.#status,
       this.#context,

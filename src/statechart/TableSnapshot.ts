@@ -1,0 +1,37 @@
+/**
+ * A table-engine actor's snapshot: the shape XState's snapshots share
+ * (`value`, `status`, `context`, `output`, `matches`), made on demand and
+ * cached until the actor's next step.
+ * @internal
+ */
+
+/** The snapshot shape shared with XState's (`value`, `status`, `context`, `output`). */
+export interface TableSnapshot<TContext> {
+  readonly value: string;
+  readonly status: 'active' | 'done' | 'stopped';
+  readonly context: TContext;
+  readonly output: unknown;
+  readonly error: undefined;
+  readonly children: Readonly<Record<string, never>>;
+  matches(value: string): boolean;
+}
+
+const EMPTY_CHILDREN: Readonly<Record<string, never>> = Object.freeze({});
+
+/** The snapshot object a TableActor hands out. */
+export class TableActorSnapshot<TContext> implements TableSnapshot<TContext> {
+  readonly error = undefined;
+  readonly children = EMPTY_CHILDREN;
+  constructor(
+    readonly value: string,
+    readonly status: 'active' | 'done' | 'stopped',
+    readonly context: TContext,
+    readonly output: unknown,
+  ) {}
+  matches(value: string): boolean {
+    return this.value === value;
+  }
+  toJSON(): object {
+    return { value: this.value, status: this.status, context: this.context, output: this.output };
+  }
+}
