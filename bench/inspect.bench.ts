@@ -2,10 +2,10 @@
  * Inspector overhead. `benchInspectorOverhead(createRun)` runs the same workload
  * without and with the inspector streaming to a connected WebSocket viewer
  * (and a reference runner, p-queue, in the same rounds), and reports actions/s
- * and ratios. `benchAdapterServer`
- * measures the adapter + server cost per inspection event on a synthetic action
- * lifecycle (17 events per action, as XState emits). Run alone:
- * `node --expose-gc --import tsx bench/inspect.bench.ts`.
+ * and ratios. `benchAdapterServer` measures the adapter + server cost per
+ * inspection event on a synthetic action lifecycle (17 events per action, as
+ * XState emits). Run alone, on the compiled build like `npm run bench`:
+ * `npx tsc -p tsconfig.bench.json && node build/bench/bench/inspect.bench.js`.
  */
 import { WebSocket } from 'ws';
 import type { InspectionEvent } from 'xstate';
