@@ -174,3 +174,34 @@ describe('a flood of short actions (intake per flush)', () => {
     await stopped;
   });
 });
+
+describe('a flood, counted', () => {
+  test('every action of a flood is either shown or counted as dropped, and no flush takes in more than its intake', async () => {
+    const clock = new ManualClock();
+    const sequence = new Sequence({ plan: createPlan({ Quick: async (n: number) => n }), clock, sites: 2, concurrency: 4 });
+    sequence.start();
+    const intake = 40;
+    const adapter = createInspectionAdapter(sequence.id, sequence, { clock, flushInterval: 10, maxIntakePerFlush: intake, maxFinished: 100_000 });
+    const shown = new Set<string>();
+    const addsPerFlush: number[] = [];
+    adapter.subscribe((message) => {
+      if (message.type !== 'delta') return;
+      const adds = message.ops.filter((op) => op.op === 'add' && op.actor.kind === 'action');
+      addsPerFlush.push(adds.length);
+      for (const op of adds) if (op.op === 'add') shown.add(op.actor.id);
+    });
+    const all: string[] = [];
+    for (let chunk = 0; chunk < 12; chunk++) {
+      const handles = Array.from({ length: 250 }, (_, i) => sequence.assign('Quick', chunk * 250 + i));
+      all.push(...handles.map((h) => h.id));
+      await clock.advance(5); // half an interval: some chunks straddle a flush
+    }
+    await sequence.whenIdle();
+    await clock.advance(20);
+    expect(Math.max(...addsPerFlush)).toBeLessThanOrEqual(intake);
+    expect(shown.size).toBeGreaterThan(0);
+    expect(shown.size + adapter.stats().droppedActors).toBe(all.length);
+    expect(adapter.stats().waiting).toBe(0);
+    await sequence.shutdown({ deadline: 0 });
+  });
+});
