@@ -63,11 +63,12 @@ async function main(): Promise<void> {
       };
     },
     // p-queue driven the same way (same n, same chunks), in the same rounds: the fair reference.
-    { n: inspectedN, rounds: 7, warmUp: 3, reference: pQueueChunked },
+    { n: inspectedN, rounds: 9, warmUp: 3, reference: pQueueChunked },
   );
   const inspectedRatio = overhead.ratioToReference!;
   console.log(`inspector (${fmt(inspectedN)} actions × ${overhead.rounds} interleaved rounds, medians; server + one connected viewer)`);
   console.log(`  Echo inspected             ${fmt(overhead.withInspector).padStart(10)} actions/s  (${fmt(overhead.without)} without)  ${fmt(overhead.events)} events, ${fmt(overhead.bytes / inspectedN)} bytes/action on the wire`);
+  console.log(`  viewer lag after a run     ${fmt(overhead.lag).padStart(10)} ms (the last flush; interval 50 ms)`);
   console.log(`  p-queue, same chunks       ${fmt(overhead.reference!).padStart(10)} actions/s`);
   console.log(`  ratio to p-queue: ${inspectedRatio.toFixed(2)}×  goal ≥ 0.25: ${verdict(inspectedRatio >= 0.25)}\n`);
 
