@@ -231,3 +231,46 @@ describe.skipIf(chromiumMissing)('the npm start demo with its inspector', () => 
     }
   }, 120_000);
 });
+
+describe.skipIf(chromiumMissing)('a real Sequence flooded with short actions', () => {
+  test('the page shows a sample, says how many it dropped, and still shows a long action assigned mid-flood', async () => {
+    const { createPlan, Sequence } = await import('../../src/index.js');
+    const plan = createPlan({
+      Quick: async (n: number) => n,
+      Long: (_: null, { signal }) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+    });
+    const sequence = new Sequence({ plan, sites: 4, concurrency: 8, name: 'flood' });
+    sequence.start();
+    const server = await inspect(sequence, { staticDir: distInspector, adapter: { maxIntakePerFlush: 50 } });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1600, height: 960 } });
+      await page.goto(server.url);
+      await page.waitForSelector('[data-testid="connection"]:text("open")');
+      let long: ReturnType<typeof sequence.assign> | undefined;
+      for (let chunk = 0; chunk < 20; chunk++) {
+        for (let i = 0; i < 1000; i++) sequence.assign('Quick', chunk * 1000 + i);
+        if (chunk === 10) long = sequence.assign('Long', null);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await waitFor(() => sequence.stats().live === 1, 'the flood to settle');
+      // The long action, declined or not when it came, is shown while it runs.
+      await page.fill('[data-testid="search"]', long!.id);
+      await waitFor(async () => (await page.getAttribute(`[data-action="${long!.id}"]`, 'data-state', { timeout: 100 }).catch(() => null)) === 'running', 'the long action to show running');
+      // Most quick actions were not shipped: the tree says how many it dropped.
+      const dropped = await waitFor(async () => {
+        const text = await page.textContent('.tree-source .dropped', { timeout: 100 }).catch(() => null);
+        const count = Number(/([\d,]+) actors/.exec(text ?? '')?.[1]?.replaceAll(',', '') ?? 0);
+        return count > 10_000 ? count : null;
+      }, 'the dropped count');
+      expect(dropped).toBeLessThanOrEqual(20_000);
+      await page.screenshot({ path: `${results}/inspector-flood.png` });
+      long!.cancel();
+      await expect(long!.result).rejects.toThrow();
+    } finally {
+      await browser.close();
+      await server.close();
+      await sequence.shutdown({ deadline: 0 });
+    }
+  }, 120_000);
+});
