@@ -35,7 +35,8 @@ export class LiveRuns<T extends LiveLinked<T>> {
     else this.#tail.liveNext = run;
     this.#tail = run;
     this.#size++;
-    if (this.#index !== null) this.#indexChanged()?.set(run.id, run);
+    this.#noteChange();
+    this.#index?.set(run.id, run);
   }
 
   /** Removes `run` (a run not listed is ignored). */
@@ -49,7 +50,8 @@ export class LiveRuns<T extends LiveLinked<T>> {
     run.livePrev = null;
     run.liveNext = null;
     this.#size--;
-    if (this.#index !== null) this.#indexChanged()?.delete(run.id);
+    this.#noteChange();
+    this.#index?.delete(run.id);
   }
 
   get(id: string): T | undefined {
@@ -70,8 +72,8 @@ export class LiveRuns<T extends LiveLinked<T>> {
     }
   }
 
-  #indexChanged(): Map<string, T> | null {
-    if (++this.#changesSinceLookup > Math.max(INDEX_MIN_LIFETIME, 2 * this.#size)) this.#index = null;
-    return this.#index;
+  /** Drops the index once no lookup came for a while. */
+  #noteChange(): void {
+    if (this.#index !== null && ++this.#changesSinceLookup > Math.max(INDEX_MIN_LIFETIME, 2 * this.#size)) this.#index = null;
   }
 }

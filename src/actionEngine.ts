@@ -9,7 +9,7 @@ import { createActor } from 'xstate';
 import { actionMachine } from '../machines/action.machine.js';
 import type { ActionContext, ActionInput, ActionOutput } from '../machines/actionTypes.js';
 import { actionDelays, actionGuards } from '../machines/actionRules.js';
-import { actionRecipes, actionUpdates, copyContext } from '../machines/actionUpdates.js';
+import { actionRecipes, copyContext } from '../machines/actionUpdates.js';
 import { asXStateActions, createActionEffects } from './actionEffects.js';
 import type { ActionActor, ActionRun } from './ActionRun.js';
 import type { Clock } from './clock.js';
@@ -37,7 +37,6 @@ export function createTableEngine(services: EngineServices): ActionEngine {
   const machine = actionMachine.provide({ actions: asXStateActions(effects) });
   // The same functions XState calls through argument objects, called directly.
   const table = compileMachine<ActionContext>(machine, {
-    updates: actionUpdates,
     recipes: actionRecipes as Record<string, (draft: ActionContext, event: { type: string }) => void>,
     copy: copyContext,
     guards: actionGuards,

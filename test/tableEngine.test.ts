@@ -99,6 +99,9 @@ describe('compileMachine', () => {
     expect(() => compileMachine(invoking, {})).toThrow(/does not support `invoke` in state "a"/);
     const missing = setup({}).createMachine({ id: 'm', initial: 'a', states: { a: { entry: 'nope' as never } } });
     expect(() => compileMachine(missing, {})).toThrow(/Action `nope` used in state "a" entry has no implementation/);
+    // An assign the table engine has no update or recipe for would silently diverge from XState.
+    expect(() => compileMachine(actionMachine, {})).toThrow(/Action `recordSite` is an assign without a pure update or recipe/);
+    expect(() => compileMachine(actionMachine, { recipes: {} })).toThrow(/Recipes need a `copy` function/);
   });
 });
 

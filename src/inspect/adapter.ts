@@ -80,8 +80,8 @@ export function createInspectionAdapter(
   const limits = resolveSanitizeOptions(config.sanitize);
 
   const entries = new Map<string, Entry>();
-  /** Identifies this adapter's entries in actors' `pullSlot`s. */
-  const self = {};
+  /** Marks this adapter's entries (an actor's `pullSlot` may still hold one of an earlier adapter). */
+  const ownerToken = {};
   /** Finished entries, oldest first from `finishedHead` (a queue: a Set's delete-first is slow). */
   let finished: Entry[] = [];
   let finishedHead = 0;
@@ -149,7 +149,7 @@ export function createInspectionAdapter(
       createdAt: now,
       updatedAt: now,
     };
-    const entry: Entry = { actor, raw: undefined, stale: null, latest: undefined, change: null, pulled: null, owner: self, evicted: false };
+    const entry: Entry = { actor, raw: undefined, stale: null, latest: undefined, change: null, pulled: null, owner: ownerToken, evicted: false };
     entries.set(ref.sessionId, entry);
     if ('pullSlot' in ref) (ref as PullableRef).pullSlot = entry;
     update(entry, snapshot, null, now);
@@ -206,7 +206,7 @@ export function createInspectionAdapter(
   function onPull(ref: PullableRef): boolean {
     // The actor's slot finds its entry without a lookup; an empty slot means a new actor.
     const known = 'pullSlot' in ref ? (ref.pullSlot as Entry | undefined) : entries.get(ref.sessionId);
-    let entry = known !== undefined && known.owner === self && !known.evicted ? known : undefined;
+    let entry = known !== undefined && known.owner === ownerToken && !known.evicted ? known : undefined;
     if (entry === undefined) {
       if (!hasRoom() || !intake.take()) {
         intake.decline(ref);

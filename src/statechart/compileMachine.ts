@@ -112,8 +112,9 @@ function toArray<T>(value: T | readonly T[] | undefined): readonly T[] {
 
 /**
  * Compiles `machine` (after `.provide(...)`) into a flat table. `direct` names
- * the pure context updates (required for every `assign`) and, optionally,
- * guards, delays and effects to call without an argument object.
+ * the context changes, as pure updates or in-place recipes (one is required for
+ * every `assign`) and, optionally, guards, delays and effects to call without an
+ * argument object.
  * @example
  * const table = compileMachine(actionMachine.provide({ actions: effects }), { updates: actionUpdates });
  */
@@ -146,7 +147,7 @@ export function compileMachine<TContext>(definition: MachineDefinition, direct: 
     const run = impl.actions[name];
     if (typeof run !== 'function') throw new TypeError(`Action \`${name}\` used in ${where} has no implementation`);
     if ((run as { type?: unknown }).type === 'xstate.assign') {
-      throw new TypeError(`Action \`${name}\` is an assign without a pure update; add it to the updates map`);
+      throw new TypeError(`Action \`${name}\` is an assign without a pure update or recipe; add it to \`updates\` or \`recipes\``);
     }
     const implementation = run as (args: { context: TContext; event: { type: string }; self: unknown }, params: unknown) => void;
     return { kind: 'effect', name, run: (context, event, self) => implementation({ context, event, self }, undefined) };
