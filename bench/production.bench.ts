@@ -3,7 +3,7 @@
  * them all with 4 attached Sites in turn. One op is one enqueue or one take.
  */
 import { pathToFileURL } from 'node:url';
-import { PRIORITIES, Production } from '../src/Production.js';
+import { PRIORITIES, Production } from '../src/work/Production.js';
 
 interface Item {
   readonly id: number;

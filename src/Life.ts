@@ -5,8 +5,8 @@
  * - `cache`: a shared key/value store;
  * - `karma`: the named Productions (queues) Sites serve.
  */
-import { nameHooks, type Hook, type NamedHook } from './hooks.js';
-import type { Production } from './Production.js';
+import { nameHooks, type Hook, type NamedHook } from './action/hooks.js';
+import type { Production } from './work/Production.js';
 import { defaultRetryPolicy, resolveRetryPolicy, type RetryPolicy } from './retryPolicy.js';
 
 /** Configuration with defaults. */

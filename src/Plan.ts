@@ -5,7 +5,7 @@
  * function on first use, so retries failed).
  */
 import { RoutingError } from './errors.js';
-import { nameHooks, type Hook, type NamedHook } from './hooks.js';
+import { nameHooks, type Hook, type NamedHook } from './action/hooks.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retryPolicy.js';
 import { isStandardSchema, type StandardSchemaV1 } from './schema.js';
 import type { Priority } from '../machines/actionTypes.js';

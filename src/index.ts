@@ -4,15 +4,15 @@
  */
 export { Sequence, createSequence, type AssignOptions } from './Sequence.js';
 export type { SequenceOptions, SiteOptions } from './sequenceOptions.js';
-export { ActionHandle, type ActionSnapshot } from './ActionHandle.js';
-export type { FollowUp } from './ActionRun.js';
+export { ActionHandle, type ActionSnapshot } from './action/ActionHandle.js';
+export type { FollowUp } from './action/ActionRun.js';
 export { Plan, PlanBuilder, createPlan, type ActionDefinition, type ActionFunction, type ActionOptions, type ActionSignature, type PlanEntry, type RunContext } from './Plan.js';
 export { Life, Span, resolveFate, type Fate, type FateOptions, type LifeOptions } from './Life.js';
 export { License, type LicenseListener } from './License.js';
-export type { Hook, HookInfo, NamedHook } from './hooks.js';
-export type { ReceiveContext, ReceivedAction, SiteBehavior } from './Site.js';
-export { Production, PRIORITIES, type Priority, type ProductionOptions, type ProductionStats } from './Production.js';
-export type { TicketSlot } from './ticketBook.js';
+export type { Hook, HookInfo, NamedHook } from './action/hooks.js';
+export type { ReceiveContext, ReceivedAction, SiteBehavior } from './work/Site.js';
+export { Production, PRIORITIES, type Priority, type ProductionOptions, type ProductionStats } from './work/Production.js';
+export type { TicketSlot } from './work/ticketBook.js';
 export {
   BackpressureError,
   CancellationError,
@@ -45,7 +45,7 @@ export {
 export { ManualClock, systemClock, flushMicrotasks, type Clock, type RandomSource } from './clock.js';
 export { createSequentialIds, type IdGenerator } from './ids.js';
 export { seededRandom } from './random.js';
-export { parseActionRecord, toActionRecord, withMetadata, type ActionRecord } from './actionRecord.js';
+export { parseActionRecord, toActionRecord, withMetadata, type ActionRecord } from './action/actionRecord.js';
 export type { EchoEvent } from './events.js';
 export type { ShutdownReport, UnfinishedAction } from './shutdown.js';
 export type { StandardSchemaV1 } from './schema.js';

@@ -6,8 +6,8 @@ import { systemClock, type Clock, type RandomSource } from './clock.js';
 import { createSequentialIds, type IdGenerator } from './ids.js';
 import { Life } from './Life.js';
 import type { Plan } from './Plan.js';
-import type { ProductionOptions } from './Production.js';
-import type { SiteBehavior } from './Site.js';
+import type { ProductionOptions } from './work/Production.js';
+import type { SiteBehavior } from './work/Site.js';
 
 /** One Site (worker). */
 export interface SiteOptions {

@@ -5,8 +5,8 @@
  * @internal
  */
 import type { ActionContext } from '../machines/actionTypes.js';
-import { toActionRecord, type ActionRecord } from './actionRecord.js';
-import type { ActionRun } from './ActionRun.js';
+import { toActionRecord, type ActionRecord } from './action/actionRecord.js';
+import type { ActionRun } from './action/ActionRun.js';
 
 /** An action that had not finished when shutdown's deadline came. */
 export interface UnfinishedAction {

@@ -15,8 +15,8 @@ import {
   type PlanEntry,
   type RunContext,
   type SequenceOptions,
-} from '../src/index.js';
-import { engines, setup, after, drain, rejection, untilAborted } from './support/actionHarness.js';
+} from '../../src/index.js';
+import { engines, setup, after, drain, rejection, untilAborted } from '../support/actionHarness.js';
 
 const terminal = (events: EchoEvent[]) => events.filter((e) => e.type === 'done' || e.type === 'failed' || e.type === 'cancelled');
 

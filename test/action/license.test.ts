@@ -14,8 +14,8 @@ import {
   type PlanEntry,
   type RunContext,
   type SequenceOptions,
-} from '../src/index.js';
-import { engines, setup, after, drain, rejection, untilAborted } from './support/actionHarness.js';
+} from '../../src/index.js';
+import { engines, setup, after, drain, rejection, untilAborted } from '../support/actionHarness.js';
 
 describe.each(engines)('license (%s engine)', (engine) => {
   it('revoked while queued: fails at once with the LicenseError; the function never runs', async () => {

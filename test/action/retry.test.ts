@@ -14,8 +14,8 @@ import {
   type PlanEntry,
   type RunContext,
   type SequenceOptions,
-} from '../src/index.js';
-import { engines, setup, after, drain, rejection } from './support/actionHarness.js';
+} from '../../src/index.js';
+import { engines, setup, after, drain, rejection } from '../support/actionHarness.js';
 
 /** A random source that replays `values` in order, and fails loudly when they run out. */
 function scripted(...values: number[]): () => number {

@@ -11,8 +11,8 @@
  * @internal
  */
 import { produce, type Draft } from 'immer';
-import type { ActionRun } from './ActionRun.js';
-import type { Life } from './Life.js';
+import type { ActionRun } from '../action/ActionRun.js';
+import type { Life } from '../Life.js';
 import type { Production } from './Production.js';
 
 /** What a Site behaviour sees of an action. */

@@ -14,8 +14,8 @@ import {
   type PlanEntry,
   type RunContext,
   type SequenceOptions,
-} from '../src/index.js';
-import { engines, setup, after, drain, rejection, untilAborted } from './support/actionHarness.js';
+} from '../../src/index.js';
+import { engines, setup, after, drain, rejection, untilAborted } from '../support/actionHarness.js';
 
 const terminal = (events: EchoEvent[], actionId: string) =>
   events.filter((e) => 'actionId' in e && e.actionId === actionId && (e.type === 'done' || e.type === 'failed' || e.type === 'cancelled'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPlan, createSequence, ManualClock, parseActionRecord, SerializationError, withMetadata, type ActionRecord } from '../src/index.js';
+import { createPlan, createSequence, ManualClock, parseActionRecord, SerializationError, withMetadata, type ActionRecord } from '../../src/index.js';
 
 const record: ActionRecord = parseActionRecord({ version: 1, id: 'a-9', name: 'Read', content: 'x.txt', metadata: { tenant: 'a' }, priority: 'low', queue: 'default' });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BackpressureError } from '../src/errors.js';
-import { PRIORITIES, Production, type Priority, type ProductionOptions } from '../src/Production.js';
+import { BackpressureError } from '../../src/errors.js';
+import { PRIORITIES, Production, type Priority, type ProductionOptions } from '../../src/work/Production.js';
 
 /** A seeded PRNG (mulberry32): the same seed gives the same sequence. */
 function seeded(seed: number): () => number {

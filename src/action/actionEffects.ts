@@ -4,8 +4,8 @@
  * serve both engines (XState's `createActor` and the table engine).
  * @internal
  */
-import type { ActionEffectName } from '../machines/action.machine.js';
-import type { ActionContext, ActionEvent } from '../machines/actionTypes.js';
+import type { ActionEffectName } from '../../machines/action.machine.js';
+import type { ActionContext, ActionEvent } from '../../machines/actionTypes.js';
 import { AttemptContext, type ActionRun } from './ActionRun.js';
 import {
   CancellationError,
@@ -17,9 +17,9 @@ import {
   TimeoutError,
   toError,
   type CancellationReason,
-} from './errors.js';
+} from '../errors.js';
 import { runHooks, type HookInfo } from './hooks.js';
-import { decideRetry, type RetryDecision } from './retryPolicy.js';
+import { decideRetry, type RetryDecision } from '../retryPolicy.js';
 
 type Self = { send(event: ActionEvent): void };
 type AnyEvent = { readonly type: string };

@@ -14,7 +14,7 @@
  * that throws is reported as an `after-hook-failed` event. So a before-hook that
  * acquires something can count on an after-hook to release it.
  */
-import { EchoError, HookError, LicenseError, toError } from './errors.js';
+import { EchoError, HookError, LicenseError, toError } from '../errors.js';
 
 /** What a hook sees. */
 export interface HookInfo {

@@ -24,8 +24,8 @@ import {
   type RunContext,
   type SequenceOptions,
   type StandardSchemaV1,
-} from '../src/index.js';
-import { engines, setup, after, drain, rejection, untilAborted } from './support/actionHarness.js';
+} from '../../src/index.js';
+import { engines, setup, after, drain, rejection, untilAborted } from '../support/actionHarness.js';
 
 const TERMINAL = new Set(['done', 'failed', 'cancelled']);
 const ofAction = (events: EchoEvent[], id: string) => events.filter((e) => 'actionId' in e && e.actionId === id);

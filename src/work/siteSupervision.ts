@@ -6,11 +6,11 @@
  * a queue no Site serves is a crash too.
  * @internal
  */
-import type { ActionRun } from './ActionRun.js';
-import type { Clock } from './clock.js';
-import { HookError, serializeError, toError } from './errors.js';
-import type { EchoEvent } from './events.js';
-import type { Life } from './Life.js';
+import type { ActionRun } from '../action/ActionRun.js';
+import type { Clock } from '../clock.js';
+import { HookError, serializeError, toError } from '../errors.js';
+import type { EchoEvent } from '../events.js';
+import type { Life } from '../Life.js';
 import type { Queues } from './Queues.js';
 import type { Site, SiteHost } from './Site.js';
 

@@ -1,14 +1,14 @@
 import { createActor, SimulatedClock } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import { describe, expect, it } from 'vitest';
-import { actionMachine } from '../machines/action.machine.js';
-import type { ActionContext, ActionEvent, ActionInput } from '../machines/actionTypes.js';
-import { actionDelays, actionGuards } from '../machines/actionRules.js';
-import { actionRecipes, actionUpdates, copyContext } from '../machines/actionUpdates.js';
-import { ManualClock } from '../src/clock.js';
-import { compileMachine } from '../src/statechart/compileMachine.js';
-import { TableActor } from '../src/statechart/TableActor.js';
-import { actionEventsFor } from './support/actionEvents.js';
+import { actionMachine } from '../../machines/action.machine.js';
+import type { ActionContext, ActionEvent, ActionInput } from '../../machines/actionTypes.js';
+import { actionDelays, actionGuards } from '../../machines/actionRules.js';
+import { actionRecipes, actionUpdates, copyContext } from '../../machines/actionUpdates.js';
+import { ManualClock } from '../../src/clock.js';
+import { compileMachine } from '../../src/engine/compileMachine.js';
+import { TableActor } from '../../src/engine/TableActor.js';
+import { actionEventsFor } from '../support/actionEvents.js';
 
 const recipes = actionRecipes as Record<string, (draft: ActionContext, event: { type: string }) => void>;
 const eventsFor = actionEventsFor({ retryDelay: 50, at: (context) => 100 + context.attempts.length });

@@ -20,8 +20,8 @@ import {
   type HookInfo,
   type PlanEntry,
   type SequenceOptions,
-} from '../src/index.js';
-import { engines, setup, after, drain, rejection, untilAborted } from './support/actionHarness.js';
+} from '../../src/index.js';
+import { engines, setup, after, drain, rejection, untilAborted } from '../support/actionHarness.js';
 
 describe.each(engines)('hooks (%s engine)', (engine) => {
   it('run in the documented order: global → Plan → metadata before; the reverse after', async () => {

@@ -6,17 +6,17 @@
  * @internal
  */
 import { createActor } from 'xstate';
-import { actionMachine } from '../machines/action.machine.js';
-import type { ActionContext, ActionInput, ActionOutput } from '../machines/actionTypes.js';
-import { actionDelays, actionGuards } from '../machines/actionRules.js';
-import { actionRecipes, copyContext } from '../machines/actionUpdates.js';
-import { asXStateActions, createActionEffects } from './actionEffects.js';
-import type { ActionActor, ActionRun } from './ActionRun.js';
-import type { Clock } from './clock.js';
-import { toError } from './errors.js';
-import type { InspectionHub } from './InspectionHub.js';
-import { compileMachine } from './statechart/compileMachine.js';
-import { TableActor } from './statechart/TableActor.js';
+import { actionMachine } from '../../machines/action.machine.js';
+import type { ActionContext, ActionInput, ActionOutput } from '../../machines/actionTypes.js';
+import { actionDelays, actionGuards } from '../../machines/actionRules.js';
+import { actionRecipes, copyContext } from '../../machines/actionUpdates.js';
+import { asXStateActions, createActionEffects } from '../action/actionEffects.js';
+import type { ActionActor, ActionRun } from '../action/ActionRun.js';
+import type { Clock } from '../clock.js';
+import { toError } from '../errors.js';
+import type { InspectionHub } from '../inspect/InspectionHub.js';
+import { compileMachine } from './compileMachine.js';
+import { TableActor } from './TableActor.js';
 
 export interface ActionEngine {
   /** Creates, attaches to `run` and starts the actor of `run` (the run is the machine's input); `settled` is called once it ends. */

@@ -1,9 +1,9 @@
 /**
  * What `sequence.assign(...)` returns: the action's id, its result, and control.
  */
-import type { ActionContext } from '../machines/actionTypes.js';
+import type { ActionContext } from '../../machines/actionTypes.js';
 import type { ActionRun } from './ActionRun.js';
-import type { CancellationReason } from './errors.js';
+import type { CancellationReason } from '../errors.js';
 
 /** A snapshot of an Action's statechart. */
 export interface ActionSnapshot {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { LiveRuns } from '../src/LiveRuns.js';
+import { LiveRuns } from '../../src/action/LiveRuns.js';
 
 interface Run {
   id: string;

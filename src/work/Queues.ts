@@ -5,8 +5,8 @@
  * soon as the Production has room. Nothing is dropped.
  * @internal
  */
-import type { ActionRun } from './ActionRun.js';
-import type { RandomSource } from './clock.js';
+import type { ActionRun } from '../action/ActionRun.js';
+import type { RandomSource } from '../clock.js';
 import { Production, type ProductionOptions, type ProductionStats } from './Production.js';
 import type { TicketSlot } from './ticketBook.js';
 

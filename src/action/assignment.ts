@@ -5,19 +5,19 @@
  * is queued.
  * @internal
  */
-import type { Priority } from '../machines/actionTypes.js';
+import type { Priority } from '../../machines/actionTypes.js';
 import type { ActionRecord } from './actionRecord.js';
 import { parseActionRecord } from './actionRecord.js';
 import type { ActionRun, FollowUp, RunInit } from './ActionRun.js';
-import { BackpressureError, RoutingError } from './errors.js';
+import { BackpressureError, RoutingError } from '../errors.js';
 import type { NamedHook } from './hooks.js';
-import type { IdGenerator } from './ids.js';
-import type { License } from './License.js';
-import type { Life } from './Life.js';
-import type { ActionDefinition, Plan } from './Plan.js';
-import type { Production } from './Production.js';
-import { resolveRetryPolicy, type RetryPolicy } from './retryPolicy.js';
-import { validateContent } from './schema.js';
+import type { IdGenerator } from '../ids.js';
+import type { License } from '../License.js';
+import type { Life } from '../Life.js';
+import type { ActionDefinition, Plan } from '../Plan.js';
+import type { Production } from '../work/Production.js';
+import { resolveRetryPolicy, type RetryPolicy } from '../retryPolicy.js';
+import { validateContent } from '../schema.js';
 
 /** Options of one assignment. */
 export interface AssignOptions {

@@ -14,10 +14,10 @@
  * first, ties to the higher priority): a non-empty lane is passed over at most
  * `agingLimit + 2` consecutive takes of a Site.
  */
-import type { RandomSource } from './clock.js';
+import type { RandomSource } from '../clock.js';
 import { Deque } from './Deque.js';
 import { SlotBook, type LiveBook, type TicketSlot } from './ticketBook.js';
-import { BackpressureError } from './errors.js';
+import { BackpressureError } from '../errors.js';
 
 /** The priority of a queued item; `high` is served first. */
 export type Priority = 'high' | 'normal' | 'low';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Production } from '../src/Production.js';
-import type { TicketSlot } from '../src/ticketBook.js';
-import { seededRandom } from '../src/random.js';
+import { Production } from '../../src/work/Production.js';
+import type { TicketSlot } from '../../src/work/ticketBook.js';
+import { seededRandom } from '../../src/random.js';
 
 interface Item {
   readonly id: number;

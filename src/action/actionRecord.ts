@@ -3,8 +3,8 @@
  * what shutdown reports for unfinished actions, and what `assignRecord` takes back.
  */
 import { produce, type Draft } from 'immer';
-import type { ActionSpec } from '../machines/actionTypes.js';
-import { SerializationError } from './errors.js';
+import type { ActionSpec } from '../../machines/actionTypes.js';
+import { SerializationError } from '../errors.js';
 
 /** An action as JSON (version 1). */
 export interface ActionRecord extends ActionSpec {

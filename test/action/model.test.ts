@@ -8,10 +8,10 @@
  */
 import { getShortestPaths } from 'xstate/graph';
 import { describe, expect, it } from 'vitest';
-import { actionMachine } from '../machines/action.machine.js';
-import type { ActionContext, ActionEvent, ActionInput } from '../machines/actionTypes.js';
-import { createPlan, License, ManualClock, Sequence, type ActionHandle } from '../src/index.js';
-import { actionEventsFor } from './support/actionEvents.js';
+import { actionMachine } from '../../machines/action.machine.js';
+import type { ActionContext, ActionEvent, ActionInput } from '../../machines/actionTypes.js';
+import { createPlan, License, ManualClock, Sequence, type ActionHandle } from '../../src/index.js';
+import { actionEventsFor } from '../support/actionEvents.js';
 
 const DELAY = 25;
 const ATTEMPT_TIMEOUT = 40;

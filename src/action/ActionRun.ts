@@ -4,13 +4,13 @@
  * how its result settles. Effects (`actionEffects.ts`) act on it.
  * @internal
  */
-import type { ActionContext, ActionEvent, ActionOutput, ActionSpec, Priority } from '../machines/actionTypes.js';
-import { CancellationError, reviveError } from './errors.js';
+import type { ActionContext, ActionEvent, ActionOutput, ActionSpec, Priority } from '../../machines/actionTypes.js';
+import { CancellationError, reviveError } from '../errors.js';
 import type { NamedHook } from './hooks.js';
-import type { License } from './License.js';
-import type { Life } from './Life.js';
-import type { ActionDefinition, RunContext } from './Plan.js';
-import type { RetryPolicy } from './retryPolicy.js';
+import type { License } from '../License.js';
+import type { Life } from '../Life.js';
+import type { ActionDefinition, RunContext } from '../Plan.js';
+import type { RetryPolicy } from '../retryPolicy.js';
 
 /** The actor interface both engines give (table engine and XState's createActor). */
 export interface ActionActor {
@@ -40,7 +40,7 @@ export interface RunServices {
   readonly life: Life;
   enqueue(run: ActionRun): void;
   releaseSite(run: ActionRun): void;
-  emit(event: import('./events.js').EchoEvent): void;
+  emit(event: import('../events.js').EchoEvent): void;
   /** True while someone listens to events (build event objects only then). */
   readonly listening: boolean;
 }
