@@ -34,6 +34,8 @@ import { ShutdownTracker, type ShutdownReport } from './shutdown.js';
 import { Site } from './work/Site.js';
 import { createSiteHost } from './work/siteSupervision.js';
 import type { ControlCommand, InspectorTarget } from './inspect/target.js';
+import { FlowControl, rateLimitErrorIn } from './flow/FlowControl.js';
+import { showFlowWait } from './flow/showFlowWait.js';
 
 export type { AssignOptions } from './action/assignment.js';
 
@@ -60,6 +62,7 @@ export class Sequence implements InspectorTarget {
   readonly #control: HandleControl;
   readonly #shutdown: ShutdownTracker;
   readonly #assignmentDeps: AssignmentDeps;
+  readonly #flow: FlowControl;
   #started = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -74,7 +77,16 @@ export class Sequence implements InspectorTarget {
     if (resolved.inspect !== undefined) this.#hub.subscribe(resolved.inspect);
     this.#queues = new Queues(resolved.queues, resolved.sites.flatMap((site) => site.queues), resolved.random, (error) => this.#report(error));
     for (const [name, production] of this.#queues.productions) this.life.karma.set(name, production as Production<unknown>);
+    this.#flow = new FlowControl(resolved.limits, {
+      clock: this.clock,
+      enqueue: (run) => this.#queues.enqueue(run),
+      annotate: (run, wait) => {
+        // After the step that held it: an inspector that pulls the actor reads it after that step.
+        if (this.#hub.active) queueMicrotask(() => !run.settled && showFlowWait(this.#hub, run.actor, this.#root.sessionId, wait));
+      },
+    });
     const host = createSiteHost({
+      gate: this.#flow,
       life: this.life,
       clock: this.clock,
       queues: this.#queues,
@@ -102,6 +114,10 @@ export class Sequence implements InspectorTarget {
       emit,
       get listening() {
         return events.observed;
+      },
+      attemptFailed: (run, _attempt, error) => {
+        const limited = rateLimitErrorIn(error);
+        if (limited !== null) this.#flow.rateLimited(run, limited);
       },
     };
     this.#assignmentDeps = {
@@ -207,9 +223,17 @@ export class Sequence implements InspectorTarget {
     return this.#shutdown.report;
   }
 
-  /** Counts of what this Sequence did so far. */
-  stats(): { assigned: number; live: number; done: number; failed: number; cancelled: number; queues: Record<string, ReturnType<Production<ActionRun>['stats']>> } {
-    return { ...this.#shutdown.counts, live: this.#live.size, queues: this.#queues.stats() };
+  /** Counts of what this Sequence did so far, its queues, and its flow limits (held actions, next slots). */
+  stats(): {
+    assigned: number;
+    live: number;
+    done: number;
+    failed: number;
+    cancelled: number;
+    queues: Record<string, ReturnType<Production<ActionRun>['stats']>>;
+    flow: ReturnType<FlowControl['stats']>;
+  } {
+    return { ...this.#shutdown.counts, live: this.#live.size, queues: this.#queues.stats(), flow: this.#flow.stats() };
   }
 
   // ── InspectorTarget ────────────────────────────────────────────────────────
@@ -306,6 +330,7 @@ export class Sequence implements InspectorTarget {
     const site = run.site as Site | null;
     if (site !== null) site.release(run);
     else this.#queues.discard(run);
+    this.#flow.settled(run);
     const at = context.settledAt ?? this.clock.now();
     const attempts = context.attempts.length;
     this.#shutdown.settled(run, output.status, context);
@@ -397,6 +422,7 @@ export class Sequence implements InspectorTarget {
         },
         stopSites: () => {
           for (const site of sites()) site.stop();
+          this.#flow.stop();
           this.#services?.emit({ type: 'shutdown', at: this.clock.now(), unfinished: this.#shutdown.unfinishedCount });
           this.#shutdown.finish();
         },

@@ -19,6 +19,7 @@ export type CancellationReason = 'user' | 'timeout' | 'shutdown' | 'license' | '
 
 const CANCELLATION_REASONS: readonly CancellationReason[] = ['user', 'timeout', 'shutdown', 'license', 'parent'];
 const TIMEOUT_KINDS: readonly ('attempt' | 'total')[] = ['attempt', 'total'];
+const RATE_LIMIT_SCOPES: readonly ('name' | 'queue')[] = ['name', 'queue'];
 const HOOK_PHASES: readonly ('before' | 'after')[] = ['before', 'after'];
 
 /**
@@ -205,6 +206,32 @@ export class SerializationError extends EchoError {
 }
 
 /**
+ * An action asks its limiter to back off (e.g. after an HTTP 429): every action of the same
+ * name (`scope: 'name'`, the default) or of the same queue (`scope: 'queue'`) waits `retryAfter`
+ * ms before it starts; this action itself retries per its retry policy.
+ * @example
+ * throw new RateLimitError('Payment API said 429', { retryAfter: 30_000 });
+ */
+export class RateLimitError extends EchoError {
+  override name = 'RateLimitError';
+  /** How long the name or queue pauses, ms. */
+  readonly retryAfter: number;
+  /** What pauses: every action of this name, or every action of this queue. */
+  readonly scope: 'name' | 'queue';
+
+  constructor(message: string, options: EchoErrorOptions & { readonly retryAfter: number; readonly scope?: 'name' | 'queue' }) {
+    super(message, options);
+    const { retryAfter, scope = 'name' } = options;
+    if (typeof retryAfter !== 'number' || !(retryAfter >= 0) || !Number.isFinite(retryAfter)) {
+      throw new TypeError(`Expected \`retryAfter\` to be a finite number >= 0, got ${describeValue(retryAfter)}`);
+    }
+    if (scope !== 'name' && scope !== 'queue') throw new TypeError(`Expected \`scope\` to be 'name' or 'queue', got ${describeValue(scope)}`);
+    this.retryAfter = retryAfter;
+    this.scope = scope;
+  }
+}
+
+/**
  * Whether `value` is one of Echo's errors.
  * @example
  * isEchoError(new LicenseError('revoked')); // true
@@ -275,6 +302,7 @@ const ECHO_CLASSES: ReadonlyMap<string, { readonly fields: readonly string[]; re
   ['HookError', { fields: ['hook', 'phase'], create: (m, r, o) => new HookError(m, { ...o, hook: r.string('hook'), phase: r.oneOf('phase', HOOK_PHASES) }) }],
   ['BackpressureError', { fields: ['capacity', 'queue'], create: (m, r, o) => new BackpressureError(m, { ...o, capacity: r.number('capacity', 0), queue: r.string('queue') }) }],
   ['ValidationError', { fields: ['issues'], create: (m, r, o) => new ValidationError(m, { ...o, issues: r.issues('issues') }) }],
+  ['RateLimitError', { fields: ['retryAfter', 'scope'], create: (m, r, o) => new RateLimitError(m, { ...o, retryAfter: r.number('retryAfter', 0), scope: r.oneOf('scope', RATE_LIMIT_SCOPES) }) }],
   ['SerializationError', { fields: ['path'], create: (m, r, o) => new SerializationError(m, { ...o, path: r.string('path') }) }],
 ]);
 

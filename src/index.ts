@@ -20,6 +20,7 @@ export {
   ExecutionError,
   HookError,
   LicenseError,
+  RateLimitError,
   RoutingError,
   SerializationError,
   TimeoutError,
@@ -47,5 +48,7 @@ export { createSequentialIds, type IdGenerator } from './ids.js';
 export { seededRandom } from './random.js';
 export { parseActionRecord, toActionRecord, withMetadata, type ActionRecord } from './action/actionRecord.js';
 export type { EchoEvent } from './events.js';
+export type { ActionLimits, FlowLimits, QueueLimits, RateLimit } from './flow/limits.js';
+export type { FlowKeyStats, FlowWait } from './flow/FlowControl.js';
 export type { ShutdownReport, UnfinishedAction } from './shutdown.js';
 export type { StandardSchemaV1 } from './schema.js';

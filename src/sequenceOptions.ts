@@ -8,6 +8,7 @@ import { Life } from './Life.js';
 import type { Plan } from './Plan.js';
 import type { ProductionOptions } from './work/Production.js';
 import type { SiteBehavior } from './work/Site.js';
+import { resolveLimits, type FlowLimits, type ResolvedLimits } from './flow/limits.js';
 
 /** One Site (worker). */
 export interface SiteOptions {
@@ -61,6 +62,11 @@ export interface SequenceOptions {
    * @default logs them with console.error
    */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Rate limits per queue and per action name, and concurrency limits per action name,
+   * honoured by every Site. @default no limits
+   */
+  readonly limits?: FlowLimits;
 }
 
 /** A Site's options with defaults applied. */
@@ -87,9 +93,10 @@ export interface ResolvedSequenceOptions {
   readonly maxSiteCrashes: number;
   readonly inspect: ((event: InspectionEvent) => void) | undefined;
   readonly onError: (error: unknown) => void;
+  readonly limits: ResolvedLimits;
 }
 
-const KEYS = new Set(['plan', 'production', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'name', 'behavior', 'maxSiteCrashes', 'inspect', 'onError']);
+const KEYS = new Set(['plan', 'production', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'name', 'behavior', 'maxSiteCrashes', 'inspect', 'onError', 'limits']);
 
 function kind(value: unknown): string {
   return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} (${value === null ? 'null' : typeof value})`;
@@ -153,6 +160,7 @@ export function resolveSequenceOptions(options: SequenceOptions): ResolvedSequen
     name: options.name ?? 'sequence',
     maxSiteCrashes: integer(options.maxSiteCrashes ?? 3, 'maxSiteCrashes', 1),
     inspect: options.inspect,
+    limits: resolveLimits(options.limits),
     onError: typeof options.onError === 'function' ? options.onError : (error) => console.error('[echo]', error),
   };
 }

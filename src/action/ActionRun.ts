@@ -43,6 +43,8 @@ export interface RunServices {
   emit(event: import('../events.js').EchoEvent): void;
   /** True while someone listens to events (build event objects only then). */
   readonly listening: boolean;
+  /** An attempt failed (a RateLimitError pauses its name or queue; telemetry records it). */
+  attemptFailed(run: ActionRun, attempt: number, error: Error, retryDelay: number | null): void;
 }
 
 /** What an assignment resolves to before the run exists. */

@@ -87,6 +87,7 @@ function failAttempt(run: ActionRun, self: Self, context: ActionContext, error: 
     decision = { retry: false, reason: 'non-retryable' };
   }
   run.lastError = failure;
+  run.services.attemptFailed(run, attempt, failure, decision.retry ? decision.delay : null);
   const serialized = serializeError(failure);
   const emit = run.services.emit;
   if (run.services.listening) emit({ type: 'attempt-failed', actionId: run.id, name: run.name, at: now, attempt, error: serialized });

@@ -28,6 +28,18 @@ export type ControlCommand =
 export type ActorKind = 'sequence' | 'site' | 'action' | 'actor';
 export type ActorStatus = 'active' | 'done' | 'error' | 'stopped';
 
+/**
+ * Why a queued action is held back by a flow limit: carried in its context as `waitingFor`
+ * (see `src/flow/FlowControl.ts`). `until` is on the source clock; `null` when a running
+ * action's end, not a time, frees the slot.
+ */
+export interface WaitingForFlow {
+  reason: 'rate limit' | 'concurrency limit' | 'RateLimitError pause';
+  /** `name:Charge` or `queue:email`. */
+  key: string;
+  until: number | null;
+}
+
 /** One actor as the inspector sees it. Never carries the actor's `children`. */
 export interface WireActor {
   sessionId: string;

@@ -38,8 +38,26 @@ export interface ReceiveContext {
 /** A Site behaviour: wraps or redirects an action before it runs. */
 export type SiteBehavior = (action: ReceivedAction, context: ReceiveContext) => void | Promise<void>;
 
+/**
+ * Flow limits every Site honours (rate and concurrency limits, see `src/flow/FlowControl.ts`):
+ * a closed queue is not taken from, and an action its gate holds back is not started here.
+ */
+export interface SiteGate {
+  /** Whether the Site may take from `queue` now. */
+  open(queue: string): boolean;
+  /** Wakes the Site once `queue` opens. */
+  park(queue: string, siteId: string, wake: () => void): void;
+  unpark(siteId: string): void;
+  /** True: start `run` now; false: the gate keeps it (and sends it back to its queue later). */
+  admit(run: ActionRun): boolean;
+  /** The Site gave `run`'s slot back. */
+  released(run: ActionRun): void;
+}
+
 /** What a Site needs from its Sequence. */
 export interface SiteHost {
+  /** Flow limits, when the Sequence has any. */
+  readonly gate?: SiteGate | undefined;
   readonly life: Life;
   now(): number;
   /** The Site's XState actor, to report lifecycle edges (BUSY, IDLE, PAUSE, CRASH, …). */
@@ -115,6 +133,7 @@ export class Site {
     if (run.site !== this) return;
     run.site = null;
     this.#active--;
+    this.#host.gate?.released(run);
     this.pump();
   }
 
@@ -143,21 +162,33 @@ export class Site {
 
   #take(): ActionRun | undefined {
     const productions = this.productions;
+    const gate = this.#host.gate;
     for (let i = 0; i < productions.length; i++) {
       const index = (this.#next + i) % productions.length;
-      const run = productions[index]!.take(this.id);
-      if (run !== undefined) {
-        this.#next = (index + 1) % productions.length;
-        return run;
+      const production = productions[index]!;
+      if (gate !== undefined && !gate.open(production.name)) continue;
+      const run = production.take(this.id);
+      if (run === undefined) continue;
+      if (gate !== undefined && !gate.admit(run)) {
+        i--; // held back by a limit of its name: take the next one from the same queue
+        continue;
       }
+      this.#next = (index + 1) % productions.length;
+      return run;
     }
     return undefined;
   }
 
   #park(): void {
     if (this.#parked) return;
+    const gate = this.#host.gate;
     for (const production of this.productions) {
+      if (gate !== undefined && !gate.open(production.name)) {
+        gate.park(production.name, this.id, this.#wake); // its work waits for a slot, not for an enqueue
+        continue;
+      }
       if (!production.park(this.id, this.#wake)) {
+        gate?.unpark(this.id);
         // Work arrived in this one: withdraw from those that accepted, and take again.
         for (const parkedIn of this.productions) {
           if (parkedIn === production) break;
@@ -174,6 +205,7 @@ export class Site {
     if (!this.#parked) return;
     this.#parked = false;
     for (const production of this.productions) production.unpark(this.id);
+    this.#host.gate?.unpark(this.id);
   }
 
   #begin(run: ActionRun): void {

@@ -12,7 +12,7 @@ import { HookError, serializeError, toError } from '../errors.js';
 import type { EchoEvent } from '../events.js';
 import type { Life } from '../Life.js';
 import type { Queues } from './Queues.js';
-import type { Site, SiteHost } from './Site.js';
+import type { Site, SiteGate, SiteHost } from './Site.js';
 
 export interface SupervisionDeps {
   readonly life: Life;
@@ -22,6 +22,8 @@ export interface SupervisionDeps {
   /** The XState actor of Site `id`, once spawned. */
   siteActor(id: string): { send(event: unknown): void } | undefined;
   emit(event: EchoEvent): void;
+  /** Flow limits every Site honours. */
+  readonly gate?: SiteGate | undefined;
 }
 
 /** The host a Sequence gives its Sites. */
@@ -49,6 +51,7 @@ export function createSiteHost(deps: SupervisionDeps): SiteHost {
     deps.queues.enqueue(run);
   };
   return {
+    gate: deps.gate,
     life: deps.life,
     now: () => deps.clock.now(),
     report: (site, event) => deps.siteActor(site.id)?.send(event),

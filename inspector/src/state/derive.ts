@@ -3,7 +3,7 @@
  * filtered action list, queue positions, and "waiting because…" for one action.
  * Pure functions of the state (and of `now`, in source-clock ms, where time matters).
  */
-import { stateValueToString } from '../../../src/inspect/protocol.js';
+import { stateValueToString, type WaitingForFlow } from '../../../src/inspect/protocol.js';
 import { nameOf, type ActorView, type AppState, type Filters } from './model.js';
 
 export interface TreeNode {
@@ -190,6 +190,11 @@ export function waitingBecause(state: AppState, actor: ActorView, now: number, p
   const last = attempts.at(-1);
   const paused = pausedAncestor(state, actor);
   if (typeof context.waitingFor === 'string') return context.waitingFor;
+  const flow = flowWait(context.waitingFor);
+  if (flow !== null && stateValueToString(actor.value) === 'queued') {
+    const next = flow.until === null ? 'until a running one finishes' : `next slot in ${formatDuration(flow.until - now)}`;
+    return `waiting because ${flow.reason} on ${flow.key} (${next})`;
+  }
   switch (stateValueToString(actor.value)) {
     case 'delayed':
       return context.notBefore != null ? `start delay: starts in ${formatDuration(context.notBefore - now)}` : `start delay of ${formatDuration(context.startDelay ?? 0)}`;
@@ -216,6 +221,14 @@ export function waitingBecause(state: AppState, actor: ActorView, now: number, p
     default:
       return null;
   }
+}
+
+/** A flow limit's hold (`WaitingForFlow` in src/inspect/protocol.ts), or null. */
+function flowWait(value: unknown): WaitingForFlow | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { reason, key, until } = value as Record<string, unknown>;
+  if (typeof reason !== 'string' || typeof key !== 'string' || (until !== null && typeof until !== 'number')) return null;
+  return { reason, key, until } as WaitingForFlow;
 }
 
 function parentOf(state: AppState, actor: ActorView): ActorView | undefined {

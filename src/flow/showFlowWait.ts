@@ -1,0 +1,51 @@
+/**
+ * Shows the inspector why a queued action waits for a flow limit: its context, as the
+ * inspector sees it, gains `waitingFor` (a `WaitingForFlow` of src/inspect/protocol.ts) until
+ * the action's next real step. The action's own statechart context is not changed: the hold
+ * is the runtime's, not the machine's.
+ *
+ * Observers that get XState events receive one `@xstate.snapshot` with the annotated context;
+ * an observer that pulls table-engine actors is handed a view of the actor whose snapshot is
+ * annotated (its trail is the actor's own), read at its next flush.
+ * @internal
+ */
+import type { ActionActor } from '../action/ActionRun.js';
+import type { InspectionHub, PullableActor } from '../inspect/InspectionHub.js';
+import type { FlowWait } from './FlowControl.js';
+
+export function showFlowWait(hub: InspectionHub, actor: ActionActor, rootId: string, wait: FlowWait | null): void {
+  if (!hub.active) return;
+  const snapshot = actor.getSnapshot();
+  const annotated = wait === null ? snapshot : { ...snapshot, context: { ...snapshot.context, waitingFor: wait } };
+  hub.emit({ type: '@xstate.snapshot', actorRef: actor, rootId, snapshot: annotated, event: { type: 'echo.flow.wait' } });
+  const pull = hub.pull;
+  if (pull === null || !('takeTrail' in actor)) return;
+  const real = actor as unknown as PullableActor;
+  if (real.pullSlot === undefined) return; // not known to the puller yet: the snapshot above introduces it
+  const view: PullableActor = {
+    get sessionId() {
+      return real.sessionId;
+    },
+    get _parent() {
+      return real._parent;
+    },
+    get id() {
+      return real.id;
+    },
+    get logic() {
+      return real.logic;
+    },
+    get status() {
+      return real.status;
+    },
+    get pullSlot() {
+      return real.pullSlot;
+    },
+    set pullSlot(slot: unknown) {
+      real.pullSlot = slot;
+    },
+    getSnapshot: () => annotated,
+    takeTrail: () => real.takeTrail(),
+  };
+  pull(view);
+}
