@@ -8,7 +8,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CancellationError, createPlan, License, Life, Sequence, systemClock, type Clock, type EchoEvent } from '../src/index.js';
+import { CancellationError, createPlan, License, Life, Sequence, systemClock, type Clock, type EchoEvent, type AnySequence } from '../src/index.js';
 import { inspect, type InspectorServer } from '../src/inspect/index.js';
 
 export interface DemoOptions {
@@ -20,7 +20,7 @@ export interface DemoOptions {
   readonly port?: number;
   readonly log?: (line: string) => void;
   /** Called once the Sequence exists (tests and the inspector hook in here). */
-  readonly onSequence?: (sequence: Sequence) => void | Promise<void>;
+  readonly onSequence?: (sequence: AnySequence) => void | Promise<void>;
   /** How long the one long `Report` job runs, ms. @default 20000 */
   readonly reportMs?: number;
 }
@@ -50,7 +50,7 @@ function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Runs the demo workload and resolves with its summary. */
-export async function runDemo(options: DemoOptions = {}): Promise<{ summary: DemoSummary; sequence: Sequence }> {
+export async function runDemo(options: DemoOptions = {}): Promise<{ summary: DemoSummary; sequence: AnySequence }> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const total = options.actions ?? 400;

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Sequence, createPlan, type ActionHandle, type Plan, type Clock, type RunContext } from '../src/index.js';
+import { Sequence, createPlan, type ActionHandle, type ActionTypes, type Plan, type Clock, type RunContext } from '../src/index.js';
 
 /** What a Write action takes. */
 export interface WriteContent {
@@ -37,8 +37,14 @@ export async function write({ path, content }: WriteContent, ctx: RunContext): P
   return { path, bytes: Buffer.byteLength(content) };
 }
 
+/** The types of the file actions. */
+export type FileActions = {
+  readonly Read: ActionTypes<string, string>;
+  readonly Write: ActionTypes<WriteContent, WriteResult>;
+};
+
 /** The file actions: Read(path) and Write({ path, content }). */
-export function filePlan(): Plan {
+export function filePlan(): Plan<FileActions> {
   return createPlan({
     Read: { run: read, description: 'Reads a UTF-8 file' },
     Write: { run: write, description: 'Writes a UTF-8 file' },
@@ -87,13 +93,13 @@ export async function main(options: FilesOptions = {}): Promise<FilesSummary> {
 
   // 1. Write, then Read the same file as a separate action.
   const notes = join(dir, 'notes.txt');
-  const written = await sequence.assign<WriteResult>('Write', { path: notes, content: 'Echo wrote this.\n' } satisfies WriteContent).result;
-  const read = await sequence.assign<string>('Read', notes).result;
+  const written = await sequence.assign('Write', { path: notes, content: 'Echo wrote this.\n' } satisfies WriteContent).result;
+  const read = await sequence.assign('Read', notes).result;
 
   // 2. One Sequence running both: Write, and on success a Read of the path it returns (the seed's NextAction).
   const echo = join(dir, 'echo.txt');
-  const writeThenRead = sequence.assign<WriteResult>('Write', { path: echo, content: 'written, then read back\n' } satisfies WriteContent, {
-    then: { name: 'Read', contentFrom: (output) => (output as WriteResult).path },
+  const writeThenRead = sequence.assign('Write', { path: echo, content: 'written, then read back\n' } satisfies WriteContent, {
+    then: { name: 'Read', contentFrom: (output) => output.path },
   });
   const followUp = followUpOf(writeThenRead);
   await writeThenRead.result;
@@ -101,7 +107,7 @@ export async function main(options: FilesOptions = {}): Promise<FilesSummary> {
   const readBack = await readBackHandle.result;
 
   // 3. A missing file: a typed ExecutionError with the ENOENT cause, not retried.
-  const missingHandle = sequence.assign<string>('Read', join(dir, 'missing.txt'));
+  const missingHandle = sequence.assign('Read', join(dir, 'missing.txt'));
   const missing = await missingHandle.result.then(
     () => ({ name: 'none', message: 'the missing file was read', attempts: 0 }),
     (error: Error) => ({ name: error.name, message: error.message, attempts: missingHandle.getSnapshot().context.attempts.length }),

@@ -76,9 +76,9 @@ export async function main(options: NamedQueuesOptions = {}): Promise<NamedQueue
   sequence.start();
 
   const hooks = { hooks: ['LogStart'] };
-  const delayed = sequence.assign<string>('Log', 'delayed hello', { delay, metadata: hooks });
-  const now = sequence.assign<string>('Log', 'hello now', { metadata: hooks });
-  const compute = sequence.assign<number>('Compute', 21);
+  const delayed = sequence.assign('Log', 'delayed hello', { delay, metadata: hooks });
+  const now = sequence.assign('Log', 'hello now', { metadata: hooks });
+  const compute = sequence.assign('Compute', 21);
   let unserved = { name: 'none', message: 'assigning to "audit" was accepted' };
   try {
     sequence.assign('Log', 'nobody listens', { queue: 'audit' });

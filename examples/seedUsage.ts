@@ -81,7 +81,7 @@ export async function main(options: SeedUsageOptions = {}): Promise<SeedUsageSum
   // let action = Action::New("Read", json!("SomeData"), Arc::clone(&plan));
   // work.Assign(Box::new(action)).await;
   // `assign` validates the name against the Plan (a RoutingError if unknown) and queues the action.
-  const action = processor.assign<string>('Read', 'SomeData');
+  const action = processor.assign('Read', 'SomeData');
 
   // processor.Run().await;
   processor.start();

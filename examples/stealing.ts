@@ -87,7 +87,7 @@ export async function main(options: StealingOptions = {}): Promise<StealingSumma
 
   const handles = Array.from({ length: count }, () => {
     const ms = random() < 0.1 ? 50 + Math.floor(random() * 100) : 1 + Math.floor(random() * 10);
-    return sequence.assign<number>('Work', ms);
+    return sequence.assign('Work', ms);
   });
   sequence.start();
   const results = Promise.all(handles.map((handle) => handle.result));

@@ -9,6 +9,7 @@ import { nameHooks, type Hook, type NamedHook } from './action/hooks.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retryPolicy.js';
 import { isStandardSchema, type StandardSchemaV1 } from './schema.js';
 import type { Priority } from '../machines/actionTypes.js';
+import type { ActionMap, ActionTypes, AnyActions, SchemaInput, SchemaOutput, Simplify, TypesOfEntry } from './planTypes.js';
 
 /** What an action's function receives beside its content. */
 export interface RunContext {
@@ -28,11 +29,11 @@ export interface RunContext {
 export type ActionFunction<Content = any, Result = unknown> = (content: Content, ctx: RunContext) => Result | Promise<Result>;
 
 /** Name and contract of an action. */
-export interface ActionSignature {
-  readonly name: string;
+export interface ActionSignature<Name extends string = string, Schema extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined> {
+  readonly name: Name;
   readonly description?: string;
-  /** A Standard Schema (zod, valibot, …) checked at assign time. */
-  readonly schema?: StandardSchemaV1;
+  /** A Standard Schema (zod, valibot, …) checked at assign time; it also types the content. */
+  readonly schema?: Schema;
 }
 
 /** Per-action settings. */
@@ -138,8 +139,14 @@ function define(signature: ActionSignature, run: ActionFunction, options: Action
   });
 }
 
-/** The registry of actions an application can assign. */
-export class Plan {
+/**
+ * The registry of actions an application can assign. `Actions` maps each name to
+ * its content and result types (inferred by `createPlan` and the builder); a plain
+ * `Plan` accepts any name.
+ */
+export class Plan<Actions extends ActionMap = AnyActions> {
+  /** @internal Carries the static types only; never set. */
+  declare readonly '~actions'?: Actions;
   readonly #definitions: ReadonlyMap<string, ActionDefinition>;
 
   /** @internal use `Plan.create()` or `createPlan()`. */
@@ -150,7 +157,10 @@ export class Plan {
   /**
    * Starts a builder, in the seed's order: signature first, then its function.
    * @example
-   * const plan = Plan.create().withSignature({ name: 'Read' }).withFunction('Read', async (path) => path).build();
+   * const plan = Plan.create()
+   *   .withSignature({ name: 'Read' })
+   *   .withFunction('Read', async (path: string) => path.length)
+   *   .build();
    */
   static create(): PlanBuilder {
     return new PlanBuilder();
@@ -169,69 +179,96 @@ export class Plan {
     throw new RoutingError(`No action named "${name}" in the Plan (known: ${known})`, { target: name });
   }
 
+  /** True when the Plan has an action named `name`. */
   has(name: string): boolean {
     return this.#definitions.has(name);
   }
 
+  /** The action names, in registration order. */
   names(): string[] {
     return [...this.#definitions.keys()];
   }
 }
 
-/** Builds a Plan: `withSignature` then `withFunction`, as the seed did. */
-export class PlanBuilder {
+/**
+ * Builds a Plan: `withSignature` then `withFunction`, as the seed did. `Signed` holds
+ * each signed name's schema (or `undefined`), `Actions` the types of the names that
+ * have their function.
+ */
+export class PlanBuilder<Signed extends Record<string, StandardSchemaV1 | undefined> = {}, Actions extends ActionMap = {}> {
   readonly #signatures = new Map<string, ActionSignature>();
   readonly #definitions = new Map<string, ActionDefinition>();
 
-  /** Declares an action's signature. A name may be signed once. */
-  withSignature(signature: ActionSignature): this {
-    const checked = checkSignature(signature);
+  /**
+   * Declares an action's signature. A name may be signed once. A `schema` types the
+   * content: `assign` takes the schema's input, the function receives its output.
+   */
+  withSignature<const Name extends string, Schema extends StandardSchemaV1 | undefined = undefined>(
+    signature: ActionSignature<Name, Schema>,
+  ): PlanBuilder<Simplify<Signed & { readonly [K in Name]: Schema }>, Actions> {
+    const checked = checkSignature(signature as ActionSignature);
     if (this.#signatures.has(checked.name)) throw new TypeError(`Expected a new action name, but "${checked.name}" is already signed`);
     this.#signatures.set(checked.name, checked);
-    return this;
+    return this as never;
   }
 
-  /** Adds the function of a signed action. */
-  withFunction<Content = any, Result = unknown>(name: string, run: ActionFunction<Content, Result>, options?: ActionOptions): this {
+  /**
+   * Adds the function of a signed action. Its content is the signature's schema
+   * output, or else what the function declares.
+   */
+  withFunction<
+    Name extends Exclude<keyof Signed & string, keyof Actions>,
+    Result,
+    Content = Signed[Name] extends StandardSchemaV1 ? SchemaOutput<Signed[Name]> : any,
+  >(
+    name: Name,
+    run: ActionFunction<Signed[Name] extends StandardSchemaV1 ? SchemaOutput<Signed[Name]> : Content, Result>,
+    options?: ActionOptions,
+  ): PlanBuilder<Signed, Simplify<Actions & { readonly [K in Name]: ActionTypes<Signed[Name] extends StandardSchemaV1 ? SchemaInput<Signed[Name]> : Content, Awaited<Result>> }>> {
     const signature = this.#signatures.get(name);
     if (signature === undefined) {
       throw new TypeError(`Expected a signature for "${name}" before its function; call withSignature({ name: ${JSON.stringify(name)} }) first`);
     }
     if (this.#definitions.has(name)) throw new TypeError(`Expected one function per action, but "${name}" already has one`);
     this.#definitions.set(name, define(signature, run as ActionFunction, options));
-    return this;
+    return this as never;
   }
 
   /** Freezes the Plan. Every signature must have its function. */
-  build(): Plan {
+  build(): Plan<Actions> {
     const missing = [...this.#signatures.keys()].filter((name) => !this.#definitions.has(name));
     if (missing.length > 0) throw new TypeError(`Expected a function for every signature; missing: ${missing.map((n) => `"${n}"`).join(', ')}`);
     return new Plan(new Map(this.#definitions));
   }
 }
 
-/** The concise form of an action in `createPlan`. */
+/** The concise form of an action in `createPlan`: its function, or `{ run, schema?, description?, ...options }`. */
 export type PlanEntry = ActionFunction | (ActionOptions & Omit<ActionSignature, 'name'> & { readonly run: ActionFunction });
 
+/** The Plan types `createPlan` infers from its entries. */
+export type PlanActionsOf<Entries> = { readonly [Name in keyof Entries & string]: TypesOfEntry<Entries[Name]> };
+
 /**
- * Builds a Plan from an object of actions.
+ * Builds a Plan from an object of actions, inferring each name's content (from the
+ * function's parameter, or the entry's `schema`) and result.
  * @example
  * const plan = createPlan({
  *   Read: async (path: string) => `content of ${path}`,
- *   Write: { run: async ({ path }) => path, retry: { attempts: 5 }, timeout: 1_000 },
+ *   Write: { run: async ({ path }: { path: string; text: string }) => path, retry: { attempts: 5 }, timeout: 1_000 },
  * });
  */
-export function createPlan(entries: Readonly<Record<string, PlanEntry>>): Plan {
-  const builder = new PlanBuilder();
+export function createPlan<const Entries extends Readonly<Record<string, PlanEntry>>>(entries: Entries): Plan<PlanActionsOf<Entries>> {
+  // Names come from data here: the builder is used untyped, the result typed from the entries.
+  const builder = new PlanBuilder() as unknown as PlanBuilder<Record<string, undefined>>;
   for (const [name, entry] of Object.entries(entries)) {
     if (typeof entry === 'function') {
       builder.withSignature({ name }).withFunction(name, entry);
       continue;
     }
     if (typeof entry !== 'object' || entry === null) throw new TypeError(`Expected action "${name}" to be a function or { run, ... }, got ${kind(entry)}`);
-    const { run, description, schema, ...options } = entry;
+    const { run, description, schema, ...options } = entry as Exclude<PlanEntry, ActionFunction>;
     builder.withSignature({ name, ...(description !== undefined && { description }), ...(schema !== undefined && { schema }) });
     builder.withFunction(name, run, options);
   }
-  return builder.build();
+  return builder.build() as Plan<PlanActionsOf<Entries>>;
 }

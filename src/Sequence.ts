@@ -23,6 +23,7 @@ import { prepareAssignment, type AssignmentDeps, type AssignOptions } from './ac
 import type { Clock } from './clock.js';
 import { CancellationError, serializeError, toError } from './errors.js';
 import type { EchoEvent } from './events.js';
+import type { ActionMap, ActionName, AnyActions, ContentIsOptional, ContentOf, ResultOf } from './planTypes.js';
 import { InspectionHub, type InspectionSubscribeOptions } from './inspect/InspectionHub.js';
 import type { Life } from './Life.js';
 import { Production } from './work/Production.js';
@@ -41,7 +42,24 @@ export type { AssignOptions } from './action/assignment.js';
 
 const CANCELLATION_REASONS = new Set<string>(['user', 'timeout', 'shutdown', 'license', 'parent']);
 
-export class Sequence implements InspectorTarget {
+/** What `assign(name, ...)` takes after the name: the content (optional when it may be undefined) and options. */
+export type AssignArguments<Actions extends ActionMap, Name extends ActionName<Actions>> =
+  ContentIsOptional<ContentOf<Actions, Name>> extends true
+    ? [content?: ContentOf<Actions, Name>, options?: AssignOptions<Actions, ResultOf<Actions, Name>>]
+    : [content: ContentOf<Actions, Name>, options?: AssignOptions<Actions, ResultOf<Actions, Name>>];
+
+/**
+ * A Sequence of any Plan, for code that accepts every typed Sequence (a typed
+ * `Sequence<Actions>` is not assignable to the plain `Sequence`, whose `assign` takes any name).
+ */
+export type AnySequence = Sequence<any>;
+
+/**
+ * Runs the actions of a Plan on Sites. `Actions` are the Plan's types, inferred from
+ * `plan`: `assign` takes only its names, each with its content type, and the handle's
+ * `result` has the action's result type.
+ */
+export class Sequence<Actions extends ActionMap = AnyActions> implements InspectorTarget {
   readonly id: string;
   readonly name: string;
   readonly life: Life;
@@ -66,7 +84,7 @@ export class Sequence implements InspectorTarget {
   #started = false;
   #idleWaiters: (() => void)[] = [];
 
-  constructor(options: SequenceOptions) {
+  constructor(options: SequenceOptions<Actions>) {
     const resolved = resolveSequenceOptions(options);
     this.#options = resolved;
     this.name = resolved.name;
@@ -162,21 +180,22 @@ export class Sequence implements InspectorTarget {
    * Throws RoutingError (unknown name or queue), ValidationError (content fails its schema),
    * BackpressureError (queue full with `overflow: 'throw'`) or CancellationError (shutting down).
    */
-  assign<Result = unknown>(name: string, content?: unknown, options?: AssignOptions): ActionHandle<Result>;
-  assign<Result = unknown>(record: ActionRecord, options?: AssignOptions): ActionHandle<Result>;
-  assign<Result = unknown>(nameOrRecord: string | ActionRecord, contentOrOptions?: unknown, maybeOptions?: AssignOptions): ActionHandle<Result> {
-    return this.#assign(nameOrRecord, contentOrOptions, maybeOptions, null) as ActionHandle<Result>;
+  assign<Name extends ActionName<Actions>>(name: Name, ...rest: AssignArguments<Actions, Name>): ActionHandle<ResultOf<Actions, Name>>;
+  assign(record: ActionRecord, options?: AssignOptions): ActionHandle<unknown>;
+  assign(nameOrRecord: string | ActionRecord, contentOrOptions?: unknown, maybeOptions?: unknown): ActionHandle<unknown> {
+    return this.#assign(nameOrRecord, contentOrOptions, maybeOptions as AssignOptions | undefined, null);
   }
 
   /**
    * Re-runs an action with the same name, content, metadata and priority, as a new action.
    * Give its handle (settled or not), or the id of a live action (or, while an inspector is attached, a recently settled one).
    */
-  again<Result = unknown>(action: ActionHandle | string): ActionHandle<Result> {
+  again<Result = unknown>(action: ActionHandle<Result> | string): ActionHandle<Result> {
     const id = typeof action === 'string' ? action : action.id;
     const run = (typeof action === 'string' ? undefined : runOfHandle(action)) ?? this.#live.get(id) ?? this.#settledRuns.get(id);
     if (run === undefined) throw new TypeError(`Expected the id of an action of this Sequence, got "${id}"`);
-    return this.assign<Result>(run.name, run.content, { metadata: { ...run.metadata, againOf: run.id }, priority: run.priority, queue: run.queue });
+    const options: AssignOptions = { metadata: { ...run.metadata, againOf: run.id }, priority: run.priority, queue: run.queue };
+    return this.#assign(run.name, run.content, options, null) as ActionHandle<Result>;
   }
 
   /** The handle of a live action (or, while an inspector is attached, of a recently failed one). */
@@ -281,7 +300,8 @@ export class Sequence implements InspectorTarget {
     if (this.#shutdown.started && (parent === null || this.#shutdown.aborting)) {
       throw new CancellationError(`Sequence "${this.name}" is shutting down and accepts no new actions`, { reason: 'shutdown' });
     }
-    const key = (typeof nameOrRecord === 'string' ? maybeOptions : (contentOrOptions as AssignOptions | undefined))?.idempotencyKey;
+    const options = typeof nameOrRecord === 'string' ? maybeOptions : (contentOrOptions as AssignOptions | undefined);
+    const key = options?.idempotencyKey;
     if (key !== undefined) {
       const existing = this.#byKey.get(key);
       if (existing !== undefined) return new ActionHandle(existing, this.#control);
@@ -293,7 +313,11 @@ export class Sequence implements InspectorTarget {
     if (run.idempotencyKey !== undefined) this.#byKey.set(run.idempotencyKey, run);
     if (parent !== null) (parent.children ??= new Set()).add(run);
     if (this.#events.observed) this.#services.emit({ type: 'assigned', actionId: run.id, name: run.name, at: run.createdAt, priority: run.priority, queue: run.queue, parentId: parent?.id ?? null });
-    if (this.#options.engine === 'table' && run.startDelay === 0 && run.totalTimeout === null && !this.#hub.active) {
+    if (options?.signal?.aborted === true) {
+      // Aborted before it was assigned: the actor skips its enqueue once and takes the CANCEL below, so no Site runs it.
+      run.preQueued = true;
+      this.#engine.start(run, this.#root);
+    } else if (this.#options.engine === 'table' && run.startDelay === 0 && run.totalTimeout === null && !this.#hub.active) {
       // A plain queued action stays a small record until a Site takes it (or someone looks at it).
       run.preQueued = true;
       run.deferActor(this.#materialize);
@@ -306,7 +330,28 @@ export class Sequence implements InspectorTarget {
         run.actor.send({ type: 'LICENSE_REVOKED', error: serializeError(error), at: this.clock.now() }),
       );
     }
+    if (options?.signal !== undefined && !run.settled) this.#follow(run, options.signal);
     return new ActionHandle(run, this.#control);
+  }
+
+  /** Cancels `run` when `signal` aborts (at once when it already has), as `fetch` does; the listener goes when the run settles. */
+  #follow(run: ActionRun, signal: AbortSignal): void {
+    const abort = (): void => {
+      if (run.settled) return;
+      const message = `Action "${run.name}" was cancelled: its signal was aborted`;
+      const state = run.actor.getSnapshot().value;
+      // The signal's reason becomes the cause, unless the outcome is already decided or a cancel is under way.
+      if (state !== 'afterHooks' && state !== 'cancelling') {
+        run.cancelError ??= new CancellationError(message, { reason: 'user', actionId: run.id, cause: signal.reason });
+      }
+      this.#cancel(run, 'user', message);
+    };
+    if (signal.aborted) {
+      abort();
+      return;
+    }
+    signal.addEventListener('abort', abort, { once: true });
+    run.onSettled(() => signal.removeEventListener('abort', abort));
   }
 
   readonly #materialize = (run: ActionRun) => this.#engine.start(run, this.#root);
@@ -437,7 +482,7 @@ export class Sequence implements InspectorTarget {
  * @example
  * const sequence = createSequence({ plan, sites: 4 }).start();
  */
-export function createSequence(options: SequenceOptions): Sequence {
+export function createSequence<Actions extends ActionMap = AnyActions>(options: SequenceOptions<Actions>): Sequence<Actions> {
   return new Sequence(options);
 }
 

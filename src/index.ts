@@ -2,11 +2,36 @@
  * Echo: an actor runtime for asynchronous actions, on XState v5.
  * The public surface; everything else is internal.
  */
-export { Sequence, createSequence, type AssignOptions } from './Sequence.js';
+export { Sequence, createSequence, type AnySequence, type AssignArguments, type AssignOptions } from './Sequence.js';
 export type { SequenceOptions, SiteOptions } from './sequenceOptions.js';
-export { ActionHandle, type ActionSnapshot } from './action/ActionHandle.js';
+export { ActionHandle, type ActionSnapshot, type ActionStateValue } from './action/ActionHandle.js';
 export type { FollowUp } from './action/ActionRun.js';
-export { Plan, PlanBuilder, createPlan, type ActionDefinition, type ActionFunction, type ActionOptions, type ActionSignature, type PlanEntry, type RunContext } from './Plan.js';
+export {
+  Plan,
+  PlanBuilder,
+  createPlan,
+  type ActionDefinition,
+  type ActionFunction,
+  type ActionOptions,
+  type ActionSignature,
+  type PlanActionsOf,
+  type PlanEntry,
+  type RunContext,
+} from './Plan.js';
+export type {
+  ActionMap,
+  ActionName,
+  ActionTypes,
+  AnyActions,
+  ContentIsOptional,
+  ContentOf,
+  FollowUpOf,
+  ResultOf,
+  SchemaInput,
+  SchemaOutput,
+  Simplify,
+  TypesOfEntry,
+} from './planTypes.js';
 export { Life, Span, resolveFate, type Fate, type FateOptions, type LifeOptions } from './Life.js';
 export { License, type LicenseListener } from './License.js';
 export type { Hook, HookInfo, NamedHook } from './action/hooks.js';

@@ -4,12 +4,17 @@
  */
 import { ValidationError } from './errors.js';
 
-/** The part of Standard Schema v1 that Echo uses. */
-export interface StandardSchemaV1<Output = unknown> {
+/**
+ * The part of Standard Schema v1 that Echo uses. `Input` is what `assign` takes,
+ * `Output` what the action's function receives (they differ for transforming schemas).
+ */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
   readonly '~standard': {
     readonly version: 1;
     readonly vendor: string;
     readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>;
+    /** Carries the static types only (never read at run time). */
+    readonly types?: { readonly input: Input; readonly output: Output } | undefined;
   };
 }
 

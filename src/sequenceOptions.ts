@@ -6,6 +6,7 @@ import { systemClock, type Clock, type RandomSource } from './clock.js';
 import { createSequentialIds, type IdGenerator } from './ids.js';
 import { Life } from './Life.js';
 import type { Plan } from './Plan.js';
+import type { ActionMap, AnyActions } from './planTypes.js';
 import type { ProductionOptions } from './work/Production.js';
 import type { SiteBehavior } from './work/Site.js';
 import { resolveLimits, type FlowLimits, type ResolvedLimits } from './flow/limits.js';
@@ -24,10 +25,10 @@ export interface SiteOptions {
   readonly restartDelay?: number;
 }
 
-/** Options of a Sequence. */
-export interface SequenceOptions {
+/** Options of a Sequence. `Actions` are the Plan's types (inferred from `plan`). */
+export interface SequenceOptions<Actions extends ActionMap = AnyActions> {
   /** The actions that can be assigned. */
-  readonly plan: Plan;
+  readonly plan: Plan<Actions>;
   /** A count of identical Sites, or one entry per Site. @default 4 */
   readonly sites?: number | readonly SiteOptions[];
   /** Actions each Site runs at once. @default 4 */
@@ -110,7 +111,7 @@ function integer(value: unknown, field: string, min: number): number {
 }
 
 /** Validates options and applies defaults. */
-export function resolveSequenceOptions(options: SequenceOptions): ResolvedSequenceOptions {
+export function resolveSequenceOptions(options: SequenceOptions<ActionMap>): ResolvedSequenceOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError(`Expected Sequence options, got ${kind(options)}`);
   for (const key of Object.keys(options)) if (!KEYS.has(key)) throw new TypeError(`Unknown Sequence option \`${key}\``);
   const plan = options.plan;

@@ -1,14 +1,19 @@
 /**
  * What `sequence.assign(...)` returns: the action's id, its result, and control.
  */
+import type { StateValueFrom } from 'xstate';
+import type { actionMachine } from '../../machines/action.machine.js';
 import type { ActionContext } from '../../machines/actionTypes.js';
 import type { ActionRun } from './ActionRun.js';
 import type { CancellationReason } from '../errors.js';
 
+/** The states of the Action statechart (`machines/action.machine.ts`). */
+export type ActionStateValue = StateValueFrom<typeof actionMachine>;
+
 /** A snapshot of an Action's statechart. */
 export interface ActionSnapshot {
-  /** `delayed`, `queued`, `hooks`, `running`, `retrying`, `afterHooks`, `cancelling`, `done`, `failed` or `cancelled`. */
-  readonly value: string;
+  /** `scheduled`, `delayed`, `queued`, `hooks`, `running`, `retrying`, `afterHooks`, `cancelling`, `done`, `failed` or `cancelled`. */
+  readonly value: ActionStateValue;
   readonly status: 'active' | 'done' | 'stopped';
   readonly context: ActionContext;
 }
@@ -75,13 +80,13 @@ export class ActionHandle<Result = unknown> {
 
   getSnapshot(): ActionSnapshot {
     const snapshot = this.#run.actor.getSnapshot();
-    return { value: String(snapshot.value), status: snapshot.status as ActionSnapshot['status'], context: snapshot.context };
+    return { value: String(snapshot.value) as ActionStateValue, status: snapshot.status as ActionSnapshot['status'], context: snapshot.context };
   }
 
   /** Calls `listener` with each new snapshot; returns the unsubscribe function. */
   subscribe(listener: (snapshot: ActionSnapshot) => void): () => void {
     const subscription = this.#run.actor.subscribe(((snapshot: ActionSnapshot) =>
-      listener({ value: String(snapshot.value), status: snapshot.status, context: snapshot.context })) as never);
+      listener({ value: String(snapshot.value) as ActionStateValue, status: snapshot.status, context: snapshot.context })) as never);
     return () => subscription.unsubscribe();
   }
 }

@@ -15,12 +15,16 @@ import type { IdGenerator } from '../ids.js';
 import type { License } from '../License.js';
 import type { Life } from '../Life.js';
 import type { ActionDefinition, Plan } from '../Plan.js';
+import type { ActionMap, AnyActions, FollowUpOf } from '../planTypes.js';
 import type { Production } from '../work/Production.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../retryPolicy.js';
 import { validateContent } from '../schema.js';
 
-/** Options of one assignment. */
-export interface AssignOptions {
+/**
+ * Options of one assignment. `Actions` are the Plan's types and `Output` the action's
+ * result, so a follow-up in `then` must name a known action and take matching content.
+ */
+export interface AssignOptions<Actions extends ActionMap = AnyActions, Output = unknown> {
   readonly metadata?: Readonly<Record<string, unknown>>;
   /** @default the Plan entry's, else 'normal' */
   readonly priority?: Priority;
@@ -37,13 +41,18 @@ export interface AssignOptions {
   /** Overrides fields of the retry policy for this action. */
   readonly retry?: Partial<RetryPolicy>;
   /** Follow-up actions assigned after success with the output (the seed's `NextAction`). */
-  readonly then?: FollowUp | readonly FollowUp[];
+  readonly then?: FollowUpOf<Actions, Output> | readonly FollowUpOf<Actions, Output>[];
+  /**
+   * Cancels the action when aborted, like `fetch`'s `signal`: reason `user`, the signal's
+   * reason as the CancellationError's `cause`. An already-aborted signal cancels at once.
+   */
+  readonly signal?: AbortSignal;
 }
 
 const NO_FOLLOW_UPS: readonly FollowUp[] = Object.freeze([]);
 const EMPTY_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 const NO_OPTIONS: AssignOptions = Object.freeze({});
-const KEYS = new Set(['metadata', 'priority', 'delay', 'license', 'idempotencyKey', 'queue', 'timeout', 'retry', 'then']);
+const KEYS = new Set(['metadata', 'priority', 'delay', 'license', 'idempotencyKey', 'queue', 'timeout', 'retry', 'then', 'signal']);
 const PRIORITIES = new Set(['high', 'normal', 'low']);
 
 export interface AssignmentDeps {
@@ -154,6 +163,7 @@ export function prepareAssignment(
     });
   }
   if (options.license !== undefined && typeof options.license?.onRevoke !== 'function') throw new TypeError(`Expected \`license\` to be a License, got ${kind(options.license)}`);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new TypeError(`Expected \`signal\` to be an AbortSignal, got ${kind(options.signal)}`);
   if (options.idempotencyKey !== undefined && typeof options.idempotencyKey !== 'string') throw new TypeError(`Expected \`idempotencyKey\` to be a string, got ${kind(options.idempotencyKey)}`);
 
   const resolved = resolvedFor(definition, deps.life);
@@ -161,7 +171,7 @@ export function prepareAssignment(
   const named = metadataHooks(metadata, deps.life, name);
   const before = named === null ? resolved.before : [...resolved.before, ...named.before];
   const after = named === null ? resolved.after : [...[...named.after].reverse(), ...resolved.after];
-  const followUps = options.then === undefined ? NO_FOLLOW_UPS : Array.isArray(options.then) ? options.then : [options.then as FollowUp];
+  const followUps = (options.then === undefined ? NO_FOLLOW_UPS : Array.isArray(options.then) ? options.then : [options.then]) as readonly FollowUp[];
   if (followUps !== NO_FOLLOW_UPS) for (const next of followUps) deps.plan.require((next as FollowUp).name);
   // Without a per-assignment timeout (the common case) the Plan's and Life's apply: no object is built.
   const time = options.timeout === undefined ? null : timeouts(options.timeout, definition.timeout, deps.life);
