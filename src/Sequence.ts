@@ -37,6 +37,8 @@ import { createSiteHost } from './work/siteSupervision.js';
 import type { ControlCommand, InspectorTarget } from './inspect/target.js';
 import { FlowControl, rateLimitErrorIn } from './flow/FlowControl.js';
 import { showFlowWait } from './flow/showFlowWait.js';
+import { Telemetry } from './telemetry/Telemetry.js';
+import { ActionStats, measureAttempts, type ActionNameStats } from './telemetry/ActionStats.js';
 
 export type { AssignOptions } from './action/assignment.js';
 
@@ -81,6 +83,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   readonly #shutdown: ShutdownTracker;
   readonly #assignmentDeps: AssignmentDeps;
   readonly #flow: FlowControl;
+  readonly #telemetry: Telemetry;
+  readonly #actionStats = new ActionStats();
   #started = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -95,6 +99,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     if (resolved.inspect !== undefined) this.#hub.subscribe(resolved.inspect);
     this.#queues = new Queues(resolved.queues, resolved.sites.flatMap((site) => site.queues), resolved.random, (error) => this.#report(error));
     for (const [name, production] of this.#queues.productions) this.life.karma.set(name, production as Production<unknown>);
+    this.#telemetry = new Telemetry(resolved.telemetry, this.clock, () => this.#inFlight());
     this.#flow = new FlowControl(resolved.limits, {
       clock: this.clock,
       enqueue: (run) => this.#queues.enqueue(run),
@@ -133,10 +138,12 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
       get listening() {
         return events.observed;
       },
-      attemptFailed: (run, _attempt, error) => {
+      attemptFailed: (run, attempt, error, retryDelay) => {
         const limited = rateLimitErrorIn(error);
         if (limited !== null) this.#flow.rateLimited(run, limited);
+        this.#telemetry.attemptFailed(run, attempt, error, retryDelay);
       },
+      tracer: this.#telemetry.tracing ? this.#telemetry : null,
     };
     this.#assignmentDeps = {
       plan: resolved.plan,
@@ -251,8 +258,22 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     cancelled: number;
     queues: Record<string, ReturnType<Production<ActionRun>['stats']>>;
     flow: ReturnType<FlowControl['stats']>;
+    actions: Record<string, ActionNameStats>;
   } {
-    return { ...this.#shutdown.counts, live: this.#live.size, queues: this.#queues.stats(), flow: this.#flow.stats() };
+    return {
+      ...this.#shutdown.counts,
+      live: this.#live.size,
+      queues: this.#queues.stats(),
+      flow: this.#flow.stats(),
+      actions: this.#actionStats.snapshot(this.#inFlight()),
+    };
+  }
+
+  /** Live actions on a Site now, by name (O(live actions): for snapshots and metric collection). */
+  #inFlight(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const run of this.#live.values()) if (run.site !== null) counts.set(run.name, (counts.get(run.name) ?? 0) + 1);
+    return counts;
   }
 
   // ── InspectorTarget ────────────────────────────────────────────────────────
@@ -310,6 +331,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     const run = new ActionRun(init, this.#services, parent);
     this.#live.add(run);
     this.#shutdown.assigned();
+    this.#actionStats.assigned(run.name);
+    this.#telemetry.assigned(run);
     if (run.idempotencyKey !== undefined) this.#byKey.set(run.idempotencyKey, run);
     if (parent !== null) (parent.children ??= new Set()).add(run);
     if (this.#events.observed) this.#services.emit({ type: 'assigned', actionId: run.id, name: run.name, at: run.createdAt, priority: run.priority, queue: run.queue, parentId: parent?.id ?? null });
@@ -376,6 +399,9 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     if (site !== null) site.release(run);
     else this.#queues.discard(run);
     this.#flow.settled(run);
+    const measures = measureAttempts(context, context.settledAt ?? this.clock.now());
+    this.#actionStats.settled(run.name, output, measures);
+    this.#telemetry.settled(run, output, context, settlement.ok ? null : settlement.error, measures);
     const at = context.settledAt ?? this.clock.now();
     const attempts = context.attempts.length;
     this.#shutdown.settled(run, output.status, context);

@@ -75,5 +75,7 @@ export { parseActionRecord, toActionRecord, withMetadata, type ActionRecord } fr
 export type { EchoEvent } from './events.js';
 export type { ActionLimits, FlowLimits, QueueLimits, RateLimit } from './flow/limits.js';
 export type { FlowKeyStats, FlowWait } from './flow/FlowControl.js';
+export type { TelemetryOptions } from './telemetry/Telemetry.js';
+export type { ActionNameStats, DurationStats } from './telemetry/ActionStats.js';
 export type { ShutdownReport, UnfinishedAction } from './shutdown.js';
 export type { StandardSchemaV1 } from './schema.js';

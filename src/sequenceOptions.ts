@@ -10,6 +10,7 @@ import type { ActionMap, AnyActions } from './planTypes.js';
 import type { ProductionOptions } from './work/Production.js';
 import type { SiteBehavior } from './work/Site.js';
 import { resolveLimits, type FlowLimits, type ResolvedLimits } from './flow/limits.js';
+import type { TelemetryOptions } from './telemetry/Telemetry.js';
 
 /** One Site (worker). */
 export interface SiteOptions {
@@ -68,6 +69,8 @@ export interface SequenceOptions<Actions extends ActionMap = AnyActions> {
    * honoured by every Site. @default no limits
    */
   readonly limits?: FlowLimits;
+  /** OpenTelemetry tracing and metrics (through `@opentelemetry/api`; bring your own SDK). @default none */
+  readonly telemetry?: TelemetryOptions;
 }
 
 /** A Site's options with defaults applied. */
@@ -95,9 +98,10 @@ export interface ResolvedSequenceOptions {
   readonly inspect: ((event: InspectionEvent) => void) | undefined;
   readonly onError: (error: unknown) => void;
   readonly limits: ResolvedLimits;
+  readonly telemetry: TelemetryOptions;
 }
 
-const KEYS = new Set(['plan', 'production', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'name', 'behavior', 'maxSiteCrashes', 'inspect', 'onError', 'limits']);
+const KEYS = new Set(['plan', 'production', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'name', 'behavior', 'maxSiteCrashes', 'inspect', 'onError', 'limits', 'telemetry']);
 
 function kind(value: unknown): string {
   return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} (${value === null ? 'null' : typeof value})`;
@@ -162,6 +166,21 @@ export function resolveSequenceOptions(options: SequenceOptions<ActionMap>): Res
     maxSiteCrashes: integer(options.maxSiteCrashes ?? 3, 'maxSiteCrashes', 1),
     inspect: options.inspect,
     limits: resolveLimits(options.limits),
+    telemetry: resolveTelemetry(options.telemetry),
     onError: typeof options.onError === 'function' ? options.onError : (error) => console.error('[echo]', error),
   };
+}
+
+function resolveTelemetry(telemetry: TelemetryOptions | undefined): TelemetryOptions {
+  if (telemetry === undefined) return {};
+  if (typeof telemetry !== 'object' || telemetry === null) throw new TypeError(`Expected \`telemetry\` to be an object { tracer?, meter? }, got ${kind(telemetry)}`);
+  for (const key of Object.keys(telemetry)) if (key !== 'tracer' && key !== 'meter') throw new TypeError(`Unknown telemetry option \`${key}\``);
+  const { tracer, meter } = telemetry;
+  if (tracer !== undefined && typeof (tracer as { startSpan?: unknown }).startSpan !== 'function') {
+    throw new TypeError(`Expected \`telemetry.tracer\` to be an OpenTelemetry Tracer (with startSpan), got ${kind(tracer)}`);
+  }
+  if (meter !== undefined && typeof (meter as { createCounter?: unknown }).createCounter !== 'function') {
+    throw new TypeError(`Expected \`telemetry.meter\` to be an OpenTelemetry Meter (with createCounter), got ${kind(meter)}`);
+  }
+  return telemetry;
 }

@@ -45,6 +45,8 @@ export interface RunServices {
   readonly listening: boolean;
   /** An attempt failed (a RateLimitError pauses its name or queue; telemetry records it). */
   attemptFailed(run: ActionRun, attempt: number, error: Error, retryDelay: number | null): void;
+  /** Traces attempts and hooks; null when tracing is off. */
+  readonly tracer: import('../telemetry/RunTracer.js').RunTracer | null;
 }
 
 /** What an assignment resolves to before the run exists. */

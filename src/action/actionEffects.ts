@@ -139,7 +139,9 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
         actor.send({ type: 'HOOKS_PASSED', at: now });
         return;
       }
-      runHooks(run.before, hookInfo(run, 'before', context.attempts.length + 1)).then(
+      const tracer = run.services.tracer;
+      const info = hookInfo(run, 'before', context.attempts.length + 1);
+      (tracer === null ? runHooks(run.before, info) : tracer.hooks(run, 'before', () => runHooks(run.before, info))).then(
         () => {
           if (run.isPhase(token)) actor.send({ type: 'HOOKS_PASSED', at: run.services.clock.now() });
         },
@@ -158,8 +160,11 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
       const token = run.beginPhase();
       const now = timeOf(event, run);
       if (run.services.listening) run.services.emit({ type: 'started', actionId: run.id, name: run.name, at: now, attempt, site: run.site?.id ?? null });
+      const tracer = run.services.tracer;
       const succeed = (output: unknown): void => {
-        if (run.isPhase(token)) actor.send({ type: 'ATTEMPT_SUCCEEDED', output, at: run.services.clock.now() });
+        if (!run.isPhase(token)) return;
+        tracer?.attemptSucceeded(run, attempt);
+        actor.send({ type: 'ATTEMPT_SUCCEEDED', output, at: run.services.clock.now() });
       };
       const fail = (thrown: unknown): void => {
         if (!run.isPhase(token)) return;
@@ -167,7 +172,8 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
       };
       let result: unknown;
       try {
-        result = run.definition.run(run.content, new AttemptContext(run, attempt, token));
+        const attemptContext = new AttemptContext(run, attempt, token);
+        result = tracer === null ? run.definition.run(run.content, attemptContext) : tracer.attempt(run, attempt, () => run.definition.run(run.content, attemptContext));
       } catch (thrown) {
         // A synchronous throw lands while the machine is still entering `running`: the actor's
         // snapshot does not hold this attempt yet, the effect's own `context` does.
@@ -231,7 +237,9 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
         context.error === null
           ? { status: 'done', output: context.output }
           : { status: 'failed', error: run.lastError ?? new Error(context.error.message) };
-      runHooks(run.after, hookInfo(run, 'after', context.attempts.length, outcome)).then(
+      const tracer = run.services.tracer;
+      const info = hookInfo(run, 'after', context.attempts.length, outcome);
+      (tracer === null ? runHooks(run.after, info) : tracer.hooks(run, 'after', () => runHooks(run.after, info))).then(
         () => {
           if (run.isPhase(token)) actor.send({ type: 'AFTER_HOOKS_PASSED', at: run.services.clock.now() });
         },

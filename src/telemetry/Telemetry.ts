@@ -1,0 +1,207 @@
+/**
+ * Echo's OpenTelemetry integration, through `@opentelemetry/api` only (bring your own SDK):
+ *
+ * Tracing (`tracer`): one span per action, from assignment to settlement, a child of the
+ * context active at `assign` (or of the parent action's span, for follow-ups); one child span
+ * per attempt, and the action's function runs inside the attempt span's context, so spans the
+ * function starts (an HTTP client's) are its children; one span per hooks phase. A failed
+ * attempt records the error (exception event, ERROR status) and, when a retry is planned, the
+ * retry delay (`echo.retry.delay` attribute and an `echo.retry` event); a cancellation records
+ * its reason (`echo.cancellation.reason` and an `echo.cancelled` event) on the action span and
+ * on an attempt it cut short. Span times are the Sequence clock's.
+ *
+ * Metrics (`meter`): `echo.actions` (counter: settled actions by name and outcome),
+ * `echo.attempts` (counter: attempts by name and outcome), `echo.attempt.duration` and
+ * `echo.queue.wait` (histograms, ms, by name), `echo.actions.in_flight` (observable gauge by
+ * name). They are recorded when an action settles, from its attempt records.
+ * @internal
+ */
+import {
+  context as otelContext,
+  trace,
+  SpanStatusCode,
+  type Attributes,
+  type Context,
+  type Counter,
+  type Histogram,
+  type Meter,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
+import type { ActionContext, ActionOutput } from '../../machines/actionTypes.js';
+import type { ActionRun } from '../action/ActionRun.js';
+import type { Clock } from '../clock.js';
+import { toError } from '../errors.js';
+import type { RunTracer } from './RunTracer.js';
+import type { AttemptMeasure } from './ActionStats.js';
+
+/** The `telemetry` option of a Sequence. */
+export interface TelemetryOptions {
+  /** Traces actions, attempts and hooks. @default none (no spans, no cost) */
+  readonly tracer?: Tracer;
+  /** Records Echo's metrics. @default none */
+  readonly meter?: Meter;
+}
+
+interface Traced {
+  readonly span: Span;
+  readonly context: Context;
+  attempt: Span | null;
+}
+
+interface Instruments {
+  readonly actions: Counter;
+  readonly attempts: Counter;
+  readonly attemptDuration: Histogram;
+  readonly queueWait: Histogram;
+}
+
+const NAME = 'echo.action.name';
+
+export class Telemetry implements RunTracer {
+  readonly #tracer: Tracer | null;
+  readonly #clock: Clock;
+  readonly #traced = new Map<ActionRun, Traced>();
+  readonly #instruments: Instruments | null;
+
+  constructor(options: TelemetryOptions, clock: Clock, inFlight: () => ReadonlyMap<string, number>) {
+    this.#tracer = options.tracer ?? null;
+    this.#clock = clock;
+    const meter = options.meter;
+    if (meter === undefined) {
+      this.#instruments = null;
+      return;
+    }
+    this.#instruments = {
+      actions: meter.createCounter('echo.actions', { description: 'Settled actions, by name and outcome' }),
+      attempts: meter.createCounter('echo.attempts', { description: 'Attempts, by name and outcome' }),
+      attemptDuration: meter.createHistogram('echo.attempt.duration', { description: 'Attempt durations', unit: 'ms' }),
+      queueWait: meter.createHistogram('echo.queue.wait', { description: 'Time from ready to attempt start', unit: 'ms' }),
+    };
+    meter
+      .createObservableGauge('echo.actions.in_flight', { description: 'Actions on a Site now, by name' })
+      .addCallback((result) => {
+        for (const [name, count] of inFlight()) result.observe(count, { [NAME]: name });
+      });
+  }
+
+  /** True when actions are traced (the effects then call this RunTracer). */
+  get tracing(): boolean {
+    return this.#tracer !== null;
+  }
+
+  /** An action was assigned: its span starts, under the context active now (or its parent action's). */
+  assigned(run: ActionRun): void {
+    const tracer = this.#tracer;
+    if (tracer === null) return;
+    const parent = (run.parent !== null ? this.#traced.get(run.parent)?.context : undefined) ?? otelContext.active();
+    const span = tracer.startSpan(
+      run.name,
+      {
+        startTime: run.createdAt,
+        attributes: { [NAME]: run.name, 'echo.action.id': run.id, 'echo.queue': run.queue, 'echo.priority': run.priority },
+      },
+      parent,
+    );
+    this.#traced.set(run, { span, context: trace.setSpan(parent, span), attempt: null });
+  }
+
+  attempt(run: ActionRun, attempt: number, call: () => unknown): unknown {
+    const traced = this.#traced.get(run);
+    if (traced === undefined || this.#tracer === null) return call();
+    const span = this.#tracer.startSpan(
+      `${run.name} attempt ${attempt}`,
+      { startTime: this.#clock.now(), attributes: { [NAME]: run.name, 'echo.attempt': attempt, 'echo.site': run.site?.id ?? '' } },
+      traced.context,
+    );
+    traced.attempt = span;
+    return otelContext.with(trace.setSpan(traced.context, span), call);
+  }
+
+  attemptSucceeded(run: ActionRun): void {
+    const traced = this.#traced.get(run);
+    if (traced?.attempt == null) return;
+    traced.attempt.setStatus({ code: SpanStatusCode.OK });
+    traced.attempt.end(this.#clock.now());
+    traced.attempt = null;
+  }
+
+  /** An attempt failed; `retryDelay` is the planned backoff, or null when it will not retry. */
+  attemptFailed(run: ActionRun, attempt: number, error: Error, retryDelay: number | null): void {
+    const traced = this.#traced.get(run);
+    if (traced === undefined) return;
+    const now = this.#clock.now();
+    const span = traced.attempt;
+    if (span !== null) {
+      span.recordException(error, now);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      span.setAttribute('echo.error.name', error.name);
+      if (retryDelay !== null) {
+        span.setAttribute('echo.retry.delay', retryDelay);
+        span.addEvent('echo.retry', { 'echo.retry.delay': retryDelay, 'echo.retry.at': now + retryDelay, 'echo.attempt': attempt }, now);
+      }
+      span.end(now);
+      traced.attempt = null;
+    }
+    if (retryDelay !== null) traced.span.addEvent('echo.retry', { 'echo.retry.delay': retryDelay, 'echo.attempt': attempt }, now);
+  }
+
+  hooks(run: ActionRun, phase: 'before' | 'after', call: () => Promise<void>): Promise<void> {
+    const traced = this.#traced.get(run);
+    if (traced === undefined || this.#tracer === null) return call();
+    const span = this.#tracer.startSpan(`${run.name} ${phase}-hooks`, { startTime: this.#clock.now(), attributes: { [NAME]: run.name, 'echo.hooks.phase': phase } }, traced.context);
+    return otelContext.with(trace.setSpan(traced.context, span), call).then(
+      () => {
+        span.end(this.#clock.now());
+      },
+      (thrown: unknown) => {
+        const error = toError(thrown);
+        span.recordException(error, this.#clock.now());
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+        span.end(this.#clock.now());
+        throw thrown;
+      },
+    );
+  }
+
+  /** An action settled: its spans end, and its metrics are recorded. */
+  settled(run: ActionRun, output: ActionOutput, context: ActionContext, error: Error | null, attempts: readonly AttemptMeasure[]): void {
+    const at = context.settledAt ?? this.#clock.now();
+    const traced = this.#traced.get(run);
+    if (traced !== undefined) {
+      this.#traced.delete(run);
+      const { span } = traced;
+      const cancellation = context.cancellation;
+      if (traced.attempt !== null) {
+        // Cut short: cancelled, License revoked, or past its total timeout.
+        if (cancellation !== null) {
+          traced.attempt.setAttribute('echo.cancellation.reason', cancellation.reason);
+          traced.attempt.addEvent('echo.cancelled', { 'echo.cancellation.reason': cancellation.reason, 'echo.cancellation.message': cancellation.message }, at);
+        } else if (error !== null) {
+          traced.attempt.recordException(error, at);
+          traced.attempt.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+        }
+        traced.attempt.end(at);
+      }
+      span.setAttributes({ 'echo.outcome': output.status, 'echo.attempts': context.attempts.length });
+      if (output.status === 'done') span.setStatus({ code: SpanStatusCode.OK });
+      else if (output.status === 'cancelled' && cancellation !== null) {
+        span.setAttribute('echo.cancellation.reason', cancellation.reason);
+        span.addEvent('echo.cancelled', { 'echo.cancellation.reason': cancellation.reason, 'echo.cancellation.message': cancellation.message }, at);
+      } else if (error !== null) {
+        span.recordException(error, at);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      }
+      span.end(at);
+    }
+    const instruments = this.#instruments;
+    if (instruments === null) return;
+    instruments.actions.add(1, { [NAME]: run.name, 'echo.outcome': output.status });
+    for (const attempt of attempts) {
+      const attributes: Attributes = { [NAME]: run.name, 'echo.outcome': attempt.outcome };
+      instruments.attempts.add(1, attributes);
+      if (attempt.duration !== null) instruments.attemptDuration.record(attempt.duration, attributes);
+      instruments.queueWait.record(attempt.queueWait, { [NAME]: run.name });
+    }
+  }
+}
