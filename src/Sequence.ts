@@ -38,6 +38,8 @@ import type { ControlCommand, InspectorTarget } from './inspect/target.js';
 import { FlowControl, rateLimitErrorIn } from './flow/FlowControl.js';
 import { showFlowWait } from './flow/showFlowWait.js';
 import { Telemetry } from './telemetry/Telemetry.js';
+import { Scheduler, type ScheduleSpec, type ScheduleState } from './schedule/Scheduler.js';
+import { Schedules } from './schedule/Schedules.js';
 import { ActionStats, measureAttempts, type ActionNameStats } from './telemetry/ActionStats.js';
 
 export type { AssignOptions } from './action/assignment.js';
@@ -68,6 +70,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   readonly clock: Clock;
   /** Lifecycle events of every action and Site. */
   readonly events$: Observable<EchoEvent>;
+  /** Recurring actions: list, pause, resume, remove, restore (see {@link Sequence.schedule}). */
+  readonly schedules: Schedules;
 
   readonly #options: ResolvedSequenceOptions;
   readonly #events = new Subject<EchoEvent>();
@@ -85,6 +89,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   readonly #flow: FlowControl;
   readonly #telemetry: Telemetry;
   readonly #actionStats = new ActionStats();
+  readonly #scheduler: Scheduler;
   #started = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -99,6 +104,12 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     if (resolved.inspect !== undefined) this.#hub.subscribe(resolved.inspect);
     this.#queues = new Queues(resolved.queues, resolved.sites.flatMap((site) => site.queues), resolved.random, (error) => this.#report(error));
     for (const [name, production] of this.#queues.productions) this.life.karma.set(name, production as Production<unknown>);
+    this.#scheduler = new Scheduler({
+      clock: this.clock,
+      assign: (name, content, options) => this.assign(name, content, options),
+      report: (error) => this.#report(error),
+    });
+    this.schedules = new Schedules(this.#scheduler);
     this.#telemetry = new Telemetry(resolved.telemetry, this.clock, () => this.#inFlight());
     this.#flow = new FlowControl(resolved.limits, {
       clock: this.clock,
@@ -211,6 +222,19 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     return run === undefined ? undefined : new ActionHandle(run, this.#control);
   }
 
+  /**
+   * Assigns `name` with `content` on a trigger, `{ every: ms }` or `{ cron, timezone? }`, with
+   * overlap (`skip` | `queue` | `cancel-previous`) and catch-up (`none` | `one` | `all`) policies.
+   * Returns the schedule's state; `sequence.schedules` lists, pauses, resumes and removes.
+   * @example
+   * sequence.schedule('Sync', null, { every: 60_000, overlap: 'skip' });
+   * sequence.schedule('Report', { kind: 'daily' }, { cron: '0 9 * * *', timezone: 'Europe/Berlin', catchUp: 'one' });
+   */
+  schedule(name: string, content: unknown, spec: ScheduleSpec): ScheduleState {
+    this.#options.plan.require(name);
+    return this.#scheduler.add(name, content, spec);
+  }
+
   /** Sites stop taking new actions; running ones go on. */
   pause(): void {
     this.#root.send({ type: 'PAUSE' });
@@ -243,6 +267,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     if (!(deadline >= 0)) throw new TypeError(`Expected \`deadline\` to be a number >= 0, got ${String(deadline)} (${typeof deadline})`);
     if (!this.#shutdown.started) {
       this.#shutdown.begin();
+      this.#scheduler.stop();
       this.#root.send({ type: 'SHUTDOWN', deadline, at: this.clock.now() });
       this.#checkDrained();
     }

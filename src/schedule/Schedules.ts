@@ -1,0 +1,47 @@
+/**
+ * The schedules of a Sequence (`sequence.schedules`): list them with their next run, pause,
+ * resume, remove, and restore one from its persisted state.
+ * @example
+ * sequence.schedule('Report', null, { cron: '0 9 * * *', timezone: 'Europe/Berlin' });
+ * sequence.schedules.list(); // [{ id: 'Report', nextRunAt: …, paused: false, runs: 0, … }]
+ * sequence.schedules.pause('Report');
+ */
+import type { Scheduler, ScheduleState } from './Scheduler.js';
+
+export class Schedules {
+  readonly #scheduler: Scheduler;
+
+  /** @internal */
+  constructor(scheduler: Scheduler) {
+    this.#scheduler = scheduler;
+  }
+
+  /** Every schedule with its state and next run (JSON-safe: a store can persist each). */
+  list(): ScheduleState[] {
+    return this.#scheduler.list();
+  }
+
+  get(id: string): ScheduleState | undefined {
+    return this.#scheduler.get(id);
+  }
+
+  /** Stops a schedule's runs until `resume` (runs due meanwhile are not caught up). */
+  pause(id: string): ScheduleState {
+    return this.#scheduler.pause(id);
+  }
+
+  /** Runs it again from the next run after now. */
+  resume(id: string): ScheduleState {
+    return this.#scheduler.resume(id);
+  }
+
+  /** Removes it; actions it assigned go on. False when there was none. */
+  remove(id: string): boolean {
+    return this.#scheduler.remove(id);
+  }
+
+  /** Takes a schedule back from a state `list()` gave (e.g. after a restart); missed runs follow its catch-up policy. */
+  restore(state: ScheduleState): ScheduleState {
+    return this.#scheduler.restore(state);
+  }
+}
