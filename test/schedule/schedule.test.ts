@@ -5,7 +5,7 @@ import { clockSleep } from '../support/clockSleep.js';
 const HOUR = 3_600_000;
 
 /** Shuts down under the manual clock (the cancel grace of a running action is a clock timer). */
-async function stop(clock: ManualClock, sequence: Sequence): Promise<void> {
+async function stop(clock: ManualClock, sequence: Pick<Sequence, 'shutdown'>): Promise<void> {
   const report = sequence.shutdown({ deadline: 0 });
   await clock.runAll();
   await report;
