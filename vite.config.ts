@@ -2,9 +2,10 @@
  * One config for two jobs. Under vitest (the `VITEST` variable is set) the root is
  * the repository and tests are `test/**\/*.test.ts`. Otherwise (`vite build`,
  * `vite` dev server) the root is `inspector/`, built into `dist/inspector`, which
- * `src/inspect/server.ts` serves.
+ * `src/inspect/server.ts` serves, as a single HTML file.
  */
 import { fileURLToPath } from 'node:url';
+import { viteSingleFile } from 'vite-plugin-singlefile';
 import { defineConfig } from 'vitest/config';
 
 const repo = fileURLToPath(new URL('.', import.meta.url));
@@ -14,6 +15,9 @@ export default defineConfig({
   root: underVitest ? repo : `${repo}inspector`,
   // Relative asset URLs: the app works wherever the server mounts it.
   base: './',
+  // One self-contained index.html (scripts and styles inlined): it opens from `file://` as an
+  // offline trace viewer, where module scripts and separate assets are refused as cross-origin.
+  plugins: underVitest ? [] : [viteSingleFile({ removeViteModuleLoader: true })],
   build: {
     outDir: `${repo}dist/inspector`,
     emptyOutDir: true,

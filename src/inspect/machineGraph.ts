@@ -51,11 +51,18 @@ function describeNode(node: StateNodeLike): WireStateNode {
     initial: (node.initial?.target ?? []).map((target) => target.id),
     states: Object.values(node.states).map(describeNode),
     transitions,
-    invoke: (node.invoke ?? []).map((definition) => nameOf(definition.src) ?? definition.id ?? 'actor'),
+    invoke: (node.invoke ?? []).map(invokeName),
     tags: [...(node.tags ?? [])],
   };
   if (typeof node.description === 'string') out.description = node.description;
   return out;
+}
+
+/** An invoke's own id when it was given one (XState makes `0.machine.state` otherwise), else its logic's name. */
+function invokeName(definition: { src?: unknown; id?: string }): string {
+  if (typeof definition.id === 'string' && !/^\d+\./.test(definition.id)) return definition.id;
+  const src = nameOf(definition.src);
+  return src === undefined || src.startsWith('xstate.invoke.') ? (definition.id ?? 'actor') : src;
 }
 
 function describeTransition(transition: TransitionLike): WireTransition {

@@ -57,10 +57,10 @@ describe('app reducer', () => {
     ]);
     const a = state.actors.get(actorKey('src', 'a'))!;
     expect(a.context).toEqual({ id: 'a', name: 'job', attempts: [{ number: 1 }] });
-    expect(a.history).toEqual([['queued', 0], ['hooks', 5], ['running', 10]]);
+    expect(a.history).toEqual([['queued', 0], ['hooks', 5], ['running', 10, 'GO']]);
     expect(a.lastEvent).toBe('GO');
     state = receive(state, [{ type: 'delta', source: 'src', at: 20, stats, ops: [{ op: 'state', sessionId: 'a', value: 'done', status: 'done', at: 20, patch: { unset: ['attempts'] } }] }]);
-    expect(state.actors.get('src|a')!.history).toEqual([['hooks', 5], ['running', 10], ['done', 20]]);
+    expect(state.actors.get('src|a')!.history).toEqual([['hooks', 5], ['running', 10, 'GO'], ['done', 20]]);
     expect(state.actors.get('src|a')!.context).toEqual({ id: 'a', name: 'job' });
   });
 

@@ -1,15 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
-import { createInspectionAdapter } from '../../src/inspect/adapter.js';
 import type { Json, ServerMessage, WireActor } from '../../src/inspect/protocol.js';
 import { buildTree, facets, filterActions, formatDuration, queuePositions, waitingBecause } from '../../inspector/src/state/derive.js';
 import { initialState, reduce, type AppState } from '../../inspector/src/state/model.js';
 import { statusNote } from '../../inspector/src/ui/ActionList.js';
 import { causeChain } from '../../inspector/src/ui/Detail.js';
 import { filterLog } from '../../inspector/src/ui/EventLog.js';
-import { activeIds, eventLabel, layoutMachine } from '../../inspector/src/ui/Statechart.js';
 import { segmentsOf } from '../../inspector/src/ui/Timeline.js';
-import { createFakeTarget } from './fakeTarget.js';
 
 const stats = { actors: 0, finished: 0, droppedActors: 0, droppedEvents: 0 };
 const wire = (sessionId: string, patch: Partial<WireActor>): WireActor => ({
@@ -136,21 +132,5 @@ describe('derived views', () => {
     expect(filterLog(log, '', true, null).map((e) => e.type)).toEqual(['GO', 'CANCEL']);
     expect(filterLog(log, 'canc', false, null).map((e) => e.type)).toEqual(['CANCEL']);
     expect(filterLog(log, '', false, 's|a').map((e) => e.type)).toEqual(['GO', 'xstate.init']);
-  });
-
-  test('statecharts are laid out from the machine definition with the current state highlighted', () => {
-    const clock = new ManualClock(0);
-    const adapter = createInspectionAdapter('s', createFakeTarget({ clock }), { clock });
-    const machine = adapter.machines().find((m) => m.machine.id === 'echo.action')!.machine;
-    const chart = layoutMachine(machine);
-    const states = chart.nodes.filter((n) => n.kind === 'state').map((n) => n.label).sort();
-    expect(states).toEqual(['afterHooks', 'cancelled', 'cancelling', 'delayed', 'done', 'failed', 'hooks', 'queued', 'retrying', 'running']);
-    expect(chart.nodes.filter((n) => n.final).map((n) => n.label).sort()).toEqual(['cancelled', 'done', 'failed']);
-    expect(chart.edges.map((e) => e.label)).toEqual(expect.arrayContaining(['CANCEL', 'RETRY', 'after queueWait', 'after attemptTime [succeeds]']));
-    for (const node of chart.nodes) expect(Number.isFinite(node.x) && Number.isFinite(node.y)).toBe(true);
-    expect(chart.width).toBeGreaterThan(100);
-    expect([...activeIds('m', { a: { b: 'c' } })]).toEqual(['m.a', 'm.a.b', 'm.a.b.c']);
-    expect(eventLabel('xstate.after.500.m.a', 500)).toBe('after 500ms');
-    expect(eventLabel('')).toBe('always');
   });
 });

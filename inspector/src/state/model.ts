@@ -23,10 +23,13 @@ export interface ActorView extends WireActor {
   source: string;
   /** Arrival order: lists show newest first, queues go oldest first. */
   seq: number;
-  /** States entered, as strings, with the source-clock time (bounded). */
-  history: Array<[string, number]>;
+  /** States entered, as strings, with the source-clock time and, when known, the event that led there (bounded). */
+  history: HistoryEntry[];
   lastEvent?: string;
 }
+
+/** A state entered: `[state, source-clock ms, event type?]`. */
+export type HistoryEntry = [state: string, at: number, event?: string];
 
 export interface LogEntry {
   seq: number;
@@ -220,7 +223,7 @@ function receive(state: AppState, messages: readonly ServerMessage[], receivedAt
             const before = actors().get(key);
             if (!before) continue;
             const updated = applyStateOp(before, op) as ActorView;
-            updated.history = extendHistory(before.history, op.steps, stateValueToString(op.value), op.at, limits.maxHistory);
+            updated.history = extendHistory(before.history, op.steps, stateValueToString(op.value), op.at, limits.maxHistory, op.event);
             if (op.event !== undefined) updated.lastEvent = op.event;
             put(updated, before);
           } else if (op.op === 'remove') {
@@ -307,13 +310,13 @@ function view(source: string, actor: WireActor, before: ActorView | undefined, l
   return adopted;
 }
 
-function extendHistory(history: Array<[string, number]>, steps: Array<[Json, number]> | undefined, state: string, at: number, max: number): Array<[string, number]> {
+function extendHistory(history: HistoryEntry[], steps: Array<[Json, number]> | undefined, state: string, at: number, max: number, event?: string): HistoryEntry[] {
   const out = [...history];
-  const push = (value: string, time: number): void => {
-    if (value !== '' && out.at(-1)?.[0] !== value) out.push([value, time]);
+  const push = (value: string, time: number, cause?: string): void => {
+    if (value !== '' && out.at(-1)?.[0] !== value) out.push(cause === undefined ? [value, time] : [value, time, cause]);
   };
   for (const [value, time] of steps ?? []) push(stateValueToString(value), time);
-  push(state, at);
+  push(state, at, event);
   return out.length > max ? out.slice(out.length - max) : out;
 }
 

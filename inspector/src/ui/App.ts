@@ -14,6 +14,7 @@ import { buildTree, facets, filterActions, queuePositions, sourceNow } from '../
 import { initialState, reduce, type Filters } from '../state/model.js';
 import { ActionList } from './ActionList.js';
 import { Detail } from './Detail.js';
+import { ErrorBoundary } from './ErrorBoundary.js';
 import { EventLog } from './EventLog.js';
 import { Scrubber } from './Scrubber.js';
 import { Timeline } from './Timeline.js';
@@ -141,7 +142,7 @@ export function App() {
       { class: 'panes' },
       h(Tree, { state, trees, setFilter, control }),
       h(ActionList, { state, actions, facets: menus, positions, now, setFilter, select }),
-      h(Detail, { state, actor: selected, now: selected ? now(selected.source) : localNow, control }),
+      h(ErrorBoundary, { key: selected?.key ?? 'none', what: 'selected actor' }, h(Detail, { key: selected?.key ?? 'none', state, actor: selected, now: selected ? now(selected.source) : localNow, control })),
     ),
     h(
       'section',

@@ -7,6 +7,7 @@ import { stateValueToString, type ControlCommand, type Json } from '../../../src
 import { formatDuration, waitingBecause } from '../state/derive.js';
 import { machineKey, nameOf, type ActorView, type AppState } from '../state/model.js';
 import { clockTime, JsonView, StateChip } from './format.js';
+import { ErrorBoundary } from './ErrorBoundary.js';
 import { Statechart } from './Statechart.js';
 
 interface Attempt {
@@ -85,7 +86,7 @@ export function Detail(props: {
     waiting ? h('div', { class: 'waiting', 'data-testid': 'waiting' }, h('span', { class: 'muted' }, 'Waiting because '), waiting) : null,
     context.cancellation ? h('div', { class: 'waiting' }, h('span', { class: 'muted' }, 'Cancelled: '), `${context.cancellation.reason}: ${context.cancellation.message}`) : null,
     machine
-      ? h('div', { class: 'chart-wrap' }, h(Statechart, { machine, value: actor.value, visited: actor.history.map(([state]) => state) }))
+      ? h('div', { class: 'chart-wrap' }, h(ErrorBoundary, { key: actor.key, what: 'statechart' }, h(Statechart, { machine, value: actor.value, history: actor.history, lastEvent: actor.lastEvent })))
       : h('p', { class: 'muted small' }, 'No machine definition for this actor.'),
     attempts.length > 0
       ? h(
