@@ -75,14 +75,25 @@ describe('trace files', () => {
     player.start((action) => {
       if (action.type === 'replace') seen.push(action.state);
     });
+    // It opens at its start: the recorded starting state (sources and an empty full state), step 0.
+    expect(player.position).toBe(0);
+    expect(player.length).toBe(601);
+    expect(seen.at(-1)!.sources.map((s) => s.id)).toEqual(['s']);
+    expect(seen.at(-1)!.actors.size).toBe(0);
+    player.seek(player.length - 1);
     expect(seen.at(-1)!.actors.size).toBe(600);
     player.seek(10);
-    expect(seen.at(-1)!.actors.size).toBe(9);
+    expect(seen.at(-1)!.actors.size).toBe(10);
     player.seek(400);
-    expect(seen.at(-1)!.actors.size).toBe(399);
+    expect(seen.at(-1)!.actors.size).toBe(400);
     player.seek(5);
-    expect(seen.at(-1)!.actors.size).toBe(4);
-    expect(player.timeAt(5)).toBe(1003);
+    expect(seen.at(-1)!.actors.size).toBe(5);
+    expect(player.timeAt(5)).toBe(1004);
+    expect(player.timeAt(0)).toBe(1000);
+    // Seeking to 0 again shows the starting state, with its sources.
+    player.seek(0);
+    expect(seen.at(-1)!.actors.size).toBe(0);
+    expect(seen.at(-1)!.sources).toHaveLength(1);
     expect(seen.at(-1)!.connection).toBe('trace');
   });
 

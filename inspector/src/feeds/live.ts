@@ -61,7 +61,7 @@ export function createLiveFeed(options: LiveFeedOptions = {}): Feed {
       ws.send(JSON.stringify(token ? { type: 'subscribe', version: PROTOCOL_VERSION, token } : { type: 'subscribe', version: PROTOCOL_VERSION }));
     };
     ws.onmessage = (event) => {
-      if (typeof event.data !== 'string') return;
+      if (typeof event.data !== 'string' || stopped) return;
       let message: ServerMessage;
       try {
         message = JSON.parse(event.data) as ServerMessage;
@@ -82,8 +82,9 @@ export function createLiveFeed(options: LiveFeedOptions = {}): Feed {
       flushTimer ??= setTimeout(flush, Math.min(2000, Math.max(batchMs, 2 * cost)));
     };
     ws.onclose = () => {
-      flush();
+      // A stopped feed (the user opened a trace) delivers nothing more: no late live batch mixes into the trace.
       if (stopped) return;
+      flush();
       dispatch({ type: 'connection', status: 'closed' });
       retryTimer = setTimeout(connect, retryDelay);
       retryDelay = Math.min(retryDelay * 2, 10_000);
@@ -92,6 +93,7 @@ export function createLiveFeed(options: LiveFeedOptions = {}): Feed {
 
   return {
     kind: 'live',
+    url,
     start(next) {
       dispatch = next;
       connect();
@@ -109,6 +111,9 @@ export function createLiveFeed(options: LiveFeedOptions = {}): Feed {
     },
     stop() {
       stopped = true;
+      queue = [];
+      dispatch = () => undefined;
+      listeners.clear();
       if (flushTimer) clearTimeout(flushTimer);
       if (retryTimer) clearTimeout(retryTimer);
       socket?.close();

@@ -68,7 +68,8 @@ export interface PendingControl {
   at: number;
 }
 
-export type ConnectionStatus = 'idle' | 'connecting' | 'open' | 'closed' | 'trace';
+/** `offline`: the page was opened from a file, with no server to connect to. */
+export type ConnectionStatus = 'idle' | 'connecting' | 'open' | 'closed' | 'trace' | 'offline';
 
 export interface AppState {
   connection: ConnectionStatus;

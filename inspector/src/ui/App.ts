@@ -6,7 +6,7 @@
 import { h } from 'preact';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
 import { parseTrace, type ControlCommand } from '../../../src/inspect/protocol.js';
-import type { Feed } from '../feeds/feed.js';
+import { canGoLive, createOfflineFeed, type Feed } from '../feeds/feed.js';
 import { createLiveFeed } from '../feeds/live.js';
 import { createRecording, download, type Recording } from '../feeds/recorder.js';
 import { createTracePlayer, type TracePlayer } from '../feeds/trace.js';
@@ -38,7 +38,10 @@ function useNow(ms: number, enabled: boolean): number {
 
 export function App() {
   const [state, dispatch] = useReducer(reduce, undefined as never, () => initialState());
-  const [feed, setFeed] = useState<Feed>(() => createLiveFeed());
+  const live = canGoLive(window.location);
+  const [feed, setFeed] = useState<Feed>(() => (live ? createLiveFeed() : createOfflineFeed()));
+  /** The live server's URL, kept to say which server is gone. */
+  const [liveUrl, setLiveUrl] = useState<string | undefined>(feed.url);
   const [player, setPlayer] = useState<{ player: TracePlayer; name: string } | null>(null);
   const [recording, setRecording] = useState<Recording | null>(null);
   const [recordCount, setRecordCount] = useState(0);
@@ -94,7 +97,9 @@ export function App() {
   };
   const backToLive = (): void => {
     setPlayer(null);
-    setFeed(createLiveFeed());
+    const next = live ? createLiveFeed() : createOfflineFeed();
+    setLiveUrl(next.url);
+    setFeed(next);
   };
 
   let active = 0;
@@ -116,12 +121,14 @@ export function App() {
       { class: 'top' },
       h('div', { class: 'brand' }, h('span', { class: 'logo' }, '◉'), h('b', null, 'Echo'), h('span', { class: 'muted' }, 'inspector')),
       h('span', { class: `pill conn-${state.connection}`, 'data-testid': 'connection' }, player ? 'trace' : state.connection),
-      h('span', { class: 'muted small' }, `${state.sources.length} source${state.sources.length === 1 ? '' : 's'} · ${state.actors.size.toLocaleString()} actors · ${active.toLocaleString()} active`),
+      h('span', { class: 'muted small', 'data-testid': 'summary' }, `${state.sources.length} source${state.sources.length === 1 ? '' : 's'} · ${state.actors.size.toLocaleString()} actors · ${active.toLocaleString()} active`),
       h('span', { class: 'grow' }),
       !player && !state.canControl && state.connection === 'open' ? h('span', { class: 'pill warn', title: 'Open the URL printed by the server (with ?token=) to control actions' }, 'read-only') : null,
       player
-        ? h('button', { class: 'btn', onClick: backToLive }, '⟵ Back to live')
-        : h('button', { class: `btn ${recording ? 'rec' : ''}`, onClick: toggleRecording, 'data-testid': 'record' }, recording ? `■ Stop & save (${recordCount.toLocaleString()})` : '● Record'),
+        ? h('button', { class: 'btn', onClick: backToLive, 'data-testid': 'back-to-live' }, live ? '⟵ Back to live' : '⟵ Close trace')
+        : !live
+          ? null
+          : h('button', { class: `btn ${recording ? 'rec' : ''}`, onClick: toggleRecording, 'data-testid': 'record' }, recording ? `■ Stop & save (${recordCount.toLocaleString()})` : '● Record'),
       h('button', { class: 'btn', onClick: () => fileInput.current?.click() }, 'Open trace…'),
       h('input', {
         ref: fileInput,
@@ -156,6 +163,12 @@ export function App() {
       tab === 'timeline' ? h(Timeline, { actions, now, selected: state.selected, select }) : h(EventLog, { state, select }),
     ),
     player ? h(Scrubber, { player: player.player, name: player.name }) : null,
+    !player && state.connection === 'closed'
+      ? h('div', { class: 'banner error', 'data-testid': 'server-gone', role: 'alert' }, `The inspector server at ${liveUrl ?? 'this address'} is not reachable: it may have stopped. Retrying… (open a trace to look at a recording meanwhile)`)
+      : null,
+    !player && state.connection === 'offline'
+      ? h('div', { class: 'banner', 'data-testid': 'offline' }, 'Offline trace viewer: this page was opened from a file, so there is no live server. ', h('button', { class: 'link', onClick: () => fileInput.current?.click() }, 'Open a trace file'), ' (.ndjson) to replay it.')
+      : null,
     toasts.length > 0
       ? h(
           'div',
