@@ -7,18 +7,32 @@
  * sequence.assign('Read', 'a.txt', { license });
  * license.revoke('tenant deleted'); // the action fails with LicenseError
  */
-import { LicenseError } from './errors.js';
+import { LicenseError, messageOf } from './errors.js';
 
 export type LicenseListener = (error: LicenseError) => void;
+
+/** Options of a License. */
+export interface LicenseOptions {
+  /**
+   * Receives what a revocation listener threw (an Error whose `cause` is the throw).
+   * Without it, `revoke()` throws an `AggregateError` of them once every holder was told.
+   */
+  readonly onError?: (error: Error) => void;
+}
 
 export class License {
   readonly name: string;
   #revoked: LicenseError | null = null;
   #listeners = new Set<LicenseListener>();
+  readonly #onError: ((error: Error) => void) | undefined;
 
-  constructor(name = 'license') {
+  constructor(name = 'license', options: LicenseOptions = {}) {
     if (typeof name !== 'string') throw new TypeError(`Expected \`name\` to be a string, got ${String(name)} (${typeof name})`);
+    if (options.onError !== undefined && typeof options.onError !== 'function') {
+      throw new TypeError(`Expected \`onError\` to be a function, got ${String(options.onError)} (${typeof options.onError})`);
+    }
     this.name = name;
+    this.#onError = options.onError;
   }
 
   /** True once revoked; a License never becomes valid again. */
@@ -31,13 +45,29 @@ export class License {
     return this.#revoked;
   }
 
-  /** Revokes the License and tells every holder. Revoking twice does nothing more. */
+  /**
+   * Revokes the License and tells every holder, even when a listener throws: what
+   * listeners throw goes to the `onError` option, or (without one) is thrown as an
+   * `AggregateError` after all were told. Revoking twice does nothing more.
+   */
   revoke(reason = 'revoked'): void {
     if (this.#revoked !== null) return;
-    this.#revoked = new LicenseError(`License "${this.name}" was revoked: ${reason}`);
+    const error = new LicenseError(`License "${this.name}" was revoked: ${reason}`);
+    this.#revoked = error;
     const listeners = [...this.#listeners];
     this.#listeners.clear();
-    for (const listener of listeners) listener(this.#revoked);
+    const thrown: unknown[] = [];
+    for (const listener of listeners) {
+      try {
+        listener(error);
+      } catch (listenerError) {
+        thrown.push(listenerError);
+      }
+    }
+    if (thrown.length === 0) return;
+    const onError = this.#onError;
+    if (onError === undefined) throw new AggregateError(thrown, `${thrown.length} revocation listener(s) of License "${this.name}" threw`);
+    for (const each of thrown) onError(new Error(`A revocation listener of License "${this.name}" threw: ${messageOf(each)}`, { cause: each }));
   }
 
   /** Throws the LicenseError when revoked. */

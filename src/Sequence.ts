@@ -21,7 +21,8 @@ import type { ActionRecord } from './action/actionRecord.js';
 import { ActionRun, type FollowUp, type RunServices } from './action/ActionRun.js';
 import { prepareAssignment, type AssignmentDeps, type AssignOptions } from './action/assignment.js';
 import type { Clock } from './clock.js';
-import { CancellationError, serializeError, toError } from './errors.js';
+import { CancellationError, messageOf, serializeError } from './errors.js';
+import { ContainedObservable } from './eventStream.js';
 import type { EchoEvent } from './events.js';
 import type { ActionMap, ActionName, AnyActions, ContentIsOptional, ContentOf, ResultOf } from './planTypes.js';
 import { InspectionHub, type InspectionSubscribeOptions } from './inspect/InspectionHub.js';
@@ -99,7 +100,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     this.name = resolved.name;
     this.life = resolved.life;
     this.clock = resolved.clock;
-    this.events$ = this.#events.asObservable();
+    const events$ = new ContainedObservable<EchoEvent>((error) => this.#report(error), (subscriber) => this.#events.subscribe(subscriber));
+    this.events$ = events$;
     this.#hub = new InspectionHub((error) => this.#report(error));
     if (resolved.inspect !== undefined) this.#hub.subscribe(resolved.inspect);
     this.#queues = new Queues(resolved.queues, resolved.sites.flatMap((site) => site.queues), resolved.random, (error) => this.#report(error));
@@ -176,7 +178,10 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     this.#engine = resolved.engine === 'table' ? createTableEngine(engineServices) : createXStateEngine(engineServices);
     this.#control = {
       cancel: (run, reason, message) => this.#cancel(run, reason, message),
-      retryNow: (run) => run.actor.send({ type: 'RETRY_NOW', at: this.clock.now() }),
+      retryNow: (run) => {
+        if (!run.settled) run.actor.send({ type: 'RETRY_NOW', at: this.clock.now() }); // a settled actor takes no events
+      },
+      report: (error) => this.#report(error),
     };
   }
 
@@ -374,9 +379,15 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
       this.#engine.start(run, this.#root);
     }
     if (run.license !== null && !run.settled) {
-      run.licenseRelease = run.license.onRevoke((error) =>
-        run.actor.send({ type: 'LICENSE_REVOKED', error: serializeError(error), at: this.clock.now() }),
-      );
+      run.licenseRelease = run.license.onRevoke((error) => {
+        if (run.settled) return; // it failed on its own check while an earlier holder was told
+        try {
+          run.actor.send({ type: 'LICENSE_REVOKED', error: serializeError(error), at: this.clock.now() });
+        } catch (thrown) {
+          // The revoker must go on telling the other holders; this one is failed through the engine's own path.
+          this.#report(thrown);
+        }
+      });
     }
     if (options?.signal !== undefined && !run.settled) this.#follow(run, options.signal);
     return new ActionHandle(run, this.#control);
@@ -462,7 +473,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
         const content = next.contentFrom !== undefined ? next.contentFrom(output) : next.content === undefined ? output : next.content;
         this.#assign(next.name, content, { ...(next.metadata !== undefined && { metadata: next.metadata }), priority: next.priority ?? run.priority }, run);
       } catch (error) {
-        this.#report(new Error(`Follow-up "${next.name}" of action ${run.id} could not be assigned: ${toError(error).message}`, { cause: error }));
+        this.#report(new Error(`Follow-up "${next.name}" of action ${run.id} could not be assigned: ${messageOf(error)}`, { cause: error }));
       }
     }
   }
@@ -491,8 +502,20 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
 
   #report(error: unknown): void {
     // Errors of observers and follow-ups must never break the runtime; they are reported here, later.
-    const onError = this.#options.onError;
-    queueMicrotask(() => onError(error));
+    const { onError, lastResort } = this.#options;
+    queueMicrotask(() => {
+      try {
+        onError(error);
+      } catch (thrown) {
+        const warning = new Error(`onError of Sequence "${this.name}" threw while reporting "${messageOf(error)}": ${messageOf(thrown)}`, { cause: thrown });
+        warning.name = 'EchoWarning';
+        try {
+          lastResort(warning);
+        } catch {
+          // The last resort itself threw: there is nobody left to tell, and the runtime must go on.
+        }
+      }
+    });
   }
 
   #createRoot(): SequenceRoot {

@@ -8,7 +8,7 @@
  */
 import { NON_ERROR_THROWN, ThrownValue, describeValue, serializeError, type SerializedError } from './serializeError.js';
 
-export { serializeError, toError, type SerializedError } from './serializeError.js';
+export { describeThrown, messageOf, serializeError, toError, type SerializedError } from './serializeError.js';
 
 /**
  * Why an Action was cancelled.
@@ -238,7 +238,21 @@ export class RateLimitError extends EchoError {
  * isEchoError(new Error('x')); // false
  */
 export function isEchoError(value: unknown): value is EchoError {
-  return value instanceof EchoError;
+  return isInstance(value, EchoError);
+}
+
+/**
+ * `value instanceof type`, but false instead of a throw for a Proxy whose
+ * `getPrototypeOf` trap throws (user code may throw anything).
+ * @internal
+ */
+export function isInstance<T>(value: unknown, type: abstract new (...args: never[]) => T): value is T {
+  try {
+    return value instanceof type;
+  } catch {
+    // A hostile Proxy refuses to say what it is: it is none of Echo's errors.
+    return false;
+  }
 }
 
 /** Reads and checks one Echo class's fields from `data`, naming the field on failure. */

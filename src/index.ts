@@ -33,7 +33,7 @@ export type {
   TypesOfEntry,
 } from './planTypes.js';
 export { Life, Span, resolveFate, type Fate, type FateOptions, type LifeOptions } from './Life.js';
-export { License, type LicenseListener } from './License.js';
+export { License, type LicenseListener, type LicenseOptions } from './License.js';
 export type { Hook, HookInfo, NamedHook } from './action/hooks.js';
 export type { ReceiveContext, ReceivedAction, SiteBehavior } from './work/Site.js';
 export { Production, PRIORITIES, type Priority, type ProductionOptions, type ProductionStats } from './work/Production.js';

@@ -243,16 +243,33 @@ function isNonRetryable(error: unknown, policy: RetryPolicy): boolean {
   return false;
 }
 
-/** `error`, its `cause`, its cause's `cause`... while they are objects; stops at cycles. */
-function* causeChain(error: unknown): Generator<Readonly<Record<string, unknown>>> {
+/** The fields of one link of a cause chain that retry decisions read. */
+interface CauseLink {
+  readonly name: unknown;
+  readonly retryable: unknown;
+  readonly retryAfter: unknown;
+  readonly retryAfterMs: unknown;
+}
+
+/** A property of a thrown value, or undefined when reading it throws (a getter, a Proxy trap). */
+function read(value: object, key: string): unknown {
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch {
+    // User code threw while we looked: the property says nothing.
+    return undefined;
+  }
+}
+
+/** `error`, its `cause`, its cause's `cause`... while they are objects; stops at cycles. Never throws. */
+function* causeChain(error: unknown): Generator<CauseLink> {
   const seen = new Set<unknown>();
   let current = error;
   for (let depth = 0; depth <= MAX_CAUSE_DEPTH; depth++) {
     if (typeof current !== 'object' || current === null || seen.has(current)) return;
     seen.add(current);
-    const link = current as Readonly<Record<string, unknown>>;
-    yield link;
-    current = link.cause;
+    yield { name: read(current, 'name'), retryable: read(current, 'retryable'), retryAfter: read(current, 'retryAfter'), retryAfterMs: read(current, 'retryAfterMs') };
+    current = read(current, 'cause');
   }
 }
 

@@ -71,6 +71,12 @@ export interface SequenceOptions<Actions extends ActionMap = AnyActions> {
   readonly limits?: FlowLimits;
   /** OpenTelemetry tracing and metrics (through `@opentelemetry/api`; bring your own SDK). @default none */
   readonly telemetry?: TelemetryOptions;
+  /**
+   * Receives what `onError` itself threw (an `EchoWarning` whose `cause` is the throw),
+   * so nothing is lost and nothing crashes.
+   * @default process.emitWarning
+   */
+  readonly lastResort?: (warning: Error) => void;
 }
 
 /** A Site's options with defaults applied. */
@@ -99,9 +105,10 @@ export interface ResolvedSequenceOptions {
   readonly onError: (error: unknown) => void;
   readonly limits: ResolvedLimits;
   readonly telemetry: TelemetryOptions;
+  readonly lastResort: (warning: Error) => void;
 }
 
-const KEYS = new Set(['plan', 'production', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'name', 'behavior', 'maxSiteCrashes', 'inspect', 'onError', 'limits', 'telemetry']);
+const KEYS = new Set(['plan', 'production', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'name', 'behavior', 'maxSiteCrashes', 'inspect', 'onError', 'limits', 'telemetry', 'lastResort']);
 
 function kind(value: unknown): string {
   return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} (${value === null ? 'null' : typeof value})`;
@@ -168,6 +175,7 @@ export function resolveSequenceOptions(options: SequenceOptions<ActionMap>): Res
     limits: resolveLimits(options.limits),
     telemetry: resolveTelemetry(options.telemetry),
     onError: typeof options.onError === 'function' ? options.onError : (error) => console.error('[echo]', error),
+    lastResort: typeof options.lastResort === 'function' ? options.lastResort : (warning) => process.emitWarning(warning),
   };
 }
 

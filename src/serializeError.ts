@@ -60,6 +60,19 @@ export function toError(value: unknown): Error {
 }
 
 /**
+ * What a thrown value says, for a message: an error's `message`, any other value's
+ * printed form. Never throws, even for a Proxy whose traps throw or an error whose
+ * `message` getter throws.
+ * @example
+ * messageOf(new Error('disk full')); // 'disk full'
+ * messageOf(42); // '42'
+ */
+export function messageOf(value: unknown): string {
+  if (isErrorLike(value)) return truncate(readString(value, 'message') ?? '[unreadable message]', MAX_MESSAGE_LENGTH);
+  return describeThrown(value);
+}
+
+/**
  * Any thrown value as a {@link SerializedError}: keeps the cause chain (up to
  * `depth` causes, `Infinity` for all; a cause that loops back is cut off), the stack, and the
  * JSON-able own enumerable properties in `data`. Never throws.
@@ -193,7 +206,8 @@ function toJsonValue(value: unknown): JsonResult {
 }
 
 /** The message for a thrown non-`Error`: strings as they are, objects as JSON when they have a JSON form. */
-function describeThrown(value: unknown): string {
+/** @internal */
+export function describeThrown(value: unknown): string {
   let text: string;
   if (typeof value === 'string') text = value;
   else if (typeof value === 'object' && value !== null) text = jsonText(value) ?? safeString(value);
@@ -215,7 +229,12 @@ function safeString(value: unknown): string {
     return String(value);
   } catch {
     // `String(Object.create(null))` throws: there is no printed form at all.
-    return Object.prototype.toString.call(value);
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      // A Proxy whose `get` trap throws refuses even that.
+      return '[unreadable value]';
+    }
   }
 }
 
@@ -225,7 +244,12 @@ function truncate(text: string, max: number): string {
 
 /** `Error`s from this realm and others (a worker, a VM context). */
 function isErrorLike(value: unknown): value is Error {
-  return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
+  try {
+    return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
+  } catch {
+    // A Proxy whose `getPrototypeOf` or `get` trap throws: not an error we can read.
+    return false;
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import type { StateValueFrom } from 'xstate';
 import type { actionMachine } from '../../machines/action.machine.js';
 import type { ActionContext } from '../../machines/actionTypes.js';
 import type { ActionRun } from './ActionRun.js';
-import type { CancellationReason } from '../errors.js';
+import { messageOf, type CancellationReason } from '../errors.js';
 
 /** The states of the Action statechart (`machines/action.machine.ts`). */
 export type ActionStateValue = StateValueFrom<typeof actionMachine>;
@@ -22,6 +22,8 @@ export interface ActionSnapshot {
 export interface HandleControl {
   cancel(run: ActionRun, reason: CancellationReason, message: string): void;
   retryNow(run: ActionRun): void;
+  /** Reports an error that belongs to no action's outcome (a listener that threw) to the Sequence's `onError`. */
+  report(error: unknown): void;
 }
 
 const RUN = Symbol('echo.run');
@@ -83,10 +85,21 @@ export class ActionHandle<Result = unknown> {
     return { value: String(snapshot.value) as ActionStateValue, status: snapshot.status as ActionSnapshot['status'], context: snapshot.context };
   }
 
-  /** Calls `listener` with each new snapshot; returns the unsubscribe function. */
+  /**
+   * Calls `listener` with each new snapshot; returns the unsubscribe function.
+   * A listener that throws is reported to the Sequence's `onError`; the action and
+   * the other listeners go on as if it had not.
+   */
   subscribe(listener: (snapshot: ActionSnapshot) => void): () => void {
-    const subscription = this.#run.actor.subscribe(((snapshot: ActionSnapshot) =>
-      listener({ value: String(snapshot.value) as ActionStateValue, status: snapshot.status, context: snapshot.context })) as never);
+    const run = this.#run;
+    const control = this.#control;
+    const subscription = run.actor.subscribe(((snapshot: ActionSnapshot) => {
+      try {
+        listener({ value: String(snapshot.value) as ActionStateValue, status: snapshot.status, context: snapshot.context });
+      } catch (thrown) {
+        control.report(new Error(`A listener of action ${run.id} ("${run.name}") threw: ${messageOf(thrown)}`, { cause: thrown }));
+      }
+    }) as never);
     return () => subscription.unsubscribe();
   }
 }

@@ -13,12 +13,14 @@ import {
   HookError,
   ExecutionError,
   LicenseError,
+  isInstance,
+  messageOf,
   serializeError,
   TimeoutError,
   toError,
   type CancellationReason,
 } from '../errors.js';
-import { runHooks, type HookInfo } from './hooks.js';
+import { runAfterHooks, runHooks, type HookInfo } from './hooks.js';
 import { decideRetry, type RetryDecision } from '../retryPolicy.js';
 
 type Self = { send(event: ActionEvent): void };
@@ -48,9 +50,8 @@ function hookInfo(run: ActionRun, phase: 'before' | 'after', attempt: number, ou
 
 /** Makes the thrown value of an attempt an Error: Echo's own errors pass, others are wrapped with their cause. */
 function attemptError(thrown: unknown, run: ActionRun, attempt: number): Error {
-  if (thrown instanceof EchoError) return thrown;
-  const error = toError(thrown);
-  return new ExecutionError(`Action "${run.name}" failed on attempt ${attempt}: ${error.message}`, {
+  if (isInstance(thrown, EchoError)) return thrown;
+  return new ExecutionError(`Action "${run.name}" failed on attempt ${attempt}: ${messageOf(thrown)}`, {
     cause: thrown,
     attempt,
     actionId: run.id,
@@ -83,7 +84,7 @@ function failAttempt(run: ActionRun, self: Self, context: ActionContext, error: 
     // A broken random source must not leave the action hanging in `running` (this often runs in a
     // promise callback, where a throw would only be an unhandled rejection): the action fails
     // with a TypeError that says why, its cause the attempt's own error.
-    failure = new TypeError(`Could not decide whether to retry action "${run.name}" after attempt ${attempt}: ${toError(thrown).message}`, { cause: error });
+    failure = new TypeError(`Could not decide whether to retry action "${run.name}" after attempt ${attempt}: ${messageOf(thrown)}`, { cause: error });
     decision = { retry: false, reason: 'non-retryable' };
   }
   run.lastError = failure;
@@ -161,29 +162,45 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
       const now = timeOf(event, run);
       if (run.services.listening) run.services.emit({ type: 'started', actionId: run.id, name: run.name, at: now, attempt, site: run.site?.id ?? null });
       const tracer = run.services.tracer;
+      // A thenable may call back twice, or both ways: the first answer counts.
+      let answered = false;
       const succeed = (output: unknown): void => {
+        if (answered) return;
+        answered = true;
         if (!run.isPhase(token)) return;
         tracer?.attemptSucceeded(run, attempt);
         actor.send({ type: 'ATTEMPT_SUCCEEDED', output, at: run.services.clock.now() });
       };
       const fail = (thrown: unknown): void => {
+        if (answered) return;
+        answered = true;
         if (!run.isPhase(token)) return;
         failAttempt(run, actor, run.actor.getSnapshot().context, attemptError(thrown, run, attempt));
       };
+      let then: unknown;
       let result: unknown;
       try {
         const attemptContext = new AttemptContext(run, attempt, token);
         result = tracer === null ? run.definition.run(run.content, attemptContext) : tracer.attempt(run, attempt, () => run.definition.run(run.content, attemptContext));
+        // Reading `then` runs user code too (a getter, a Proxy trap).
+        then = result !== null && (typeof result === 'object' || typeof result === 'function') ? (result as { then?: unknown }).then : undefined;
       } catch (thrown) {
         // A synchronous throw lands while the machine is still entering `running`: the actor's
         // snapshot does not hold this attempt yet, the effect's own `context` does.
+        answered = true;
         if (run.isPhase(token)) failAttempt(run, actor, context, attemptError(thrown, run, attempt));
         return;
       }
-      if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
-        (result as PromiseLike<unknown>).then(succeed, fail);
-      } else {
+      if (typeof then !== 'function') {
         succeed(result);
+        return;
+      }
+      try {
+        (then as PromiseLike<unknown>['then']).call(result, succeed, fail);
+      } catch (thrown) {
+        if (answered) return; // it answered, then threw: the answer stands
+        answered = true;
+        if (run.isPhase(token)) failAttempt(run, actor, context, attemptError(thrown, run, attempt));
       }
     },
 
@@ -273,8 +290,9 @@ export function runOwedAfterHooks(run: ActionRun, outcome: { ok: true; value: un
     signal: new AbortController().signal, // cleanup is not cut short: the action is over already
     outcome: status,
   };
-  runHooks(run.after, info).catch((thrown: unknown) => {
-    const hook = thrown instanceof HookError ? thrown.hook : 'unknown';
-    run.services.emit({ type: 'after-hook-failed', actionId: run.id, name: run.name, hook, error: serializeError(thrown), at: run.services.clock.now() });
+  void runAfterHooks(run.after, info).then((failures) => {
+    for (const failure of failures) {
+      run.services.emit({ type: 'after-hook-failed', actionId: run.id, name: run.name, hook: failure.hook, error: serializeError(failure), at: run.services.clock.now() });
+    }
   });
 }

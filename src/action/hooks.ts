@@ -13,8 +13,13 @@
  * they see status `cancelled` or `failed`, cannot change the outcome, and a hook
  * that throws is reported as an `after-hook-failed` event. So a before-hook that
  * acquires something can count on an after-hook to release it.
+ *
+ * Every after-hook runs, in that order, even when an earlier one throws or the
+ * action's signal was aborted: one failure fails the action with a `HookError`
+ * whose `cause` is what the hook threw; several fail it with one `HookError`
+ * naming them all, its `cause` an `AggregateError` of each hook's `HookError`.
  */
-import { EchoError, HookError, LicenseError, toError } from '../errors.js';
+import { EchoError, HookError, LicenseError, isInstance, messageOf } from '../errors.js';
 
 /** What a hook sees. */
 export interface HookInfo {
@@ -63,24 +68,60 @@ function describe(value: unknown): string {
   return `${shown} (${value === null ? 'null' : typeof value})`;
 }
 
+function hookError(hook: NamedHook, info: HookInfo, thrown: unknown): HookError {
+  return new HookError(`${info.phase === 'before' ? 'Before' : 'After'}-hook "${hook.name}" of action "${info.action.name}" threw: ${messageOf(thrown)}`, {
+    cause: thrown,
+    hook: hook.name,
+    phase: info.phase,
+    actionId: info.action.id,
+  });
+}
+
 /**
  * Runs `hooks` one after another. Resolves when all passed; rejects with the
- * LicenseError of a veto or a HookError naming the hook that threw.
+ * LicenseError of a veto or a HookError naming the hook that threw. Before-hooks
+ * stop at the first failure (the attempt will not run); after-hooks all run and
+ * their failures are reported together (see the module comment).
  */
 export async function runHooks(hooks: readonly NamedHook[], info: HookInfo): Promise<void> {
+  if (info.phase === 'after') {
+    const failures = await runAfterHooks(hooks, info);
+    if (failures.length === 1) throw failures[0]!;
+    if (failures.length > 1) throw combineHookFailures(failures, info);
+    return;
+  }
   for (const hook of hooks) {
     if (info.signal.aborted) throw info.signal.reason;
     try {
       await hook.run(info);
     } catch (thrown) {
-      if (info.phase === 'before' && thrown instanceof LicenseError) throw thrown;
-      if (thrown instanceof EchoError && thrown === info.signal.reason) throw thrown;
-      throw new HookError(`${info.phase === 'before' ? 'Before' : 'After'}-hook "${hook.name}" of action "${info.action.name}" threw: ${toError(thrown).message}`, {
-        cause: thrown,
-        hook: hook.name,
-        phase: info.phase,
-        actionId: info.action.id,
-      });
+      if (isInstance(thrown, LicenseError)) throw thrown;
+      if (isInstance(thrown, EchoError) && thrown === info.signal.reason) throw thrown;
+      throw hookError(hook, info, thrown);
     }
   }
+}
+
+/** Several after-hooks' failures as one HookError: `hook` names them all, `cause` is an AggregateError of each. */
+export function combineHookFailures(failures: readonly HookError[], info: HookInfo): HookError {
+  const message = `${failures.length} after-hooks of action "${info.action.name}" threw: ${failures.map((failure) => failure.message).join('; ')}`;
+  return new HookError(message, {
+    cause: new AggregateError(failures, message),
+    hook: failures.map((failure) => failure.hook).join(', '),
+    phase: info.phase,
+    actionId: info.action.id,
+  });
+}
+
+/** Runs every after-hook in order, whatever the earlier ones did; answers each failure as a HookError. */
+export async function runAfterHooks(hooks: readonly NamedHook[], info: HookInfo): Promise<HookError[]> {
+  const failures: HookError[] = [];
+  for (const hook of hooks) {
+    try {
+      await hook.run(info);
+    } catch (thrown) {
+      failures.push(hookError(hook, info, thrown));
+    }
+  }
+  return failures;
 }
