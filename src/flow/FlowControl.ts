@@ -18,7 +18,7 @@
  */
 import type { ActionRun } from '../action/ActionRun.js';
 import type { Clock } from '../clock.js';
-import { RateLimitError } from '../errors.js';
+import { isInstance, RateLimitError } from '../errors.js';
 import type { ResolvedLimits } from './limits.js';
 import { SlidingWindow } from './SlidingWindow.js';
 import type { WaitingForFlow } from '../inspect/protocol.js';
@@ -307,8 +307,13 @@ export class FlowControl {
 export function rateLimitErrorIn(error: unknown): RateLimitError | null {
   let link: unknown = error;
   for (let depth = 0; depth < 8 && link !== null && typeof link === 'object'; depth++) {
-    if (link instanceof RateLimitError) return link;
-    link = (link as { cause?: unknown }).cause;
+    if (isInstance(link, RateLimitError)) return link;
+    try {
+      link = (link as { cause?: unknown }).cause;
+    } catch {
+      // A thrown Proxy or getter that throws: its chain ends here (user code may throw anything).
+      return null;
+    }
   }
   return null;
 }
