@@ -8,6 +8,7 @@
  * license.revoke('tenant deleted'); // the action fails with LicenseError
  */
 import { LicenseError, messageOf } from './errors.js';
+import { checkFunction, checkString } from './validate.js';
 
 export type LicenseListener = (error: LicenseError) => void;
 
@@ -27,10 +28,8 @@ export class License {
   readonly #onError: ((error: Error) => void) | undefined;
 
   constructor(name = 'license', options: LicenseOptions = {}) {
-    if (typeof name !== 'string') throw new TypeError(`Expected \`name\` to be a string, got ${String(name)} (${typeof name})`);
-    if (options.onError !== undefined && typeof options.onError !== 'function') {
-      throw new TypeError(`Expected \`onError\` to be a function, got ${String(options.onError)} (${typeof options.onError})`);
-    }
+    checkString(name, { field: 'name' });
+    if (options.onError !== undefined) checkFunction(options.onError, { field: 'onError' });
     this.name = name;
     this.#onError = options.onError;
   }

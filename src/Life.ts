@@ -8,6 +8,7 @@
 import { nameHooks, type Hook, type NamedHook } from './action/hooks.js';
 import type { Production } from './work/Production.js';
 import { defaultRetryPolicy, resolveRetryPolicy, type RetryPolicy } from './retryPolicy.js';
+import { checkKnownKeys, checkNumber, checkRecord, checkString } from './validate.js';
 
 /** Configuration with defaults. */
 export interface FateOptions {
@@ -39,25 +40,22 @@ const defaultFate = {
 } satisfies Fate;
 
 function nonNegative(value: number | undefined, field: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
-    throw new TypeError(`Expected \`${field}\` to be a finite number >= 0, got ${String(value)} (${typeof value})`);
-  }
-  return value;
+  return value === undefined ? fallback : checkNumber(value, { field }, { min: 0 });
 }
 
 function positive(value: number, field: string): number {
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new TypeError(`Expected \`${field}\` to be a finite number > 0, got ${String(value)} (${typeof value})`);
-  }
-  return value;
+  return checkNumber(value, { field }, { min: 0, above: true });
 }
+
+const FATE_KEYS: ReadonlySet<string> = new Set(['retry', 'attempts', 'timeout', 'cancelGrace', 'shutdownDeadline']);
+const TIMEOUT_KEYS: ReadonlySet<string> = new Set(['attempt', 'total']);
 
 /** Validates and resolves `FateOptions` over the defaults. */
 export function resolveFate(options: FateOptions = {}): Fate {
-  const known = new Set(['retry', 'attempts', 'timeout', 'cancelGrace', 'shutdownDeadline']);
-  for (const key of Object.keys(options)) if (!known.has(key)) throw new TypeError(`Unknown fate option \`${key}\``);
+  checkKnownKeys(checkRecord(options, { field: 'fate' }), FATE_KEYS, 'fate option');
   const retry = resolveRetryPolicy({ ...options.retry, ...(options.attempts !== undefined && { attempts: options.attempts }) });
+  // A timeout that is not `{ attempt?, total? }` (`'x'`, `500`) would otherwise read as "no timeout".
+  if (options.timeout !== undefined) checkKnownKeys(checkRecord(options.timeout, { field: 'timeout' }, '{ attempt?, total? } (ms)'), TIMEOUT_KEYS, 'fate option', undefined, 'timeout.');
   const attempt = options.timeout?.attempt;
   const total = options.timeout?.total;
   return Object.freeze({
@@ -91,7 +89,7 @@ export class Span {
 
   /** Registers a named hook that actions list in metadata `hooks` (the seed's `LogStart`). */
   define(name: string, hook: Hook): this {
-    if (typeof name !== 'string' || name.length === 0) throw new TypeError(`Expected a hook name, got ${String(name)}`);
+    checkString(name, { field: 'name' }, { nonEmpty: true });
     if (this.#named.has(name)) throw new TypeError(`Expected a new hook name, but "${name}" is already defined`);
     this.#named.set(name, nameHooks({ name, run: hook }, name)[0]!);
     return this;

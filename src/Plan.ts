@@ -10,6 +10,7 @@ import { resolveRetryPolicy, type RetryPolicy } from './retryPolicy.js';
 import { isStandardSchema, type StandardSchemaV1 } from './schema.js';
 import type { Priority } from '../machines/actionTypes.js';
 import type { ActionMap, ActionTypes, AnyActions, SchemaInput, SchemaOutput, Simplify, TypesOfEntry } from './planTypes.js';
+import { checkKnownKeys, checkNumber, checkOneOf, checkString, invalid } from './validate.js';
 
 /** What an action's function receives beside its content. */
 export interface RunContext {
@@ -65,17 +66,10 @@ export interface ActionDefinition {
 }
 
 const OPTION_KEYS = new Set(['retry', 'timeout', 'before', 'after', 'cancelGrace', 'queue', 'priority']);
-const PRIORITIES = new Set(['high', 'normal', 'low']);
-
-function kind(value: unknown): string {
-  return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} (${value === null ? 'null' : typeof value})`;
-}
+const PRIORITIES: readonly Priority[] = ['high', 'normal', 'low'];
 
 function positive(value: unknown, field: string, name: string): number {
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new TypeError(`Expected \`${field}\` of "${name}" to be a finite number > 0, got ${kind(value)}`);
-  }
-  return value;
+  return checkNumber(value, { field, of: name }, { min: 0, above: true });
 }
 
 /** A number (the per-attempt timeout) or `{ attempt, total }`; anything else, or an unknown key, is a TypeError rather than "no timeout". */
@@ -83,11 +77,9 @@ function checkTimeout(timeout: unknown, name: string): { readonly attempt: numbe
   if (timeout === undefined) return { attempt: null, total: null };
   if (typeof timeout === 'number') return { attempt: positive(timeout, 'timeout', name), total: null };
   if (typeof timeout !== 'object' || timeout === null || Array.isArray(timeout)) {
-    throw new TypeError(`Expected \`timeout\` of "${name}" to be a number of ms or { attempt, total }, got ${kind(timeout)}`);
+    throw invalid('timeout', 'a number of ms or { attempt, total }', timeout, name);
   }
-  for (const key of Object.keys(timeout)) {
-    if (key !== 'attempt' && key !== 'total') throw new TypeError(`Unknown option \`timeout.${key}\` for action "${name}"`);
-  }
+  checkKnownKeys(timeout, TIMEOUT_KEYS, 'option', name, 'timeout.');
   const { attempt, total } = timeout as { attempt?: unknown; total?: unknown };
   return {
     attempt: attempt === undefined ? null : positive(attempt, 'timeout.attempt', name),
@@ -95,14 +87,12 @@ function checkTimeout(timeout: unknown, name: string): { readonly attempt: numbe
   };
 }
 
+const TIMEOUT_KEYS: ReadonlySet<string> = new Set(['attempt', 'total']);
+
 function checkSignature(signature: ActionSignature): ActionSignature {
-  if (typeof signature !== 'object' || signature === null) throw new TypeError(`Expected a signature object, got ${kind(signature)}`);
-  if (typeof signature.name !== 'string' || signature.name.length === 0) {
-    throw new TypeError(`Expected signature \`name\` to be a non-empty string, got ${kind(signature.name)}`);
-  }
-  if (signature.description !== undefined && typeof signature.description !== 'string') {
-    throw new TypeError(`Expected \`description\` of "${signature.name}" to be a string, got ${kind(signature.description)}`);
-  }
+  if (typeof signature !== 'object' || signature === null) throw invalid('signature', 'an object', signature);
+  checkString(signature.name, { field: 'signature.name' }, { nonEmpty: true });
+  if (signature.description !== undefined) checkString(signature.description, { field: 'description', of: signature.name });
   if (signature.schema !== undefined && !isStandardSchema(signature.schema)) {
     throw new TypeError(`Expected \`schema\` of "${signature.name}" to be a Standard Schema (with a "~standard" property)`);
   }
@@ -111,21 +101,15 @@ function checkSignature(signature: ActionSignature): ActionSignature {
 
 function define(signature: ActionSignature, run: ActionFunction, options: ActionOptions = {}): ActionDefinition {
   const name = signature.name;
-  if (typeof run !== 'function') throw new TypeError(`Expected the function of "${name}" to be a function, got ${kind(run)}`);
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) throw new TypeError(`Unknown option \`${key}\` for action "${name}"`);
-  }
+  if (typeof run !== 'function') throw invalid('run', 'a function', run, name);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalid('options', 'an object', options, name);
+  checkKnownKeys(options, OPTION_KEYS, 'option', name);
   if (options.retry !== undefined) resolveRetryPolicy(options.retry); // validates now, resolved later over Life's defaults
   const timeout = checkTimeout(options.timeout, name);
-  if (options.cancelGrace !== undefined && !(options.cancelGrace >= 0)) {
-    throw new TypeError(`Expected \`cancelGrace\` of "${name}" to be a number >= 0, got ${kind(options.cancelGrace)}`);
-  }
-  if (options.queue !== undefined && (typeof options.queue !== 'string' || options.queue.length === 0)) {
-    throw new TypeError(`Expected \`queue\` of "${name}" to be a non-empty string, got ${kind(options.queue)}`);
-  }
-  if (options.priority !== undefined && !PRIORITIES.has(options.priority)) {
-    throw new TypeError(`Expected \`priority\` of "${name}" to be 'high', 'normal' or 'low', got ${kind(options.priority)}`);
-  }
+  // `'100'`, `true` or `[]` compare as numbers (`'100' >= 0`) and would hang cancel and shutdown.
+  if (options.cancelGrace !== undefined) checkNumber(options.cancelGrace, { field: 'cancelGrace', of: name }, { min: 0 });
+  if (options.queue !== undefined) checkString(options.queue, { field: 'queue', of: name }, { nonEmpty: true });
+  if (options.priority !== undefined) checkOneOf(options.priority, { field: 'priority', of: name }, PRIORITIES);
   return Object.freeze({
     signature,
     run,
@@ -265,7 +249,7 @@ export function createPlan<const Entries extends Readonly<Record<string, PlanEnt
       builder.withSignature({ name }).withFunction(name, entry);
       continue;
     }
-    if (typeof entry !== 'object' || entry === null) throw new TypeError(`Expected action "${name}" to be a function or { run, ... }, got ${kind(entry)}`);
+    if (typeof entry !== 'object' || entry === null) throw invalid('entry', 'a function or { run, ... }', entry, name);
     const { run, description, schema, ...options } = entry as Exclude<PlanEntry, ActionFunction>;
     builder.withSignature({ name, ...(description !== undefined && { description }), ...(schema !== undefined && { schema }) });
     builder.withFunction(name, run, options);

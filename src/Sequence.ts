@@ -33,6 +33,7 @@ import { resolveSequenceOptions, type ResolvedSequenceOptions, type SequenceOpti
 import { LiveRuns } from './action/LiveRuns.js';
 import { createSequenceRoot, type SequenceRoot } from './sequenceRoot.js';
 import { ShutdownTracker, type ShutdownReport } from './shutdown.js';
+import { checkNumber, invalid, oneOf } from './validate.js';
 import { Site } from './work/Site.js';
 import { createSiteHost } from './work/siteSupervision.js';
 import type { ControlCommand, InspectorTarget } from './inspect/target.js';
@@ -167,6 +168,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
       overflow: resolved.overflow,
       now: () => this.clock.now(),
       waiting: (queue) => this.#queues.waiting(queue),
+      // The built-in generator never repeats itself; an injected one is checked on every assign.
+      ...(options.ids !== undefined && { isLive: (id: string) => this.#live.get(id) !== undefined }),
     };
     const engineServices = {
       clock: this.clock,
@@ -216,7 +219,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   again<Result = unknown>(action: ActionHandle<Result> | string): ActionHandle<Result> {
     const id = typeof action === 'string' ? action : action.id;
     const run = (typeof action === 'string' ? undefined : runOfHandle(action)) ?? this.#live.get(id) ?? this.#settledRuns.get(id);
-    if (run === undefined) throw new TypeError(`Expected the id of an action of this Sequence, got "${id}"`);
+    if (run === undefined) throw invalid('action', 'a handle or the id of an action of this Sequence', id);
     const options: AssignOptions = { metadata: { ...run.metadata, againOf: run.id }, priority: run.priority, queue: run.queue };
     return this.#assign(run.name, run.content, options, null) as ActionHandle<Result>;
   }
@@ -269,7 +272,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
    */
   shutdown(options: { deadline?: number } = {}): Promise<ShutdownReport> {
     const deadline = options.deadline ?? this.life.fate.shutdownDeadline;
-    if (!(deadline >= 0)) throw new TypeError(`Expected \`deadline\` to be a number >= 0, got ${String(deadline)} (${typeof deadline})`);
+    checkNumber(deadline, { field: 'deadline' }, { min: 0, infinite: true });
     if (!this.#shutdown.started) {
       this.#shutdown.begin();
       this.#scheduler.stop();
@@ -417,7 +420,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
 
   #cancel(run: ActionRun, reason: CancellationReason, message: string): void {
     if (!CANCELLATION_REASONS.has(reason)) {
-      throw new TypeError(`Expected a cancellation reason ('user', 'timeout', 'shutdown', 'license' or 'parent'), got ${JSON.stringify(reason)} (${typeof reason})`);
+      throw invalid('reason', oneOf([...CANCELLATION_REASONS]), reason);
     }
     if (!run.settled) run.actor.send({ type: 'CANCEL', reason, message, at: this.clock.now() });
     if (run.children !== null) {

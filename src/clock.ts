@@ -6,6 +6,7 @@
  * The shape is the one XState's `clock` option takes (`setTimeout`/`clearTimeout`)
  * plus `now()`, so one clock serves Echo's own timers and XState actors alike.
  */
+import { invalid } from './validate.js';
 export interface Clock {
   /** Milliseconds on this clock's time line. */
   now(): number;
@@ -119,7 +120,7 @@ export class ManualClock implements Clock {
    * and letting pending promise callbacks settle before and after each one.
    */
   async advance(ms: number): Promise<void> {
-    if (!(ms >= 0)) throw new TypeError(`Expected \`ms\` to be a number >= 0, got ${String(ms)} (${typeof ms})`);
+    if (!(typeof ms === 'number' && ms >= 0)) throw invalid('ms', 'a number >= 0', ms);
     const target = this.#now + ms;
     await flushMicrotasks();
     for (;;) {

@@ -6,7 +6,8 @@
  * {@link serializeError} puts them in `data` without knowing the class, and the
  * table in this file restores them.
  */
-import { NON_ERROR_THROWN, ThrownValue, describeValue, serializeError, type SerializedError } from './serializeError.js';
+import { NON_ERROR_THROWN, ThrownValue, serializeError, type SerializedError } from './serializeError.js';
+import { describeValue, expectedMessage, oneOf } from './validate.js';
 
 export { describeThrown, messageOf, serializeError, toError, type SerializedError } from './serializeError.js';
 
@@ -280,7 +281,7 @@ class FieldReader {
 
   oneOf<T extends string>(key: string, allowed: readonly T[]): T {
     const value = this.#data[key];
-    if (!allowed.includes(value as T)) this.#fail(key, `one of ${allowed.map((v) => `'${v}'`).join(', ')}`, value);
+    if (!allowed.includes(value as T)) this.#fail(key, oneOf(allowed), value);
     return value as T;
   }
 
@@ -430,7 +431,7 @@ function pathOf(depth: number, field?: string): string {
 }
 
 function mismatch(path: string, expected: string, value: unknown): SerializationError {
-  return new SerializationError(`Expected \`${path}\` to be ${expected}, got ${describeValue(value)}`, { path });
+  return new SerializationError(expectedMessage(path, expected, value), { path });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

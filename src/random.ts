@@ -5,9 +5,10 @@
  * const sequence = new Sequence({ plan, random: seededRandom(42) });
  */
 import type { RandomSource } from './clock.js';
+import { invalid } from './validate.js';
 
 export function seededRandom(seed: number): RandomSource {
-  if (!Number.isFinite(seed)) throw new TypeError(`Expected \`seed\` to be a finite number, got ${String(seed)} (${typeof seed})`);
+  if (!Number.isFinite(seed)) throw invalid('seed', 'a finite number', seed);
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -5,7 +5,7 @@
  * All durations are milliseconds.
  */
 import type { RandomSource } from './clock.js';
-import { describeValue } from './serializeError.js';
+import { checkKnownKeys, invalid, kindOf, oneOf } from './validate.js';
 
 /**
  * How a backoff delay is randomized (AWS "Exponential Backoff and Jitter" names).
@@ -84,23 +84,19 @@ const MAX_CAUSE_DEPTH = 8;
  */
 export function resolveRetryPolicy(options?: Partial<RetryPolicy>, base: RetryPolicy = defaultRetryPolicy): RetryPolicy {
   const given: unknown = options ?? {};
-  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
-    throw new TypeError(`Expected retry policy options to be an object, got ${describeValue(given)}`);
-  }
-  for (const key of Object.keys(given)) {
-    if (!POLICY_KEYS.has(key)) throw new TypeError(`Unknown retry policy option \`${key}\``);
-  }
+  if (kindOf(given) !== 'object') throw invalid('retry', 'an object of retry policy options', given);
+  checkKnownKeys(given as object, POLICY_KEYS, 'retry policy option');
   const input = given as Partial<Record<keyof RetryPolicy, unknown>>;
-  const pick = <K extends keyof RetryPolicy>(key: K): unknown =>
-    // `deadline` takes `null` as a value ("no deadline"), so only `undefined` falls back to the base.
-    key === 'deadline' ? (input.deadline !== undefined ? input.deadline : base.deadline) : (input[key] ?? base[key]);
+  // Only an absent field (or `undefined`) falls back to the base: `attempts: null` is refused, not read
+  // as "the default"; `deadline: null` is a value ("no deadline").
+  const pick = <K extends keyof RetryPolicy>(key: K): unknown => (input[key] !== undefined ? input[key] : base[key]);
 
   const attempts = checkNumber('attempts', pick('attempts'), 1, true);
   const initialDelay = checkNumber('initialDelay', pick('initialDelay'), 0);
   const factor = checkNumber('factor', pick('factor'), 1);
   const maxDelay = checkNumber('maxDelay', pick('maxDelay'), 0);
   const jitter = pick('jitter');
-  if (!JITTERS.includes(jitter as Jitter)) throw expected('jitter', `one of ${JITTERS.map((j) => `'${j}'`).join(', ')}`, jitter);
+  if (!JITTERS.includes(jitter as Jitter)) throw expected('jitter', oneOf(JITTERS), jitter);
   const nonRetryable = pick('nonRetryable');
   if (!Array.isArray(nonRetryable)) throw expected('nonRetryable', 'an array of error names', nonRetryable);
   nonRetryable.forEach((name: unknown, i) => {
@@ -169,7 +165,7 @@ function exponential({ initialDelay, factor, maxDelay }: RetryPolicy, attempt: n
 function draw(random: RandomSource): number {
   const value = random();
   if (!(typeof value === 'number' && value >= 0 && value < 1)) {
-    throw new TypeError(`Expected \`random()\` to return a number in [0, 1), got ${describeValue(value)}`);
+    throw invalid('random()', 'a number in [0, 1)', value);
   }
   return value;
 }
@@ -280,5 +276,5 @@ function checkNumber(name: string, value: unknown, min: number, integer = false,
 }
 
 function expected(name: string, what: string, value: unknown): TypeError {
-  return new TypeError(`Expected \`${name}\` to be ${what}, got ${describeValue(value)}`);
+  return invalid(name, what, value);
 }

@@ -11,6 +11,7 @@ import type { ProductionOptions } from './work/Production.js';
 import type { SiteBehavior } from './work/Site.js';
 import { resolveLimits, type FlowLimits, type ResolvedLimits } from './flow/limits.js';
 import type { TelemetryOptions } from './telemetry/Telemetry.js';
+import { checkFunction, checkNumber, checkOneOf, describeValue, invalid } from './validate.js';
 
 /** One Site (worker). */
 export interface SiteOptions {
@@ -110,20 +111,13 @@ export interface ResolvedSequenceOptions {
 
 const KEYS = new Set(['plan', 'production', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'name', 'behavior', 'maxSiteCrashes', 'inspect', 'onError', 'limits', 'telemetry', 'lastResort']);
 
-function kind(value: unknown): string {
-  return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} (${value === null ? 'null' : typeof value})`;
-}
-
 function integer(value: unknown, field: string, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new TypeError(`Expected \`${field}\` to be an integer >= ${min}, got ${kind(value)}`);
-  }
-  return value;
+  return checkNumber(value, { field }, { min, integer: true });
 }
 
 /** Validates options and applies defaults. */
 export function resolveSequenceOptions(options: SequenceOptions<ActionMap>): ResolvedSequenceOptions {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected Sequence options, got ${kind(options)}`);
+  if (typeof options !== 'object' || options === null) throw invalid('options', 'an object of Sequence options', options);
   for (const key of Object.keys(options)) if (!KEYS.has(key)) throw new TypeError(`Unknown Sequence option \`${key}\``);
   const plan = options.plan;
   if (plan === undefined || typeof (plan as Plan).require !== 'function') throw new TypeError('Expected `plan` to be a Plan (from Plan.create() or createPlan())');
@@ -131,7 +125,7 @@ export function resolveSequenceOptions(options: SequenceOptions<ActionMap>): Res
   const sitesOption = options.sites ?? 4;
   const siteList: readonly SiteOptions[] =
     typeof sitesOption === 'number' ? Array.from({ length: integer(sitesOption, 'sites', 1) }, () => ({})) : sitesOption;
-  if (!Array.isArray(siteList) || siteList.length === 0) throw new TypeError(`Expected \`sites\` to be an integer >= 1 or a non-empty array, got ${kind(sitesOption)}`);
+  if (!Array.isArray(siteList) || siteList.length === 0) throw invalid('sites', 'an integer >= 1 or a non-empty array', sitesOption);
   if (options.production !== undefined && options.queues?.default !== undefined) {
     throw new TypeError('Expected either `production` or `queues.default`, got both');
   }
@@ -146,7 +140,7 @@ export function resolveSequenceOptions(options: SequenceOptions<ActionMap>): Res
       if (!(queue in queues)) throw new TypeError(`Site "${id}" serves queue "${queue}", which is not in \`queues\` (${Object.keys(queues).join(', ')})`);
     }
     const behavior = site.behavior ?? options.behavior;
-    if (behavior !== undefined && typeof behavior !== 'function') throw new TypeError(`Expected the behavior of Site "${id}" to be a function, got ${kind(behavior)}`);
+    if (behavior !== undefined && typeof behavior !== 'function') throw invalid(`sites[${index}].behavior`, 'a function', behavior);
     return {
       id,
       concurrency: integer(site.concurrency ?? concurrency, `sites[${index}].concurrency`, 1),
@@ -156,9 +150,9 @@ export function resolveSequenceOptions(options: SequenceOptions<ActionMap>): Res
     };
   });
   const overflow = options.overflow ?? 'throw';
-  if (overflow !== 'throw' && overflow !== 'wait') throw new TypeError(`Expected \`overflow\` to be 'throw' or 'wait', got ${kind(overflow)}`);
+  checkOneOf(overflow, { field: 'overflow' }, ['throw', 'wait']);
   const engine = options.engine ?? 'table';
-  if (engine !== 'table' && engine !== 'xstate') throw new TypeError(`Expected \`engine\` to be 'table' or 'xstate', got ${kind(engine)}`);
+  checkOneOf(engine, { field: 'engine' }, ['table', 'xstate']);
   return {
     plan,
     sites,
@@ -167,7 +161,7 @@ export function resolveSequenceOptions(options: SequenceOptions<ActionMap>): Res
     life: options.life ?? new Life(),
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
-    ids: options.ids ?? createSequentialIds('a'),
+    ids: options.ids === undefined ? createSequentialIds('a') : checkFunction<IdGenerator>(options.ids, { field: 'ids' }),
     engine,
     name: options.name ?? 'sequence',
     maxSiteCrashes: integer(options.maxSiteCrashes ?? 3, 'maxSiteCrashes', 1),
@@ -181,14 +175,14 @@ export function resolveSequenceOptions(options: SequenceOptions<ActionMap>): Res
 
 function resolveTelemetry(telemetry: TelemetryOptions | undefined): TelemetryOptions {
   if (telemetry === undefined) return {};
-  if (typeof telemetry !== 'object' || telemetry === null) throw new TypeError(`Expected \`telemetry\` to be an object { tracer?, meter? }, got ${kind(telemetry)}`);
+  if (typeof telemetry !== 'object' || telemetry === null) throw new TypeError(`Expected \`telemetry\` to be an object { tracer?, meter? }, got ${describeValue(telemetry)}`);
   for (const key of Object.keys(telemetry)) if (key !== 'tracer' && key !== 'meter') throw new TypeError(`Unknown telemetry option \`${key}\``);
   const { tracer, meter } = telemetry;
   if (tracer !== undefined && typeof (tracer as { startSpan?: unknown }).startSpan !== 'function') {
-    throw new TypeError(`Expected \`telemetry.tracer\` to be an OpenTelemetry Tracer (with startSpan), got ${kind(tracer)}`);
+    throw new TypeError(`Expected \`telemetry.tracer\` to be an OpenTelemetry Tracer (with startSpan), got ${describeValue(tracer)}`);
   }
   if (meter !== undefined && typeof (meter as { createCounter?: unknown }).createCounter !== 'function') {
-    throw new TypeError(`Expected \`telemetry.meter\` to be an OpenTelemetry Meter (with createCounter), got ${kind(meter)}`);
+    throw new TypeError(`Expected \`telemetry.meter\` to be an OpenTelemetry Meter (with createCounter), got ${describeValue(meter)}`);
   }
   return telemetry;
 }

@@ -251,16 +251,3 @@ function isErrorLike(value: unknown): value is Error {
     return false;
   }
 }
-
-/**
- * A value as misuse messages show it: ``got -2 (number)``, ``got "full" (string)``.
- * @internal
- */
-export function describeValue(value: unknown): string {
-  const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  let shown: string;
-  if (typeof value === 'string') shown = JSON.stringify(value);
-  else if (typeof value === 'object' && value !== null) shown = jsonText(value) ?? safeString(value);
-  else shown = safeString(value);
-  return `${truncate(shown, 60)} (${kind})`;
-}

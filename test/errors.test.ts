@@ -359,7 +359,7 @@ describe('reviveError', () => {
       'an unknown cancellation reason',
       { ...ok, name: 'CancellationError', data: { reason: 'bored' } },
       'data.reason',
-      "Expected `data.reason` to be one of 'user', 'timeout', 'shutdown', 'license', 'parent', got \"bored\" (string)",
+      'Expected `data.reason` to be one of "user", "timeout", "shutdown", "license", "parent", got "bored" (string)',
     ],
     [
       'a TimeoutError missing ms',

@@ -70,8 +70,8 @@ describe('Plan.create() builder', () => {
 
   it('throws a TypeError for a bad signature', () => {
     const builder = new PlanBuilder();
-    expect(() => builder.withSignature(null as never)).toThrow(new TypeError('Expected a signature object, got null (null)'));
-    expect(() => builder.withSignature({ name: '' })).toThrow(new TypeError('Expected signature `name` to be a non-empty string, got "" (string)'));
+    expect(() => builder.withSignature(null as never)).toThrow(new TypeError('Expected `signature` to be an object, got null (null)'));
+    expect(() => builder.withSignature({ name: '' })).toThrow(new TypeError('Expected `signature.name` to be a non-empty string, got "" (string)'));
     expect(() => builder.withSignature({ name: 'X', description: 3 as never })).toThrow(new TypeError('Expected `description` of "X" to be a string, got 3 (number)'));
     expect(() => builder.withSignature({ name: 'X', schema: {} as never })).toThrow(/Expected `schema` of "X" to be a Standard Schema/);
   });
@@ -79,10 +79,10 @@ describe('Plan.create() builder', () => {
   it('throws a TypeError naming each bad option', () => {
     const withOptions = (options: object, run: unknown = async () => 1) => () =>
       Plan.create().withSignature({ name: 'X' }).withFunction('X', run as ActionFunction, options as never);
-    expect(withOptions({}, 'not a function')).toThrow(new TypeError('Expected the function of "X" to be a function, got "not a function" (string)'));
+    expect(withOptions({}, 'not a function')).toThrow(new TypeError('Expected `run` of "X" to be a function, got "not a function" (string)'));
     expect(withOptions({ retries: 3 })).toThrow(new TypeError('Unknown option `retries` for action "X"'));
     expect(withOptions({ retry: { attempts: -2 } })).toThrow(new TypeError('Expected `attempts` to be an integer >= 1, got -2 (number)'));
-    expect(withOptions({ retry: { jitter: 'some' } })).toThrow(/Expected `jitter` to be one of 'none', 'full', 'equal', 'decorrelated'/);
+    expect(withOptions({ retry: { jitter: 'some' } })).toThrow(/Expected `jitter` to be one of "none", "full", "equal", "decorrelated"/);
     expect(withOptions({ retry: { backoff: 1 } })).toThrow(/Unknown retry policy option `backoff`/);
     expect(withOptions({ timeout: 0 })).toThrow(new TypeError('Expected `timeout` of "X" to be a finite number > 0, got 0 (number)'));
     expect(withOptions({ timeout: { attempt: -1 } })).toThrow(new TypeError('Expected `timeout.attempt` of "X" to be a finite number > 0, got -1 (number)'));
@@ -90,9 +90,15 @@ describe('Plan.create() builder', () => {
     expect(withOptions({ timeout: '5s' })).toThrow(new TypeError('Expected `timeout` of "X" to be a number of ms or { attempt, total }, got "5s" (string)'));
     expect(withOptions({ timeout: { atempt: 50 } })).toThrow(new TypeError('Unknown option `timeout.atempt` for action "X"'));
     expect(withOptions({ queue: 7 })).toThrow(new TypeError('Expected `queue` of "X" to be a non-empty string, got 7 (number)'));
-    expect(withOptions({ retry: 3 })).toThrow(new TypeError('Expected retry policy options to be an object, got 3 (number)'));
-    expect(withOptions({ cancelGrace: -1 })).toThrow(new TypeError('Expected `cancelGrace` of "X" to be a number >= 0, got -1 (number)'));
-    expect(withOptions({ priority: 'urgent' })).toThrow(new TypeError(`Expected \`priority\` of "X" to be 'high', 'normal' or 'low', got "urgent" (string)`));
+    expect(withOptions({ retry: 3 })).toThrow(new TypeError('Expected `retry` to be an object of retry policy options, got 3 (number)'));
+    expect(withOptions({ cancelGrace: -1 })).toThrow(new TypeError('Expected `cancelGrace` of "X" to be a finite number >= 0, got -1 (number)'));
+    // These compare as numbers (`'100' >= 0`): accepted, they hung cancel and shutdown.
+    expect(withOptions({ cancelGrace: '100' })).toThrow(new TypeError('Expected `cancelGrace` of "X" to be a finite number >= 0, got "100" (string)'));
+    expect(withOptions({ cancelGrace: true })).toThrow(new TypeError('Expected `cancelGrace` of "X" to be a finite number >= 0, got true (boolean)'));
+    expect(withOptions({ cancelGrace: [] })).toThrow(new TypeError('Expected `cancelGrace` of "X" to be a finite number >= 0, got [] (array)'));
+    expect(withOptions({ cancelGrace: Infinity })).toThrow(new TypeError('Expected `cancelGrace` of "X" to be a finite number >= 0, got Infinity (number)'));
+    expect(withOptions({ priority: null })).toThrow(new TypeError('Expected `priority` of "X" to be one of "high", "normal", "low", got null (null)'));
+    expect(withOptions({ priority: 'urgent' })).toThrow(new TypeError('Expected `priority` of "X" to be one of "high", "normal", "low", got "urgent" (string)'));
     expect(withOptions({ before: 42 })).toThrow(TypeError);
     expect(withOptions({ after: [{ name: 'x' }] })).toThrow(TypeError);
   });
@@ -126,9 +132,9 @@ describe('createPlan (concise form)', () => {
   });
 
   it('throws the same TypeErrors as the builder', () => {
-    expect(() => createPlan({ X: 42 as never })).toThrow(new TypeError('Expected action "X" to be a function or { run, ... }, got 42 (number)'));
+    expect(() => createPlan({ X: 42 as never })).toThrow(new TypeError('Expected `entry` of "X" to be a function or { run, ... }, got 42 (number)'));
     expect(() => createPlan({ X: null as never })).toThrow(TypeError);
-    expect(() => createPlan({ X: { retry: { attempts: 2 } } as never })).toThrow(new TypeError('Expected the function of "X" to be a function, got undefined (undefined)'));
+    expect(() => createPlan({ X: { retry: { attempts: 2 } } as never })).toThrow(new TypeError('Expected `run` of "X" to be a function, got undefined (undefined)'));
     expect(() => createPlan({ X: { run: async () => 1, bogus: true } as never })).toThrow(new TypeError('Unknown option `bogus` for action "X"'));
     expect(() => createPlan({ X: { run: async () => 1, retry: { factor: 0.5 } } })).toThrow(new TypeError('Expected `factor` to be a number >= 1, got 0.5 (number)'));
     expect(() => createPlan({ '': async () => 1 })).toThrow(TypeError);

@@ -154,7 +154,7 @@ describe('backoffDelay', () => {
   });
 
   it.each([1, 1.5, -0.1, Number.NaN])('rejects a random source returning %d', (value) => {
-    expect(() => backoffDelay(policyWith('full'), 1, null, () => value)).toThrow(/Expected `random\(\)` to return a number in \[0, 1\)/);
+    expect(() => backoffDelay(policyWith('full'), 1, null, () => value)).toThrow(/Expected `random\(\)` to be a number in \[0, 1\)/);
   });
 });
 
@@ -336,11 +336,13 @@ describe('resolveRetryPolicy', () => {
     expect(Object.isFrozen(defaultRetryPolicy.nonRetryable)).toBe(true);
   });
 
-  it('merges with ?? semantics: 0 and false are kept, undefined and null fall back', () => {
+  it('merges: 0 and false are kept, undefined falls back, null is refused (it is no way to say "the default")', () => {
     const policy = resolveRetryPolicy({ initialDelay: 0, retryAfter: false, maxDelay: 0, attempts: undefined });
     expect(policy).toMatchObject({ initialDelay: 0, retryAfter: false, maxDelay: 0, attempts: 3 });
-    const fromJson = resolveRetryPolicy(JSON.parse('{"attempts":null,"factor":3}') as Partial<RetryPolicy>);
-    expect(fromJson).toMatchObject({ attempts: 3, factor: 3 });
+    expect(() => resolveRetryPolicy(JSON.parse('{"attempts":null,"factor":3}') as Partial<RetryPolicy>)).toThrow(
+      new TypeError('Expected `attempts` to be an integer >= 1, got null (null)'),
+    );
+    expect(resolveRetryPolicy({ deadline: null }, resolveRetryPolicy({ deadline: 5 })).deadline).toBeNull();
   });
 
   it('merges over a base; deadline: null clears the base deadline, undefined keeps it', () => {
@@ -369,15 +371,17 @@ describe('resolveRetryPolicy', () => {
     [{ factor: Infinity }, 'Expected `factor` to be a number >= 1, got Infinity (number)'],
     [{ maxDelay: Infinity }, 'Expected `maxDelay` to be a number >= 0, got Infinity (number)'],
     [{ maxDelay: -5 }, 'Expected `maxDelay` to be a number >= 0, got -5 (number)'],
-    [{ jitter: 'fulll' }, "Expected `jitter` to be one of 'none', 'full', 'equal', 'decorrelated', got \"fulll\" (string)"],
+    [{ jitter: 'fulll' }, 'Expected `jitter` to be one of "none", "full", "equal", "decorrelated", got "fulll" (string)'],
     [{ nonRetryable: 'LicenseError' }, 'Expected `nonRetryable` to be an array of error names, got "LicenseError" (string)'],
     [{ nonRetryable: ['A', 3] }, 'Expected `nonRetryable[1]` to be a string, got 3 (number)'],
     [{ retryAfter: 'yes' }, 'Expected `retryAfter` to be a boolean, got "yes" (string)'],
     [{ deadline: -5 }, 'Expected `deadline` to be a number >= 0 or null, got -5 (number)'],
     [{ deadline: '1s' }, 'Expected `deadline` to be a number >= 0 or null, got "1s" (string)'],
     [{ atempts: 3 }, 'Unknown retry policy option `atempts`'],
-    [42, 'Expected retry policy options to be an object, got 42 (number)'],
-    [[3], 'Expected retry policy options to be an object, got [3] (array)'],
+    [42, 'Expected `retry` to be an object of retry policy options, got 42 (number)'],
+    [{ attempts: null }, 'Expected `attempts` to be an integer >= 1, got null (null)'],
+    [{ jitter: null }, 'Expected `jitter` to be one of "none", "full", "equal", "decorrelated", got null (null)'],
+    [[3], 'Expected `retry` to be an object of retry policy options, got [3] (array)'],
   ])('rejects %j with a TypeError', (options, message) => {
     expect(() => resolveRetryPolicy(options as Partial<RetryPolicy>)).toThrow(new TypeError(message));
   });

@@ -19,6 +19,7 @@ import type { ActionMap, AnyActions, FollowUpOf } from '../planTypes.js';
 import type { Production } from '../work/Production.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../retryPolicy.js';
 import { validateContent } from '../schema.js';
+import { checkFunction, checkKnownKeys, checkNumber, checkOneOf, checkRecord, checkString, describeValue, invalid } from '../validate.js';
 
 /**
  * Options of one assignment. `Actions` are the Plan's types and `Output` the action's
@@ -53,7 +54,8 @@ const NO_FOLLOW_UPS: readonly FollowUp[] = Object.freeze([]);
 const EMPTY_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 const NO_OPTIONS: AssignOptions = Object.freeze({});
 const KEYS = new Set(['metadata', 'priority', 'delay', 'license', 'idempotencyKey', 'queue', 'timeout', 'retry', 'then', 'signal']);
-const PRIORITIES = new Set(['high', 'normal', 'low']);
+const FOLLOW_UP_KEYS = new Set(['name', 'content', 'contentFrom', 'metadata', 'priority']);
+const PRIORITIES: readonly Priority[] = ['high', 'normal', 'low'];
 
 export interface AssignmentDeps {
   readonly plan: Plan;
@@ -64,10 +66,8 @@ export interface AssignmentDeps {
   readonly overflow: 'throw' | 'wait';
   now(): number;
   waiting(queue: string): number;
-}
-
-function kind(value: unknown): string {
-  return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} (${value === null ? 'null' : typeof value})`;
+  /** Whether a live action has this id; given only when ids come from an injected generator. */
+  isLive?(id: string): boolean;
 }
 
 /** Per Plan entry: the resolved policy and hook chains, computed once. */
@@ -93,15 +93,15 @@ function metadataHooks(metadata: Readonly<Record<string, unknown>>, life: Life, 
   if (hooks === undefined) return null;
   // Anything but an array or a { before, after } object (a lone name, a number) would otherwise be read as "no hooks".
   if (!Array.isArray(hooks) && (typeof hooks !== 'object' || hooks === null)) {
-    throw new TypeError(`Expected metadata \`hooks\` of "${name}" to be an array of hook names or { before, after }, got ${kind(hooks)}`);
+    throw invalid('metadata.hooks', 'an array of hook names or { before, after }', hooks, name);
   }
   const lists = Array.isArray(hooks) ? { before: hooks, after: [] } : (hooks as { before?: unknown; after?: unknown });
   const resolve = (names: unknown, phase: string): NamedHook[] => {
     if (names === undefined) return [];
-    if (!Array.isArray(names)) throw new TypeError(`Expected metadata \`hooks.${phase}\` of "${name}" to be an array of hook names, got ${kind(names)}`);
+    if (!Array.isArray(names)) throw invalid(`metadata.hooks.${phase}`, 'an array of hook names', names, name);
     return names.map((hookName) => {
       const hook = typeof hookName === 'string' ? life.span.get(hookName) : undefined;
-      const shown = typeof hookName === 'string' ? JSON.stringify(hookName) : kind(hookName);
+      const shown = typeof hookName === 'string' ? JSON.stringify(hookName) : describeValue(hookName);
       if (hook === undefined) throw new RoutingError(`Action "${name}" lists hook ${shown} in its metadata, but Life defines no such hook`, { target: String(hookName) });
       return hook;
     });
@@ -111,13 +111,14 @@ function metadataHooks(metadata: Readonly<Record<string, unknown>>, life: Life, 
 
 function timeouts(value: AssignOptions['timeout'], base: ActionDefinition['timeout'], life: Life): { attempt: number | null; total: number | null } {
   if (value !== undefined && typeof value !== 'number' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-    throw new TypeError(`Expected \`timeout\` to be a number of ms or { attempt, total }, got ${kind(value)}`);
+    throw invalid('timeout', 'a number of ms or { attempt, total }', value);
   }
   const fromOptions = typeof value === 'number' ? { attempt: value } : (value ?? {});
   for (const [field, ms] of Object.entries(fromOptions)) {
     // An unknown key (`{ atempt: 50 }`) would otherwise mean "no timeout" without a word.
     if (field !== 'attempt' && field !== 'total') throw new TypeError(`Unknown assign option \`timeout.${field}\``);
-    if (typeof ms !== 'number' || !(ms > 0)) throw new TypeError(`Expected \`timeout.${field}\` to be a number > 0, got ${kind(ms)}`);
+    // The Plan refuses `Infinity` (no timeout is "leave it out"); assign agrees.
+    checkNumber(ms, { field: typeof value === 'number' ? 'timeout' : `timeout.${field}` }, { min: 0, above: true });
   }
   return {
     attempt: fromOptions.attempt ?? base.attempt ?? life.fate.timeout.attempt,
@@ -135,10 +136,13 @@ export function prepareAssignment(
   const fromRecord = typeof nameOrRecord === 'object' && nameOrRecord !== null;
   const record = fromRecord ? parseActionRecord(nameOrRecord) : null;
   const name = record?.name ?? nameOrRecord;
-  if (typeof name !== 'string' || name.length === 0) throw new TypeError(`Expected an action name (a non-empty string) or an ActionRecord, got ${kind(name)}`);
+  if (typeof name !== 'string' || name.length === 0) throw invalid('name', 'an action name (a non-empty string) or an ActionRecord', name);
   const options: AssignOptions = (fromRecord ? (contentOrOptions as AssignOptions | undefined) : maybeOptions) ?? NO_OPTIONS;
-  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected assign options to be an object, got ${kind(options)}`);
-  if (options !== NO_OPTIONS) for (const key of Object.keys(options)) if (!KEYS.has(key)) throw new TypeError(`Unknown assign option \`${key}\` for action "${name}"`);
+  if (options !== NO_OPTIONS) {
+    checkRecord(options, { field: 'options' }, 'an object of assign options');
+    checkKnownKeys(options, KEYS, 'assign option', name);
+    if (options.metadata !== undefined) checkRecord(options.metadata, { field: 'metadata' });
+  }
   const definition = deps.plan.require(name);
   const rawContent = record !== null ? record.content : contentOrOptions;
   const content = definition.signature.schema === undefined ? rawContent : validateContent(definition.signature.schema, rawContent, name);
@@ -147,37 +151,39 @@ export function prepareAssignment(
     record === null && options.metadata === undefined
       ? EMPTY_METADATA
       : Object.freeze({ ...(record?.metadata ?? {}), ...(record !== null && { recordOf: record.id }), ...(options.metadata ?? {}) });
-  const priority = options.priority ?? record?.priority ?? definition.priority ?? 'normal';
-  if (!PRIORITIES.has(priority)) throw new TypeError(`Expected \`priority\` to be 'high', 'normal' or 'low', got ${kind(priority)}`);
-  const queue = options.queue ?? record?.queue ?? definition.queue ?? 'default';
+  // `null` is no way to say "the default": only a missing option (or `undefined`) is.
+  const priority = options.priority !== undefined ? checkOneOf(options.priority, { field: 'priority' }, PRIORITIES) : (record?.priority ?? definition.priority ?? 'normal');
+  const queue = options.queue !== undefined ? checkString(options.queue, { field: 'queue' }, { nonEmpty: true }) : (record?.queue ?? definition.queue ?? 'default');
   const production = deps.productions.get(queue);
   if (production === undefined || !deps.served.has(queue)) {
     throw new RoutingError(`Action "${name}" is routed to queue "${queue}", which no Site serves`, { target: queue });
   }
-  const delay = options.delay ?? 0;
-  if (typeof delay !== 'number' || !(delay >= 0) || !Number.isFinite(delay)) throw new TypeError(`Expected \`delay\` to be a finite number >= 0, got ${kind(delay)}`);
+  const delay = options.delay === undefined ? 0 : checkNumber(options.delay, { field: 'delay' }, { min: 0 });
   if (deps.overflow === 'throw' && delay === 0 && production.size + deps.waiting(queue) >= production.capacity) {
     throw new BackpressureError(`Queue "${queue}" is full (capacity ${production.capacity}); action "${name}" was not assigned`, {
       capacity: production.capacity,
       queue,
     });
   }
-  if (options.license !== undefined && typeof options.license?.onRevoke !== 'function') throw new TypeError(`Expected \`license\` to be a License, got ${kind(options.license)}`);
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new TypeError(`Expected \`signal\` to be an AbortSignal, got ${kind(options.signal)}`);
-  if (options.idempotencyKey !== undefined && typeof options.idempotencyKey !== 'string') throw new TypeError(`Expected \`idempotencyKey\` to be a string, got ${kind(options.idempotencyKey)}`);
+  if (options.license !== undefined && typeof options.license?.onRevoke !== 'function') throw invalid('license', 'a License', options.license);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalid('signal', 'an AbortSignal', options.signal);
+  if (options.idempotencyKey !== undefined) checkString(options.idempotencyKey, { field: 'idempotencyKey' });
 
   const resolved = resolvedFor(definition, deps.life);
   const policy = options.retry === undefined ? resolved.policy : resolveRetryPolicy(options.retry, resolved.policy);
   const named = metadataHooks(metadata, deps.life, name);
   const before = named === null ? resolved.before : [...resolved.before, ...named.before];
   const after = named === null ? resolved.after : [...[...named.after].reverse(), ...resolved.after];
-  const followUps = (options.then === undefined ? NO_FOLLOW_UPS : Array.isArray(options.then) ? options.then : [options.then]) as readonly FollowUp[];
-  if (followUps !== NO_FOLLOW_UPS) for (const next of followUps) deps.plan.require((next as FollowUp).name);
+  const followUps = options.then === undefined ? NO_FOLLOW_UPS : checkFollowUps(options.then, name, deps.plan);
   // Without a per-assignment timeout (the common case) the Plan's and Life's apply: no object is built.
   const time = options.timeout === undefined ? null : timeouts(options.timeout, definition.timeout, deps.life);
 
   // A record gets a fresh id: the one it had may be live, or belong to another process.
   const id = deps.ids();
+  if (deps.isLive !== undefined) {
+    checkString(id, { field: 'ids()' }, { nonEmpty: true });
+    if (deps.isLive(id)) throw invalid('ids()', 'a new id (a live action has this one)', id);
+  }
   return {
     id,
     name,
@@ -198,4 +204,20 @@ export function prepareAssignment(
     totalTimeout: time === null ? (definition.timeout.total ?? deps.life.fate.timeout.total) : time.total,
     cancelGrace: definition.cancelGrace ?? deps.life.fate.cancelGrace,
   };
+}
+
+/** Each follow-up is `{ name, content?, contentFrom?, metadata?, priority? }` naming an action of the Plan. */
+function checkFollowUps(then: unknown, name: string, plan: Plan): readonly FollowUp[] {
+  const list: readonly unknown[] = Array.isArray(then) ? then : [then];
+  list.forEach((next, index) => {
+    const field = Array.isArray(then) ? `then[${index}]` : 'then';
+    checkKnownKeys(checkRecord(next, { field }, '{ name, content?, contentFrom?, metadata?, priority? }'), FOLLOW_UP_KEYS, 'follow-up option', name);
+    const followUp = next as Record<keyof FollowUp, unknown>;
+    checkString(followUp.name, { field: `${field}.name` }, { nonEmpty: true });
+    if (followUp.contentFrom !== undefined) checkFunction(followUp.contentFrom, { field: `${field}.contentFrom` });
+    if (followUp.metadata !== undefined) checkRecord(followUp.metadata, { field: `${field}.metadata` });
+    if (followUp.priority !== undefined) checkOneOf(followUp.priority, { field: `${field}.priority` }, PRIORITIES);
+    plan.require(followUp.name as string);
+  });
+  return list as readonly FollowUp[];
 }

@@ -20,6 +20,7 @@
  * naming them all, its `cause` an `AggregateError` of each hook's `HookError`.
  */
 import { EchoError, HookError, LicenseError, isInstance, messageOf } from '../errors.js';
+import { describeValue } from '../validate.js';
 
 /** What a hook sees. */
 export interface HookInfo {
@@ -59,14 +60,10 @@ export function nameHooks(hooks: Hook | NamedHook | readonly (Hook | NamedHook)[
   return list.map((hook, index) => {
     if (typeof hook === 'function') return { name: hook.name || `${label}#${index + 1}`, run: hook };
     if (hook !== null && typeof hook === 'object' && typeof hook.run === 'function' && typeof hook.name === 'string') return hook;
-    throw new TypeError(`Expected ${label} #${index + 1} to be a function or { name, run }, got ${describe(hook)}`);
+    throw new TypeError(`Expected ${label} #${index + 1} to be a function or { name, run }, got ${describeValue(hook)}`);
   });
 }
 
-function describe(value: unknown): string {
-  const shown = value === null ? 'null' : typeof value === 'object' ? 'an object' : typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return `${shown} (${value === null ? 'null' : typeof value})`;
-}
 
 function hookError(hook: NamedHook, info: HookInfo, thrown: unknown): HookError {
   return new HookError(`${info.phase === 'before' ? 'Before' : 'After'}-hook "${hook.name}" of action "${info.action.name}" threw: ${messageOf(thrown)}`, {

@@ -7,7 +7,7 @@
  *   queues: { email: { rate: { limit: 100, interval: 60_000 } } },
  * };
  */
-import { describeValue } from '../serializeError.js';
+import { describeValue } from '../validate.js';
 
 /** At most `limit` starts in any `interval` ms (a sliding window, see `SlidingWindow`). */
 export interface RateLimit {

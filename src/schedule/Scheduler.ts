@@ -20,7 +20,7 @@
 import type { ActionHandle } from '../action/ActionHandle.js';
 import type { Clock } from '../clock.js';
 import type { Priority } from '../work/Production.js';
-import { describeValue } from '../serializeError.js';
+import { describeValue } from '../validate.js';
 import { compileTrigger, nextOccurrence, occurrencesUntil, readTrigger, type CompiledTrigger, type ScheduleTrigger } from './trigger.js';
 
 /** Options of one schedule, besides its trigger. */

@@ -11,7 +11,7 @@
  * // Date.UTC(2026, 2, 29, 1, 0)
  */
 import { Cron } from 'croner';
-import { describeValue } from '../serializeError.js';
+import { describeValue } from '../validate.js';
 
 /** Every `every` ms; the first run at `startAt` (default: created + `every`). */
 export interface EveryTrigger {

@@ -18,6 +18,7 @@ import type { RandomSource } from '../clock.js';
 import { Deque } from './Deque.js';
 import { SlotBook, type LiveBook, type TicketSlot } from './ticketBook.js';
 import { BackpressureError } from '../errors.js';
+import { invalid, oneOf } from '../validate.js';
 
 /** The priority of a queued item; `high` is served first. */
 export type Priority = 'high' | 'normal' | 'low';
@@ -145,7 +146,7 @@ export class Production<T> {
   /** Like {@link enqueue}, but returns `false` instead of throwing when full. */
   tryEnqueue(item: T, priority: Priority = 'normal'): boolean {
     const lane = laneOf(priority);
-    if (item === undefined) throw new TypeError('Expected an item, got undefined (undefined)');
+    if (item === undefined) throw invalid('item', 'a queued item (not undefined)', item);
     const size = this.#live.size;
     if (size >= this.capacity) return false;
     const ticket = this.#nextTicket++;
@@ -397,15 +398,11 @@ function laneOf(priority: Priority): number {
   if (priority === 'high') return 0;
   if (priority === 'normal') return 1;
   if (priority === 'low') return 2;
-  throw invalid('priority', priority, "'high', 'normal' or 'low'");
+  throw invalid('priority', oneOf(PRIORITIES), priority);
 }
 
 function expect(name: string, value: unknown, ok: boolean, expected: string): void {
-  if (!ok) throw invalid(name, value, expected);
-}
-
-function invalid(name: string, value: unknown, expected: string): TypeError {
-  return new TypeError(`Expected \`${name}\` to be ${expected}, got ${String(value)} (${typeof value})`);
+  if (!ok) throw invalid(name, expected, value);
 }
 
 /** Drops `undefined` fields so that spreading over the defaults keeps the defaults. */

@@ -126,17 +126,17 @@ describe.each(engines)('misc (%s engine)', (engine) => {
     const { sequence } = setup(engine, { Work: async () => 1 });
     const assign = (options: unknown) => () => sequence.assign('Work', null, options as never);
     expect(assign({ retries: 3 })).toThrow(new TypeError('Unknown assign option `retries` for action "Work"'));
-    expect(assign({ priority: 'urgent' })).toThrow(new TypeError(`Expected \`priority\` to be 'high', 'normal' or 'low', got "urgent" (string)`));
+    expect(assign({ priority: 'urgent' })).toThrow(new TypeError('Expected `priority` to be one of "high", "normal", "low", got "urgent" (string)'));
     expect(assign({ delay: -1 })).toThrow(new TypeError('Expected `delay` to be a finite number >= 0, got -1 (number)'));
     expect(assign({ delay: '10' })).toThrow(/Expected `delay`/);
     expect(assign({ idempotencyKey: 5 })).toThrow(new TypeError('Expected `idempotencyKey` to be a string, got 5 (number)'));
     expect(assign({ license: {} })).toThrow(/Expected `license` to be a License/);
-    expect(assign({ timeout: 0 })).toThrow(new TypeError('Expected `timeout.attempt` to be a number > 0, got 0 (number)'));
+    expect(assign({ timeout: 0 })).toThrow(new TypeError('Expected `timeout` to be a finite number > 0, got 0 (number)'));
     expect(assign({ timeout: '5s' })).toThrow(new TypeError('Expected `timeout` to be a number of ms or { attempt, total }, got "5s" (string)'));
     expect(assign({ timeout: { atempt: 5 } })).toThrow(new TypeError('Unknown assign option `timeout.atempt`'));
     expect(assign({ retry: { attempts: 0 } })).toThrow(new TypeError('Expected `attempts` to be an integer >= 1, got 0 (number)'));
-    expect(assign('fast')).toThrow(new TypeError('Expected assign options to be an object, got "fast" (string)'));
-    expect(() => sequence.assign(42 as never)).toThrow(/Expected an action name \(a non-empty string\) or an ActionRecord/);
+    expect(assign('fast')).toThrow(new TypeError('Expected `options` to be an object of assign options, got "fast" (string)'));
+    expect(() => sequence.assign(42 as never)).toThrow(/Expected `name` to be an action name \(a non-empty string\) or an ActionRecord/);
     expect(sequence.stats().assigned).toBe(0);
   });
 
@@ -243,7 +243,7 @@ describe.each(engines)('misc (%s engine)', (engine) => {
     expect(await third.result).toBe('read a.txt');
     expect(second.getSnapshot().context).toMatchObject({ name: 'Read', content: 'a.txt', priority: 'high', metadata: { user: 'ada', againOf: first.id } });
     expect(seen).toHaveLength(3);
-    expect(() => sequence.again('nope')).toThrow(new TypeError('Expected the id of an action of this Sequence, got "nope"'));
+    expect(() => sequence.again('nope')).toThrow(new TypeError('Expected `action` to be a handle or the id of an action of this Sequence, got "nope" (string)'));
     expect(sequence.get('nope')).toBeUndefined();
   });
 
@@ -264,7 +264,7 @@ describe.each(engines)('misc (%s engine)', (engine) => {
     const { clock, sequence } = setup(engine, { Read: async (path: string) => `read ${path}` });
     const first = sequence.assign('Read', 'a.txt');
     await drain(clock);
-    expect(() => sequence.again(first.id)).toThrow(/Expected the id of an action of this Sequence/);
+    expect(() => sequence.again(first.id)).toThrow(/Expected `action` to be a handle or the id of an action of this Sequence/);
     const second = sequence.again(first);
     await drain(clock);
     expect(await second.result).toBe('read a.txt');

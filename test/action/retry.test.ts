@@ -421,7 +421,7 @@ describe.each(engines)('retry (%s engine)', (engine) => {
     expect(handle.getSnapshot().value).toBe('failed');
     const error = (await rejection(handle.result)) as TypeError;
     expect(error).toBeInstanceOf(TypeError);
-    expect(error.message).toBe('Could not decide whether to retry action "Flaky" after attempt 1: Expected `random()` to return a number in [0, 1), got 1 (number)');
+    expect(error.message).toBe('Could not decide whether to retry action "Flaky" after attempt 1: Expected `random()` to be a number in [0, 1), got 1 (number)');
     expect(error.cause).toBeInstanceOf(ExecutionError);
     expect(handle.getSnapshot().context.attempts).toEqual([expect.objectContaining({ outcome: 'failed', backoff: null, error: expect.objectContaining({ name: 'TypeError' }) })]);
   });

@@ -269,7 +269,7 @@ describe.each(engines)('timeouts (%s engine)', (engine) => {
     await drain(clock);
     expect([byLife, byPlan, byAssign, byAssignTotal].map((h) => h.getSnapshot().context.settledAt)).toEqual([30, 20, 10, 5]);
     expect(((await rejection(byAssignTotal.result)) as TimeoutError).timeout).toBe('total');
-    expect(() => sequence.assign('ByPlan', null, { timeout: 0 })).toThrow('Expected `timeout.attempt` to be a number > 0, got 0 (number)');
+    expect(() => sequence.assign('ByPlan', null, { timeout: 0 })).toThrow('Expected `timeout` to be a finite number > 0, got 0 (number)');
     expect(() => sequence.assign('ByPlan', null, { timeout: { total: -1 } })).toThrow(/`timeout.total`/);
   });
 });
