@@ -94,6 +94,6 @@ describe.each(engines)('assign with a signal (%s engine)', (engine) => {
 
   it('a signal that is no AbortSignal is refused, naming the option', () => {
     const { sequence } = setup(engine, { Work: async () => 1 });
-    expect(() => sequence.assign('Work', null, { signal: {} as AbortSignal })).toThrow(new TypeError('Expected `signal` to be an AbortSignal, got [object Object] (object)'));
+    expect(() => sequence.assign('Work', null, { signal: {} as AbortSignal })).toThrow(new TypeError('Expected `signal` to be an AbortSignal, got {} (object)'));
   });
 });

@@ -114,7 +114,7 @@ describe('OpenTelemetry tracing', () => {
 
   it('refuses a tracer that is not one', () => {
     expect(() => new Sequence({ plan: createPlan({ A: () => 1 }), telemetry: { tracer: {} as never } })).toThrow(
-      'Expected `telemetry.tracer` to be an OpenTelemetry Tracer (with startSpan), got [object Object] (object)',
+      'Expected `telemetry.tracer` to be an OpenTelemetry Tracer (with startSpan), got {} (object)',
     );
   });
 });
