@@ -6,6 +6,7 @@
 import { benchProduction } from './production.bench.js';
 import { bytesPerLiveActor, bytesPerQueuedAction, bytesPerQueuedPQueueTask, heapGrowth } from './memory.js';
 import { benchInspectorOverhead } from './inspect.bench.js';
+import { benchFlowAndTracing } from './flow.bench.js';
 import { echo, echoXState, fastQueue, pQueue, pQueueChunked, promisePool, timeInterleaved, timeRunner, CONCURRENCY } from './runners.js';
 import { createPlan, Sequence } from '../src/index.js';
 
@@ -71,6 +72,13 @@ async function main(): Promise<void> {
   console.log(`  viewer lag after a run     ${fmt(overhead.lag).padStart(10)} ms (the last flush; interval 50 ms)`);
   console.log(`  p-queue, same chunks       ${fmt(overhead.reference!).padStart(10)} actions/s`);
   console.log(`  ratio to p-queue: ${inspectedRatio.toFixed(2)}×  goal ≥ 0.25: ${verdict(inspectedRatio >= 0.25)}\n`);
+
+  const flowN = Math.min(N, 50_000);
+  const flow = await benchFlowAndTracing(flowN);
+  console.log(`flow control and tracing (${fmt(flowN)} noop actions × 7 interleaved rounds, medians)`);
+  console.log(`  Echo without                ${fmt(flow.plain).padStart(10)} actions/s`);
+  console.log(`  rate limit far above load   ${fmt(flow.limited).padStart(10)} actions/s  ratio ${flow.limitedRatio.toFixed(2)}  goal ≥ 0.9: ${verdict(flow.limitedRatio >= 0.9)}`);
+  console.log(`  tracing on a no-op tracer   ${fmt(flow.traced).padStart(10)} actions/s  ratio ${flow.tracedRatio.toFixed(2)}  goal ≥ 0.9: ${verdict(flow.tracedRatio >= 0.9)}\n`);
 
   const production = await benchProduction();
   console.log('production');

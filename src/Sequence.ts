@@ -42,7 +42,7 @@ import { showFlowWait } from './flow/showFlowWait.js';
 import { Telemetry } from './telemetry/Telemetry.js';
 import { Scheduler, type ScheduleSpec, type ScheduleState } from './schedule/Scheduler.js';
 import { Schedules } from './schedule/Schedules.js';
-import { ActionStats, measureAttempts, type ActionNameStats } from './telemetry/ActionStats.js';
+import { ActionStats, type ActionNameStats } from './telemetry/ActionStats.js';
 
 export type { AssignOptions } from './action/assignment.js';
 
@@ -438,9 +438,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     if (site !== null) site.release(run);
     else this.#queues.discard(run);
     this.#flow.settled(run);
-    const measures = measureAttempts(context, context.settledAt ?? this.clock.now());
-    this.#actionStats.settled(run.name, output, measures);
-    this.#telemetry.settled(run, output, context, settlement.ok ? null : settlement.error, measures);
+    this.#actionStats.settled(run.name, output, context, context.settledAt ?? this.clock.now());
+    this.#telemetry.settled(run, output, context, settlement.ok ? null : settlement.error);
     const at = context.settledAt ?? this.clock.now();
     const attempts = context.attempts.length;
     this.#shutdown.settled(run, output.status, context);

@@ -97,6 +97,10 @@ export class ActionRun {
   liveNext: ActionRun | null = null;
   /** Its ticket in the Production that holds it (0 = in none); see `TicketSlot`. */
   productionTicket = 0;
+  /** Flow-control marks (see `src/flow/FlowControl.ts`; 0 = none). */
+  flowMark = 0;
+  /** Its spans while traced (see `src/telemetry/Telemetry.ts`). */
+  traced: unknown = null;
   #actor: ActionActor | null = null;
   #materialize: ((run: ActionRun) => ActionActor) | null = null;
   /** The Site running it now (between START and release/settle). */

@@ -181,7 +181,7 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
       let result: unknown;
       try {
         const attemptContext = new AttemptContext(run, attempt, token);
-        result = tracer === null ? run.definition.run(run.content, attemptContext) : tracer.attempt(run, attempt, () => run.definition.run(run.content, attemptContext));
+        result = tracer === null ? run.definition.run(run.content, attemptContext) : tracer.attempt(run, attempt, attemptContext);
         // Reading `then` runs user code too (a getter, a Proxy trap).
         then = result !== null && (typeof result === 'object' || typeof result === 'function') ? (result as { then?: unknown }).then : undefined;
       } catch (thrown) {

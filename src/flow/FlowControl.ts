@@ -30,7 +30,7 @@ export type FlowWait = Readonly<WaitingForFlow>;
 export interface FlowKeyStats {
   /** Actions held back, waiting for a slot. */
   readonly held: number;
-  /** Attempts of this name running now (names only). */
+  /** Attempts of this name running now (names with a concurrency limit). */
   readonly running: number;
   /** Starts allowed now by the rate (Infinity without one). */
   readonly available: number;
@@ -47,6 +47,11 @@ export interface FlowServices {
   /** Tells the inspector why an action waits (`null`: it no longer does). */
   annotate(run: ActionRun, wait: FlowWait | null): void;
 }
+
+/** Bits of `ActionRun.flowMark`: it holds a concurrency slot, was promised a slot, is held here. */
+const PERMIT = 1;
+const PASS = 2;
+const HELD = 4;
 
 class KeyState {
   readonly key: string;
@@ -75,12 +80,6 @@ export class FlowControl {
   readonly #services: FlowServices;
   readonly #names = new Map<string, KeyState>();
   readonly #queues = new Map<string, KeyState>();
-  /** Runs holding a concurrency slot of their name. */
-  readonly #permits = new Map<ActionRun, KeyState>();
-  /** Runs promised a slot, on their way back to a Site. */
-  readonly #passes = new Set<ActionRun>();
-  /** Held runs and where. */
-  readonly #heldIn = new Map<ActionRun, KeyState>();
 
   constructor(limits: ResolvedLimits, services: FlowServices) {
     this.#services = services;
@@ -110,49 +109,57 @@ export class FlowControl {
 
   /** A Site took `run`: true when it may start now; false when it is held here (the Site takes the next one). */
   admit(run: ActionRun): boolean {
-    const now = this.#services.clock.now();
     const name = this.#names.get(run.name);
+    const queue = this.#queues.get(run.queue);
+    if (name === undefined && queue === undefined) return true;
+    const now = this.#services.clock.now();
     if (name !== undefined) {
-      if (this.#passes.delete(run)) {
+      const mark = run.flowMark;
+      if ((mark & PASS) !== 0) {
+        run.flowMark = mark & ~PASS;
         name.reserved--;
         if (now < name.pausedUntil) {
           // Paused after its slot was promised (a RateLimitError meanwhile): it waits first in line.
-          this.#releasePermit(run);
+          this.#releasePermit(run, name);
           this.#hold(name, run, now, true);
           return false;
         }
         name.window?.record(now);
-      } else if (!this.#permits.has(run)) {
+      } else if ((mark & PERMIT) === 0) {
         if (name.held.length > name.head || name.reserved > 0 || !this.#free(name, now, 0)) {
           this.#hold(name, run, now, false);
           return false;
         }
-        name.running++;
-        this.#permits.set(run, name);
+        if (name.concurrency !== Infinity) {
+          name.running++;
+          run.flowMark = mark | PERMIT;
+        }
         name.window?.record(now);
       }
       // else: it kept its slot through a Site crash or a redirect, and its start was counted then.
     }
-    this.#queues.get(run.queue)?.window?.record(now);
+    queue?.window?.record(now);
     return true;
   }
 
   /** The Site gave `run`'s slot back (settled, or waiting for a retry): its concurrency slot frees. */
   released(run: ActionRun): void {
-    const state = this.#permits.get(run);
-    if (state !== undefined && this.#releasePermit(run)) this.#drain(state);
+    if ((run.flowMark & PERMIT) === 0) return;
+    const name = this.#names.get(run.name)!;
+    this.#releasePermit(run, name);
+    this.#drain(name);
   }
 
   /** `run` settled: it is held no more, and any slot promised to it frees. */
   settled(run: ActionRun): void {
-    const held = this.#heldIn.get(run);
-    if (held !== undefined) {
-      this.#heldIn.delete(run);
-      this.#services.annotate(run, null);
-    }
-    const name = this.#names.get(run.name);
-    if (this.#passes.delete(run) && name !== undefined) name.reserved--;
-    if (this.#releasePermit(run) || held !== undefined) this.#drain(name ?? held!);
+    const mark = run.flowMark;
+    if (mark === 0) return;
+    const name = this.#names.get(run.name)!;
+    run.flowMark = 0;
+    if ((mark & HELD) !== 0) this.#services.annotate(run, null);
+    if ((mark & PASS) !== 0) name.reserved--;
+    if ((mark & PERMIT) !== 0) name.running--;
+    this.#drain(name);
   }
 
   /** An attempt threw a RateLimitError: its name (or queue) pauses for `retryAfter` ms. */
@@ -180,7 +187,7 @@ export class FlowControl {
 
   #statsOf(state: KeyState, now: number): FlowKeyStats {
     let held = 0;
-    for (let i = state.head; i < state.held.length; i++) if (this.#heldIn.get(state.held[i]!) === state) held++;
+    for (let i = state.head; i < state.held.length; i++) if ((state.held[i]!.flowMark & HELD) !== 0) held++;
     const paused = now < state.pausedUntil;
     const blockedUntil = this.#nextSlot(state, now);
     return {
@@ -219,7 +226,7 @@ export class FlowControl {
   }
 
   #hold(state: KeyState, run: ActionRun, now: number, first: boolean): void {
-    this.#heldIn.set(run, state);
+    run.flowMark |= HELD;
     if (first && state.head > 0) state.held[--state.head] = run;
     else if (first) state.held.unshift(run);
     else state.held.push(run);
@@ -233,12 +240,10 @@ export class FlowControl {
     this.#services.annotate(run, { reason, key: state.key, until: until === now ? null : until });
   }
 
-  #releasePermit(run: ActionRun): boolean {
-    const state = this.#permits.get(run);
-    if (state === undefined) return false;
+  #releasePermit(run: ActionRun, state: KeyState): void {
+    if ((run.flowMark & PERMIT) === 0) return;
+    run.flowMark &= ~PERMIT;
     state.running--;
-    this.#permits.delete(run);
-    return true;
   }
 
   /** Promises free slots to the oldest held actions and sends them back to their queues. */
@@ -248,12 +253,13 @@ export class FlowControl {
     while (state.head < held.length && this.#free(state, now, state.reserved)) {
       const run = held[state.head]!;
       held[state.head++] = undefined as never;
-      if (this.#heldIn.get(run) !== state) continue; // settled while held
-      this.#heldIn.delete(run);
-      state.running++;
-      this.#permits.set(run, state);
+      if ((run.flowMark & HELD) === 0) continue; // settled while held
+      run.flowMark = (run.flowMark & ~HELD) | PASS;
+      if (state.concurrency !== Infinity) {
+        state.running++;
+        run.flowMark |= PERMIT;
+      }
       state.reserved++;
-      this.#passes.add(run);
       this.#services.annotate(run, null);
       this.#services.enqueue(run);
     }

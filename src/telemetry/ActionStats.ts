@@ -62,11 +62,11 @@ class NameCounters {
 /** One attempt as the stats and metrics see it. */
 export interface AttemptMeasure {
   readonly outcome: string;
-  readonly duration: number | null;
+  readonly duration: number;
   readonly queueWait: number;
 }
 
-/** Every attempt of a settled action: its outcome, duration (null while it never ended) and queue wait. */
+/** Every attempt of a settled action: its outcome, duration (to settlement when it never ended) and queue wait (as `ActionStats.settled` counts them). */
 export function measureAttempts(context: ActionContext, settledAt: number): AttemptMeasure[] {
   const out: AttemptMeasure[] = [];
   let readyAt = context.createdAt + context.startDelay;
@@ -85,15 +85,20 @@ export class ActionStats {
     this.#counters(name).assigned++;
   }
 
-  settled(name: string, output: ActionOutput, attempts: readonly AttemptMeasure[]): void {
+  /** Counts a settled action from its attempt records (no allocation: this runs for every action). */
+  settled(name: string, output: ActionOutput, context: ActionContext, settledAt: number): void {
     const counters = this.#counters(name);
     counters[output.status]++;
-    for (const attempt of attempts) {
-      if (attempt.outcome === 'succeeded') counters.succeededAttempts++;
-      else if (attempt.outcome === 'failed' || attempt.outcome === 'timed-out') counters.failedAttempts++;
+    let readyAt = context.createdAt + context.startDelay;
+    for (const attempt of context.attempts) {
+      const outcome = attempt.outcome;
+      if (outcome === 'succeeded') counters.succeededAttempts++;
+      else if (outcome === 'failed' || outcome === 'timed-out') counters.failedAttempts++;
       else counters.otherAttempts++;
-      if (attempt.duration !== null) counters.attemptDuration.add(attempt.duration);
-      counters.queueWait.add(attempt.queueWait);
+      const end = attempt.endedAt ?? settledAt;
+      counters.attemptDuration.add(Math.max(0, end - attempt.startedAt));
+      counters.queueWait.add(Math.max(0, attempt.startedAt - readyAt));
+      readyAt = end + (attempt.backoff ?? 0);
     }
   }
 

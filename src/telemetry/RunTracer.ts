@@ -5,10 +5,11 @@
  * @internal
  */
 import type { ActionRun } from '../action/ActionRun.js';
+import type { RunContext } from '../Plan.js';
 
 export interface RunTracer {
-  /** Runs attempt `attempt`'s function (`call`) inside the attempt's span context. */
-  attempt(run: ActionRun, attempt: number, call: () => unknown): unknown;
+  /** Runs attempt `attempt`'s function (`run.definition.run`) with `context`, inside the attempt's span context. */
+  attempt(run: ActionRun, attempt: number, context: RunContext): unknown;
   /** The attempt's function returned (its output is the action's, unless an after-hook fails). */
   attemptSucceeded(run: ActionRun, attempt: number): void;
   /** Runs a phase's hooks inside a hook span. */

@@ -8,7 +8,10 @@
  * attempt records the error (exception event, ERROR status) and, when a retry is planned, the
  * retry delay (`echo.retry.delay` attribute and an `echo.retry` event); a cancellation records
  * its reason (`echo.cancellation.reason` and an `echo.cancelled` event) on the action span and
- * on an attempt it cut short. Span times are the Sequence clock's.
+ * on an attempt it cut short. Span times are the Sequence clock's. When the action span does
+ * not record (a no-op tracer, or a sampler that dropped it), no child spans are made: the
+ * function and hooks run in the action span's context, so the sampling decision still reaches
+ * any span they start.
  *
  * Metrics (`meter`): `echo.actions` (counter: settled actions by name and outcome),
  * `echo.attempts` (counter: attempts by name and outcome), `echo.attempt.duration` and
@@ -19,7 +22,9 @@
 import {
   context as otelContext,
   trace,
+  isSpanContextValid,
   SpanStatusCode,
+  type SpanContext,
   type Attributes,
   type Context,
   type Counter,
@@ -30,10 +35,11 @@ import {
 } from '@opentelemetry/api';
 import type { ActionContext, ActionOutput } from '../../machines/actionTypes.js';
 import type { ActionRun } from '../action/ActionRun.js';
+import type { RunContext } from '../Plan.js';
 import type { Clock } from '../clock.js';
 import { toError } from '../errors.js';
 import type { RunTracer } from './RunTracer.js';
-import type { AttemptMeasure } from './ActionStats.js';
+import { measureAttempts } from './ActionStats.js';
 
 /** The `telemetry` option of a Sequence. */
 export interface TelemetryOptions {
@@ -46,6 +52,8 @@ export interface TelemetryOptions {
 interface Traced {
   readonly span: Span;
   readonly context: Context;
+  /** False for a no-op tracer's or a sampled-out span: no child spans are made for it. */
+  readonly recording: boolean;
   attempt: Span | null;
 }
 
@@ -61,7 +69,6 @@ const NAME = 'echo.action.name';
 export class Telemetry implements RunTracer {
   readonly #tracer: Tracer | null;
   readonly #clock: Clock;
-  readonly #traced = new Map<ActionRun, Traced>();
   readonly #instruments: Instruments | null;
 
   constructor(options: TelemetryOptions, clock: Clock, inFlight: () => ReadonlyMap<string, number>) {
@@ -94,7 +101,7 @@ export class Telemetry implements RunTracer {
   assigned(run: ActionRun): void {
     const tracer = this.#tracer;
     if (tracer === null) return;
-    const parent = (run.parent !== null ? this.#traced.get(run.parent)?.context : undefined) ?? otelContext.active();
+    const parent = (run.parent !== null ? (run.parent.traced as Traced | null)?.context : undefined) ?? otelContext.active();
     const span = tracer.startSpan(
       run.name,
       {
@@ -103,23 +110,33 @@ export class Telemetry implements RunTracer {
       },
       parent,
     );
-    this.#traced.set(run, { span, context: trace.setSpan(parent, span), attempt: null });
+    const recording = span.isRecording();
+    // A no-op tracer hands back the parent's span context: the parent context then serves as is.
+    const context = !recording && sameSpanContext(span.spanContext(), trace.getSpanContext(parent)) ? parent : trace.setSpan(parent, span);
+    run.traced = { span, context, recording, attempt: null } satisfies Traced;
   }
 
-  attempt(run: ActionRun, attempt: number, call: () => unknown): unknown {
-    const traced = this.#traced.get(run);
-    if (traced === undefined || this.#tracer === null) return call();
+  attempt(run: ActionRun, attempt: number, context: RunContext): unknown {
+    const definition = run.definition;
+    const traced = run.traced as Traced | null;
+    if (traced === null || this.#tracer === null) return definition.run(run.content, context);
+    if (!traced.recording) {
+      // Not recording (a no-op tracer, or sampled out): the function runs in the action span's
+      // context, which carries the sampling decision to any span it starts, and no child is made.
+      if (otelContext.active() === traced.context) return definition.run(run.content, context);
+      return otelContext.with(traced.context, definition.run, definition, run.content, context);
+    }
     const span = this.#tracer.startSpan(
       `${run.name} attempt ${attempt}`,
       { startTime: this.#clock.now(), attributes: { [NAME]: run.name, 'echo.attempt': attempt, 'echo.site': run.site?.id ?? '' } },
       traced.context,
     );
     traced.attempt = span;
-    return otelContext.with(trace.setSpan(traced.context, span), call);
+    return otelContext.with(trace.setSpan(traced.context, span), definition.run, definition, run.content, context);
   }
 
   attemptSucceeded(run: ActionRun): void {
-    const traced = this.#traced.get(run);
+    const traced = run.traced as Traced | null;
     if (traced?.attempt == null) return;
     traced.attempt.setStatus({ code: SpanStatusCode.OK });
     traced.attempt.end(this.#clock.now());
@@ -128,8 +145,8 @@ export class Telemetry implements RunTracer {
 
   /** An attempt failed; `retryDelay` is the planned backoff, or null when it will not retry. */
   attemptFailed(run: ActionRun, attempt: number, error: Error, retryDelay: number | null): void {
-    const traced = this.#traced.get(run);
-    if (traced === undefined) return;
+    const traced = run.traced as Traced | null;
+    if (traced === null || !traced.recording) return;
     const now = this.#clock.now();
     const span = traced.attempt;
     if (span !== null) {
@@ -147,8 +164,9 @@ export class Telemetry implements RunTracer {
   }
 
   hooks(run: ActionRun, phase: 'before' | 'after', call: () => Promise<void>): Promise<void> {
-    const traced = this.#traced.get(run);
-    if (traced === undefined || this.#tracer === null) return call();
+    const traced = run.traced as Traced | null;
+    if (traced === null || this.#tracer === null) return call();
+    if (!traced.recording) return otelContext.with(traced.context, call);
     const span = this.#tracer.startSpan(`${run.name} ${phase}-hooks`, { startTime: this.#clock.now(), attributes: { [NAME]: run.name, 'echo.hooks.phase': phase } }, traced.context);
     return otelContext.with(trace.setSpan(traced.context, span), call).then(
       () => {
@@ -165,11 +183,14 @@ export class Telemetry implements RunTracer {
   }
 
   /** An action settled: its spans end, and its metrics are recorded. */
-  settled(run: ActionRun, output: ActionOutput, context: ActionContext, error: Error | null, attempts: readonly AttemptMeasure[]): void {
+  settled(run: ActionRun, output: ActionOutput, context: ActionContext, error: Error | null): void {
     const at = context.settledAt ?? this.#clock.now();
-    const traced = this.#traced.get(run);
-    if (traced !== undefined) {
-      this.#traced.delete(run);
+    const traced = run.traced as Traced | null;
+    if (traced !== null && !traced.recording) {
+      run.traced = null;
+      traced.span.end(at); // a span that records nothing takes no attributes
+    } else if (traced !== null) {
+      run.traced = null;
       const { span } = traced;
       const cancellation = context.cancellation;
       if (traced.attempt !== null) {
@@ -197,11 +218,16 @@ export class Telemetry implements RunTracer {
     const instruments = this.#instruments;
     if (instruments === null) return;
     instruments.actions.add(1, { [NAME]: run.name, 'echo.outcome': output.status });
-    for (const attempt of attempts) {
+    for (const attempt of measureAttempts(context, at)) {
       const attributes: Attributes = { [NAME]: run.name, 'echo.outcome': attempt.outcome };
       instruments.attempts.add(1, attributes);
-      if (attempt.duration !== null) instruments.attemptDuration.record(attempt.duration, attributes);
+      instruments.attemptDuration.record(attempt.duration, attributes);
       instruments.queueWait.record(attempt.queueWait, { [NAME]: run.name });
     }
   }
+}
+
+function sameSpanContext(a: SpanContext, b: SpanContext | undefined): boolean {
+  if (b === undefined) return !isSpanContextValid(a);
+  return a.traceId === b.traceId && a.spanId === b.spanId && a.traceFlags === b.traceFlags;
 }

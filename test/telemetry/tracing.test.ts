@@ -1,4 +1,4 @@
-import { context, trace, type Span } from '@opentelemetry/api';
+import { context, createContextKey, trace, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +100,19 @@ describe('OpenTelemetry tracing', () => {
     expect(action.attributes).toMatchObject({ 'echo.outcome': 'cancelled', 'echo.cancellation.reason': 'user' });
     expect(action.events.map((event) => event.name)).toEqual(['echo.cancelled']);
     expect(attempt.attributes['echo.cancellation.reason']).toBe('user');
+    await sequence.shutdown();
+  });
+
+  it('with a no-op tracer (no SDK) no child spans are made, and the function still runs in the context of assign', async () => {
+    const clock = new ManualClock();
+    const key = createContextKey('request');
+    let seen: unknown;
+    const plan = createPlan({ Read: async () => { await Promise.resolve(); seen = context.active().getValue(key); return 1; } });
+    const sequence = new Sequence({ plan, clock, telemetry: { tracer: trace.getTracer('no-sdk') } }).start();
+    const handle = context.with(context.active().setValue(key, 'req-7'), () => sequence.assign('Read'));
+    await clock.runAll();
+    expect(await handle.result).toBe(1);
+    expect(seen).toBe('req-7');
     await sequence.shutdown();
   });
 
