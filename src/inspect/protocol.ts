@@ -11,6 +11,8 @@
  * `delta` for its one source, and `ack`s for the `control`s it is sent.
  */
 
+import type { ActionContext, AttemptRecord, ErrorRecord } from '../../machines/actionTypes.js';
+
 export const PROTOCOL_VERSION = 1;
 
 /** A JSON value: everything on the wire is already sanitized to this. */
@@ -61,6 +63,40 @@ export interface WireActor {
   createdAt: number;
   updatedAt: number;
 }
+
+/** An error as the wire carries it: Echo's error record (name, message, data, cause chain, stack), sanitized. */
+export type WireError = ErrorRecord;
+
+/** One attempt of an Echo Action, as in its context. */
+export type WireAttempt = Omit<AttemptRecord, 'error'> & { readonly error: WireError | null };
+
+/** One `log(message, data?)` line of a running Action (bounded per action by the runtime). */
+export interface WireLogEntry {
+  /** Source clock ms. */
+  readonly at: number;
+  readonly message: string;
+  readonly data?: Json;
+}
+
+/**
+ * The context of an Echo Action (`kind: 'action'`) on the wire: the machine's
+ * {@link ActionContext} with its user values (content, output, metadata)
+ * sanitized to JSON. Any field may be missing when the sanitizer cut it, so the
+ * app reads it as a `Partial`.
+ */
+export type WireActionContext = Omit<ActionContext, 'content' | 'output' | 'metadata' | 'attempts' | 'error'> & {
+  readonly content: Json;
+  readonly output: Json;
+  readonly metadata: Readonly<Record<string, Json>>;
+  readonly attempts: readonly WireAttempt[];
+  readonly error: WireError | null;
+  /** The last `progress(value)` the function reported, when it did. */
+  readonly progress?: Json;
+  /** The function's `log(...)` lines, oldest first, when it logged. */
+  readonly logs?: readonly WireLogEntry[];
+  /** Why a queued action is held back (a flow limit), or a runtime's own note. */
+  readonly waitingFor?: WaitingForFlow | string;
+};
 
 /** A change of a context's top-level keys: the values in `set` are sanitized. */
 export interface ContextPatch {
