@@ -119,18 +119,19 @@ describe('derived views', () => {
     ]);
     expect(statusNote(r, 'retrying', undefined, 1000)).toBe('retry in 400 ms');
     expect(causeChain({ name: 'A', message: 'a', cause: { name: 'B', message: 'b', cause: 'root' } })).toEqual([
-      { name: 'A', message: 'a' },
-      { name: 'B', message: 'b' },
-      { name: 'Cause', message: 'root' },
+      { name: 'A', message: 'a', stack: null },
+      { name: 'B', message: 'b', stack: null },
+      { name: 'Cause', message: 'root', stack: null },
     ]);
     expect([formatDuration(850), formatDuration(1234), formatDuration(185_000)]).toEqual(['850 ms', '1.2 s', '3 min 5 s']);
   });
 
   test('the event log filter', () => {
-    const entry = (type: string, actorKey = 's|a') => ({ seq: 0, source: 's', actorKey, actorName: 'job', from: null, type, event: { type }, at: 0 });
+    const entry = (type: string, actorKey = 's|a') => ({ seq: 0, source: 's', actorKey, actorName: 'job', actionId: actorKey === 's|a' ? 'a-1' : 'a-2', from: null, type, event: { type }, at: 0 });
     const log = [entry('GO'), entry('xstate.init'), entry('CANCEL', 's|b')];
     expect(filterLog(log, '', true, null).map((e) => e.type)).toEqual(['GO', 'CANCEL']);
     expect(filterLog(log, 'canc', false, null).map((e) => e.type)).toEqual(['CANCEL']);
+    expect(filterLog(log, 'a-2', false, null).map((e) => e.type)).toEqual(['CANCEL']);
     expect(filterLog(log, '', false, 's|a').map((e) => e.type)).toEqual(['GO', 'xstate.init']);
   });
 });

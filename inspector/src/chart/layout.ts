@@ -93,6 +93,8 @@ const LAYOUT_OPTIONS: Record<string, string> = {
   'elk.edgeLabels.inline': 'true',
   'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX',
   'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
+  // States are declared in the order they are usually visited: transitions back up (retry → queued) are the loops.
+  'elk.layered.cycleBreaking.strategy': 'MODEL_ORDER',
   'elk.layered.wrapping.strategy': 'OFF',
   'elk.padding': '[top=8,left=8,bottom=8,right=8]',
   'elk.json.shapeCoords': 'ROOT',
@@ -182,7 +184,8 @@ export function elkGraph(machine: WireMachine): { graph: ElkNode; meta: Map<stri
   }
   if (root.transitions.some((t) => t.targets.some((target) => known.has(target)))) {
     meta.set(ANY_STATE, { label: 'any state', kind: 'any', final: false, invoke: [], depth: 0 });
-    children.push({ id: ANY_STATE, width: 70, height: 20 });
+    // First in model order, so its transitions point forward (down) like the others.
+    children.splice(root.initial.length > 0 ? 1 : 0, 0, { id: ANY_STATE, width: 70, height: 20 });
   }
   const addTransitions = (node: WireStateNode, from: string): void => {
     for (const transition of node.transitions) {

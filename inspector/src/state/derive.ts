@@ -3,8 +3,8 @@
  * filtered action list, queue positions, and "waiting because…" for one action.
  * Pure functions of the state (and of `now`, in source-clock ms, where time matters).
  */
-import { stateValueToString, type WaitingForFlow } from '../../../src/inspect/protocol.js';
-import { nameOf, type ActorView, type AppState, type Filters } from './model.js';
+import { stateValueToString, type Json, type WaitingForFlow } from '../../../src/inspect/protocol.js';
+import { actionContext, nameOf, type ActorView, type AppState, type Filters } from './model.js';
 
 export interface TreeNode {
   actor: ActorView;
@@ -110,7 +110,7 @@ function descendantsOf(state: AppState, key: string): Set<string> {
 
 function matches(actor: ActorView, name: string, search: string): boolean {
   if (name.toLowerCase().includes(search) || actor.id.toLowerCase().includes(search)) return true;
-  const id = (actor.context as { id?: unknown } | null)?.id;
+  const id = actionContext(actor).id;
   return typeof id === 'string' && id.toLowerCase().includes(search);
 }
 
@@ -126,21 +126,6 @@ export function facets(state: AppState): { names: string[]; states: string[] } {
   return { names: [...names].sort(), states: [...states].sort() };
 }
 
-interface ActionContextLike {
-  id?: string;
-  queue?: string;
-  priority?: 'high' | 'normal' | 'low';
-  createdAt?: number;
-  notBefore?: number | null;
-  startDelay?: number;
-  retryAt?: number | null;
-  cancelGrace?: number;
-  attemptTimeout?: number | null;
-  attempts?: Array<{ number: number; startedAt: number; endedAt: number | null; outcome: string; error: { name?: string; message?: string } | null; backoff: number | null }>;
-  cancellation?: { reason: string; message: string } | null;
-  waitingFor?: unknown;
-}
-
 const PRIORITY: Record<string, number> = { high: 0, normal: 1, low: 2 };
 
 /**
@@ -151,7 +136,7 @@ export function queuePositions(state: AppState): Map<string, { position: number;
   const queues = new Map<string, [ActorView[], ActorView[], ActorView[]]>();
   for (const actor of state.actors.values()) {
     if (actor.value !== 'queued' || actor.kind !== 'action') continue;
-    const context = actor.context as ActionContextLike;
+    const context = actionContext(actor);
     const queue = `${actor.source}|${context.queue ?? ''}`;
     let lanes = queues.get(queue);
     if (!lanes) queues.set(queue, (lanes = [[], [], []]));
@@ -163,7 +148,7 @@ export function queuePositions(state: AppState): Map<string, { position: number;
     const of = lanes[0].length + lanes[1].length + lanes[2].length;
     let position = 0;
     for (const lane of lanes) {
-      for (const actor of lane) out.set(actor.key, { position: ++position, of, queue: (actor.context as ActionContextLike).queue ?? '' });
+      for (const actor of lane) out.set(actor.key, { position: ++position, of, queue: actionContext(actor).queue ?? '' });
     }
   }
   return out;
@@ -185,7 +170,7 @@ export function formatDuration(ms: number): string {
  */
 export function waitingBecause(state: AppState, actor: ActorView, now: number, position?: { position: number; of: number; queue: string }): string | null {
   if (actor.kind !== 'action') return null;
-  const context = (actor.context ?? {}) as ActionContextLike;
+  const context = actionContext(actor);
   const attempts = context.attempts ?? [];
   const last = attempts.at(-1);
   const paused = pausedAncestor(state, actor);
@@ -258,4 +243,21 @@ function backpressure(site: ActorView | undefined): string | null {
 /** The source-clock time now, from the offset measured on the latest message. */
 export function sourceNow(state: AppState, source: string, localNow: number): number {
   return localNow - (state.offsets[source] ?? 0);
+}
+
+/**
+ * A reported progress as a fraction from 0 to 1, when it reads as one: a number
+ * (0–1, or a percentage up to 100), or an object with `done`/`current`/`value`
+ * over `total`/`max`. Anything else is shown as JSON only.
+ */
+export function progressFraction(value: Json | undefined): number | null {
+  const clamp = (n: number): number => Math.min(1, Math.max(0, n));
+  if (typeof value === 'number' && Number.isFinite(value)) return clamp(value <= 1 ? value : value / 100);
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const part = value.done ?? value.current ?? value.value;
+    const whole = value.total ?? value.max;
+    if (typeof part === 'number' && typeof whole === 'number' && whole > 0) return clamp(part / whole);
+    if (typeof value.percent === 'number') return clamp(value.percent / 100);
+  }
+  return null;
 }

@@ -13,6 +13,7 @@ import {
   type SourceInfo,
   type SourceStats,
   type WireActor,
+  type WireActionContext,
   type WireMachine,
 } from '../../../src/inspect/protocol.js';
 import { ActorTable, type ActorTableDraft } from './table.js';
@@ -36,6 +37,8 @@ export interface LogEntry {
   source: string;
   actorKey: string;
   actorName: string;
+  /** The Action's own id (`context.id`), else the actor id. */
+  actionId: string;
   from: string | null;
   type: string;
   event: Json;
@@ -233,7 +236,7 @@ function receive(state: AppState, messages: readonly ServerMessage[], receivedAt
             const actorKeyValue = actorKey(message.source, op.sessionId);
             const target = actors().get(actorKeyValue);
             const type = typeof (op.event as { type?: unknown } | null)?.type === 'string' ? ((op.event as { type: string }).type) : '?';
-            log().push({ seq: ++logSeq, source: message.source, actorKey: actorKeyValue, actorName: target ? nameOf(target) : op.sessionId, from: op.from, type, event: op.event, at: op.at });
+            insertByTime(log(), { seq: ++logSeq, source: message.source, actorKey: actorKeyValue, actorName: target ? nameOf(target) : op.sessionId, actionId: target ? actionIdOf(target) : op.sessionId, from: op.from, type, event: op.event, at: op.at });
           }
         }
         next = withSourceMeta(next, message.source, message.stats, receivedAt - message.at);
@@ -289,6 +292,17 @@ function receive(state: AppState, messages: readonly ServerMessage[], receivedAt
   };
 }
 
+/**
+ * Appends an entry, keeping the log in time order: events of one source arrive in
+ * order, but a late viewer's history or a second source can bring older ones.
+ */
+function insertByTime(log: LogEntry[], entry: LogEntry): void {
+  let at = log.length;
+  while (at > 0 && log[at - 1]!.at > entry.at) at--;
+  if (at === log.length) log.push(entry);
+  else log.splice(at, 0, entry);
+}
+
 function withSourceMeta(state: AppState, source: string, stats: SourceStats, offset: number): AppState {
   return { ...state, stats: { ...state.stats, [source]: stats }, offsets: { ...state.offsets, [source]: offset } };
 }
@@ -319,6 +333,22 @@ function extendHistory(history: HistoryEntry[], steps: Array<[Json, number]> | u
   for (const [value, time] of steps ?? []) push(stateValueToString(value), time);
   push(state, at, event);
   return out.length > max ? out.slice(out.length - max) : out;
+}
+
+/**
+ * An actor's context read as an Echo Action's (the wire type from the protocol).
+ * Every field may be missing: other actors have other contexts, and the
+ * sanitizer may cut fields.
+ */
+export function actionContext(actor: WireActor): Partial<WireActionContext> {
+  const context = actor.context;
+  return context !== null && typeof context === 'object' && !Array.isArray(context) ? (context as unknown as Partial<WireActionContext>) : {};
+}
+
+/** The Action id to show: `context.id`, else the actor id. */
+export function actionIdOf(actor: WireActor): string {
+  const id = actionContext(actor).id;
+  return typeof id === 'string' ? id : actor.id;
 }
 
 /** The name to show: an Action's `context.name`, else the actor id. */

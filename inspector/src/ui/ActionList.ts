@@ -1,24 +1,15 @@
 /** The filterable, virtualized list of actions, with search and state/name filters. */
 import { h } from 'preact';
-import { stateValueToString } from '../../../src/inspect/protocol.js';
-import { formatDuration, queuePositions } from '../state/derive.js';
-import { emptyFilters, nameOf, type ActorView, type AppState, type Filters } from '../state/model.js';
+import { useMemo, useState } from 'preact/hooks';
+import { stateValueToString, type Json } from '../../../src/inspect/protocol.js';
+import { formatDuration, progressFraction, queuePositions } from '../state/derive.js';
+import { actionContext, emptyFilters, nameOf, type ActorView, type AppState, type Filters } from '../state/model.js';
 import { StateChip } from './format.js';
 import { VirtualList } from './VirtualList.js';
 
-interface NoteContext {
-  attempts?: Array<{ startedAt: number; endedAt: number | null; error?: { message?: string } | null }>;
-  retryAt?: number | null;
-  notBefore?: number | null;
-  createdAt?: number;
-  settledAt?: number | null;
-  error?: { message?: string } | null;
-  cancellation?: { reason: string } | null;
-}
-
 /** One short line about where an action stands. */
 export function statusNote(actor: ActorView, value: string, position: { position: number; of: number; queue: string } | undefined, now: number): string {
-  const context = (actor.context ?? {}) as NoteContext;
+  const context = actionContext(actor);
   const attempts = Array.isArray(context.attempts) ? context.attempts : [];
   const last = attempts.at(-1);
   switch (value) {
@@ -41,6 +32,13 @@ export function statusNote(actor: ActorView, value: string, position: { position
   }
 }
 
+/** A thin bar in the row for a reported progress that reads as a fraction. */
+function progressBar(value: Json | undefined) {
+  const fraction = progressFraction(value);
+  if (fraction === null) return null;
+  return h('span', { class: 'progress', 'data-testid': 'row-progress', title: `${Math.round(fraction * 100)} %` }, h('i', { style: { width: `${fraction * 100}%` } }));
+}
+
 export function ActionList(props: {
   state: AppState;
   actions: readonly ActorView[];
@@ -51,6 +49,26 @@ export function ActionList(props: {
   select: (key: string) => void;
 }) {
   const { state, actions } = props;
+  // The keyboard cursor: arrow keys move it, Enter selects the row under it.
+  const [cursor, setCursor] = useState<string | null>(null);
+  const cursorIndex = useMemo(() => {
+    const key = cursor ?? state.selected;
+    if (key === null) return -1;
+    return actions.findIndex((actor) => actor.key === key);
+  }, [cursor, state.selected, actions]);
+  const onKeyDown = (event: KeyboardEvent): void => {
+    const moves: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: 10, PageUp: -10, Home: -Infinity, End: Infinity };
+    if (event.key in moves) {
+      event.preventDefault();
+      if (actions.length === 0) return;
+      const from = cursorIndex < 0 ? (moves[event.key]! > 0 ? -1 : actions.length) : cursorIndex;
+      const to = Math.max(0, Math.min(actions.length - 1, from + moves[event.key]!));
+      setCursor(actions[Number.isFinite(to) ? to : 0]!.key);
+    } else if (event.key === 'Enter' && cursorIndex >= 0) {
+      event.preventDefault();
+      props.select(actions[cursorIndex]!.key);
+    }
+  };
   const f = state.filters;
   const filtered = JSON.stringify(f) !== JSON.stringify(emptyFilters);
   const parent = f.parent !== null ? state.actors.get(f.parent) : undefined;
@@ -86,19 +104,32 @@ export function ActionList(props: {
       items: actions,
       rowHeight: 30,
       class: 'rows',
+      label: 'Actions: arrow keys move, Enter selects',
+      focusIndex: cursorIndex >= 0 ? cursorIndex : null,
+      onKeyDown,
       empty: state.connection === 'connecting' ? 'Connecting…' : 'No actions match.',
-      render: (actor) => {
-        const context = (actor.context ?? {}) as { id?: string; attempts?: unknown[] };
+      render: (actor, index) => {
+        const context = actionContext(actor);
         const value = stateValueToString(actor.value) || actor.status;
         const note = statusNote(actor, value, props.positions.get(actor.key), props.now(actor.source));
         return h(
           'div',
-          { class: `row ${actor.key === state.selected ? 'selected' : ''}`, onClick: () => props.select(actor.key), 'data-action': context.id ?? actor.id, 'data-state': value },
+          {
+            class: `row ${actor.key === state.selected ? 'selected' : ''} ${index === cursorIndex ? 'cursor' : ''}`,
+            role: 'option',
+            'aria-selected': actor.key === state.selected,
+            onClick: () => {
+              setCursor(actor.key);
+              props.select(actor.key);
+            },
+            'data-action': context.id ?? actor.id,
+            'data-state': value,
+          },
           h(StateChip, { state: value }),
           h('span', { class: 'name' }, nameOf(actor)),
           h('span', { class: 'mono muted ellipsis' }, context.id ?? actor.id),
           h('span', { class: 'mono' }, Array.isArray(context.attempts) ? String(context.attempts.length) : ''),
-          h('span', { class: 'muted ellipsis small' }, note),
+          h('span', { class: 'muted ellipsis small status-cell' }, note, progressBar(context.progress)),
         );
       },
     }),

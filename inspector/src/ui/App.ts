@@ -12,6 +12,7 @@ import { createRecording, download, type Recording } from '../feeds/recorder.js'
 import { createTracePlayer, type TracePlayer } from '../feeds/trace.js';
 import { buildTree, facets, filterActions, queuePositions, sourceNow } from '../state/derive.js';
 import { initialState, reduce, type Filters } from '../state/model.js';
+import { readUrlState, writeUrlState } from '../state/urlState.js';
 import { ActionList } from './ActionList.js';
 import { Detail } from './Detail.js';
 import { ErrorBoundary } from './ErrorBoundary.js';
@@ -37,7 +38,7 @@ function useNow(ms: number, enabled: boolean): number {
 }
 
 export function App() {
-  const [state, dispatch] = useReducer(reduce, undefined as never, () => initialState());
+  const [state, dispatch] = useReducer(reduce, undefined as never, () => ({ ...initialState(), ...readUrlState(window.location.search) }));
   const live = canGoLive(window.location);
   const [feed, setFeed] = useState<Feed>(() => (live ? createLiveFeed() : createOfflineFeed()));
   /** The live server's URL, kept to say which server is gone. */
@@ -50,6 +51,37 @@ export function App() {
   const fileInput = useRef<HTMLInputElement>(null);
   const tick = useNow(250, player === null);
 
+  // The URL holds the view (deep links); replaced, not pushed, so Back leaves the page as usual.
+  useEffect(() => {
+    const next = writeUrlState(window.location.href, { filters: state.filters, selected: state.selected });
+    if (next === window.location.href) return;
+    try {
+      window.history.replaceState(null, '', next);
+    } catch (error) {
+      // Some file:// pages refuse history changes; the view still works, it just is not in the URL.
+      console.info('Echo inspector: the view cannot be kept in this URL', error);
+    }
+  }, [state.filters, state.selected]);
+  // `/` focuses the search, Esc clears the selection (in the search box: the search).
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent): void => {
+      const target = event.target as HTMLElement | null;
+      const typing = target !== null && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT' || target.isContentEditable);
+      if (event.key === '/' && !typing) {
+        event.preventDefault();
+        document.querySelector<HTMLInputElement>('[data-testid="search"]')?.focus();
+      } else if (event.key === 'Escape') {
+        if (typing && target.getAttribute('data-testid') === 'search') {
+          dispatch({ type: 'filter', patch: { search: '' } });
+          target.blur();
+        } else if (!typing) {
+          dispatch({ type: 'select', key: null });
+        }
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
   useEffect(() => {
     feed.start(dispatch);
     return () => feed.stop();

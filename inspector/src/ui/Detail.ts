@@ -3,35 +3,40 @@
  * attempts with every error and cause chain, its context, and its controls.
  */
 import { h } from 'preact';
-import { stateValueToString, type ControlCommand, type Json } from '../../../src/inspect/protocol.js';
-import { formatDuration, waitingBecause } from '../state/derive.js';
-import { machineKey, nameOf, type ActorView, type AppState } from '../state/model.js';
+import { stateValueToString, type ControlCommand, type Json, type WireLogEntry } from '../../../src/inspect/protocol.js';
+import { formatDuration, progressFraction, waitingBecause } from '../state/derive.js';
+import { actionContext, machineKey, nameOf, type ActorView, type AppState } from '../state/model.js';
 import { clockTime, JsonView, StateChip } from './format.js';
 import { ErrorBoundary } from './ErrorBoundary.js';
 import { Statechart } from './Statechart.js';
 
-interface Attempt {
-  number: number;
-  startedAt: number;
-  endedAt: number | null;
-  outcome: string;
-  error: Json | null;
-  backoff: number | null;
-}
+/** Lines of a stack shown at most; the rest is summarized. */
+export const MAX_STACK_LINES = 12;
 
-/** An error and its causes, outermost first. */
-export function causeChain(error: Json | null | undefined): Array<{ name: string; message: string }> {
-  const out: Array<{ name: string; message: string }> = [];
+/** An error and its causes, outermost first, each with its stack (already sanitized and bounded by the server). */
+export function causeChain(error: Json | null | undefined): Array<{ name: string; message: string; stack: string | null }> {
+  const out: Array<{ name: string; message: string; stack: string | null }> = [];
   let current: Json | null | undefined = error;
   while (current !== null && current !== undefined && out.length < 16) {
     if (typeof current !== 'object' || Array.isArray(current)) {
-      out.push({ name: 'Cause', message: String(current) });
+      out.push({ name: 'Cause', message: String(current), stack: null });
       break;
     }
-    out.push({ name: String(current.name ?? 'Error'), message: String(current.message ?? '') });
+    out.push({ name: String(current.name ?? 'Error'), message: String(current.message ?? ''), stack: typeof current.stack === 'string' ? current.stack : null });
     current = current.cause;
   }
   return out;
+}
+
+/**
+ * The frames of a stack, without its first line when that only repeats the
+ * error's name and message, cut to {@link MAX_STACK_LINES}.
+ */
+export function stackLines(stack: string, name: string, message: string): { lines: string[]; more: number } {
+  let lines = stack.split('\n').map((line) => line.trimEnd()).filter((line) => line !== '');
+  if (lines[0] !== undefined && lines[0].startsWith(`${name}: ${message}`.slice(0, 80))) lines = lines.slice(1);
+  else if (lines[0] === name) lines = lines.slice(1);
+  return { lines: lines.slice(0, MAX_STACK_LINES), more: Math.max(0, lines.length - MAX_STACK_LINES) };
 }
 
 function ErrorChain(props: { error: Json | null | undefined }) {
@@ -40,7 +45,53 @@ function ErrorChain(props: { error: Json | null | undefined }) {
   return h(
     'ol',
     { class: 'cause-chain' },
-    chain.map((link, i) => h('li', { key: i }, i > 0 ? h('span', { class: 'caused' }, 'caused by ') : null, h('b', null, link.name), ': ', link.message)),
+    chain.map((link, i) => {
+      const stack = link.stack !== null ? stackLines(link.stack, link.name, link.message) : null;
+      return h(
+        'li',
+        { key: i },
+        i > 0 ? h('span', { class: 'caused' }, 'caused by ') : null,
+        h('b', null, link.name),
+        ': ',
+        link.message,
+        stack && stack.lines.length > 0
+          ? h(
+              'details',
+              { class: 'stack', 'data-testid': 'stack' },
+              h('summary', null, 'stack'),
+              h('pre', null, stack.lines.join('\n'), stack.more > 0 ? `\n… ${stack.more} more line${stack.more === 1 ? '' : 's'}` : ''),
+            )
+          : null,
+      );
+    }),
+  );
+}
+
+/** The last progress the function reported: a bar when it reads as a fraction, and the value. */
+function ProgressBlock(props: { value: Json }) {
+  const fraction = progressFraction(props.value);
+  return h(
+    'div',
+    { class: 'block progress-block', 'data-testid': 'progress' },
+    h('h3', null, 'Progress'),
+    fraction !== null ? h('div', { class: 'progress big', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(fraction * 100) }, h('i', { style: { width: `${fraction * 100}%` } })) : null,
+    h('span', { class: 'mono small' }, fraction !== null ? `${Math.round(fraction * 100)} %` : '', ' ', typeof props.value === 'number' ? '' : JSON.stringify(props.value)),
+  );
+}
+
+/** The function's `log(...)` lines, oldest first, with their data. */
+function LogPane(props: { logs: readonly WireLogEntry[] }) {
+  return h(
+    'div',
+    { class: 'block' },
+    h('h3', null, `Log (${props.logs.length})`),
+    h(
+      'ol',
+      { class: 'log-pane', 'data-testid': 'log-pane' },
+      props.logs.map((entry, i) =>
+        h('li', { key: i }, h('span', { class: 'mono muted' }, clockTime(entry.at)), ' ', h('span', null, entry.message), entry.data !== undefined ? h('code', { class: 'muted' }, ` ${JSON.stringify(entry.data)}`) : null),
+      ),
+    ),
   );
 }
 
@@ -55,7 +106,7 @@ export function Detail(props: {
   const { state, actor, now } = props;
   if (!actor) return h('section', { class: 'detail empty-detail' }, h('p', null, 'Select an action to see its statechart, attempts and context.'));
   const value = stateValueToString(actor.value) || actor.status;
-  const context = (actor.context ?? {}) as { id?: string; attempts?: Attempt[]; error?: Json; cancellation?: { reason: string; message: string } | null };
+  const context = actionContext(actor);
   const machine = actor.machineId !== null ? state.machines[machineKey(actor.source, actor.machineId)] : undefined;
   const source = state.sources.find((s) => s.id === actor.source);
   const canControl = state.canControl && (source?.controllable ?? false);
@@ -84,6 +135,7 @@ export function Detail(props: {
     ),
     controls.length > 0 ? h('div', { class: 'controls' }, controls, !state.canControl ? h('span', { class: 'muted small' }, state.connection === 'trace' ? 'replaying a trace' : 'read-only: open the URL with ?token=') : null) : null,
     waiting ? h('div', { class: 'waiting', 'data-testid': 'waiting' }, h('span', { class: 'muted' }, 'Waiting because '), waiting) : null,
+    context.progress !== undefined ? h(ProgressBlock, { value: context.progress }) : null,
     context.cancellation ? h('div', { class: 'waiting' }, h('span', { class: 'muted' }, 'Cancelled: '), `${context.cancellation.reason}: ${context.cancellation.message}`) : null,
     machine
       ? h('div', { class: 'chart-wrap' }, h(ErrorBoundary, { key: actor.key, what: 'statechart' }, h(Statechart, { machine, value: actor.value, history: actor.history, lastEvent: actor.lastEvent })))
@@ -116,6 +168,7 @@ export function Detail(props: {
         )
       : null,
     actor.error !== undefined || context.error ? h('div', { class: 'block' }, h('h3', null, 'Error'), h(ErrorChain, { error: (actor.error ?? context.error) as Json })) : null,
+    Array.isArray(context.logs) && context.logs.length > 0 ? h(LogPane, { logs: context.logs }) : null,
     h('details', { class: 'block', open: true }, h('summary', null, 'Context'), h(JsonView, { value: actor.context })),
     actor.output !== undefined ? h('details', { class: 'block' }, h('summary', null, 'Output'), h(JsonView, { value: actor.output })) : null,
     h('div', { class: 'block muted small' }, 'History: ', actor.history.map(([s, t], i) => h('span', { key: i, class: 'hist' }, `${s} @ ${clockTime(t)}`))),

@@ -11,7 +11,7 @@ export function filterLog(log: readonly LogEntry[], text: string, hideInternal: 
     (entry) =>
       (!hideInternal || !entry.type.startsWith('xstate.')) &&
       (actorKey === null || entry.actorKey === actorKey) &&
-      (needle === '' || entry.type.toLowerCase().includes(needle) || entry.actorName.toLowerCase().includes(needle)),
+      (needle === '' || entry.type.toLowerCase().includes(needle) || entry.actorName.toLowerCase().includes(needle) || entry.actionId.toLowerCase().includes(needle)),
   );
 }
 
@@ -35,7 +35,7 @@ export function EventLog(props: { state: AppState; select: (key: string) => void
     h(
       'div',
       { class: 'toolbar' },
-      h('input', { class: 'input', placeholder: 'Filter events by type or actor…', value: text, onInput: (e: Event) => setText((e.currentTarget as HTMLInputElement).value) }),
+      h('input', { class: 'input', placeholder: 'Filter events by type, actor or action id…', value: text, onInput: (e: Event) => setText((e.currentTarget as HTMLInputElement).value) }),
       h('label', { class: 'check' }, h('input', { type: 'checkbox', checked: hideInternal, onChange: () => setHideInternal(!hideInternal) }), 'hide xstate.*'),
       h('label', { class: 'check' }, h('input', { type: 'checkbox', checked: onlySelected, onChange: () => setOnlySelected(!onlySelected) }), 'selected actor only'),
       h('span', { class: 'muted small' }, `${entries.length.toLocaleString()} of ${state.log.length.toLocaleString()}`),
@@ -51,6 +51,7 @@ export function EventLog(props: { state: AppState; select: (key: string) => void
           { class: 'log-row', onClick: () => props.select(entry.actorKey), title: JSON.stringify(entry.event) },
           h('span', { class: 'mono muted' }, clockTime(entry.at)),
           h('span', { class: 'log-actor' }, entry.actorName),
+          h('span', { class: 'mono muted log-id', 'data-testid': 'log-action-id' }, entry.actionId),
           h('span', { class: `log-type ${entry.type.startsWith('xstate.') ? 'internal' : ''}` }, entry.type),
           h('span', { class: 'muted ellipsis' }, entry.from ? `from ${fromName(props.state, entry)}` : ''),
         ),

@@ -6,20 +6,9 @@
 import { h } from 'preact';
 import { useState } from 'preact/hooks';
 import { formatDuration } from '../state/derive.js';
-import { nameOf, type ActorView } from '../state/model.js';
+import { actionContext, nameOf, type ActorView } from '../state/model.js';
 import { VirtualList } from './VirtualList.js';
 
-interface Attempt {
-  startedAt: number;
-  endedAt: number | null;
-  outcome: string;
-}
-interface Ctx {
-  createdAt?: number;
-  attempts?: Attempt[];
-  retryAt?: number | null;
-  settledAt?: number | null;
-}
 
 export interface Segment {
   kind: 'wait' | 'attempt' | 'backoff';
@@ -30,7 +19,7 @@ export interface Segment {
 
 /** The bars of one action's row, in source-clock ms. */
 export function segmentsOf(actor: ActorView, now: number): Segment[] {
-  const context = (actor.context ?? {}) as Ctx;
+  const context = actionContext(actor);
   const attempts = Array.isArray(context.attempts) ? context.attempts : [];
   const out: Segment[] = [];
   const end = context.settledAt ?? now;
@@ -53,7 +42,7 @@ const FIT = 0;
 export function fitWindow(actions: readonly ActorView[], now: (source: string) => number): number {
   let span = 5000;
   for (const actor of actions.slice(0, 200)) {
-    const created = (actor.context as Ctx | null)?.createdAt ?? actor.createdAt;
+    const created = actionContext(actor).createdAt ?? actor.createdAt;
     span = Math.max(span, now(actor.source) - created);
   }
   return Math.min(600_000, span * 1.05);
@@ -81,7 +70,7 @@ export function Timeline(props: { actions: readonly ActorView[]; now: (source: s
         const now = props.now(actor.source);
         const from = now - windowMs;
         const pct = (t: number) => `${(Math.max(0, Math.min(1, (t - from) / windowMs)) * 100).toFixed(3)}%`;
-        const context = (actor.context ?? {}) as Ctx;
+        const context = actionContext(actor);
         const countdown = actor.value === 'retrying' && context.retryAt != null ? `retry in ${formatDuration(context.retryAt - now)}` : null;
         return h(
           'div',

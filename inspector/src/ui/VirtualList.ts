@@ -15,6 +15,11 @@ export interface VirtualListProps<T> {
   /** Keep the view pinned to the end while it is at the end (logs). */
   follow?: boolean;
   empty?: ComponentChild;
+  /** A row to keep in view (the keyboard cursor): the list scrolls when it changes. */
+  focusIndex?: number | null;
+  /** Keyboard handling on the scroll container (which is focusable when given). */
+  onKeyDown?: (event: KeyboardEvent) => void;
+  label?: string;
 }
 
 export function VirtualList<T>(props: VirtualListProps<T>) {
@@ -38,6 +43,15 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     if (props.follow && element && atEnd.current) element.scrollTop = element.scrollHeight;
   }, [items.length, props.follow]);
 
+  useEffect(() => {
+    const element = ref.current;
+    const index = props.focusIndex;
+    if (!element || index === null || index === undefined) return;
+    const top = index * rowHeight;
+    if (top < element.scrollTop) element.scrollTop = top;
+    else if (top + rowHeight > element.scrollTop + element.clientHeight) element.scrollTop = top + rowHeight - element.clientHeight;
+  }, [props.focusIndex]);
+
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
   const last = Math.min(items.length, Math.ceil((scrollTop + height) / rowHeight) + overscan);
   const rows: ComponentChild[] = [];
@@ -49,6 +63,10 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     {
       ref,
       class: `vlist ${props.class ?? ''}`,
+      tabIndex: props.onKeyDown ? 0 : undefined,
+      role: props.onKeyDown ? 'listbox' : undefined,
+      'aria-label': props.label,
+      onKeyDown: props.onKeyDown,
       onScroll: (event: Event) => {
         const element = event.currentTarget as HTMLDivElement;
         atEnd.current = element.scrollTop + element.clientHeight >= element.scrollHeight - rowHeight;

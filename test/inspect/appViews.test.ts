@@ -1,0 +1,39 @@
+import { describe, expect, test } from 'vitest';
+import type { ServerMessage, WireActor } from '../../src/inspect/protocol.js';
+import { progressFraction } from '../../inspector/src/state/derive.js';
+import { actionContext, actionIdOf, initialState, reduce } from '../../inspector/src/state/model.js';
+import { causeChain, MAX_STACK_LINES, stackLines } from '../../inspector/src/ui/Detail.js';
+
+const stats = { actors: 0, finished: 0, droppedActors: 0, droppedEvents: 0 };
+const action = (sessionId: string, id: string): WireActor => ({ sessionId, id: sessionId, parentId: null, machineId: 'echo.action', kind: 'action', value: 'running', status: 'active', context: { id, name: 'job' }, createdAt: 0, updatedAt: 0 });
+
+describe('app views', () => {
+  test('event rows carry the Action id, and the log stays in time order when older events arrive late', () => {
+    const messages: ServerMessage[] = [
+      { type: 'full', source: 's', at: 0, actors: [action('x1', 'a-1'), action('x2', 'a-2')], stats },
+      { type: 'delta', source: 's', at: 30, stats, ops: [{ op: 'event', sessionId: 'x1', from: null, event: { type: 'C' }, at: 30 }] },
+      { type: 'delta', source: 's', at: 10, stats, ops: [{ op: 'event', sessionId: 'x2', from: null, event: { type: 'A' }, at: 10 }, { op: 'event', sessionId: 'x1', from: null, event: { type: 'B' }, at: 20 }] },
+      { type: 'delta', source: 's', at: 40, stats, ops: [{ op: 'event', sessionId: 'gone', from: null, event: { type: 'D' }, at: 40 }] },
+    ];
+    const state = reduce(initialState(), { type: 'receive', messages, receivedAt: 100 });
+    expect(state.log.map((entry) => [entry.type, entry.actionId])).toEqual([['A', 'a-2'], ['B', 'a-1'], ['C', 'a-1'], ['D', 'gone']]);
+    expect(actionIdOf(action('x3', 'a-3'))).toBe('a-3');
+    expect(actionContext({ ...action('x4', 'a-4'), context: 'text' })).toEqual({});
+  });
+
+  test('errors show their stack beside the cause chain, without the repeated header, cut to a bound', () => {
+    const frames = Array.from({ length: 30 }, (_, i) => `    at step${i} (file.js:${i}:1)`);
+    const error = { name: 'FetchError', message: 'socket hang up', stack: ['FetchError: socket hang up', ...frames].join('\n'), cause: { name: 'Error', message: 'ECONNRESET' } };
+    const chain = causeChain(error);
+    expect(chain.map((link) => [link.name, link.message, link.stack !== null])).toEqual([['FetchError', 'socket hang up', true], ['Error', 'ECONNRESET', false]]);
+    const { lines, more } = stackLines(chain[0]!.stack!, 'FetchError', 'socket hang up');
+    expect(lines).toHaveLength(MAX_STACK_LINES);
+    expect(lines[0]).toBe('at step0 (file.js:0:1)'.padStart(frames[0]!.length));
+    expect(more).toBe(30 - MAX_STACK_LINES);
+  });
+
+  test('progress reads as a fraction when it can', () => {
+    expect([progressFraction(0.25), progressFraction(40), progressFraction({ done: 3, total: 4 }), progressFraction({ percent: 10 })]).toEqual([0.25, 0.4, 0.75, 0.1]);
+    expect([progressFraction('half'), progressFraction({ stage: 'upload' }), progressFraction(undefined), progressFraction(500)]).toEqual([null, null, null, 1]);
+  });
+});
