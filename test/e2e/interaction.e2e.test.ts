@@ -74,6 +74,16 @@ describe.skipIf(chromiumMissing)('deep links, keyboard, errors and event rows', 
     expect(await page.getAttribute('.row.selected', 'data-action')).toBe(second);
     await page.keyboard.press('ArrowUp');
     await waitFor(async () => (await page.getAttribute('.row.cursor', 'data-action')) === first, 'the cursor back up');
+    // The timeline has a time axis; dragging across it zooms to that window, and back.
+    await page.waitForSelector('[data-testid="time-axis"] .tick');
+    const axis = (await (await page.$('[data-testid="time-axis"] .tl-axis-track'))!.boundingBox())!;
+    await page.mouse.move(axis.x + axis.width * 0.5, axis.y + 5);
+    await page.mouse.down();
+    await page.mouse.move(axis.x + axis.width * 0.9, axis.y + 5, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForSelector('[data-testid="zoom-live"]');
+    await page.click('[data-testid="zoom-live"]');
+    await waitFor(async () => (await page.$('[data-testid="zoom-live"]')) === null, 'back to the window ending now');
     // Esc outside the search clears the selection.
     await page.keyboard.press('Escape');
     await page.waitForSelector('.empty-detail');

@@ -3,6 +3,7 @@ import type { ServerMessage, WireActor } from '../../src/inspect/protocol.js';
 import { progressFraction } from '../../inspector/src/state/derive.js';
 import { actionContext, actionIdOf, initialState, reduce } from '../../inspector/src/state/model.js';
 import { causeChain, MAX_STACK_LINES, stackLines } from '../../inspector/src/ui/Detail.js';
+import { tickLabel, timeTicks } from '../../inspector/src/ui/Timeline.js';
 
 const stats = { actors: 0, finished: 0, droppedActors: 0, droppedEvents: 0 };
 const action = (sessionId: string, id: string): WireActor => ({ sessionId, id: sessionId, parentId: null, machineId: 'echo.action', kind: 'action', value: 'running', status: 'active', context: { id, name: 'job' }, createdAt: 0, updatedAt: 0 });
@@ -35,5 +36,13 @@ describe('app views', () => {
   test('progress reads as a fraction when it can', () => {
     expect([progressFraction(0.25), progressFraction(40), progressFraction({ done: 3, total: 4 }), progressFraction({ percent: 10 })]).toEqual([0.25, 0.4, 0.75, 0.1]);
     expect([progressFraction('half'), progressFraction({ stage: 'upload' }), progressFraction(undefined), progressFraction(500)]).toEqual([null, null, null, 1]);
+  });
+
+  test('the time axis has round ticks across its window', () => {
+    expect(timeTicks(1_000, 10_000)).toEqual([2000, 4000, 6000, 8000, 10_000]);
+    expect(timeTicks(0, 600_000)).toEqual([0, 120_000, 240_000, 360_000, 480_000, 600_000]);
+    expect(timeTicks(1234, 900)).toEqual([1250, 1500, 1750, 2000]);
+    const at = new Date(2026, 0, 1, 12, 34, 56, 789).getTime();
+    expect([tickLabel(at, 60_000), tickLabel(at, 5000), tickLabel(at, 250)]).toEqual(['12:34', '12:34:56', '12:34:56.789']);
   });
 });
