@@ -17,6 +17,9 @@ const results = `${repo}test-results`;
 
 const plan = createPlan({
   Long: (_: null, { signal }) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+  Flaky: { retry: { attempts: 3, initialDelay: 600_000 }, run: async () => {
+    throw new Error('try again later');
+  } },
   Broken: { retry: { attempts: 1 }, run: async () => {
     throw new Error('the upload failed', { cause: new Error('ECONNRESET') });
   } },
@@ -139,4 +142,38 @@ describe.skipIf(chromiumMissing)('deep links, keyboard, errors and event rows', 
     expect(await viewer.getAttribute('[data-testid="progress"] [role="progressbar"]', 'aria-valuenow')).toBe('75');
     await viewer.close();
   }, 30_000);
+
+  test('bulk controls on the current filter: confirmed, with the token; disabled without it', async () => {
+    const longs = [sequence.assign('Long', null), sequence.assign('Long', null), sequence.assign('Long', null)];
+    const flaky = [sequence.assign('Flaky', null), sequence.assign('Flaky', null)];
+    await page.fill('[data-testid="search"]', '');
+    await page.selectOption('select[aria-label="State"]', '');
+    for (const handle of flaky) await waitFor(async () => (await rowState(page, handle.id)) === 'retrying', `${handle.id} in backoff`);
+    // Retry now every waiting action of the filter (name Flaky).
+    await page.selectOption('select[aria-label="Action name"]', 'Flaky');
+    await page.click('[data-testid="bulk-retry"]');
+    expect(await page.textContent('[data-testid="bulk-confirm"]')).toContain('Retry now 2 actions');
+    await page.click('[data-testid="bulk-yes"]');
+    for (const handle of flaky) await waitFor(() => handle.getSnapshot().context.attempts.length >= 2, `${handle.id} retried now`);
+    // Cancel every cancellable action of the filter (name Long), after saying no once.
+    await page.selectOption('select[aria-label="Action name"]', 'Long');
+    for (const handle of longs) await waitFor(async () => (await rowState(page, handle.id)) === 'running', `${handle.id} running`);
+    await page.click('[data-testid="bulk-cancel"]');
+    await page.click('[data-testid="bulk-no"]');
+    expect(longs.every((handle) => handle.getSnapshot().value === 'running')).toBe(true);
+    await page.click('[data-testid="bulk-cancel"]');
+    expect(await page.textContent('[data-testid="bulk-confirm"]')).toContain('Cancel 3 actions');
+    await page.click('[data-testid="bulk-yes"]');
+    for (const handle of longs) await waitFor(() => handle.getSnapshot().value === 'cancelled', `${handle.id} cancelled in the runtime`);
+    // Without the token the page is read-only: the bulk controls are disabled.
+    const readOnly = await browser.newPage();
+    await readOnly.goto(server.url.split('?')[0]!);
+    await readOnly.waitForSelector('[data-testid="connection"]:text("open")');
+    expect(await readOnly.isDisabled('[data-testid="bulk-cancel"]')).toBe(true);
+    expect(await readOnly.isDisabled('[data-testid="bulk-retry"]')).toBe(true);
+    await readOnly.close();
+    for (const handle of flaky) handle.cancel();
+    await Promise.allSettled([...longs, ...flaky].map((handle) => handle.result));
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });

@@ -1,7 +1,8 @@
 /** The filterable, virtualized list of actions, with search and state/name filters. */
 import { h } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
-import { stateValueToString, type Json } from '../../../src/inspect/protocol.js';
+import { stateValueToString, type ControlCommand, type Json } from '../../../src/inspect/protocol.js';
+import { BulkControls } from './BulkControls.js';
 import { formatDuration, progressFraction, queuePositions } from '../state/derive.js';
 import { actionContext, emptyFilters, nameOf, type ActorView, type AppState, type Filters } from '../state/model.js';
 import { StateChip } from './format.js';
@@ -47,6 +48,7 @@ export function ActionList(props: {
   now: (source: string) => number;
   setFilter: (patch: Partial<Filters>) => void;
   select: (key: string) => void;
+  control: (source: string, command: ControlCommand) => void;
 }) {
   const { state, actions } = props;
   // The keyboard cursor: arrow keys move it, Enter selects the row under it.
@@ -98,6 +100,8 @@ export function ActionList(props: {
       `${actions.length.toLocaleString()} actions`,
       parent ? ` in ${parent.kind} ${nameOf(parent)}` : '',
       filtered ? h('button', { class: 'link', onClick: () => props.setFilter(emptyFilters) }, 'clear filters') : null,
+      h('span', { class: 'grow' }),
+      h(BulkControls, { state, actions, control: props.control }),
     ),
     h('div', { class: 'row head' }, h('span', null, 'State'), h('span', null, 'Action'), h('span', null, 'Id'), h('span', null, 'Tries'), h('span', null, 'Status')),
     h(VirtualList<ActorView>, {

@@ -180,7 +180,7 @@ export function App() {
       'main',
       { class: 'panes' },
       h(Tree, { state, trees, setFilter, control }),
-      h(ActionList, { state, actions, facets: menus, positions, now, setFilter, select }),
+      h(ActionList, { state, actions, facets: menus, positions, now, setFilter, select, control }),
       h(ErrorBoundary, { key: selected?.key ?? 'none', what: 'selected actor' }, h(Detail, { key: selected?.key ?? 'none', state, actor: selected, now: selected ? now(selected.source) : localNow, control })),
     ),
     h(
