@@ -52,6 +52,11 @@ describe('table engine equals XState on every shortest path of the Action statec
         expect(comparable(tb.getSnapshot())).toEqual(comparable(xs.getSnapshot()));
         for (const step of path.steps) {
           if ((step.event.type as string) === 'xstate.init') continue;
+          // A path may go on past a final state; a stopped actor takes no events (XState would warn).
+          if (xs.getSnapshot().status !== 'active') {
+            expect(tb.getSnapshot().status).toBe(xs.getSnapshot().status);
+            break;
+          }
           xs.send(step.event as ActionEvent);
           tb.send(step.event);
           expect(comparable(tb.getSnapshot()), `after ${step.event.type}`).toEqual(comparable(xs.getSnapshot()));
@@ -78,6 +83,7 @@ describe('table engine equals XState on every shortest path of the Action statec
             seen = tb.getSnapshot();
             seenCopy = structuredClone(comparable(seen));
           }
+          if (xs.getSnapshot().status !== 'active') return; // past a final state: nothing more to send
           xs.send(step.event as ActionEvent);
           tb.send(step.event);
         });
