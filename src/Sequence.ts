@@ -18,7 +18,7 @@ import { runOwedAfterHooks } from './action/actionEffects.js';
 import { createTableEngine, createXStateEngine, type ActionEngine } from './engine/actionEngine.js';
 import { ActionHandle, runOfHandle, type HandleControl } from './action/ActionHandle.js';
 import type { ActionRecord } from './action/actionRecord.js';
-import { ActionRun, type FollowUp, type RunServices } from './action/ActionRun.js';
+import { ActionRun, type FollowUp, type Provenance, type RunServices } from './action/ActionRun.js';
 import { prepareAssignment, type AssignmentDeps, type AssignOptions } from './action/assignment.js';
 import type { Clock } from './clock.js';
 import { CancellationError, messageOf, serializeError } from './errors.js';
@@ -220,8 +220,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     const id = typeof action === 'string' ? action : action.id;
     const run = (typeof action === 'string' ? undefined : runOfHandle(action)) ?? this.#live.get(id) ?? this.#settledRuns.get(id);
     if (run === undefined) throw invalid('action', 'a handle or the id of an action of this Sequence', id);
-    const options: AssignOptions = { metadata: { ...run.metadata, againOf: run.id }, priority: run.priority, queue: run.queue };
-    return this.#assign(run.name, run.content, options, null) as ActionHandle<Result>;
+    const options: AssignOptions = { metadata: run.metadata, priority: run.priority, queue: run.queue };
+    return this.#assign(run.name, run.content, options, null, { againOf: run.id }) as ActionHandle<Result>;
   }
 
   /** The handle of a live action (or, while an inspector is attached, of a recently failed one). */
@@ -350,7 +350,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   /** Recently failed runs while inspected, for `get`, `again` and the inspector's "retry now" (bounded). */
   readonly #settledRuns = new Map<string, ActionRun>();
 
-  #assign(nameOrRecord: string | ActionRecord, contentOrOptions: unknown, maybeOptions: AssignOptions | undefined, parent: ActionRun | null): ActionHandle {
+  #assign(nameOrRecord: string | ActionRecord, contentOrOptions: unknown, maybeOptions: AssignOptions | undefined, parent: ActionRun | null, provenance?: Provenance): ActionHandle {
     if (this.#shutdown.started && (parent === null || this.#shutdown.aborting)) {
       throw new CancellationError(`Sequence "${this.name}" is shutting down and accepts no new actions`, { reason: 'shutdown' });
     }
@@ -360,7 +360,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
       const existing = this.#byKey.get(key);
       if (existing !== undefined) return new ActionHandle(existing, this.#control);
     }
-    const init = prepareAssignment(nameOrRecord, contentOrOptions, maybeOptions, this.#assignmentDeps);
+    const prepared = prepareAssignment(nameOrRecord, contentOrOptions, maybeOptions, this.#assignmentDeps);
+    const init = provenance === undefined ? prepared : { ...prepared, provenance };
     const run = new ActionRun(init, this.#services, parent);
     this.#live.add(run);
     this.#shutdown.assigned();

@@ -5,7 +5,7 @@
 export { Sequence, createSequence, type AnySequence, type AssignArguments, type AssignOptions } from './Sequence.js';
 export type { SequenceOptions, SiteOptions } from './sequenceOptions.js';
 export { ActionHandle, type ActionSnapshot, type ActionStateValue } from './action/ActionHandle.js';
-export type { FollowUp } from './action/ActionRun.js';
+export type { FollowUp, Provenance } from './action/ActionRun.js';
 export {
   Plan,
   PlanBuilder,

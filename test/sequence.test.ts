@@ -127,7 +127,8 @@ describe('Sequence', () => {
     await first.result;
     const second = sequence.again(first);
     expect(second.id).not.toBe(first.id);
-    expect(second.getSnapshot().context.metadata).toEqual({ tag: 'x', againOf: first.id });
+    expect(second.getSnapshot().context.metadata).toEqual({ tag: 'x' });
+    expect(second.provenance).toEqual({ againOf: first.id });
     const idle = sequence.whenIdle();
     await clock.advance(3);
     await idle;
@@ -166,7 +167,8 @@ describe('Sequence', () => {
     const revived = again.sequence.assign(JSON.parse(JSON.stringify(unfinished[1]!.record)));
     await again.clock.advance(5);
     expect(await revived.result).toBe(5);
-    expect(revived.getSnapshot().context.metadata).toEqual({ keep: true, recordOf: queued.id });
+    expect(revived.getSnapshot().context.metadata).toEqual({ keep: true });
+    expect(revived.provenance).toEqual({ recordOf: queued.id });
   });
 });
 

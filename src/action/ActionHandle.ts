@@ -4,7 +4,7 @@
 import type { StateValueFrom } from 'xstate';
 import type { actionMachine } from '../../machines/action.machine.js';
 import type { ActionContext } from '../../machines/actionTypes.js';
-import type { ActionRun } from './ActionRun.js';
+import type { ActionRun, Provenance } from './ActionRun.js';
 import { messageOf, type CancellationReason } from '../errors.js';
 
 /** The states of the Action statechart (`machines/action.machine.ts`). */
@@ -59,6 +59,15 @@ export class ActionHandle<Result = unknown> {
   /** The output, or a rejection with the typed error (ExecutionError, TimeoutError, CancellationError, LicenseError, HookError). */
   get result(): Promise<Result> {
     return this.#run.result() as Promise<Result>;
+  }
+
+  /**
+   * Where the action came from: `{ recordOf }` when assigned from an ActionRecord,
+   * `{ againOf }` when made by `sequence.again()`, null otherwise. Never part of the
+   * metadata, which stays exactly what the user gave.
+   */
+  get provenance(): Provenance | null {
+    return this.#run.provenance;
   }
 
   /** True once the action reached `done`, `failed` or `cancelled`. */

@@ -49,6 +49,16 @@ export interface RunServices {
   readonly tracer: import('../telemetry/RunTracer.js').RunTracer | null;
 }
 
+/**
+ * Where an action came from, apart from the user's metadata: `recordOf` is the id
+ * of the ActionRecord it was assigned from, `againOf` the id of the action that
+ * `sequence.again()` re-ran.
+ */
+export interface Provenance {
+  readonly recordOf?: string;
+  readonly againOf?: string;
+}
+
 /** What an assignment resolves to before the run exists. */
 export interface RunInit extends ActionSpec {
   readonly license: License | null;
@@ -58,6 +68,7 @@ export interface RunInit extends ActionSpec {
   readonly after: readonly NamedHook[];
   readonly followUps: readonly FollowUp[];
   readonly idempotencyKey: string | undefined;
+  readonly provenance: Provenance | null;
   readonly createdAt: number;
   readonly startDelay: number;
   readonly attemptTimeout: number | null;
@@ -84,6 +95,7 @@ export class ActionRun {
   readonly followUps: readonly FollowUp[];
   readonly parent: ActionRun | null;
   readonly idempotencyKey: string | undefined;
+  readonly provenance: Provenance | null;
   children: Set<ActionRun> | null = null;
   readonly createdAt: number;
   readonly startDelay: number;
@@ -144,6 +156,7 @@ export class ActionRun {
     this.followUps = init.followUps;
     this.parent = parent;
     this.idempotencyKey = init.idempotencyKey;
+    this.provenance = init.provenance;
     this.createdAt = init.createdAt;
     this.startDelay = init.startDelay;
     this.attemptTimeout = init.attemptTimeout;

@@ -150,7 +150,7 @@ export function prepareAssignment(
   const metadata =
     record === null && options.metadata === undefined
       ? EMPTY_METADATA
-      : Object.freeze({ ...(record?.metadata ?? {}), ...(record !== null && { recordOf: record.id }), ...(options.metadata ?? {}) });
+      : Object.freeze({ ...(record?.metadata ?? {}), ...(options.metadata ?? {}) });
   // `null` is no way to say "the default": only a missing option (or `undefined`) is.
   const priority = options.priority !== undefined ? checkOneOf(options.priority, { field: 'priority' }, PRIORITIES) : (record?.priority ?? definition.priority ?? 'normal');
   const queue = options.queue !== undefined ? checkString(options.queue, { field: 'queue' }, { nonEmpty: true }) : (record?.queue ?? definition.queue ?? 'default');
@@ -198,6 +198,8 @@ export function prepareAssignment(
     after,
     followUps,
     idempotencyKey: options.idempotencyKey,
+    // Where the action came from lives apart from the user's metadata, which stays exactly as given.
+    provenance: record === null ? null : { recordOf: record.id },
     createdAt: deps.now(),
     startDelay: delay,
     attemptTimeout: time === null ? (definition.timeout.attempt ?? deps.life.fate.timeout.attempt) : time.attempt,
