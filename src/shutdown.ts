@@ -5,16 +5,30 @@
  * @internal
  */
 import type { ActionContext } from '../machines/actionTypes.js';
-import { toActionRecord, type ActionRecord } from './action/actionRecord.js';
-import type { ActionRun } from './action/ActionRun.js';
+import type { ActionRecord } from './action/actionRecord.js';
+import type { ActionRun, WorkPiece } from './action/ActionRun.js';
+import { persistableRecord } from './action/persistable.js';
+import { serializeError, type SerializedError } from './errors.js';
 
 /** An action that had not finished when shutdown's deadline came. */
 export interface UnfinishedAction {
   /** Its state when the deadline came (`queued`, `running`, `retrying`, …). */
   readonly state: string;
   readonly attempts: number;
-  /** Its versioned JSON form: `sequence.assign(record)` runs it again. */
-  readonly record: ActionRecord;
+  /**
+   * Its versioned JSON form: `sequence.assign(record)` runs it again. `null` when its
+   * content or metadata cannot be encoded as JSON; `serializationError` says where.
+   */
+  readonly record: ActionRecord | null;
+  /** Why there is no record: a SerializationError (JSON form) naming the path that cannot be encoded. */
+  readonly serializationError?: SerializedError;
+}
+
+/** User code still running when shutdown resolved: abandoned, its late answer ignored. */
+export interface AbandonedWork extends WorkPiece {
+  readonly actionId: string;
+  /** The action's name. */
+  readonly action: string;
 }
 
 /** What `shutdown()` resolves with. */
@@ -22,8 +36,13 @@ export interface ShutdownReport {
   readonly assigned: number;
   /** Actions that reached done, failed or cancelled on their own. */
   readonly finished: number;
-  /** Actions cut off by the deadline (cancelled with reason `shutdown`). */
+  /**
+   * Actions cut off by the deadline (cancelled with reason `shutdown`). An action already
+   * in `afterHooks` or `cancelling` at the deadline has its outcome and is counted as finished.
+   */
   readonly unfinished: readonly UnfinishedAction[];
+  /** Each piece of user code (Site behaviour, hook, function) that had not settled when shutdown resolved. */
+  readonly abandoned: readonly AbandonedWork[];
   readonly done: number;
   readonly failed: number;
   readonly cancelled: number;
@@ -35,6 +54,8 @@ export class ShutdownTracker {
   aborting = false;
   drained = false;
   readonly #unfinished = new Map<string, UnfinishedAction>();
+  /** Runs live at the deadline: what user code of theirs still runs is named when shutdown resolves. */
+  readonly #watched: ActionRun[] = [];
   readonly #resolve: (report: ShutdownReport) => void;
   readonly report: Promise<ShutdownReport>;
   #finished = 0;
@@ -62,15 +83,24 @@ export class ShutdownTracker {
     this.started = true;
   }
 
-  /** The deadline came: record what is still live before it is cancelled. */
+  /**
+   * The deadline came: record what is still live before it is cancelled. An action in
+   * `afterHooks` (its outcome is known) or `cancelling` (cancelled already) is no
+   * unfinished work: running its record again would run it twice.
+   */
   beginAbort(live: Iterable<ActionRun>): void {
     this.aborting = true;
     for (const run of live) {
       const snapshot = run.actor.getSnapshot();
+      const state = String(snapshot.value);
+      this.#watched.push(run);
+      if (state === 'afterHooks' || state === 'cancelling') continue;
+      const persisted = persistableRecord(run);
       this.#unfinished.set(run.id, {
-        state: String(snapshot.value),
+        state,
         attempts: snapshot.context.attempts.length,
-        record: toActionRecord(run),
+        record: persisted.record,
+        ...(persisted.record === null && { serializationError: serializeError(persisted.error) }),
       });
     }
   }
@@ -84,6 +114,7 @@ export class ShutdownTracker {
       assigned: this.counts.assigned,
       finished: this.#finished,
       unfinished: [...this.#unfinished.values()],
+      abandoned: this.#watched.flatMap((run) => (run.working === null ? [] : [{ actionId: run.id, action: run.name, ...run.working }])),
       done: this.counts.done,
       failed: this.counts.failed,
       cancelled: this.counts.cancelled,

@@ -148,8 +148,8 @@ describe.each(['table', 'xstate'] as const)('invariants (%s engine)', (engine) =
     expect(report.finished + report.unfinished.length).toBe(report.assigned);
     expect(handles.every((handle) => handle.settled)).toBe(true);
     for (const unfinished of report.unfinished) {
-      expect(outcomes.get(unfinished.record.id)?.status).toBe('cancelled');
-      expect(unfinished.record.name).toBe('Work');
+      expect(outcomes.get(unfinished.record!.id)?.status).toBe('cancelled');
+      expect(unfinished.record!.name).toBe('Work');
     }
     const reasons = handles.filter((h) => h.getSnapshot().context.cancellation?.reason === 'shutdown').length;
     expect(reasons).toBe(report.unfinished.length);

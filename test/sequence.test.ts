@@ -160,7 +160,7 @@ describe('Sequence', () => {
     await clock.advance(100);
     const { unfinished, finished, assigned } = await report;
     expect({ finished, assigned }).toEqual({ finished: 0, assigned: 2 });
-    expect(unfinished.map((u) => [u.record.id, u.state])).toEqual([[running.id, 'running'], [queued.id, 'queued']]);
+    expect(unfinished.map((u) => [u.record!.id, u.state])).toEqual([[running.id, 'running'], [queued.id, 'queued']]);
     await expect(running.result).rejects.toMatchObject({ name: 'CancellationError', reason: 'shutdown' });
     const again = setup();
     again.sequence.start();
@@ -197,7 +197,7 @@ describe('shutdown of a Sequence that never started', () => {
     const handles = [sequence.assign('Work', 1), sequence.assign('Work', 2)];
     const report = await sequence.shutdown({ deadline: 1_000 });
     expect(report).toMatchObject({ assigned: 2, finished: 0 });
-    expect(report.unfinished.map((u) => [u.record.id, u.state])).toEqual(handles.map((h) => [h.id, 'queued']));
+    expect(report.unfinished.map((u) => [u.record!.id, u.state])).toEqual(handles.map((h) => [h.id, 'queued']));
     for (const handle of handles) await expect(handle.result).rejects.toMatchObject({ name: 'CancellationError', reason: 'shutdown' });
   });
 });

@@ -59,6 +59,13 @@ export interface Provenance {
   readonly againOf?: string;
 }
 
+/** A piece of user code running for an action (named in shutdown's report when abandoned). */
+export interface WorkPiece {
+  readonly piece: 'site-behaviour' | 'before-hook' | 'function' | 'after-hook';
+  /** The Site's id, the hook's name, or `attempt <n>` for the function. */
+  readonly name: string;
+}
+
 /** What an assignment resolves to before the run exists. */
 export interface RunInit extends ActionSpec {
   readonly license: License | null;
@@ -117,6 +124,8 @@ export class ActionRun {
   #materialize: ((run: ActionRun) => ActionActor) | null = null;
   /** The Site running it now (between START and release/settle). */
   site: { readonly id: string } | null = null;
+  /** The user code running for it now (null when none): set when a piece starts, cleared when it settles. */
+  working: WorkPiece | null = null;
   /** How many times a Site behaviour crashed on it. */
   crashes = 0;
   /** A Site took it and its hooks phase began (so its after-hooks owe it a run). */

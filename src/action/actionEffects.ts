@@ -20,7 +20,7 @@ import {
   toError,
   type CancellationReason,
 } from '../errors.js';
-import { runAfterHooks, runHooks, type HookInfo } from './hooks.js';
+import { runAfterHooks, runHooks, type HookInfo, type NamedHook } from './hooks.js';
 import { decideRetry, type RetryDecision } from '../retryPolicy.js';
 
 type Self = { send(event: ActionEvent): void };
@@ -37,6 +37,13 @@ function timeOf(event: AnyEvent, run: ActionRun): number {
 
 /** Finds the ActionRun of an actor. */
 export type RunLookup = (self: unknown) => ActionRun;
+
+/** Keeps `run.working` naming the hook that runs now (for shutdown's report of abandoned work). */
+function tracking(run: ActionRun, piece: 'before-hook' | 'after-hook'): (hook: NamedHook | null) => void {
+  return (hook) => {
+    run.working = hook === null ? null : { piece, name: hook.name };
+  };
+}
 
 function hookInfo(run: ActionRun, phase: 'before' | 'after', attempt: number, outcome?: HookInfo['outcome']): HookInfo {
   return {
@@ -164,9 +171,15 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
       const tracer = run.services.tracer;
       // A thenable may call back twice, or both ways: the first answer counts.
       let answered = false;
+      const working = { piece: 'function', name: `attempt ${attempt}` } as const;
+      const stopped = (): void => {
+        if (run.working === working) run.working = null;
+      };
+      run.working = working;
       const succeed = (output: unknown): void => {
         if (answered) return;
         answered = true;
+        stopped();
         if (!run.isPhase(token)) return;
         tracer?.attemptSucceeded(run, attempt);
         actor.send({ type: 'ATTEMPT_SUCCEEDED', output, at: run.services.clock.now() });
@@ -174,6 +187,7 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
       const fail = (thrown: unknown): void => {
         if (answered) return;
         answered = true;
+        stopped();
         if (!run.isPhase(token)) return;
         failAttempt(run, actor, run.actor.getSnapshot().context, attemptError(thrown, run, attempt));
       };
@@ -188,6 +202,7 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
         // A synchronous throw lands while the machine is still entering `running`: the actor's
         // snapshot does not hold this attempt yet, the effect's own `context` does.
         answered = true;
+        stopped();
         if (run.isPhase(token)) failAttempt(run, actor, context, attemptError(thrown, run, attempt));
         return;
       }
@@ -200,6 +215,7 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
       } catch (thrown) {
         if (answered) return; // it answered, then threw: the answer stands
         answered = true;
+        stopped();
         if (run.isPhase(token)) failAttempt(run, actor, context, attemptError(thrown, run, attempt));
       }
     },
@@ -290,7 +306,7 @@ export function runOwedAfterHooks(run: ActionRun, outcome: { ok: true; value: un
     signal: new AbortController().signal, // cleanup is not cut short: the action is over already
     outcome: status,
   };
-  void runAfterHooks(run.after, info).then((failures) => {
+  void runAfterHooks(run.after, info, tracking(run, 'after-hook')).then((failures) => {
     for (const failure of failures) {
       run.services.emit({ type: 'after-hook-failed', actionId: run.id, name: run.name, hook: failure.hook, error: serializeError(failure), at: run.services.clock.now() });
     }

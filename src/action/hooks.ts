@@ -75,26 +75,29 @@ function hookError(hook: NamedHook, info: HookInfo, thrown: unknown): HookError 
 }
 
 /**
- * Runs `hooks` one after another. Resolves when all passed; rejects with the
+ * Runs `hooks` one after another (`onHook` hears each hook start, and `null` when it settled). Resolves when all passed; rejects with the
  * LicenseError of a veto or a HookError naming the hook that threw. Before-hooks
  * stop at the first failure (the attempt will not run); after-hooks all run and
  * their failures are reported together (see the module comment).
  */
-export async function runHooks(hooks: readonly NamedHook[], info: HookInfo): Promise<void> {
+export async function runHooks(hooks: readonly NamedHook[], info: HookInfo, onHook?: (hook: NamedHook | null) => void): Promise<void> {
   if (info.phase === 'after') {
-    const failures = await runAfterHooks(hooks, info);
+    const failures = await runAfterHooks(hooks, info, onHook);
     if (failures.length === 1) throw failures[0]!;
     if (failures.length > 1) throw combineHookFailures(failures, info);
     return;
   }
   for (const hook of hooks) {
     if (info.signal.aborted) throw info.signal.reason;
+    onHook?.(hook);
     try {
       await hook.run(info);
     } catch (thrown) {
       if (isInstance(thrown, LicenseError)) throw thrown;
       if (isInstance(thrown, EchoError) && thrown === info.signal.reason) throw thrown;
       throw hookError(hook, info, thrown);
+    } finally {
+      onHook?.(null);
     }
   }
 }
@@ -111,13 +114,16 @@ export function combineHookFailures(failures: readonly HookError[], info: HookIn
 }
 
 /** Runs every after-hook in order, whatever the earlier ones did; answers each failure as a HookError. */
-export async function runAfterHooks(hooks: readonly NamedHook[], info: HookInfo): Promise<HookError[]> {
+export async function runAfterHooks(hooks: readonly NamedHook[], info: HookInfo, onHook?: (hook: NamedHook | null) => void): Promise<HookError[]> {
   const failures: HookError[] = [];
   for (const hook of hooks) {
+    onHook?.(hook);
     try {
       await hook.run(info);
     } catch (thrown) {
       failures.push(hookError(hook, info, thrown));
+    } finally {
+      onHook?.(null);
     }
   }
   return failures;

@@ -288,7 +288,7 @@ describe.each(engines)('misc (%s engine)', (engine) => {
       ['running', 1],
       ['queued', 0],
     ]);
-    const record = report.unfinished[1]!.record;
+    const record = report.unfinished[1]!.record!;
     expect(record).toEqual({ version: 1, id: queued.id, name: 'Write', content: { path: 'b.txt' }, metadata: { tenant: 't1' }, priority: 'high', queue: 'default' });
     expect(((await rejection(queued.result)) as CancellationError).reason).toBe('shutdown');
 
