@@ -205,6 +205,14 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
    * Assigns an action by name (or an ActionRecord) and returns its handle.
    * Throws RoutingError (unknown name or queue), ValidationError (content fails its schema),
    * BackpressureError (queue full with `overflow: 'throw'`) or CancellationError (shutting down).
+   *
+   * Persistable content and metadata (what a shutdown report's record carries, and what
+   * survives `JSON.stringify` → `parseActionRecord` → `assign`): `null`, booleans, strings,
+   * finite numbers, arrays and plain objects of those; `undefined` properties are left out
+   * and no content at all is recorded as `null`; objects with a `toJSON` (a `Date`) are
+   * recorded as what it gives. Anything else runs fine here but cannot be persisted
+   * (`BigInt`, functions, symbols, `NaN`/`Infinity`, circular references): such an action's
+   * record is `null` and a `SerializationError` names the first path that cannot be encoded.
    */
   assign<Name extends ActionName<Actions>>(name: Name, ...rest: AssignArguments<Actions, Name>): ActionHandle<ResultOf<Actions, Name>>;
   assign(record: ActionRecord, options?: AssignOptions): ActionHandle<unknown>;
@@ -268,7 +276,12 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   /**
    * Stops accepting actions, lets work in flight finish until `deadline` ms,
    * then cancels what is left with reason `shutdown`. Resolves with the count of
-   * finished actions and a record of every unfinished one.
+   * finished actions and a record of every unfinished one, by `deadline` plus the
+   * longest `cancelGrace` of what was live then, whatever user code does: a hook,
+   * function or Site behaviour still running then is abandoned (its late answer is
+   * ignored) and named in `report.abandoned`. An action already in `afterHooks` or
+   * `cancelling` at the deadline keeps its outcome and counts as finished. The
+   * report is always JSON-safe.
    */
   shutdown(options: { deadline?: number } = {}): Promise<ShutdownReport> {
     const deadline = options.deadline ?? this.life.fate.shutdownDeadline;
@@ -430,6 +443,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   }
 
   #settled(run: ActionRun, output: ActionOutput, context: ActionContext): void {
+    if (run.settled) return; // abandoned at shutdown already; a late end of its actor changes nothing
     const settlement = run.settle(output, context);
     this.#live.delete(run);
     if (output.status === 'failed') this.#remember(run);
@@ -496,6 +510,47 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     this.#settled(run, { status: 'failed', output: undefined, error: serializeError(error) }, { ...context, error: serializeError(error) });
   }
 
+  /**
+   * Shutdown's deadline is a bound: what is still live `cancelGrace` after the deadline
+   * (an after-hook, a function or a Site behaviour that never settles) is abandoned then.
+   */
+  #abandonAfterGrace(live: readonly ActionRun[]): void {
+    let grace = -1;
+    for (const run of live) if (!run.settled && run.cancelGrace > grace) grace = run.cancelGrace;
+    if (grace < 0) return;
+    this.clock.setTimeout(() => {
+      for (const run of [...this.#live.values()]) this.#abandon(run);
+    }, grace);
+  }
+
+  /**
+   * Settles `run` without waiting for its user code any longer. An action in
+   * `afterHooks` keeps the outcome it had; any other is cancelled (reason `shutdown`).
+   * Its actor is stopped, so a late answer changes nothing.
+   */
+  #abandon(run: ActionRun): void {
+    if (run.settled) return;
+    const snapshot = run.actor.getSnapshot();
+    const context = snapshot.context;
+    const now = this.clock.now();
+    run.endPhase();
+    if (String(snapshot.value) === 'afterHooks') {
+      this.#settled(run, { status: context.error === null ? 'done' : 'failed', output: context.output, error: context.error }, { ...context, settledAt: now });
+    } else {
+      const message = `Sequence "${this.name}" shut down; action ${run.id} was abandoned after its cancel grace`;
+      const cancellation = context.cancellation ?? { reason: 'shutdown' as const, message, at: now };
+      run.cancelError ??= new CancellationError(cancellation.message, { reason: cancellation.reason, actionId: run.id });
+      this.#settled(run, { status: 'cancelled', output: undefined, error: null }, { ...context, cancellation, settledAt: now });
+    }
+    if (run.actor.getSnapshot().status === 'active') {
+      try {
+        run.actor.stop();
+      } catch (stopError) {
+        this.#report(stopError); // the run is settled regardless
+      }
+    }
+  }
+
   #checkDrained(): void {
     if (this.#shutdown.started && this.#live.size === 0 && !this.#shutdown.drained) {
       this.#shutdown.markDrained();
@@ -539,8 +594,10 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
           this.#services?.emit({ type: 'resumed', at: this.clock.now() });
         },
         abortRemaining: () => {
-          this.#shutdown.beginAbort(this.#live.values());
-          for (const run of [...this.#live.values()]) this.#cancel(run, 'shutdown', `Sequence "${this.name}" shut down before action ${run.id} finished`);
+          const live = [...this.#live.values()];
+          this.#shutdown.beginAbort(live);
+          for (const run of live) this.#cancel(run, 'shutdown', `Sequence "${this.name}" shut down before action ${run.id} finished`);
+          this.#abandonAfterGrace(live);
         },
         stopSites: () => {
           for (const site of sites()) site.stop();

@@ -149,7 +149,8 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
       }
       const tracer = run.services.tracer;
       const info = hookInfo(run, 'before', context.attempts.length + 1);
-      (tracer === null ? runHooks(run.before, info) : tracer.hooks(run, 'before', () => runHooks(run.before, info))).then(
+      const onHook = tracking(run, 'before-hook');
+      (tracer === null ? runHooks(run.before, info, onHook) : tracer.hooks(run, 'before', () => runHooks(run.before, info, onHook))).then(
         () => {
           if (run.isPhase(token)) actor.send({ type: 'HOOKS_PASSED', at: run.services.clock.now() });
         },
@@ -272,7 +273,8 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
           : { status: 'failed', error: run.lastError ?? new Error(context.error.message) };
       const tracer = run.services.tracer;
       const info = hookInfo(run, 'after', context.attempts.length, outcome);
-      (tracer === null ? runHooks(run.after, info) : tracer.hooks(run, 'after', () => runHooks(run.after, info))).then(
+      const onHook = tracking(run, 'after-hook');
+      (tracer === null ? runHooks(run.after, info, onHook) : tracer.hooks(run, 'after', () => runHooks(run.after, info, onHook))).then(
         () => {
           if (run.isPhase(token)) actor.send({ type: 'AFTER_HOOKS_PASSED', at: run.services.clock.now() });
         },

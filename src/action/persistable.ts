@@ -9,7 +9,7 @@
  * @internal
  */
 import { SerializationError, messageOf } from '../errors.js';
-import { describeValue } from '../serializeError.js';
+import { describeValue } from '../validate.js';
 import { toActionRecord, type ActionRecord } from './actionRecord.js';
 import type { ActionSpec } from '../../machines/actionTypes.js';
 

@@ -236,7 +236,14 @@ export class Site {
       },
     };
     const view: ReceivedAction = { id: run.id, name: run.name, content: run.content, metadata: run.metadata, priority: run.priority, queue: run.queue };
+    // Named while it runs, so a shutdown that has to abandon it can say so.
+    const working = { piece: 'site-behaviour', name: this.id } as const;
+    const settled = (): void => {
+      if (run.working === working) run.working = null;
+    };
+    run.working = working;
     const proceed = (): void => {
+      settled();
       if (run.site !== this) return; // settled (cancelled) while the behaviour ran
       if (redirect !== null) {
         this.release(run);
@@ -249,11 +256,15 @@ export class Site {
     try {
       result = behavior(view, context);
     } catch (error) {
+      settled();
       this.#crash(run, error);
       return;
     }
     if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
-      (result as Promise<void>).then(proceed, (error: unknown) => this.#crash(run, error));
+      (result as Promise<void>).then(proceed, (error: unknown) => {
+        settled();
+        this.#crash(run, error);
+      });
     } else {
       proceed();
     }
