@@ -155,6 +155,15 @@ describe.skipIf(chromiumMissing)('deep links, keyboard, errors and event rows', 
     expect(await page.textContent('[data-testid="bulk-confirm"]')).toContain('Retry now 2 actions');
     await page.click('[data-testid="bulk-yes"]');
     for (const handle of flaky) await waitFor(() => handle.getSnapshot().context.attempts.length >= 2, `${handle.id} retried now`);
+    // One action's life as a sequence diagram: Sequence → Site → Action.
+    await waitFor(async () => (await rowState(page, flaky[0]!.id)) === 'retrying', `${flaky[0]!.id} back in backoff`);
+    await page.click(`[data-action="${flaky[0]!.id}"]`);
+    await page.click('[data-testid="view-sequence"]');
+    await page.waitForSelector('[data-testid="sequence-diagram"] .seq-step.settle, [data-testid="sequence-diagram"] .seq-step.backoff');
+    const kinds = await page.$$eval('[data-testid="sequence-diagram"] .seq-step', (nodes) => nodes.map((node) => node.getAttribute('data-kind')));
+    expect(kinds).toEqual(expect.arrayContaining(['assign', 'take', 'attempt', 'outcome', 'backoff']));
+    expect(kinds.filter((kind) => kind === 'attempt').length).toBeGreaterThanOrEqual(2);
+    await page.screenshot({ path: `${results}/inspector-sequence-diagram.png` });
     // Cancel every cancellable action of the filter (name Long), after saying no once.
     await page.selectOption('select[aria-label="Action name"]', 'Long');
     for (const handle of longs) await waitFor(async () => (await rowState(page, handle.id)) === 'running', `${handle.id} running`);

@@ -4,6 +4,7 @@ import { progressFraction } from '../../inspector/src/state/derive.js';
 import { actionContext, actionIdOf, initialState, reduce } from '../../inspector/src/state/model.js';
 import { causeChain, MAX_STACK_LINES, stackLines } from '../../inspector/src/ui/Detail.js';
 import { tickLabel, timeTicks } from '../../inspector/src/ui/Timeline.js';
+import { lifeSteps } from '../../inspector/src/state/lifeline.js';
 
 const stats = { actors: 0, finished: 0, droppedActors: 0, droppedEvents: 0 };
 const action = (sessionId: string, id: string): WireActor => ({ sessionId, id: sessionId, parentId: null, machineId: 'echo.action', kind: 'action', value: 'running', status: 'active', context: { id, name: 'job' }, createdAt: 0, updatedAt: 0 });
@@ -44,5 +45,32 @@ describe('app views', () => {
     expect(timeTicks(1234, 900)).toEqual([1250, 1500, 1750, 2000]);
     const at = new Date(2026, 0, 1, 12, 34, 56, 789).getTime();
     expect([tickLabel(at, 60_000), tickLabel(at, 5000), tickLabel(at, 250)]).toEqual(['12:34', '12:34:56', '12:34:56.789']);
+  });
+
+  test('an action’s life as sequence-diagram steps: assign, take, hooks, attempts, backoff, settle', () => {
+    const error = { version: 1 as const, name: 'Error', message: 'boom' };
+    const context = {
+      id: 'a-1', name: 'Send', site: 'mail', createdAt: 0, priority: 'normal', settledAt: 900,
+      attempts: [
+        { number: 1, startedAt: 100, endedAt: 200, outcome: 'failed', error, backoff: 300 },
+        { number: 2, startedAt: 500, endedAt: 800, outcome: 'succeeded', error: null, backoff: null },
+      ],
+    };
+    const wire: WireActor = { ...action('x1', 'a-1'), value: 'done', status: 'done', context: context as unknown as WireActor['context'] };
+    let state = reduce(initialState(), { type: 'receive', messages: [{ type: 'full', source: 's', at: 0, actors: [wire], stats }], receivedAt: 0 });
+    const view = { ...state.actors.get('s|x1')!, history: [['queued', 0], ['hooks', 90], ['running', 100], ['retrying', 200], ['queued', 500], ['hooks', 500], ['running', 500], ['afterHooks', 800], ['done', 900]] as Array<[string, number]> };
+    state = { ...state };
+    const steps = lifeSteps(state, view);
+    expect(steps.map((step) => `${step.kind}:${step.from}>${step.to}`)).toEqual([
+      'assign:sequence>action',
+      'take:site>action', 'hooks:action>action',
+      'attempt:site>action',
+      'outcome:action>site', 'release:action>site', 'backoff:action>action',
+      'take:site>action', 'hooks:action>action', 'attempt:site>action',
+      'outcome:action>site', 'hooks:action>action',
+      'settle:action>sequence',
+    ]);
+    expect(steps.find((step) => step.kind === 'outcome')!.label).toBe('failed: Error: boom');
+    expect(steps.find((step) => step.kind === 'backoff')!.label).toBe('backoff 300 ms');
   });
 });

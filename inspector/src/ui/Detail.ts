@@ -3,11 +3,13 @@
  * attempts with every error and cause chain, its context, and its controls.
  */
 import { h } from 'preact';
+import { useState } from 'preact/hooks';
 import { stateValueToString, type ControlCommand, type Json, type WireLogEntry } from '../../../src/inspect/protocol.js';
 import { formatDuration, progressFraction, waitingBecause } from '../state/derive.js';
 import { actionContext, machineKey, nameOf, type ActorView, type AppState } from '../state/model.js';
 import { clockTime, JsonView, StateChip } from './format.js';
 import { ErrorBoundary } from './ErrorBoundary.js';
+import { SequenceDiagram } from './SequenceDiagram.js';
 import { Statechart } from './Statechart.js';
 
 /** Lines of a stack shown at most; the rest is summarized. */
@@ -104,6 +106,7 @@ export function Detail(props: {
   control: (source: string, command: ControlCommand) => void;
 }) {
   const { state, actor, now } = props;
+  const [view, setView] = useState<'chart' | 'sequence'>('chart');
   if (!actor) return h('section', { class: 'detail empty-detail' }, h('p', null, 'Select an action to see its statechart, attempts and context.'));
   const value = stateValueToString(actor.value) || actor.status;
   const context = actionContext(actor);
@@ -137,9 +140,19 @@ export function Detail(props: {
     waiting ? h('div', { class: 'waiting', 'data-testid': 'waiting' }, h('span', { class: 'muted' }, 'Waiting because '), waiting) : null,
     context.progress !== undefined ? h(ProgressBlock, { value: context.progress }) : null,
     context.cancellation ? h('div', { class: 'waiting' }, h('span', { class: 'muted' }, 'Cancelled: '), `${context.cancellation.reason}: ${context.cancellation.message}`) : null,
-    machine
-      ? h('div', { class: 'chart-wrap' }, h(ErrorBoundary, { key: actor.key, what: 'statechart' }, h(Statechart, { machine, value: actor.value, history: actor.history, lastEvent: actor.lastEvent })))
-      : h('p', { class: 'muted small' }, 'No machine definition for this actor.'),
+    actor.kind === 'action'
+      ? h(
+          'div',
+          { class: 'tabs detail-tabs' },
+          h('button', { class: `tab ${view === 'chart' ? 'on' : ''}`, onClick: () => setView('chart'), 'data-testid': 'view-chart' }, 'Statechart'),
+          h('button', { class: `tab ${view === 'sequence' ? 'on' : ''}`, onClick: () => setView('sequence'), 'data-testid': 'view-sequence' }, 'Sequence diagram'),
+        )
+      : null,
+    view === 'sequence' && actor.kind === 'action'
+      ? h('div', { class: 'chart-wrap' }, h(ErrorBoundary, { key: actor.key, what: 'sequence diagram' }, h(SequenceDiagram, { state, actor })))
+      : machine
+        ? h('div', { class: 'chart-wrap' }, h(ErrorBoundary, { key: actor.key, what: 'statechart' }, h(Statechart, { machine, value: actor.value, history: actor.history, lastEvent: actor.lastEvent })))
+        : h('p', { class: 'muted small' }, 'No machine definition for this actor.'),
     attempts.length > 0
       ? h(
           'div',
