@@ -15,16 +15,21 @@
  * (LICENSE_REVOKED is ignored in afterHooks: the License guards attempts, and they are over)
  * ```
  *
- * Pure configuration: context updates are the pure functions of `actionUpdates.ts`,
- * guards and delays those of `actionRules.ts`;
+ * Pure configuration: context changes are the recipes of `actionUpdates.ts`,
+ * guards and delays the functions of `actionRules.ts`, each with its positional
+ * form attached for the table engine (`positional.ts`);
  * the effects (`enqueue`, `runBeforeHooks`, `startAttempt`, `timeOutAttempt`,
  * `abortWork`, `runAfterHooks`) are empty slots the runtime fills with `.provide()`.
  * Effects answer by sending events (`HOOKS_PASSED`, `ATTEMPT_FAILED`, ...).
  */
-import { assign, setup } from 'xstate';
+import { setup } from 'xstate';
 import type { ActionContext, ActionEvent, ActionInput, ActionOutput } from './actionTypes.js';
 import { actionDelays, actionGuards } from './actionRules.js';
-import { actionUpdates, createActionContext } from './actionUpdates.js';
+import { actionRecipes, copyContext, createActionContext, type ActionDraft, type ActionRecipe } from './actionUpdates.js';
+import { positionalDelay, positionalGuard, recipeAssign } from './positional.js';
+
+/** A context change written once as a recipe (`actionUpdates.ts`), applied by XState to a copy. */
+const record = (recipe: ActionRecipe) => recipeAssign<ActionContext, ActionEvent, ActionDraft>(recipe, copyContext);
 
 /** An effect slot's default: does nothing until the runtime provides it. */
 const slot = (): void => {};
@@ -37,17 +42,17 @@ export const actionMachine = setup({
     output: ActionOutput;
   },
   actions: {
-    recordSite: assign(({ context, event }) => actionUpdates.recordSite(context, event)),
-    recordAttemptStart: assign(({ context, event }) => actionUpdates.recordAttemptStart(context, event)),
-    recordAttemptSuccess: assign(({ context, event }) => actionUpdates.recordAttemptSuccess(context, event)),
-    recordAttemptFailure: assign(({ context, event }) => actionUpdates.recordAttemptFailure(context, event)),
-    recordHookFailure: assign(({ context, event }) => actionUpdates.recordHookFailure(context, event)),
-    recordCancellation: assign(({ context, event }) => actionUpdates.recordCancellation(context, event)),
-    recordAttemptStopped: assign(({ context, event }) => actionUpdates.recordAttemptStopped(context, event)),
-    recordAbandoned: assign(({ context, event }) => actionUpdates.recordAbandoned(context, event)),
-    recordLicenseRevoked: assign(({ context, event }) => actionUpdates.recordLicenseRevoked(context, event)),
-    recordTotalTimeout: assign(({ context, event }) => actionUpdates.recordTotalTimeout(context, event)),
-    recordSettled: assign(({ context, event }) => actionUpdates.recordSettled(context, event)),
+    recordSite: record(actionRecipes.recordSite),
+    recordAttemptStart: record(actionRecipes.recordAttemptStart),
+    recordAttemptSuccess: record(actionRecipes.recordAttemptSuccess),
+    recordAttemptFailure: record(actionRecipes.recordAttemptFailure),
+    recordHookFailure: record(actionRecipes.recordHookFailure),
+    recordCancellation: record(actionRecipes.recordCancellation),
+    recordAttemptStopped: record(actionRecipes.recordAttemptStopped),
+    recordAbandoned: record(actionRecipes.recordAbandoned),
+    recordLicenseRevoked: record(actionRecipes.recordLicenseRevoked),
+    recordTotalTimeout: record(actionRecipes.recordTotalTimeout),
+    recordSettled: record(actionRecipes.recordSettled),
     /** Put the action in its Production so a Site can take it. */
     enqueue: slot,
     /** Check the License, then run before-hooks; answer HOOKS_PASSED, HOOK_FAILED or LICENSE_REVOKED. */
@@ -64,17 +69,17 @@ export const actionMachine = setup({
     runAfterHooks: slot,
   },
   guards: {
-    hasStartDelay: ({ context, event }) => actionGuards.hasStartDelay(context, event),
-    retryPlanned: ({ context, event }) => actionGuards.retryPlanned(context, event),
-    succeeded: ({ context, event }) => actionGuards.succeeded(context, event),
-    notCancelling: ({ context, event }) => actionGuards.notCancelling(context, event),
+    hasStartDelay: positionalGuard(actionGuards.hasStartDelay),
+    retryPlanned: positionalGuard(actionGuards.retryPlanned),
+    succeeded: positionalGuard(actionGuards.succeeded),
+    notCancelling: positionalGuard(actionGuards.notCancelling),
   },
   delays: {
-    startDelay: ({ context, event }) => actionDelays.startDelay(context, event),
-    backoff: ({ context, event }) => actionDelays.backoff(context, event),
-    attemptTimeout: ({ context, event }) => actionDelays.attemptTimeout(context, event),
-    totalTimeout: ({ context, event }) => actionDelays.totalTimeout(context, event),
-    cancelGrace: ({ context, event }) => actionDelays.cancelGrace(context, event),
+    startDelay: positionalDelay(actionDelays.startDelay),
+    backoff: positionalDelay(actionDelays.backoff),
+    attemptTimeout: positionalDelay(actionDelays.attemptTimeout),
+    totalTimeout: positionalDelay(actionDelays.totalTimeout),
+    cancelGrace: positionalDelay(actionDelays.cancelGrace),
   },
 }).createMachine({
   id: 'echo.action',

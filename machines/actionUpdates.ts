@@ -53,8 +53,15 @@ export function createActionContext(input: ActionInput): ActionContext {
   };
 }
 
-/** A field-by-field copy (the same shape every time: fast to make, fast to read). */
-export function copyContext(c: ActionContext): ActionDraft {
+/** The number of fields of Echo's own context (a user's machine may add more). */
+const ACTION_CONTEXT_FIELDS = 19;
+
+/**
+ * A field-by-field copy (the same shape every time: fast to make, fast to read).
+ * A context with fields a user's machine added is copied whole, keeping them.
+ */
+export function copyContext<TContext extends ActionContext>(c: TContext): Writable<TContext> {
+  if (Object.keys(c).length !== ACTION_CONTEXT_FIELDS) return { ...c };
   return {
     id: c.id,
     name: c.name,
@@ -75,7 +82,7 @@ export function copyContext(c: ActionContext): ActionDraft {
     error: c.error,
     cancellation: c.cancellation,
     settledAt: c.settledAt,
-  };
+  } as Writable<TContext>;
 }
 
 function copyAttempt(a: AttemptRecord): Writable<AttemptRecord> {

@@ -6,6 +6,7 @@
  */
 import type { ActionEffectName } from '../../machines/action.machine.js';
 import type { ActionContext, ActionEvent } from '../../machines/actionTypes.js';
+import { positionalAction, type PositionalAction } from '../../machines/positional.js';
 import { AttemptContext, type ActionRun } from './ActionRun.js';
 import {
   CancellationError,
@@ -108,10 +109,13 @@ function failAttempt(run: ActionRun, self: Self, context: ActionContext, error: 
 /** An effect, called with the machine's context, the event and the actor. */
 export type ActionEffect = (context: ActionContext, event: AnyEvent, self: unknown) => void;
 
-/** The same effects as XState action implementations (one argument object). */
-export function asXStateActions(effects: Readonly<Record<string, ActionEffect>>): Record<string, (args: { context: ActionContext; event: AnyEvent; self: unknown }) => void> {
-  const actions: Record<string, (args: { context: ActionContext; event: AnyEvent; self: unknown }) => void> = {};
-  for (const [name, effect] of Object.entries(effects)) actions[name] = ({ context, event, self }) => effect(context, event, self);
+/**
+ * The same effects as XState action implementations (one argument object), each
+ * carrying its positional form for the table engine (`machines/positional.ts`).
+ */
+export function asXStateActions(effects: Readonly<Record<string, ActionEffect>>): Record<string, PositionalAction<ActionContext, AnyEvent>> {
+  const actions: Record<string, PositionalAction<ActionContext, AnyEvent>> = {};
+  for (const [name, effect] of Object.entries(effects)) actions[name] = positionalAction(effect);
   return actions;
 }
 

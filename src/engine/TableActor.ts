@@ -58,6 +58,8 @@ export interface TableActorOptions {
 
 const NO_TRAIL: ReadonlyArray<readonly [string, number, string]> = Object.freeze([]);
 const INIT_EVENT = Object.freeze({ type: 'xstate.init' });
+/** `CompiledTransition.domain` of a transition without a target. */
+const NO_TARGET = -2;
 const ARMED = 0;
 const READING = 1;
 const DECLINED = 2;
@@ -96,6 +98,8 @@ export class TableActor<TContext> {
   #first: { type: string } | null = null;
   #queue: { type: string }[] | null = null;
   #processing = false;
+  /** Events raised inside a macrostep (`xstate.done.state.*`), processed before the mailbox. */
+  #internal: { type: string }[] | null = null;
   #listeners: SnapshotListener<TContext>[] | null = null;
 
   constructor(
@@ -110,7 +114,7 @@ export class TableActor<TContext> {
     this.id = id;
     this.sessionId = `echo:${id}`;
     this._parent = parent;
-    this.#state = table.states[table.initial]!;
+    this.#state = table.states[table.initial[table.initial.length - 1]!]!;
     this.#context = table.createContext(input);
     this.#owned = table.freshContext;
   }
@@ -144,8 +148,8 @@ export class TableActor<TContext> {
     this.#processing = true;
     this.#runActions(this.#table.root.entry, INIT_EVENT);
     this.#arm(this.#table.root, INIT_EVENT);
-    this.#enter(this.#state, INIT_EVENT);
-    this.#settleAlways(INIT_EVENT);
+    this.#enterAll(this.#table.initial, INIT_EVENT);
+    this.#settle(INIT_EVENT);
     this.#endStep(INIT_EVENT);
     const next = this.#takeQueued();
     if (next === undefined) this.#processing = false;
@@ -168,7 +172,7 @@ export class TableActor<TContext> {
   getSnapshot(): TableSnapshot<TContext> {
     this.#owned = false;
     return (this.#snapshot ??= new TableActorSnapshot(
-      this.#state.key,
+      this.#state.value,
       this.#status === 'idle' ? 'active' : this.#status,
       this.#context,
       this.#output,
@@ -242,7 +246,7 @@ export class TableActor<TContext> {
       const transition = this.#select(next);
       if (transition !== null) {
         this.#take(transition, next);
-        this.#settleAlways(next);
+        this.#settle(next);
       }
       this.#endStep(next);
     }
@@ -256,13 +260,31 @@ export class TableActor<TContext> {
     return first;
   }
 
-  /** The state's own enabled transition for `event`, else the root's. */
+  /** The first enabled transition for `event`: the atomic state's own, else its ancestors', else the root's. */
   #select(event: { type: string }): CompiledTransition<TContext> | null {
-    const own = this.#state.on.get(event.type);
-    const chosen = own === undefined ? null : this.#firstEnabled(own, event);
-    if (chosen !== null) return chosen;
+    const states = this.#table.states;
+    for (let state = this.#state; ; state = states[state.parent]!) {
+      const own = state.on.get(event.type);
+      const chosen = own === undefined ? null : this.#firstEnabled(own, event);
+      if (chosen !== null) return chosen;
+      if (state.parent < 0) break;
+    }
     const onRoot = this.#table.root.on.get(event.type);
     return onRoot === undefined ? null : this.#firstEnabled(onRoot, event);
+  }
+
+  /** The first enabled eventless transition, searched like `#select`. */
+  #selectAlways(event: { type: string }): CompiledTransition<TContext> | null {
+    const states = this.#table.states;
+    for (let state = this.#state; ; state = states[state.parent]!) {
+      if (state.always.length > 0) {
+        const chosen = this.#firstEnabled(state.always, event);
+        if (chosen !== null) return chosen;
+      }
+      if (state.parent < 0) break;
+    }
+    const always = this.#table.root.always;
+    return always.length === 0 ? null : this.#firstEnabled(always, event);
   }
 
   #firstEnabled(candidates: readonly CompiledTransition<TContext>[], event: { type: string }): CompiledTransition<TContext> | null {
@@ -272,57 +294,84 @@ export class TableActor<TContext> {
     return null;
   }
 
+  /** One microstep: exit up to the transition's domain, its actions, then enter its states (XState's order). */
   #take(transition: CompiledTransition<TContext>, event: { type: string }): void {
-    if (transition.target < 0) {
+    const domain = transition.domain;
+    if (domain === NO_TARGET) {
       this.#runActions(transition.actions, event);
       return;
     }
-    this.#runActions(this.#state.exit, event);
-    this.#disarm(this.#state);
+    const states = this.#table.states;
+    for (let at = this.#state.index; at !== domain && at >= 0; at = states[at]!.parent) {
+      const leaving = states[at]!;
+      this.#runActions(leaving.exit, event);
+      this.#disarm(leaving);
+    }
     this.#runActions(transition.actions, event);
-    this.#state = this.#table.states[transition.target]!;
-    this.#enter(this.#state, event);
+    this.#enterAll(transition.enter, event);
   }
 
-  #enter(state: CompiledState<TContext>, event: { type: string }): void {
-    this.#runActions(state.entry, event);
-    if (state.final) {
-      this.#finish();
-      return;
-    }
-    this.#arm(state, event);
-  }
-
-  #settleAlways(event: { type: string }): void {
-    for (let guard = 0; this.#status === 'active' && this.#state.always.length > 0; guard++) {
-      if (guard > 100) throw new Error(`Endless always-transitions in state "${this.#state.key}"`);
-      const transition = this.#firstEnabled(this.#state.always, event);
-      if (transition === null) return;
-      this.#take(transition, event);
+  #enterAll(indexes: readonly number[], event: { type: string }): void {
+    const states = this.#table.states;
+    for (const index of indexes) {
+      const state = states[index]!;
+      this.#state = state;
+      this.#runActions(state.entry, event);
+      if (!state.final) {
+        this.#arm(state, event);
+        continue;
+      }
+      if (state.doneEvent !== null) (this.#internal ??= []).push(state.doneEvent);
+      else this.#finish(event);
     }
   }
 
-  #finish(): void {
-    this.#runActions(this.#table.root.exit, INIT_EVENT);
-    this.#clearTimers();
+  /** After a microstep: eventless transitions first, then internal events (`xstate.done.state.*`), as XState's macrostep. */
+  #settle(event: { type: string }): void {
+    let current = event;
+    for (let steps = 0; this.#status === 'active'; steps++) {
+      if (steps > 100) throw new Error(`Endless eventless transitions in state "${this.#state.key}"`);
+      const always = this.#selectAlways(current);
+      if (always !== null) {
+        this.#take(always, current);
+        continue;
+      }
+      const internal = this.#internal;
+      if (internal === null || internal.length === 0) return;
+      current = internal.shift()!;
+      const transition = this.#select(current);
+      if (transition !== null) this.#take(transition, current);
+    }
+    this.#internal = null;
+  }
+
+  /** A top-level final state: the output, then every active state's exit actions, innermost first (XState's order). */
+  #finish(event: { type: string }): void {
     this.#status = 'done';
     this.#output = this.#table.output?.(this.#context);
+    const states = this.#table.states;
+    for (let at = this.#state.index; at >= 0; at = states[at]!.parent) this.#runActions(states[at]!.exit, event);
+    this.#runActions(this.#table.root.exit, event);
+    this.#clearTimers();
+    this.#internal = null;
   }
 
   #runActions(actions: readonly CompiledAction<TContext>[], event: { type: string }): void {
     for (const action of actions) {
       if (action.kind === 'recipe') {
         if (!this.#owned) {
-          this.#context = this.#table.copy(this.#context);
+          this.#context = action.copy(this.#context);
           this.#owned = true;
           this.#snapshot = null;
         }
         action.run(this.#context, event);
         continue;
       }
-      if (action.kind === 'update') {
-        this.#context = action.run(this.#context, event);
-        this.#owned = false; // it may have returned the same object
+      if (action.kind === 'assign') {
+        // XState's assign: a new object merged from the old one and the partial update.
+        this.#context = action.run(this.#context, event, this);
+        this.#owned = true; // a new object: recipes replace its fields, never change what they share
+        this.#snapshot = null;
         continue;
       }
       try {

@@ -4,16 +4,17 @@
  * cached until the actor's next step.
  * @internal
  */
+import { matchesState, type StateValue } from 'xstate';
 
 /** The snapshot shape shared with XState's (`value`, `status`, `context`, `output`). */
 export interface TableSnapshot<TContext> {
-  readonly value: string;
+  readonly value: StateValue;
   readonly status: 'active' | 'done' | 'stopped';
   readonly context: TContext;
   readonly output: unknown;
   readonly error: undefined;
   readonly children: Readonly<Record<string, never>>;
-  matches(value: string): boolean;
+  matches(value: StateValue): boolean;
 }
 
 const EMPTY_CHILDREN: Readonly<Record<string, never>> = Object.freeze({});
@@ -23,13 +24,13 @@ export class TableActorSnapshot<TContext> implements TableSnapshot<TContext> {
   readonly error = undefined;
   readonly children = EMPTY_CHILDREN;
   constructor(
-    readonly value: string,
+    readonly value: StateValue,
     readonly status: 'active' | 'done' | 'stopped',
     readonly context: TContext,
     readonly output: unknown,
   ) {}
-  matches(value: string): boolean {
-    return this.value === value;
+  matches(value: StateValue): boolean {
+    return this.value === value || (typeof this.value !== 'string' && matchesState(value, this.value));
   }
   toJSON(): object {
     return { value: this.value, status: this.status, context: this.context, output: this.output };

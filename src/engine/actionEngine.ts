@@ -5,17 +5,15 @@
  * machine with the same effects.
  * @internal
  */
-import { createActor } from 'xstate';
+import { createActor, type AnyStateMachine } from 'xstate';
 import { actionMachine } from '../../machines/action.machine.js';
 import type { ActionContext, ActionInput, ActionOutput } from '../../machines/actionTypes.js';
-import { actionDelays, actionGuards } from '../../machines/actionRules.js';
-import { actionRecipes, copyContext } from '../../machines/actionUpdates.js';
-import { asXStateActions, createActionEffects } from '../action/actionEffects.js';
+import { asXStateActions, createActionEffects, type ActionEffect } from '../action/actionEffects.js';
 import type { ActionActor, ActionRun } from '../action/ActionRun.js';
 import type { Clock } from '../clock.js';
 import { toError } from '../errors.js';
 import type { InspectionHub } from '../inspect/InspectionHub.js';
-import { compileMachine } from './compileMachine.js';
+import { compileMachine, type CompiledMachine } from './compileMachine.js';
 import { TableActor } from './TableActor.js';
 
 export interface ActionEngine {
@@ -31,18 +29,18 @@ export interface EngineServices {
   failed(run: ActionRun, error: Error): void;
 }
 
+/**
+ * The Action table exactly as the table engine runs it: `machine` with Echo's
+ * `effects` provided, compiled. Every implementation comes from the machine.
+ */
+export function compileActionTable(machine: AnyStateMachine, effects: Readonly<Record<string, ActionEffect>>): CompiledMachine<ActionContext> {
+  return compileMachine<ActionContext>(machine.provide({ actions: asXStateActions(effects) }));
+}
+
 /** The default engine: actors on a compiled transition table. */
-export function createTableEngine(services: EngineServices): ActionEngine {
+export function createTableEngine(services: EngineServices, machine: AnyStateMachine = actionMachine): ActionEngine {
   const effects = createActionEffects((self) => (self as TableActor<ActionContext>).owner as ActionRun);
-  const machine = actionMachine.provide({ actions: asXStateActions(effects) });
-  // The same functions XState calls through argument objects, called directly.
-  const table = compileMachine<ActionContext>(machine, {
-    recipes: actionRecipes as Record<string, (draft: ActionContext, event: { type: string }) => void>,
-    copy: copyContext,
-    guards: actionGuards,
-    delays: actionDelays,
-    effects,
-  });
+  const table = compileActionTable(machine, effects);
   const runOf = (actor: TableActor<never>): ActionRun => actor.owner as ActionRun;
   const shared = {
     clock: services.clock,
@@ -71,9 +69,9 @@ export function createTableEngine(services: EngineServices): ActionEngine {
 }
 
 /** XState's own actors, one root per action. */
-export function createXStateEngine(services: EngineServices): ActionEngine {
+export function createXStateEngine(services: EngineServices, actionLogic: AnyStateMachine = actionMachine): ActionEngine {
   const runs = new WeakMap<object, ActionRun>();
-  const machine = actionMachine.provide({ actions: asXStateActions(createActionEffects((self) => runs.get(self as object)!)) });
+  const machine = actionLogic.provide({ actions: asXStateActions(createActionEffects((self) => runs.get(self as object)!)) });
   return {
     start(run) {
       const input: ActionInput = run;

@@ -1,16 +1,15 @@
-import { createActor, SimulatedClock } from 'xstate';
-import { getShortestPaths } from 'xstate/graph';
+import { assign, createActor, SimulatedClock, type AnyStateMachine } from 'xstate';
+import { getShortestPaths, getSimplePaths } from 'xstate/graph';
 import { describe, expect, it } from 'vitest';
-import { actionMachine } from '../../machines/action.machine.js';
+import { actionEffectNames, actionMachine } from '../../machines/action.machine.js';
 import type { ActionContext, ActionEvent, ActionInput } from '../../machines/actionTypes.js';
-import { actionDelays, actionGuards } from '../../machines/actionRules.js';
-import { actionRecipes, actionUpdates, copyContext } from '../../machines/actionUpdates.js';
 import { ManualClock } from '../../src/clock.js';
-import { compileMachine } from '../../src/engine/compileMachine.js';
+import { asXStateActions, type ActionEffect } from '../../src/action/actionEffects.js';
+import { compileActionTable } from '../../src/engine/actionEngine.js';
+import { compileMachine, UnsupportedMachineError } from '../../src/engine/compileMachine.js';
 import { TableActor } from '../../src/engine/TableActor.js';
 import { actionEventsFor } from '../support/actionEvents.js';
 
-const recipes = actionRecipes as Record<string, (draft: ActionContext, event: { type: string }) => void>;
 const eventsFor = actionEventsFor({ retryDelay: 50, at: (context) => 100 + context.attempts.length });
 
 const inputs: Record<string, ActionInput> = {
@@ -18,101 +17,191 @@ const inputs: Record<string, ActionInput> = {
   timed: { id: 'a-2', name: 'Write', content: { path: 'p' }, createdAt: 0, startDelay: 25, attemptTimeout: 40, totalTimeout: 500, cancelGrace: 10 },
 };
 
+/** The machines users run: Echo's own, and Echo's with overrides provided (a guard, delays, a context change). */
+const variants: Record<string, AnyStateMachine> = {
+  'built-in': actionMachine,
+  'retryPlanned overridden': actionMachine.provide({ guards: { retryPlanned: () => false } }),
+  'delays overridden': actionMachine.provide({ delays: { backoff: 7, cancelGrace: () => 3, attemptTimeout: ({ context }) => context.cancelGrace * 2 } }),
+  'an assign overridden': actionMachine.provide({
+    actions: { recordHookFailure: assign(({ event }) => ({ error: { version: 1 as const, name: 'Overridden', message: String((event as { type: string }).type) } })) },
+  }),
+};
+
+type Call = readonly [effect: string, event: string, context: string];
+
+/** Effects that record each call (which, on which event, with which context) per actor, and do nothing else. */
+function recordingEffects(): { effects: Record<string, ActionEffect>; callsOf: (actor: object) => Call[] } {
+  const calls = new WeakMap<object, Call[]>();
+  const callsOf = (actor: object): Call[] => {
+    let list = calls.get(actor);
+    if (list === undefined) calls.set(actor, (list = []));
+    return list;
+  };
+  const effects: Record<string, ActionEffect> = {};
+  for (const name of actionEffectNames) effects[name] = (context, event, self) => void callsOf(self as object).push([name, event.type, JSON.stringify(context)]);
+  return { effects, callsOf };
+}
+
 function comparable(snapshot: { value: unknown; status: string; context: unknown; output?: unknown }) {
   return { value: snapshot.value, status: snapshot.status, context: snapshot.context, output: snapshot.output };
 }
 
-describe('table engine equals XState on every shortest path of the Action statechart', () => {
-  for (const [label, input] of Object.entries(inputs)) {
-    const paths = getShortestPaths(actionMachine, {
-      input,
-      events: eventsFor as never,
-      serializeState: (snapshot) => {
-        const s = snapshot as unknown as { value: unknown; status: string; context: ActionContext };
-        return JSON.stringify([s.value, s.status, s.context.attempts.length, s.context.error?.name ?? null, s.context.cancellation !== null]);
-      },
-    });
+const serializeState = (snapshot: unknown): string => {
+  const s = snapshot as { value: unknown; status: string; context: ActionContext };
+  return JSON.stringify([s.value, s.status, s.context.attempts.length, s.context.error?.name ?? null, s.context.cancellation !== null]);
+};
 
-    it(`${label}: covers every state of the machine`, () => {
-      const reached = new Set(paths.map((path) => JSON.stringify(path.state.value)));
-      for (const state of ['delayed', 'queued', 'hooks', 'running', 'retrying', 'afterHooks', 'cancelling', 'done', 'failed', 'cancelled']) {
-        if (label === 'plain' && state === 'delayed') continue;
-        expect(reached, `state ${state} reached`).toContain(JSON.stringify(state));
-      }
-      expect(paths.length).toBeGreaterThan(20);
-    });
+function pathsOf(machine: AnyStateMachine, input: ActionInput) {
+  const options = { input, events: eventsFor as never, serializeState };
+  const shortest = getShortestPaths(machine, options);
+  // Simple paths (no state twice), bounded: every way through the chart up to that many, not only the shortest.
+  const simple = getSimplePaths(machine, { ...options, limit: 2_000 } as never);
+  return { shortest, simple };
+}
 
-    it(`${label}: replays all ${paths.length} paths with identical snapshots`, () => {
-      const table = compileMachine<ActionContext>(actionMachine, { updates: actionUpdates, guards: actionGuards, delays: actionDelays });
-      for (const path of paths) {
-        const xs = createActor(actionMachine, { input, clock: new SimulatedClock() });
-        const tb = new TableActor(table, { clock: new ManualClock() }, input.id, input);
-        xs.start();
-        tb.start();
-        expect(comparable(tb.getSnapshot())).toEqual(comparable(xs.getSnapshot()));
-        for (const step of path.steps) {
-          if ((step.event.type as string) === 'xstate.init') continue;
-          // A path may go on past a final state; a stopped actor takes no events (XState would warn).
-          if (xs.getSnapshot().status !== 'active') {
-            expect(tb.getSnapshot().status).toBe(xs.getSnapshot().status);
-            break;
+describe('the table engine as createTableEngine builds it equals createActor, on every graph path', () => {
+  for (const [variant, machine] of Object.entries(variants)) {
+    for (const [label, input] of Object.entries(inputs)) {
+      const { shortest, simple } = pathsOf(machine, input);
+
+      it(`${variant}, ${label}: the shortest paths reach every state of the machine`, () => {
+        const reached = new Set(shortest.map((path) => JSON.stringify(path.state.value)));
+        const expected = ['queued', 'hooks', 'running', 'afterHooks', 'cancelling', 'done', 'failed', 'cancelled'];
+        if (variant !== 'retryPlanned overridden') expected.push('retrying');
+        if (label === 'timed') expected.push('delayed');
+        for (const state of expected) expect(reached, `state ${state} reached`).toContain(JSON.stringify(state));
+        expect(simple.length).toBeGreaterThan(shortest.length);
+      });
+
+      it(`${variant}, ${label}: ${shortest.length} shortest and ${simple.length} simple paths give identical snapshots after every step, and identical effect calls`, () => {
+        const { effects, callsOf } = recordingEffects();
+        const table = compileActionTable(machine, effects);
+        const provided = machine.provide({ actions: asXStateActions(effects) });
+        for (const path of [...shortest, ...simple]) {
+          const xs = createActor(provided, { input, clock: new SimulatedClock() });
+          const tb = new TableActor(table, { clock: new ManualClock() }, input.id, input);
+          xs.start();
+          tb.start();
+          const trace: string[] = ['start'];
+          expect(comparable(tb.getSnapshot()), trace.join(' → ')).toEqual(comparable(xs.getSnapshot()));
+          for (const step of path.steps) {
+            if ((step.event.type as string) === 'xstate.init') continue;
+            // A path of the graph may go on past a final state where its serialization merged two snapshots.
+            if (xs.getSnapshot().status !== 'active') {
+              expect(tb.getSnapshot().status).toBe(xs.getSnapshot().status);
+              break;
+            }
+            trace.push(step.event.type);
+            xs.send(step.event as ActionEvent);
+            tb.send(step.event);
+            expect(comparable(tb.getSnapshot()), trace.join(' → ')).toEqual(comparable(xs.getSnapshot()));
           }
-          xs.send(step.event as ActionEvent);
-          tb.send(step.event);
-          expect(comparable(tb.getSnapshot()), `after ${step.event.type}`).toEqual(comparable(xs.getSnapshot()));
+          expect(callsOf(tb), trace.join(' → ')).toEqual(callsOf(xs));
+          xs.stop();
+          tb.stop();
         }
-        xs.stop();
-        tb.stop();
-      }
-    });
+      });
 
-    it(`${label}: with in-place recipes, unobserved steps end where XState ends, and a snapshot once taken never changes`, () => {
-      const table = compileMachine<ActionContext>(actionMachine, { updates: actionUpdates, recipes, copy: copyContext, guards: actionGuards, delays: actionDelays });
-      for (const path of paths) {
-        const xs = createActor(actionMachine, { input, clock: new SimulatedClock() });
-        const tb = new TableActor(table, { clock: new ManualClock() }, input.id, input);
-        xs.start();
-        tb.start();
-        const steps = path.steps.filter((step) => (step.event.type as string) !== 'xstate.init');
-        // Look at the actor only halfway: the steps before and after run on a context nobody saw.
-        const half = Math.floor(steps.length / 2);
-        let seen: ReturnType<typeof tb.getSnapshot> | null = null;
-        let seenCopy: unknown = null;
-        steps.forEach((step, index) => {
-          if (index === half) {
-            seen = tb.getSnapshot();
-            seenCopy = structuredClone(comparable(seen));
-          }
-          if (xs.getSnapshot().status !== 'active') return; // past a final state: nothing more to send
-          xs.send(step.event as ActionEvent);
-          tb.send(step.event);
-        });
-        expect(comparable(tb.getSnapshot()), path.steps.map((step) => step.event.type).join(' → ')).toEqual(comparable(xs.getSnapshot()));
-        if (seen !== null) expect(comparable(seen)).toEqual(seenCopy);
-        xs.stop();
-        tb.stop();
-      }
-    });
+      it(`${variant}, ${label}: unobserved steps (recipes in place) end where XState ends, and a snapshot once taken never changes`, () => {
+        const { effects } = recordingEffects();
+        const table = compileActionTable(machine, {});
+        const provided = machine.provide({ actions: asXStateActions(effects) });
+        for (const path of shortest) {
+          const xs = createActor(provided, { input, clock: new SimulatedClock() });
+          const tb = new TableActor(table, { clock: new ManualClock() }, input.id, input);
+          xs.start();
+          tb.start();
+          const steps = path.steps.filter((step) => (step.event.type as string) !== 'xstate.init');
+          // Look at the actor only halfway: the steps before and after run on a context nobody saw.
+          const half = Math.floor(steps.length / 2);
+          let seen: ReturnType<typeof tb.getSnapshot> | null = null;
+          let seenCopy: unknown = null;
+          steps.forEach((step, index) => {
+            if (xs.getSnapshot().status !== 'active') return;
+            if (index === half) {
+              seen = tb.getSnapshot();
+              seenCopy = structuredClone(comparable(seen));
+            }
+            xs.send(step.event as ActionEvent);
+            tb.send(step.event);
+          });
+          expect(comparable(tb.getSnapshot()), steps.map((step) => step.event.type).join(' → ')).toEqual(comparable(xs.getSnapshot()));
+          if (seen !== null) expect(comparable(seen)).toEqual(seenCopy);
+          xs.stop();
+          tb.stop();
+        }
+      });
+    }
   }
 });
 
+describe('provided overrides behave the same on both engines', () => {
+  const input: ActionInput = { id: 'o-1', name: 'Read', content: 'x', createdAt: 0, cancelGrace: 1000 };
+  const error = { version: 1 as const, name: 'Error', message: 'boom' };
+  const failOnce: ActionEvent[] = [
+    { type: 'START', site: 's', at: 1 },
+    { type: 'HOOKS_PASSED', at: 2 },
+    { type: 'ATTEMPT_FAILED', error, retryDelay: 50, at: 3 },
+  ];
+
+  /** Runs `events` on both engines with their clocks, advances both by `ms`, and returns both state values. */
+  async function both(machine: AnyStateMachine, events: ActionEvent[], ms: number): Promise<[unknown, unknown]> {
+    const { effects } = recordingEffects();
+    const simulated = new SimulatedClock();
+    const xs = createActor(machine.provide({ actions: asXStateActions(effects) }), { input, clock: simulated });
+    const manual = new ManualClock();
+    const tb = new TableActor(compileActionTable(machine, effects), { clock: manual }, input.id, input);
+    xs.start();
+    tb.start();
+    for (const event of events) {
+      xs.send(event);
+      tb.send(event);
+    }
+    simulated.increment(ms);
+    await manual.advance(ms);
+    return [tb.getSnapshot().value, xs.getSnapshot().value];
+  }
+
+  it('a guard: retryPlanned () => false ends in afterHooks on both (the table engine went to retrying before)', async () => {
+    const machine = actionMachine.provide({ guards: { retryPlanned: () => false } });
+    expect(await both(machine, failOnce, 0)).toEqual(['afterHooks', 'afterHooks']);
+    expect(await both(actionMachine, failOnce, 0)).toEqual(['retrying', 'retrying']);
+  });
+
+  it('a delay: a shorter backoff queues the retry at the same time on both', async () => {
+    expect(await both(actionMachine, failOnce, 5)).toEqual(['retrying', 'retrying']);
+    const machine = actionMachine.provide({ delays: { backoff: () => 5 } });
+    expect(await both(machine, failOnce, 5)).toEqual(['queued', 'queued']);
+  });
+
+  it('an action: an overridden effect slot is called on both', async () => {
+    const called: string[] = [];
+    const machine = actionMachine.provide({ actions: { recordSite: ({ event }) => void called.push(event.type) } });
+    const values = await both(machine, failOnce.slice(0, 1), 0);
+    expect(values).toEqual(['hooks', 'hooks']);
+    expect(called).toEqual(['START', 'START']);
+  });
+});
+
 describe('compileMachine', () => {
-  it('rejects what the table engine cannot run, naming it', async () => {
-    const { setup } = await import('xstate');
-    const nested = setup({}).createMachine({ id: 'n', initial: 'a', states: { a: { initial: 'b', states: { b: {} } } } });
-    expect(() => compileMachine(nested, {})).toThrow(/does not support `initial` in state "a"/);
+  it('rejects what the table engine cannot run, naming it, with an UnsupportedMachineError', async () => {
+    const { setup, raise } = await import('xstate');
+    const parallel = setup({}).createMachine({ id: 'p', type: 'parallel', states: { a: {}, b: {} } });
+    expect(() => compileMachine(parallel)).toThrow(/does not support `type` on the root/);
     const invoking = setup({}).createMachine({ id: 'i', initial: 'a', states: { a: { invoke: { src: 'x' } } } } as never);
-    expect(() => compileMachine(invoking, {})).toThrow(/does not support `invoke` in state "a"/);
+    expect(() => compileMachine(invoking)).toThrow(UnsupportedMachineError);
+    expect(() => compileMachine(invoking)).toThrow(/does not support `invoke` in state "a"/);
+    const history = setup({}).createMachine({ id: 'h', initial: 'a', states: { a: { initial: 'x', states: { x: {}, h: { type: 'history' } } } } });
+    expect(() => compileMachine(history)).toThrow(/does not support history states \(state "a.h"\)/);
+    const raising = setup({}).createMachine({ id: 'r', initial: 'a', states: { a: { entry: raise({ type: 'GO' }) } } });
+    expect(() => compileMachine(raising)).toThrow(/does not support the built-in action `xstate.raise`/);
     const missing = setup({}).createMachine({ id: 'm', initial: 'a', states: { a: { entry: 'nope' as never } } });
-    expect(() => compileMachine(missing, {})).toThrow(/Action `nope` used in state "a" entry has no implementation/);
-    // An assign the table engine has no update or recipe for would silently diverge from XState.
-    expect(() => compileMachine(actionMachine, {})).toThrow(/Action `recordSite` is an assign without a pure update or recipe/);
-    expect(() => compileMachine(actionMachine, { recipes: {} })).toThrow(/Recipes need a `copy` function/);
+    expect(() => compileMachine(missing)).toThrow(/Action `nope` used in state "a" entry has no implementation/);
   });
 });
 
 describe('pull inspection', () => {
-  const table = compileMachine<ActionContext>(actionMachine, { updates: actionUpdates, guards: actionGuards, delays: actionDelays });
+  const table = compileActionTable(actionMachine, {});
   const input: ActionInput = { id: 'a-9', name: 'Read', content: 'x', createdAt: 0 };
   const events: ActionEvent[] = [
     { type: 'START', site: 's', at: 1 },
