@@ -9,7 +9,7 @@ type Ctx = { log: string[]; n: number };
 type Ev = { type: 'GO' } | { type: 'NEXT' } | { type: 'BACK' } | { type: 'FINISH' } | { type: 'RESET' };
 
 /** Effects record into the context, so a wrong order or a missed exit shows in the snapshot. */
-const note = (what: string) => assign(({ context, event }: { context: Ctx; event: { type: string } }) => ({ log: [...context.log, `${what}@${event.type}`] }));
+const note = (what: string): never => assign(({ context, event }: { context: Ctx; event: { type: string } }) => ({ log: [...context.log, `${what}@${event.type}`] })) as never;
 
 const nested = setup({
   types: {} as { context: Ctx; events: Ev },
