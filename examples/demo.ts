@@ -21,7 +21,7 @@ export interface DemoOptions {
   readonly log?: (line: string) => void;
   /** Called once the Sequence exists (tests and the inspector hook in here). */
   readonly onSequence?: (sequence: AnySequence) => void | Promise<void>;
-  /** How long the one long `Report` job runs, ms. @default 20000 */
+  /** How long the one long `Report` job waits for a cancel, ms (minutes: time to find it in the inspector). @default 600000 */
   readonly reportMs?: number;
 }
 
@@ -56,7 +56,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ summary: Dem
   const total = options.actions ?? 400;
   const pace = ((options.seconds ?? 12) * 1000) / total;
   const log = options.log ?? ((line: string) => process.stdout.write(line));
-  const reportMs = options.reportMs ?? 20_000;
+  const reportMs = options.reportMs ?? 10 * 60_000;
   const life = new Life({ fate: { retry: { attempts: 4, initialDelay: 200, maxDelay: 2_000, jitter: 'equal' }, cancelGrace: 500 } });
   life.span.define('LogStart', ({ action }) => void action);
   const plan = createPlan({

@@ -37,6 +37,7 @@ import { checkNumber, invalid, oneOf } from './validate.js';
 import { Site } from './work/Site.js';
 import { createSiteHost } from './work/siteSupervision.js';
 import type { ControlCommand, InspectorTarget } from './inspect/target.js';
+import { controlMany } from './inspect/controlMany.js';
 import { FlowControl, rateLimitErrorIn } from './flow/FlowControl.js';
 import { showFlowWait } from './flow/showFlowWait.js';
 import { Telemetry } from './telemetry/Telemetry.js';
@@ -341,9 +342,14 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   async control(command: ControlCommand): Promise<void> {
     switch (command.type) {
       case 'pause':
-        return this.pause();
       case 'resume':
-        return this.resume();
+        if (this.#shutdown.started || this.#root.getSnapshot().status !== 'active') {
+          throw new Error(`Sequence "${this.name}" is ${this.#shutdown.started ? 'shutting down or stopped' : 'stopped'}: it cannot ${command.type}`);
+        }
+        return command.type === 'pause' ? this.pause() : this.resume();
+      case 'cancel-many':
+      case 'retry-many':
+        return controlMany(command, (actionId) => this.control({ type: command.type === 'cancel-many' ? 'cancel' : 'retry', actionId }));
       case 'cancel':
       case 'retry': {
         const run = this.#live.get(command.actionId) ?? this.#settledRuns.get(command.actionId);

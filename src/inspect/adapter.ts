@@ -35,6 +35,14 @@ export interface InspectionAdapter {
   seed(actors: Iterable<InspectableActorRef>): void;
   /** The current actors, for a viewer that joins now. */
   fullState(): FullState;
+  /**
+   * The current actors in frames of at most `chunk` actors (a `full`, then `delta`s that
+   * add the rest), then the recent event history; read lazily, so a joining viewer costs
+   * one chunk of memory at a time. Actors that change meanwhile are sent as they are then.
+   */
+  joinMessages(chunk: number): Generator<SourceMessage>;
+  /** The last event ops (a bounded ring), oldest first. */
+  history(): DeltaOp[];
   /** Every machine definition known so far. */
   machines(): MachineMessage[];
   /** Listens to `machine` and `delta` messages; returns the unsubscribe function. */
@@ -77,6 +85,7 @@ export function createInspectionAdapter(
   const maxSteps = positive('maxSteps', config.maxSteps);
   const maxShortLived = positive('maxShortLivedPerFlush', config.maxShortLivedPerFlush);
   const maxIntake = positive('maxIntakePerFlush', config.maxIntakePerFlush);
+  const maxHistory = positive('maxHistory', config.maxHistory);
   const limits = resolveSanitizeOptions(config.sanitize);
 
   const entries = new Map<string, Entry>();
@@ -95,6 +104,22 @@ export function createInspectionAdapter(
   let timer: unknown;
   let scheduled = false;
   const intake = new Intake(maxIntake);
+  /** The last `maxHistory` event ops, a ring from `historyHead`. */
+  const ring: DeltaOp[] = [];
+  let historyHead = 0;
+
+  function remember(op: DeltaOp): void {
+    if (maxHistory === 0) return;
+    if (ring.length < maxHistory) ring.push(op);
+    else {
+      ring[historyHead] = op;
+      historyHead = (historyHead + 1) % maxHistory;
+    }
+  }
+
+  function history(): DeltaOp[] {
+    return [...ring.slice(historyHead), ...ring.slice(0, historyHead)];
+  }
 
   const machinesOf = (): Record<string, unknown> => target?.machines() ?? {};
   for (const machine of Object.values(machinesOf())) describe(machine);
@@ -356,7 +381,9 @@ export function createInspectionAdapter(
       ops.push(stateOp(materialize(entry, limits, change), change));
     }
     for (const item of events) {
-      ops.push({ op: 'event', sessionId: item.sessionId, from: item.from, event: sanitize(item.event, limits), at: item.at });
+      const op: DeltaOp = { op: 'event', sessionId: item.sessionId, from: item.from, event: sanitize(item.event, limits), at: item.at };
+      ops.push(op);
+      remember(op);
     }
     events = [];
     if (ops.length === 0) return;
@@ -382,6 +409,28 @@ export function createInspectionAdapter(
       for (const entry of entries.values()) actors.push({ ...materialize(entry, limits) });
       return { type: 'full', source, at: clock.now(), actors, stats: stats() };
     },
+    *joinMessages(chunk) {
+      admit(true);
+      for (const entry of pending) if (entry.pulled !== null && entry.change !== null) readPulled(entry, entry.change);
+      let batch: WireActor[] = [];
+      let first = true;
+      const frame = (): SourceMessage =>
+        first
+          ? { type: 'full', source, at: clock.now(), actors: batch, stats: stats() }
+          : { type: 'delta', source, at: clock.now(), ops: batch.map((actor) => ({ op: 'add', actor })), stats: stats() };
+      // A Map iterates live: actors evicted meanwhile are skipped, new ones come at the end.
+      for (const entry of entries.values()) {
+        batch.push({ ...materialize(entry, limits) });
+        if (batch.length < chunk) continue;
+        yield frame();
+        first = false;
+        batch = [];
+      }
+      if (first || batch.length > 0) yield frame();
+      const events = history();
+      if (events.length > 0) yield { type: 'delta', source, at: clock.now(), ops: events, stats: stats() };
+    },
+    history,
     machines: () => [...described.values()],
     subscribe(listener) {
       listeners.add(listener);

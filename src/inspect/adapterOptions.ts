@@ -29,6 +29,8 @@ export interface AdapterOptions {
    * actions. @default 500
    */
   readonly maxIntakePerFlush?: number;
+  /** Event ops kept per source for viewers that join late (a ring: the oldest go first). @default 500 */
+  readonly maxHistory?: number;
   /** Limits for contexts, outputs, errors and events. */
   readonly sanitize?: SanitizeOptions;
 }
@@ -42,6 +44,7 @@ export const defaultAdapterOptions = {
   maxSteps: 8,
   maxShortLivedPerFlush: 500,
   maxIntakePerFlush: 500,
+  maxHistory: 500,
   sanitize: {},
 } satisfies Required<AdapterOptions>;
 

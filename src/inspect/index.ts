@@ -4,7 +4,8 @@
  * Named exports only; the wire types come from `protocol.ts`.
  */
 export { inspect, defaultInspectOptions, type InspectOptions, type InspectorServer } from './server.js';
-export { connectInspector, type ConnectOptions, type InspectorConnection } from './producer.js';
+export { connectInspector, InspectorConnectionError, type ConnectOptions, type InspectorConnection } from './producer.js';
+export { BulkControlError } from './controlMany.js';
 export { recordTrace, loadTrace, type TraceRecorder, type RecordOptions, type MessageStream } from './trace.js';
 export { createInspectionAdapter, defaultAdapterOptions, type AdapterOptions, type InspectionAdapter } from './adapter.js';
 export { defaultSanitizeOptions, type SanitizeOptions } from './sanitize.js';

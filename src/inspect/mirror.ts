@@ -2,7 +2,7 @@
  * The current state of a source rebuilt from its wire messages: what the server
  * keeps for a remote producer so that a viewer joining late gets a full state.
  */
-import { applyStateOp, type FullState, type MachineMessage, type SourceMessage, type SourceStats, type WireActor } from './protocol.js';
+import { applyStateOp, type DeltaOp, type FullState, type MachineMessage, type SourceMessage, type SourceStats, type WireActor } from './protocol.js';
 
 /** Rebuilds one source's actors and machines from `full`, `machine` and `delta` messages. */
 export class SourceMirror {
@@ -13,11 +13,15 @@ export class SourceMirror {
   #stats: SourceStats = { actors: 0, finished: 0, droppedActors: 0, droppedEvents: 0 };
   #at = 0;
   #refused = 0;
+  readonly #maxHistory: number;
+  #ring: DeltaOp[] = [];
+  #ringHead = 0;
 
   /** `maxActors` bounds what a producer can make this process hold. */
-  constructor(source: string, maxActors = 200_000) {
+  constructor(source: string, maxActors = 200_000, maxHistory = 500) {
     this.source = source;
     this.#maxActors = maxActors;
+    this.#maxHistory = maxHistory;
   }
 
   apply(message: SourceMessage): void {
@@ -31,7 +35,8 @@ export class SourceMirror {
         break;
       case 'delta':
         for (const op of message.ops) {
-          if (op.op === 'add') this.#add(op.actor);
+          if (op.op === 'event') this.#remember(op);
+          else if (op.op === 'add') this.#add(op.actor);
           else if (op.op === 'remove') this.#actors.delete(op.sessionId);
           else if (op.op === 'state') {
             const actor = this.#actors.get(op.sessionId);
@@ -49,12 +54,41 @@ export class SourceMirror {
     return { type: 'full', source: this.source, at: this.#at, actors: [...this.#actors.values()], stats };
   }
 
+  /** Like the adapter's: the actors in frames of at most `chunk`, read lazily, then the event history. */
+  *joinMessages(chunk: number): Generator<SourceMessage> {
+    const stats = { ...this.#stats, droppedActors: this.#stats.droppedActors + this.#refused };
+    let batch: WireActor[] = [];
+    let first = true;
+    const frame = (): SourceMessage =>
+      first
+        ? { type: 'full', source: this.source, at: this.#at, actors: batch, stats }
+        : { type: 'delta', source: this.source, at: this.#at, ops: batch.map((actor) => ({ op: 'add', actor })), stats };
+    for (const actor of this.#actors.values()) {
+      batch.push(actor);
+      if (batch.length < chunk) continue;
+      yield frame();
+      first = false;
+      batch = [];
+    }
+    if (first || batch.length > 0) yield frame();
+    const events = [...this.#ring.slice(this.#ringHead), ...this.#ring.slice(0, this.#ringHead)];
+    if (events.length > 0) yield { type: 'delta', source: this.source, at: this.#at, ops: events, stats };
+  }
+
   machines(): MachineMessage[] {
     return [...this.#machines.values()];
   }
 
   get size(): number {
     return this.#actors.size;
+  }
+
+  #remember(op: DeltaOp): void {
+    if (this.#ring.length < this.#maxHistory) this.#ring.push(op);
+    else if (this.#maxHistory > 0) {
+      this.#ring[this.#ringHead] = op;
+      this.#ringHead = (this.#ringHead + 1) % this.#maxHistory;
+    }
   }
 
   #add(actor: WireActor): void {

@@ -4,6 +4,7 @@
  * as one of its sources. The adapter runs here, so only batched wire deltas cross
  * the socket; control commands come back and are carried out on the target.
  */
+import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { createInspectionAdapter, type AdapterOptions } from './adapter.js';
 import { PROTOCOL_VERSION, splitFullState, type AckMessage, type ProducerMessage } from './protocol.js';
@@ -18,9 +19,29 @@ export interface ConnectOptions {
   /** Bytes queued on the socket before deltas are dropped (a full state follows when it drains). @default 8 MiB */
   readonly maxBuffer?: number;
   readonly adapter?: AdapterOptions;
+  /** The source id to stream as. @default the target's id with this process's tag (unique per process and target) */
+  readonly sourceId?: string;
 }
 
+/** The inspector refused the connection (no token, a source id in use) or closed it before accepting it. */
+export class InspectorConnectionError extends Error {
+  override readonly name = 'InspectorConnectionError';
+  constructor(
+    message: string,
+    /** The server's error code (`unauthorized`, `source-in-use`, …), or `closed`. */
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Tells this process's sources apart from another's: two processes' Sequences both have the root id `x:0`. */
+const PROCESS_TAG = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
+let connected = 0;
+
 export interface InspectorConnection {
+  /** The source id the inspector shows this runtime as. */
+  readonly source: string;
   /** Settles once the connection has ended (closed by either side). */
   readonly closed: Promise<void>;
   close(): void;
@@ -50,8 +71,35 @@ export async function connectInspector(target: InspectorTarget, options: Connect
   const send = (message: ProducerMessage): void => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
   };
-  const adapter = createInspectionAdapter(target.id, target, options.adapter);
-  send({ type: 'produce', version: PROTOCOL_VERSION, source: { id: target.id, name: target.name } });
+  const sourceId = options.sourceId ?? `${target.id}@${PROCESS_TAG}-${++connected}`;
+  const token = url.searchParams.get('token') ?? undefined;
+  // Accepted or refused: the server answers `produced` or an error frame (and closes).
+  const accepted = new Promise<void>((resolve, reject) => {
+    let refusal: InspectorConnectionError | undefined;
+    const onMessage = (data: unknown): void => {
+      let message: { type?: unknown; code?: unknown; message?: unknown };
+      try {
+        message = JSON.parse(String(data)) as typeof message;
+      } catch {
+        return;
+      }
+      if (message.type === 'produced') {
+        socket.off('message', onMessage);
+        socket.off('close', onClose);
+        resolve();
+      } else if (message.type === 'error') {
+        refusal = new InspectorConnectionError(`The inspector refused the connection: ${String(message.message)}`, String(message.code));
+      }
+    };
+    const onClose = (code: number, reason: Buffer): void => {
+      socket.off('message', onMessage);
+      reject(refusal ?? new InspectorConnectionError(`The inspector closed the connection before accepting it (${code} ${String(reason)})`, 'closed'));
+    };
+    socket.on('message', onMessage);
+    socket.once('close', onClose);
+  });
+  const adapter = createInspectionAdapter(sourceId, target, options.adapter);
+  send({ type: 'produce', version: PROTOCOL_VERSION, source: { id: sourceId, name: target.name }, ...(token !== undefined ? { token } : {}) });
   for (const message of adapter.machines()) send(message);
   for (const message of splitFullState(adapter.fullState())) send(message);
   let stale = false;
@@ -97,7 +145,9 @@ export async function connectInspector(target: InspectorTarget, options: Connect
     });
   });
   socket.on('error', () => undefined); // followed by 'close'
+  await accepted;
   return {
+    source: sourceId,
     closed,
     close() {
       adapter.flush();

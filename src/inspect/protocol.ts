@@ -24,7 +24,14 @@ export type ControlCommand =
   /** "Retry now": skip the remaining backoff of a retrying action, or re-run a failed one. */
   | { type: 'retry'; actionId: string }
   | { type: 'pause' }
-  | { type: 'resume' };
+  | { type: 'resume' }
+  /** Bulk: cancel each of `actionIds` (at most {@link MAX_BULK_IDS}); the ack says which failed. */
+  | { type: 'cancel-many'; actionIds: string[] }
+  /** Bulk: "retry now" each of `actionIds`. */
+  | { type: 'retry-many'; actionIds: string[] };
+
+/** The most action ids one bulk command may carry. */
+export const MAX_BULK_IDS = 10_000;
 
 /** Which Echo layer an actor belongs to, from its machine id; `actor` for anything else. */
 export type ActorKind = 'sequence' | 'site' | 'action' | 'actor';
@@ -186,6 +193,10 @@ export type ErrorCode =
   | 'unknown-source'
   | 'version'
   | 'control-failed'
+  /** A producer asked for a source id another connection (or a local source) holds. */
+  | 'source-in-use'
+  /** The client did not read: its send buffer passed the limit and it is closed. */
+  | 'slow-client'
   | 'internal';
 
 export interface FullState {
@@ -238,6 +249,12 @@ export type ProducerMessage =
   | { type: 'produce'; version: number; source: { id: string; name: string }; token?: string }
   | SourceMessage
   | AckMessage;
+
+/** What the server sends a producer once its `produce` is accepted, with the source id it streams as. */
+export interface ProducerAccepted {
+  type: 'produced';
+  source: string;
+}
 
 /** What the server sends a producer: a command for its runtime. */
 export interface ProducerControl {

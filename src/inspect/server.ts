@@ -11,7 +11,17 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { systemClock, type Clock } from '../clock.js';
 import type { AdapterOptions } from './adapter.js';
-import { PROTOCOL_VERSION, splitFullState, type ErrorCode, type ServerMessage, type SourceMessage } from './protocol.js';
+import { allowedHostNames, hostAllowed, SECURITY_HEADERS } from './httpGuard.js';
+import {
+  PROTOCOL_VERSION,
+  splitFullState,
+  type ControlCommand,
+  type ErrorCode,
+  type ProducerAccepted,
+  type ProducerControl,
+  type ServerMessage,
+  type SourceMessage,
+} from './protocol.js';
 import { createLocalSource, createRemoteSource, type RemoteSource, type Source } from './sources.js';
 import { StatelyBridge, type StatelyEvent } from './stately.js';
 import { defaultStaticDir, serveStatic } from './static.js';
@@ -23,8 +33,14 @@ export interface InspectOptions {
   readonly port?: number;
   /** Interface to bind. @default '127.0.0.1' */
   readonly host?: string;
-  /** Token that control commands need. @default 24 random bytes, base64url */
+  /**
+   * Token that control commands and producers need. Give one (or set `ECHO_INSPECT_TOKEN`)
+   * to keep it across restarts, so a reconnecting page keeps control.
+   * @default `process.env.ECHO_INSPECT_TOKEN`, else 24 random bytes, base64url
+   */
   readonly token?: string;
+  /** Host names besides loopback names and `host` that the `Host` header may carry (DNS-rebinding guard). @default [] */
+  readonly allowedHosts?: readonly string[];
   /** Folder of the built app (`vite build`). @default `dist/inspector` of this package */
   readonly staticDir?: string;
   /** Name shown by the app. @default 'Echo inspector' */
@@ -35,12 +51,19 @@ export interface InspectOptions {
   readonly maxProducerMessageBytes?: number;
   /** Bytes queued to a slow viewer before its deltas are dropped (it gets a fresh full state later). @default 8 MiB */
   readonly maxViewerBuffer?: number;
+  /** Bytes queued to a client that does not read before it is closed. @default 64 MiB */
+  readonly maxClientBuffer?: number;
+  /** Actors per frame of a joining viewer's initial state (frames are sent as the socket drains). @default 2000 */
+  readonly joinChunk?: number;
   /** How long a remote producer has to acknowledge a control command. @default 10000 */
   readonly controlTimeout?: number;
   /** Options of the adapters for local sources. */
   readonly adapter?: AdapterOptions;
   readonly clock?: Clock;
 }
+
+/** Bytes queued to a joining viewer before the next frame of its initial state waits for the socket to drain. */
+const JOIN_HIGH_WATER = 1024 * 1024;
 
 export const defaultInspectOptions = {
   port: 0,
@@ -51,6 +74,9 @@ export const defaultInspectOptions = {
   maxViewerMessageBytes: 64 * 1024,
   maxProducerMessageBytes: 16 * 1024 * 1024,
   maxViewerBuffer: 8 * 1024 * 1024,
+  maxClientBuffer: 64 * 1024 * 1024,
+  joinChunk: 2000,
+  allowedHosts: [],
   controlTimeout: 10_000,
   adapter: {},
   clock: systemClock,
@@ -77,6 +103,10 @@ interface Connection {
   urlToken: string | undefined;
   /** Sources whose deltas were dropped for this slow viewer: it gets their full state when it drains. */
   stale: Set<string>;
+  /** The initial state still to send (one at a time: a repeated `subscribe` replaces it). */
+  join: Iterator<ServerMessage> | null;
+  /** A frame of the join is being written: the join goes on when it is. */
+  joinWaiting: boolean;
   source?: Source & Partial<RemoteSource>;
   bridge?: StatelyBridge;
 }
@@ -93,7 +123,8 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new TypeError(`Expected \`port\` to be an integer from 0 to 65535, got ${String(config.port)} (${typeof config.port})`);
   }
-  const token = config.token !== '' ? config.token : randomBytes(24).toString('base64url');
+  const token = config.token !== '' ? config.token : (process.env.ECHO_INSPECT_TOKEN ?? '') !== '' ? process.env.ECHO_INSPECT_TOKEN! : randomBytes(24).toString('base64url');
+  const hostNames = allowedHostNames(config.host, config.allowedHosts);
   const staticDir = config.staticDir !== '' ? config.staticDir : defaultStaticDir();
   const sources = new Map<string, Source & Partial<RemoteSource>>();
   const unsubscribers = new Map<string, () => void>();
@@ -102,17 +133,36 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
   const pendingControls = new Map<string, { resolve: () => void; reject: (error: Error) => void; timer: unknown }>();
   let nextId = 1;
 
-  const http = createServer((request, response) => serveStatic(staticDir, request, response));
+  const http = createServer((request, response) => {
+    if (!hostAllowed(request, hostNames)) {
+      response.writeHead(403, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' }).end('Forbidden: unknown Host');
+      return;
+    }
+    void serveStatic(staticDir, request, response);
+  });
   const wss = new WebSocketServer({
     server: http,
     maxPayload: config.maxProducerMessageBytes,
-    verifyClient: ({ req }: { req: IncomingMessage }, done: (ok: boolean, code?: number, reason?: string) => void) =>
-      sameOrigin(req) ? done(true) : done(false, 403, 'Forbidden: the inspector only accepts pages it served'),
+    verifyClient: ({ req }: { req: IncomingMessage }, done: (ok: boolean, code?: number, reason?: string) => void) => {
+      if (!hostAllowed(req, hostNames)) return done(false, 403, 'Forbidden: unknown Host');
+      return sameOrigin(req) ? done(true) : done(false, 403, 'Forbidden: the inspector only accepts pages it served');
+    },
   });
 
-  const send = (socket: WebSocket, message: ServerMessage | { type: 'control'; ref: string; command: unknown }): void => {
-    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+  const socketsOf = new Map<WebSocket, Connection>();
+  const send = (socket: WebSocket, message: ServerMessage | ProducerControl | ProducerAccepted): void => {
+    if (socket.readyState !== socket.OPEN) return;
+    socket.send(JSON.stringify(message));
+    checkBuffer(socket);
   };
+  /** A client that does not read is closed once its buffer passes the limit (nothing more is queued for it). */
+  function checkBuffer(socket: WebSocket): void {
+    if (socket.bufferedAmount <= config.maxClientBuffer) return;
+    const connection = socketsOf.get(socket);
+    if (connection) connection.join = null;
+    socket.close(1008, 'slow-client: the send buffer passed its limit');
+    socket.terminate();
+  }
   const fail = (socket: WebSocket, code: ErrorCode, message: string, ref?: string): void =>
     send(socket, ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref });
 
@@ -132,13 +182,57 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
           continue;
         }
         if (connection.stale.delete(sourceId)) {
-          // The full state already holds this delta's changes.
+          // The full state already holds this delta's changes: sent paced, like a join.
           const source = sources.get(sourceId);
-          if (source) for (const item of splitFullState(source.fullState())) send(socket, item);
+          if (source) startJoin(connection, connection.join !== null ? undefined : sourceId);
           continue;
         }
       }
-      if (socket.readyState === socket.OPEN) socket.send(text);
+      if (socket.readyState === socket.OPEN) {
+        socket.send(text);
+        checkBuffer(socket);
+      }
+    }
+  }
+
+  /** What a viewer joining now gets: sources, then per source its machines, actor frames and event history. */
+  function* joinMessages(only?: string): Generator<ServerMessage> {
+    if (only === undefined) yield sourcesMessage();
+    for (const [id, source] of [...sources]) {
+      if (only !== undefined && id !== only) continue;
+      if (only === undefined) yield* source.machines();
+      yield* source.joinMessages(config.joinChunk);
+    }
+  }
+
+  /** Starts (or restarts) a viewer's join: at most one is pending per client, whatever it sends. */
+  function startJoin(connection: Connection, only?: string): void {
+    connection.join = joinMessages(only);
+    if (!connection.joinWaiting) pump(connection);
+  }
+
+  /** Sends the join's frames while the socket keeps up; waits for a frame to be written before more. */
+  function pump(connection: Connection): void {
+    connection.joinWaiting = false;
+    const socket = connection.socket;
+    while (connection.join !== null) {
+      if (socket.readyState !== socket.OPEN) {
+        connection.join = null;
+        return;
+      }
+      const next = connection.join.next();
+      if (next.done === true) {
+        connection.join = null;
+        return;
+      }
+      const text = JSON.stringify(next.value);
+      if (socket.bufferedAmount + text.length > JOIN_HIGH_WATER) {
+        connection.joinWaiting = true;
+        socket.send(text, () => pump(connection));
+        checkBuffer(socket);
+        return;
+      }
+      socket.send(text);
     }
   }
 
@@ -195,7 +289,7 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
       connection.stale.clear();
       const canControl = tokenMatches(message.token ?? connection.urlToken);
       send(socket, { type: 'hello', version: PROTOCOL_VERSION, server: config.name, canControl, maxMessageBytes: config.maxViewerMessageBytes });
-      for (const item of snapshot()) send(socket, item);
+      startJoin(connection);
       return;
     }
     if (!tokenMatches(message.token ?? connection.urlToken)) {
@@ -213,14 +307,26 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
     const message = checkProducerMessage(value);
     if (typeof message === 'string') return fail(connection.socket, 'bad-message', message);
     if (message.type === 'produce') {
-      if (connection.source) return fail(connection.socket, 'bad-message', 'This connection already produces a source');
+      const socket = connection.socket;
+      if (connection.source) return fail(socket, 'bad-message', 'This connection already produces a source');
+      if (!tokenMatches(message.token ?? connection.urlToken)) {
+        fail(socket, 'unauthorized', 'A producer needs the token printed when the inspector started');
+        socket.close(4401, 'unauthorized');
+        return;
+      }
       const existing = sources.get(message.source.id);
-      if (existing?.info().connected) return fail(connection.socket, 'bad-message', `Source id ${message.source.id} is in use`);
+      if (existing !== undefined && (existing.info().kind !== 'remote' || existing.info().connected)) {
+        // A producer never takes over another source's id (a live producer's, or a local source's).
+        fail(socket, 'source-in-use', `Source id ${JSON.stringify(message.source.id)} is in use by another source`);
+        socket.close(4409, 'source-in-use');
+        return;
+      }
       if (existing) detach(message.source.id); // the same producer reconnecting
       const remote = createRemoteSource(message.source.id, message.source.name, (command) => controlRemote(connection, command));
       connection.role = 'producer';
       connection.source = remote;
       attach(remote);
+      send(socket, { type: 'produced', source: message.source.id });
       return;
     }
     if (message.type === 'ack') {
@@ -236,7 +342,7 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
     connection.source.receive(message);
   }
 
-  function controlRemote(connection: Connection, command: unknown): Promise<void> {
+  function controlRemote(connection: Connection, command: ControlCommand): Promise<void> {
     const ref = `c${nextId++}`;
     return new Promise<void>((resolve, reject) => {
       const timer = config.clock.setTimeout(() => {
@@ -250,6 +356,11 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
 
   function onStatelyMessage(connection: Connection, value: StatelyEvent): void {
     if (!connection.bridge) {
+      if (!tokenMatches(connection.urlToken)) {
+        fail(connection.socket, 'unauthorized', 'An @statelyai/inspect client needs the token in its URL (ws://HOST:PORT/?token=…)');
+        connection.socket.close(4401, 'unauthorized');
+        return;
+      }
       const id = `xstate-${nextId++}`;
       connection.bridge = new StatelyBridge(id, `XState app ${id.slice(7)}`);
       connection.role = 'stately';
@@ -284,8 +395,9 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
 
   wss.on('connection', (socket, request) => {
     const urlToken = new URL(request.url ?? '/', 'http://inspector').searchParams.get('token') ?? undefined;
-    const connection: Connection = { socket, role: 'pending', urlToken, stale: new Set() };
+    const connection: Connection = { socket, role: 'pending', urlToken, stale: new Set(), join: null, joinWaiting: false };
     connections.add(connection);
+    socketsOf.set(socket, connection);
     socket.on('message', (data, isBinary) => {
       try {
         onFrame(connection, Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer), isBinary);
@@ -298,6 +410,8 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
     socket.on('error', () => undefined);
     socket.on('close', () => {
       connections.delete(connection);
+      socketsOf.delete(socket);
+      connection.join = null;
       if (connection.role === 'producer' && connection.source?.disconnect) {
         connection.source.disconnect();
         broadcast(sourcesMessage());

@@ -13,6 +13,8 @@ import type { InspectorTarget } from './target.js';
 export interface Source {
   info(): SourceInfo;
   fullState(): FullState;
+  /** What a joining viewer gets of this source, lazily in bounded frames (see the adapter's `joinMessages`). */
+  joinMessages(chunk: number): Iterable<SourceMessage>;
   machines(): MachineMessage[];
   subscribe(listener: (message: SourceMessage) => void): () => void;
   control(command: ControlCommand): Promise<void>;
@@ -27,6 +29,7 @@ export function createLocalSource(target: InspectorTarget, kind: SourceKind, opt
   return {
     info: () => ({ id: target.id, name: target.name, kind, controllable, connected }),
     fullState: () => adapter.fullState(),
+    joinMessages: (chunk) => adapter.joinMessages(chunk),
     machines: () => adapter.machines(),
     subscribe: (listener) => adapter.subscribe(listener),
     control: (command) => target.control(command),
@@ -57,6 +60,7 @@ export function createRemoteSource(
   return {
     info: () => ({ id, name, kind: 'remote', controllable: connected, connected }),
     fullState: () => mirror.fullState(),
+    joinMessages: (chunk) => mirror.joinMessages(chunk),
     machines: () => mirror.machines(),
     subscribe(listener) {
       listeners.add(listener);

@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { contentSecurityPolicy, inlineHashes, SECURITY_HEADERS } from './httpGuard.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -32,14 +33,21 @@ export const NOT_BUILT_MESSAGE = 'The inspector app is not built. Run `npm run b
 
 /** Answers one HTTP request from `root`. */
 export async function serveStatic(root: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const headers = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
+  const headers: Record<string, string> = { ...SECURITY_HEADERS, 'Content-Security-Policy': contentSecurityPolicy(request.headers.host) };
   try {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { ...headers, Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('Method not allowed');
       return;
     }
     const base = resolve(root);
-    let path = decodeURIComponent(new URL(request.url ?? '/', 'http://inspector').pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(request.url ?? '/', 'http://inspector').pathname);
+    } catch {
+      // `GET /%`: a path that does not decode is the client's error.
+      response.writeHead(400, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request: the path is not a valid URL');
+      return;
+    }
     if (path.endsWith('/')) path += 'index.html';
     const file = resolve(base, `.${path}`);
     if (file !== base && !file.startsWith(base + sep)) {
@@ -56,7 +64,9 @@ export async function serveStatic(root: string, request: IncomingMessage, respon
       response.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found');
       return;
     }
-    const body = request.method === 'HEAD' ? undefined : await readFile(file);
+    const content = await readFile(file);
+    const body = request.method === 'HEAD' ? undefined : content;
+    if (extname(file) === '.html') headers['Content-Security-Policy'] = contentSecurityPolicy(request.headers.host, inlineHashes(content.toString('utf8')));
     const cache = path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-store';
     response.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': cache });
     response.end(body);

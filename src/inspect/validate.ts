@@ -4,6 +4,7 @@
  * and what came (it becomes an error frame).
  */
 import {
+  MAX_BULK_IDS,
   PROTOCOL_VERSION,
   type AckMessage,
   type ControlCommand,
@@ -40,8 +41,18 @@ export function checkCommand(value: unknown): Checked<ControlCommand> {
     case 'retry':
       if (!shortString(value.actionId, 1024)) return `Expected \`command.actionId\` to be a non-empty string, got ${describe(value.actionId)}`;
       return { type: value.type, actionId: value.actionId };
+    case 'cancel-many':
+    case 'retry-many': {
+      const ids = value.actionIds;
+      if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_BULK_IDS) {
+        return `Expected \`command.actionIds\` to be an array of 1 to ${MAX_BULK_IDS} ids, got ${Array.isArray(ids) ? `${ids.length} ids` : describe(ids)}`;
+      }
+      const bad = ids.findIndex((id) => !shortString(id, 1024));
+      if (bad !== -1) return `Expected \`command.actionIds[${bad}]\` to be a non-empty string, got ${describe(ids[bad])}`;
+      return { type: value.type, actionIds: [...(ids as string[])] };
+    }
     default:
-      return `Expected \`command.type\` to be one of cancel, retry, pause, resume, got ${describe(value.type)}`;
+      return `Expected \`command.type\` to be one of cancel, retry, pause, resume, cancel-many, retry-many, got ${describe(value.type)}`;
   }
 }
 
@@ -78,7 +89,10 @@ export function checkProducerMessage(value: unknown): Checked<ProducerMessage> {
       if (!isObject(source) || !shortString(source.id, 1024) || !shortString(source.name, 1024)) {
         return `Expected \`source\` to be { id: string, name: string }, got ${describe(source)}`;
       }
-      return { type: 'produce', version: PROTOCOL_VERSION, source: { id: source.id, name: source.name } };
+      if (value.token !== undefined && typeof value.token !== 'string') return `Expected \`token\` to be a string, got ${describe(value.token)}`;
+      const produce: ProducerMessage = { type: 'produce', version: PROTOCOL_VERSION, source: { id: source.id, name: source.name } };
+      if (typeof value.token === 'string') produce.token = value.token;
+      return produce;
     }
     case 'full':
       if (!Array.isArray(value.actors) || !isObject(value.stats) || typeof value.at !== 'number') {

@@ -18,7 +18,7 @@ describe('echo-actions inspect', () => {
     expect(lines[0]).toBe(`Echo inspector running at ${url}`);
     const clock = new ManualClock(0);
     const target = createFakeTarget({ clock, id: 'w1', name: 'Worker 1' });
-    const connection = await connectInspector(target, { url, adapter: { clock } });
+    const connection = await connectInspector(target, { url, adapter: { clock }, sourceId: 'w1' });
     const delta = new Promise<void>((resolve) => {
       const off = run.server.subscribe((message) => {
         if (message.type === 'delta') {

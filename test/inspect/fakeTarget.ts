@@ -7,6 +7,7 @@
  * the injected clock. Replace with the real Sequence once it exists.
  */
 import { assign, createActor, enqueueActions, sendParent, setup, spawnChild, stopChild, type AnyActorRef, type AnyStateMachine } from 'xstate';
+import { controlMany } from '../../src/inspect/controlMany.js';
 import type { ControlCommand, InspectableActorRef, InspectorTarget } from '../../src/inspect/target.js';
 
 export interface FakeClock {
@@ -252,7 +253,10 @@ export function createFakeTarget(options: { clock: FakeClock; sites?: string[]; 
       commands.push(command);
       if (command.type === 'pause') root.send({ type: 'PAUSE' });
       else if (command.type === 'resume') root.send({ type: 'RESUME' });
-      else {
+      else if (command.type === 'cancel-many' || command.type === 'retry-many') {
+        const type = command.type === 'cancel-many' ? 'cancel' : 'retry';
+        await controlMany(command, async (actionId) => this.control({ type, actionId }));
+      } else {
         const ref = findAction(command.actionId);
         if (ref === undefined) throw new Error(`No running action ${command.actionId}`);
         ref.send(command.type === 'cancel' ? { type: 'CANCEL' } : { type: 'RETRY' });

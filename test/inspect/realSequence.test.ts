@@ -205,3 +205,33 @@ describe('a flood, counted', () => {
     await sequence.shutdown({ deadline: 0 });
   });
 });
+
+describe('controls of a real Sequence', () => {
+  test('pause/resume sent to a stopped Sequence answer an error; bulk cancel and retry-now carry out each id and name the failed ones', async () => {
+    const clock = new ManualClock();
+    const failedOnce = new Set<number>();
+    const plan = createPlan({
+      Hold: (_: null, ctx) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))),
+      Flaky: { run: async (n: number) => { if (!failedOnce.has(n)) { failedOnce.add(n); throw new Error('boom'); } return 'ok'; }, retry: { attempts: 3, initialDelay: 60_000, jitter: 'none' } },
+    });
+    const sequence = new Sequence({ plan, clock, sites: 1, concurrency: 8 });
+    sequence.start();
+    const held = Array.from({ length: 3 }, () => sequence.assign('Hold', null));
+    const flaky = Array.from({ length: 2 }, (_, i) => sequence.assign('Flaky', i));
+    await clock.advance(0);
+    await sequence.control({ type: 'cancel-many', actionIds: held.map((h) => h.id) });
+    for (const handle of held) await expect(handle.result).rejects.toMatchObject({ name: 'CancellationError', reason: 'user' });
+    await expect(sequence.control({ type: 'retry-many', actionIds: [...flaky.map((h) => h.id), 'a-nope'] })).rejects.toMatchObject({
+      name: 'BulkControlError',
+      failures: { 'a-nope': 'No action "a-nope" in Sequence "sequence"' },
+    });
+    await clock.advance(0);
+    for (const handle of flaky) expect(await handle.result).toBe('ok');
+    await sequence.control({ type: 'pause' });
+    const stopped = sequence.shutdown({ deadline: 0 });
+    await clock.advance(10_000);
+    await stopped;
+    await expect(sequence.control({ type: 'pause' })).rejects.toThrow(/cannot pause/);
+    await expect(sequence.control({ type: 'resume' })).rejects.toThrow(/cannot resume/);
+  });
+});

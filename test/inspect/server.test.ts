@@ -70,7 +70,15 @@ describe('inspect()', () => {
     const late = await viewer(server);
     const full = late.messages.find((m): m is FullState => m.type === 'full')!;
     expect(full.actors.find((a) => a.id === 'act-1')).toMatchObject({ value: 'running', kind: 'action' });
-    expect(late.messages.some((m) => m.type === 'delta')).toBe(false);
+    // After the full state only the recent event history follows (a bounded ring), in order, with the actors' ids.
+    const deltas = late.messages.filter((m): m is DeltaMessage => m.type === 'delta');
+    expect(deltas).toHaveLength(1);
+    const events = deltas[0]!.ops;
+    expect(events.every((op) => op.op === 'event')).toBe(true);
+    const times = events.map((op) => (op as Extract<typeof op, { op: 'event' }>).at);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    const act = full.actors.find((a) => a.id === 'act-1')!;
+    expect(events.some((op) => op.op === 'event' && op.sessionId === act.sessionId)).toBe(true);
   });
 
   test('control needs the token; with it the command reaches the runtime', async () => {
@@ -134,7 +142,7 @@ describe('inspect()', () => {
     const { clock, server } = await start();
     const remoteClock = new ManualClock(0);
     const remote: FakeTarget = createFakeTarget({ clock: remoteClock, sites: ['b'], id: 'worker-2', name: 'Worker 2' });
-    const connection = await connectInspector(remote, { url: server.url, adapter: { clock: remoteClock } });
+    const connection = await connectInspector(remote, { url: server.url, adapter: { clock: remoteClock }, sourceId: 'worker-2' });
     cleanups.push(() => connection.close(), () => remote.stop());
     const v = await viewer(server, server.token);
     await v.next((m) => m.type === 'sources' && m.sources.length === 2, 'two sources');
@@ -160,7 +168,7 @@ describe('inspect()', () => {
   test('an XState app using @statelyai/inspect appears as a source', async () => {
     const { clock, server } = await start();
     const v = await viewer(server);
-    const stately = createWebSocketInspector({ url: wsUrl(server.url.split('?')[0]!) });
+    const stately = createWebSocketInspector({ url: wsUrl(server.url) });
     cleanups.push(() => stately.stop());
     const light = createMachine({
       id: 'trafficLight',
