@@ -7,7 +7,9 @@
 import type { ActionContext, ActionEvent, ActionOutput, ActionSpec, Priority } from '../../machines/actionTypes.js';
 import { CancellationError, reviveError } from '../errors.js';
 import type { NamedHook } from './hooks.js';
+import type { Clock } from '../clock.js';
 import type { License } from '../License.js';
+import type { RunningAttempt } from './RunningAttempt.js';
 import type { Life } from '../Life.js';
 import type { ActionDefinition, RunContext } from '../Plan.js';
 import type { RetryPolicy } from '../retryPolicy.js';
@@ -35,7 +37,7 @@ export interface FollowUp {
 
 /** What an ActionRun needs from its Sequence. */
 export interface RunServices {
-  readonly clock: { now(): number };
+  readonly clock: Clock;
   readonly random: () => number;
   readonly life: Life;
   enqueue(run: ActionRun): void;
@@ -124,6 +126,8 @@ export class ActionRun {
   #materialize: ((run: ActionRun) => ActionActor) | null = null;
   /** The Site running it now (between START and release/settle). */
   site: { readonly id: string } | null = null;
+  /** Its latest call of the function (null before the first): a slot or a retry waits for it to stop. */
+  attempt: RunningAttempt | null = null;
   /** The user code running for it now (null when none): set when a piece starts, cleared when it settles. */
   working: WorkPiece | null = null;
   /** How many times a Site behaviour crashed on it. */
@@ -234,6 +238,7 @@ export class ActionRun {
 
   /** Aborts whatever runs now with `reason`. */
   abort(reason: unknown): void {
+    if (this.attempt !== null && !this.attempt.stopped) this.attempt.abortedAt ??= this.services.clock.now();
     if (this.#abortReason !== undefined) return;
     this.#abortReason = reason;
     this.#aborted = { phase: this.#phase, reason };

@@ -21,6 +21,7 @@ import {
   toError,
   type CancellationReason,
 } from '../errors.js';
+import { RunningAttempt } from './RunningAttempt.js';
 import { runAfterHooks, runHooks, type HookInfo, type NamedHook } from './hooks.js';
 import { decideRetry, type RetryDecision } from '../retryPolicy.js';
 
@@ -128,7 +129,15 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
         run.preQueued = false;
         return;
       }
-      run.services.enqueue(run);
+      const previous = run.attempt;
+      if (previous === null || previous.stopped) {
+        run.services.enqueue(run);
+        return;
+      }
+      // A retry never overlaps the attempt it abandoned: it queues once that one stopped, or its cancel grace passed.
+      previous.whenStoppedOrAbandoned(run.services.clock, run.cancelGrace, () => {
+        if (!run.settled && String(run.actor.getSnapshot().value) === 'queued') run.services.enqueue(run);
+      });
     },
 
     releaseSite: (_context: ActionContext, _event: AnyEvent, self: unknown) => {
@@ -177,10 +186,13 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
       // A thenable may call back twice, or both ways: the first answer counts.
       let answered = false;
       const working = { piece: 'function', name: `attempt ${attempt}` } as const;
+      const current = new RunningAttempt();
       const stopped = (): void => {
         if (run.working === working) run.working = null;
+        current.stop();
       };
       run.working = working;
+      run.attempt = current;
       const succeed = (output: unknown): void => {
         if (answered) return;
         answered = true;

@@ -12,6 +12,7 @@
  */
 import { produce, type Draft } from 'immer';
 import type { ActionRun } from '../action/ActionRun.js';
+import type { Clock } from '../clock.js';
 import type { Life } from '../Life.js';
 import type { Production } from './Production.js';
 
@@ -59,6 +60,7 @@ export interface SiteHost {
   /** Flow limits, when the Sequence has any. */
   readonly gate?: SiteGate | undefined;
   readonly life: Life;
+  readonly clock: Clock;
   now(): number;
   /** The Site's XState actor, to report lifecycle edges (BUSY, IDLE, PAUSE, CRASH, …). */
   report(site: Site, event: { type: string; [key: string]: unknown }): void;
@@ -132,6 +134,16 @@ export class Site {
   release(run: ActionRun): void {
     if (run.site !== this) return;
     run.site = null;
+    const attempt = run.attempt;
+    if (attempt === null || attempt.stopped) {
+      this.#free(run);
+      return;
+    }
+    // Concurrency is a promise: the slot stays taken while the abandoned function still runs, up to its cancel grace.
+    attempt.whenStoppedOrAbandoned(this.#host.clock, run.cancelGrace, () => this.#free(run));
+  }
+
+  #free(run: ActionRun): void {
     this.#active--;
     this.#host.gate?.released(run);
     this.pump();

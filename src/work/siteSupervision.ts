@@ -53,6 +53,7 @@ export function createSiteHost(deps: SupervisionDeps): SiteHost {
   return {
     gate: deps.gate,
     life: deps.life,
+    clock: deps.clock,
     now: () => deps.clock.now(),
     report: (site, event) => deps.siteActor(site.id)?.send(event),
     crashed,

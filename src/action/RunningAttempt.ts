@@ -1,0 +1,53 @@
+/**
+ * One call of an action's function, from its start until it actually stops
+ * (answers, or throws). A timeout, a cancel or a License revocation only aborts
+ * its signal: a function that ignores the signal keeps running. The Site slot it
+ * holds, and the retry that follows it, wait for it to stop, or for `cancelGrace`
+ * after it was aborted, whichever comes first (see README, "Cancellation").
+ * @internal
+ */
+import type { Clock } from '../clock.js';
+
+export class RunningAttempt {
+  /** True once the function answered or threw. */
+  stopped = false;
+  /** When its signal was aborted (timeout, cancel, revocation, shutdown), or null. */
+  abortedAt: number | null = null;
+  #waiters: (() => void)[] | null = null;
+
+  /** The function answered or threw: whoever waits goes on. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    const waiters = this.#waiters;
+    this.#waiters = null;
+    if (waiters !== null) for (const waiter of waiters) waiter();
+  }
+
+  /**
+   * Calls `then` once the function stopped, or `grace` ms after it was aborted
+   * (counted from the abort, so a cancel's grace is not given twice), whichever is
+   * first; at once when either is already so.
+   */
+  whenStoppedOrAbandoned(clock: Clock, grace: number, then: () => void): void {
+    if (this.stopped) {
+      then();
+      return;
+    }
+    const now = clock.now();
+    const left = Math.max(0, (this.abortedAt ?? now) + grace - now);
+    if (left === 0) {
+      then();
+      return;
+    }
+    let called = false;
+    const once = (): void => {
+      if (called) return;
+      called = true;
+      clock.clearTimeout(timer);
+      then();
+    };
+    const timer = clock.setTimeout(once, left);
+    (this.#waiters ??= []).push(once);
+  }
+}
