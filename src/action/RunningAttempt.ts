@@ -24,6 +24,11 @@ export class RunningAttempt {
     if (waiters !== null) for (const waiter of waiters) waiter();
   }
 
+  /** True when nobody need wait for it any longer at `now`: it stopped, or its grace after the abort is over. */
+  isOver(now: number, grace: number): boolean {
+    return this.stopped || (this.abortedAt !== null && now >= this.abortedAt + grace);
+  }
+
   /**
    * Calls `then` once the function stopped, or `grace` ms after it was aborted
    * (counted from the abort, so a cancel's grace is not given twice), whichever is

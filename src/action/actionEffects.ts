@@ -130,11 +130,12 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
         return;
       }
       const previous = run.attempt;
-      if (previous === null || previous.stopped) {
+      if (previous === null || previous.isOver(run.services.clock.now(), run.cancelGrace)) {
         run.services.enqueue(run);
         return;
       }
       // A retry never overlaps the attempt it abandoned: it queues once that one stopped, or its cancel grace passed.
+      // (Later, so the actor's snapshot says where it is by then.)
       previous.whenStoppedOrAbandoned(run.services.clock, run.cancelGrace, () => {
         if (!run.settled && String(run.actor.getSnapshot().value) === 'queued') run.services.enqueue(run);
       });
