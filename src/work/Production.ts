@@ -1,7 +1,9 @@
 /**
- * Production: Echo's work queue. Global priority lanes feed per-Site local deques; an idle
- * Site moves a batch from the global lanes, else steals about half of a peer's local items.
- * Idle Sites park with a wake callback: nothing polls.
+ * Production: Echo's work queue. Global priority lanes feed per-Site local deques; a Site
+ * serves the highest lane that has work for it, moving a batch of that lane from the global
+ * lanes, or stealing about half of that lane from a peer's local deque when only peers hold it.
+ * So lanes, not arrival batches, decide the order: a `high` item is served before `normal` ones
+ * a Site already holds. Idle Sites park with a wake callback: nothing polls.
  *
  * Storage: ring buffers of `T` (tickets in a parallel Float64Array) and one `Map<T, ticket>`
  * of live items, no wrapper per item. A discard deletes the map entry; the copy left behind
@@ -200,17 +202,15 @@ export class Production<T> {
   }
 
   /**
-   * The next item for a Site: from its local deque (high → normal → low), else a batch
-   * from the global lanes, else about half of a random peer's local items; aging applies
-   * (see the module doc). `undefined` only when no live item is left anywhere.
+   * The next item for a Site, of the highest lane with work: from its local deque, else a
+   * batch of that lane from the global lanes, or about half of a random peer's local items of a
+   * higher lane when only peers hold it; aging applies (see the module doc). `undefined` only
+   * when no live item is left anywhere.
    */
   take(siteId: string): T | undefined {
     const site = this.#site(siteId);
-    let lane = this.#choose(site);
-    if (lane < 0) {
-      if (!this.#steal(site)) return undefined;
-      lane = this.#choose(site); // a steal moved at least one live item into the local deque
-    }
+    const lane = this.#choose(site);
+    if (lane < 0) return undefined;
     const local = site.lanes[lane]!;
     if (local.length === 0) this.#moveBatch(this.#global[lane]!, local);
     const item = local.shift() as T;
@@ -280,7 +280,13 @@ export class Production<T> {
     return site;
   }
 
-  /** The lane a Site's take serves, its front copy live; -1 when its local deque and the global lanes are empty. */
+  /**
+   * The lane a Site's take serves, its front copy live; -1 when no live item is left anywhere.
+   * Lanes decide, not where items wait: the highest lane non-empty in the Site's local deque or
+   * the global lanes, unless a peer holds a higher one locally, which is then stolen first (so a
+   * `high` item assigned while this Site holds a batch of `normal` ones runs before them).
+   * An aged lane (see the module doc) is served as chosen.
+   */
   #choose(site: SiteState<T>): number {
     const { lanes: local, passed } = site;
     const global = this.#global;
@@ -291,8 +297,10 @@ export class Production<T> {
         chosen = lane;
         most = passed[lane]!;
       }
-      if (chosen < 0) chosen = local[0].length > 0 ? 0 : local[1].length > 0 ? 1 : local[2].length > 0 ? 2 : -1;
-      if (chosen < 0) chosen = global[0].length > 0 ? 0 : global[1].length > 0 ? 1 : global[2].length > 0 ? 2 : -1;
+      const aged = chosen >= 0;
+      if (!aged) chosen = local[0].length + global[0].length > 0 ? 0 : local[1].length + global[1].length > 0 ? 1 : local[2].length + global[2].length > 0 ? 2 : -1;
+      // A peer's higher lane comes first: steal from it and choose again (the lane only rises, so this ends).
+      if (!aged && chosen !== 0 && this.#steal(site, chosen < 0 ? 3 : chosen)) continue;
       if (chosen < 0) {
         passed.fill(0);
         return -1;
@@ -321,30 +329,34 @@ export class Production<T> {
   }
 
   /**
-   * Steals about half (ceil(n/2)) of the live items of the first peer holding any, starting
-   * at a random peer and going round, from the back of its deque (the low lane's back first)
-   * into the thief's matching local lanes, order kept. `false` when no peer holds a live item.
+   * Steals from the highest lane below `limit` that a peer holds live items in: about half
+   * (ceil(n/2)) of that lane of the first peer holding any, starting at a random peer and going
+   * round, from the back of its lane into the thief's matching (empty) local lane, order kept.
+   * `false` when no peer holds a live item in those lanes.
    */
-  #steal(thief: SiteState<T>): boolean {
+  #steal(thief: SiteState<T>, limit: number): boolean {
     const list = this.#siteList;
     const peers = list.length - 1;
     if (peers === 0) return false;
-    const self = list.indexOf(thief);
-    const start = Math.min(peers - 1, Math.floor(this.#random() * peers));
-    for (let k = 0; k < peers; k++) {
-      const at = (start + k) % peers;
-      const { lanes } = list[at < self ? at : at + 1]!;
-      // Local deques are small (a batch or a steal), so counting live items exactly is cheap.
-      for (const deque of lanes) this.#physical -= deque.retain(this.#isLive);
-      let quota = Math.ceil((lanes[0].length + lanes[1].length + lanes[2].length) / 2);
-      if (quota === 0) continue;
-      this.#counts.steals++;
-      this.#counts.stolenItems += quota;
-      for (let lane = 2; quota > 0; lane--) {
-        const [from, to] = [lanes[lane]!, thief.lanes[lane]!];
-        for (; quota > 0 && from.length > 0; quota--, from.pop()) to.pushFront(from.peekBack() as T, from.backTag());
+    for (let lane = 0; lane < limit; lane++) {
+      let held = false;
+      for (let i = 0; i < list.length && !held; i++) held = list[i] !== thief && list[i]!.lanes[lane]!.length > 0;
+      if (!held) continue;
+      const self = list.indexOf(thief);
+      const start = Math.min(peers - 1, Math.floor(this.#random() * peers));
+      for (let k = 0; k < peers; k++) {
+        const at = (start + k) % peers;
+        const from = list[at < self ? at : at + 1]!.lanes[lane]!;
+        // Local lanes are small (a batch or a steal), so counting live items exactly is cheap.
+        this.#physical -= from.retain(this.#isLive);
+        let quota = Math.ceil(from.length / 2);
+        if (quota === 0) continue;
+        this.#counts.steals++;
+        this.#counts.stolenItems += quota;
+        const to = thief.lanes[lane]!;
+        for (; quota > 0; quota--, from.pop()) to.pushFront(from.peekBack() as T, from.backTag());
+        return true;
       }
-      return true;
     }
     return false;
   }

@@ -215,15 +215,15 @@ describe('batches and stealing', () => {
     return production;
   }
 
-  it('steals about half of a peer, from the back of its deque, keeping order', () => {
+  it("steals about half of a peer's highest lane, from the back, keeping order", () => {
     const production = mixedVictim(scripted(0.6)); // starts at b (empty), goes round to a
-    expect(production.take('c')).toBe('l1');
-    expect(production.stats()).toMatchObject({ local: { a: 3, c: 2 }, steals: 1, stolenItems: 3 });
-    expect(production.take('c')).toBe('l2');
-    expect(production.take('c')).toBe('l3');
-    expect(production.take('c')).toBe('h2'); // stole ceil(3/2) = 2 from a's back: h2, h3
-    expect(production.take('a')).toBe('h1');
+    expect(production.take('c')).toBe('h2'); // a's high lane first: ceil(3/2) = 2 from its back, h2 and h3
+    expect(production.stats()).toMatchObject({ local: { a: 4, c: 1 }, steals: 1, stolenItems: 2 });
     expect(production.take('c')).toBe('h3');
+    expect(production.take('c')).toBe('h1'); // then a's last high, before any low
+    expect(production.take('c')).toBe('l2'); // a's lows: ceil(3/2) = 2 from the back, l2 and l3
+    expect(production.take('a')).toBe('l1');
+    expect(production.take('c')).toBe('l3');
     expect(production.take('c')).toBeUndefined(); // nothing left anywhere
   });
 
