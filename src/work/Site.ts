@@ -154,14 +154,26 @@ export class Site {
     this.#unparkAll();
   }
 
+  /**
+   * Takes work again. A pause ends a crash too: the Site actor leaves `crashed` for
+   * `paused` (its restart timer dropped) and `paused` for `idle`, so the Site must
+   * take work again as its actor says, or its queued actions would wait for ever.
+   */
   resume(): void {
     this.#paused = false;
+    this.#crashed = false;
+    // The actor hears RESUME before this Site reports BUSY (the Sequence tells its Site
+    // actors only after its Sites), else the BUSY would reach a `paused` actor and be lost.
+    this.#host.report(this, { type: 'RESUME' });
+    this.#busyReported = false;
     this.pump();
   }
 
-  /** After a crash: take work again. */
+  /** After a crash: take work again (a paused Site shows `paused` and waits for resume). */
   restart(): void {
     this.#crashed = false;
+    this.#busyReported = false; // the actor left `crashed` for `idle`
+    if (this.#paused) this.#host.report(this, { type: 'PAUSE' });
     this.pump();
   }
 
@@ -264,22 +276,27 @@ export class Site {
       }
       run.actor.send({ type: 'START', site: this.id, at: this.#host.now() });
     };
-    let result: void | Promise<void>;
+    let result: unknown;
+    let thenable: boolean;
     try {
       result = behavior(view, context);
+      // Reading `then` runs user code too (a getter, a Proxy trap): inside the same guard.
+      thenable = (typeof result === 'object' || typeof result === 'function') && result !== null && typeof (result as { then?: unknown }).then === 'function';
     } catch (error) {
       settled();
       this.#crash(run, error);
       return;
     }
-    if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
-      (result as Promise<void>).then(proceed, (error: unknown) => {
-        settled();
-        this.#crash(run, error);
-      });
-    } else {
+    if (!thenable) {
       proceed();
+      return;
     }
+    // A promise's resolve adopts the thenable and turns a `then` that throws into a rejection,
+    // so no thenable, however hostile, can throw here or leave the Site waiting on its call.
+    new Promise<void>((resolve) => resolve(result as PromiseLike<void>)).then(proceed, (error: unknown) => {
+      settled();
+      this.#crash(run, error);
+    });
   }
 
   #crash(run: ActionRun, error: unknown): void {
@@ -288,6 +305,7 @@ export class Site {
       this.#active--;
     }
     this.#crashed = true;
+    this.#busyReported = false; // the actor goes `crashed`, then `idle` or `paused`
     this.#host.crashed(this, run, error);
   }
 

@@ -8,7 +8,7 @@
  */
 import type { ActionRun } from '../action/ActionRun.js';
 import type { Clock } from '../clock.js';
-import { HookError, serializeError, toError } from '../errors.js';
+import { HookError, messageOf, serializeError } from '../errors.js';
 import type { EchoEvent } from '../events.js';
 import type { Life } from '../Life.js';
 import type { Queues } from './Queues.js';
@@ -38,7 +38,7 @@ export function createSiteHost(deps: SupervisionDeps): SiteHost {
     if (actor === undefined) site.restart(); // no actor to time the restart
     if (run.settled) return;
     if (run.crashes >= deps.maxSiteCrashes) {
-      const hookError = new HookError(`Site "${site.id}" behaviour crashed ${run.crashes} times on action ${run.id}: ${toError(error).message}`, {
+      const hookError = new HookError(`Site "${site.id}" behaviour crashed ${run.crashes} times on action ${run.id}: ${messageOf(error)}`, {
         cause: error,
         hook: `site:${site.id}`,
         phase: 'before',
