@@ -43,6 +43,7 @@ export const actionMachine = setup({
   },
   actions: {
     recordSite: record(actionRecipes.recordSite),
+    recordReceived: record(actionRecipes.recordReceived),
     recordAttemptStart: record(actionRecipes.recordAttemptStart),
     recordAttemptSuccess: record(actionRecipes.recordAttemptSuccess),
     recordAttemptFailure: record(actionRecipes.recordAttemptFailure),
@@ -104,6 +105,7 @@ export const actionMachine = setup({
       entry: 'enqueue',
       on: {
         START: { target: 'hooks', actions: 'recordSite' },
+        RECEIVED: { actions: 'recordReceived', description: "A Site behaviour changed the action's metadata or queue" },
         REJECT: { target: 'failed', actions: 'recordHookFailure' },
       },
     },

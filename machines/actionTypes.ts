@@ -84,6 +84,8 @@ export interface ActionInput {
 /** Events the Action statechart accepts. Times (`at`) come from the runtime's clock. */
 export type ActionEvent =
   | { readonly type: 'START'; readonly site: string; readonly at: number }
+  /** A Site behaviour changed the queued action's metadata or routed it to another queue. */
+  | { readonly type: 'RECEIVED'; readonly metadata: Readonly<Record<string, unknown>>; readonly queue: string; readonly at: number }
   | { readonly type: 'CANCEL'; readonly reason: CancellationReason; readonly message: string; readonly at: number }
   | { readonly type: 'LICENSE_REVOKED'; readonly error: ErrorRecord; readonly at: number }
   | { readonly type: 'RETRY_NOW'; readonly at: number }

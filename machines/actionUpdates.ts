@@ -136,6 +136,13 @@ export const actionRecipes = {
     if (event.type === 'START') draft.site = (event as { site: string }).site;
   },
 
+  recordReceived: (draft, event) => {
+    if (event.type !== 'RECEIVED') return;
+    const { metadata, queue } = event as { metadata: ActionContext['metadata']; queue: string };
+    draft.metadata = metadata;
+    draft.queue = queue;
+  },
+
   recordAttemptStart: (draft, event) => {
     const attempt: AttemptRecord = {
       number: draft.attempts.length + 1,

@@ -266,6 +266,7 @@ export class Site {
       if (run.working === working) run.working = null;
     };
     run.working = working;
+    const received = run.metadata;
     const proceed = (): void => {
       settled();
       if (run.site !== this) return; // settled (cancelled) while the behaviour ran
@@ -274,6 +275,8 @@ export class Site {
         this.#host.redirect(this, run, redirect);
         return;
       }
+      // The action's snapshot shows what the behaviour changed (only then: no event otherwise).
+      if (run.metadata !== received) run.actor.send({ type: 'RECEIVED', metadata: run.metadata, queue: run.queue, at: this.#host.now() });
       run.actor.send({ type: 'START', site: this.id, at: this.#host.now() });
     };
     let result: unknown;

@@ -58,11 +58,15 @@ export function createSiteHost(deps: SupervisionDeps): SiteHost {
     report: (site, event) => deps.siteActor(site.id)?.send(event),
     crashed,
     redirect: (site, run, queue) => {
+      const at = deps.clock.now();
       if (!deps.queues.routable(queue)) {
+        run.actor.send({ type: 'RECEIVED', metadata: run.metadata, queue: run.queue, at }); // keeps the behaviour's metadata
         crashed(site, run, new TypeError(`Site behaviour redirected action ${run.id} to queue "${queue}", which no Site serves`));
         return;
       }
       run.queue = queue;
+      // Before it is queued again: a Site may take it at once, and START leaves `queued`.
+      run.actor.send({ type: 'RECEIVED', metadata: run.metadata, queue, at });
       deps.queues.enqueue(run);
     },
   };

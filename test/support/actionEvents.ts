@@ -21,6 +21,7 @@ export function actionEventsFor(options: { retryDelay: number; at?: (context: Ac
     const at = options.at?.(snapshot.context) ?? 0;
     const events: (ActionEvent | { type: string })[] = [
       { type: 'START', site: 'site-1', at },
+      { type: 'RECEIVED', metadata: { routed: true }, queue: 'default', at },
       { type: 'CANCEL', reason: 'user', message: 'stop', at },
       { type: 'LICENSE_REVOKED', error: error('LicenseError'), at },
       { type: 'RETRY_NOW', at },

@@ -106,4 +106,49 @@ describe.each(engines)('Site (%s engine)', (engine) => {
     await clock.advance(20);
     expect(await handle.result).toBe('x');
   });
+
+  it("the action's snapshot context shows what a Site behaviour changed: metadata, and the queue after a redirect", async () => {
+    const clock = new ManualClock();
+    const plan = createPlan({ Work: async (label: string, ctx) => `${label}:${String(ctx.metadata.routedBy)}` });
+    const sequence = new Sequence({
+      plan, clock, engine, concurrency: 1, queues: { default: {}, slow: {} },
+      sites: [
+        {
+          id: 'router',
+          behavior: (action, ctx) => {
+            ctx.updateMetadata((draft) => { draft.routedBy = ctx.site; });
+            if (action.content === 'slow') ctx.redirect('slow');
+          },
+        },
+        { id: 'slowpoke', queues: ['slow'] },
+      ],
+    });
+    sequence.pause(); // the redirected action waits in `slow`, so its queued snapshot can be read
+    const fast = sequence.assign('Work', 'fast', { metadata: { tenant: 'a' } });
+    const slow = sequence.assign('Work', 'slow', { metadata: { tenant: 'b' } });
+    sequence.start();
+    sequence.resume();
+    await clock.advance(0);
+    expect(await fast.result).toBe('fast:router');
+    expect(fast.getSnapshot().context).toMatchObject({ metadata: { tenant: 'a', routedBy: 'router' }, queue: 'default', site: 'router' });
+    expect(await slow.result).toBe('slow:router');
+    expect(slow.getSnapshot().context).toMatchObject({ metadata: { tenant: 'b', routedBy: 'router' }, queue: 'slow', site: 'slowpoke' });
+  });
+
+  it('a redirected action shows its new queue while it waits there', async () => {
+    const clock = new ManualClock();
+    const plan = createPlan({ Work: async () => 'ok' });
+    const sequence = new Sequence({
+      plan, clock, engine, concurrency: 1, queues: { default: {}, slow: {} },
+      sites: [{ id: 'router', behavior: (_, ctx) => ctx.redirect('slow') }, { id: 'slowpoke', queues: ['slow'], concurrency: 1 }],
+    });
+    const blocker = sequence.assign('Work', null, { queue: 'slow' });
+    const handle = sequence.assign('Work', null);
+    sequence.start();
+    expect(handle.getSnapshot()).toMatchObject({ value: 'queued', context: { queue: 'slow' } }); // slowpoke is busy with the blocker
+    await clock.advance(0);
+    expect(await blocker.result).toBe('ok');
+    expect(await handle.result).toBe('ok');
+    expect(handle.getSnapshot().context).toMatchObject({ queue: 'slow', site: 'slowpoke' });
+  });
 });
