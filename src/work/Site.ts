@@ -85,6 +85,7 @@ export class Site {
   #again = false;
   #parked = false;
   #busyReported = false;
+  #reportLater = false;
   #next = 0;
   readonly #wake = (): void => {
     this.#unparkAll();
@@ -162,11 +163,13 @@ export class Site {
   resume(): void {
     this.#paused = false;
     this.#crashed = false;
-    // The actor hears RESUME before this Site reports BUSY (the Sequence tells its Site
-    // actors only after its Sites), else the BUSY would reach a `paused` actor and be lost.
-    this.#host.report(this, { type: 'RESUME' });
-    this.#busyReported = false;
+    this.#busyReported = false; // the actor goes back to `idle`
+    // The Sequence resumes its Sites before their actors (which XState reaches once the
+    // Sequence's step is over): a BUSY reported now would reach a `paused` actor and be lost.
+    this.#reportLater = true;
     this.pump();
+    this.#reportLater = false;
+    queueMicrotask(() => this.#reportBusy());
   }
 
   /** After a crash: take work again (a paused Site shows `paused` and waits for resume). */
@@ -314,7 +317,7 @@ export class Site {
 
   #reportBusy(): void {
     const busy = this.#active > 0;
-    if (busy === this.#busyReported || this.#crashed || this.#stopped) return;
+    if (busy === this.#busyReported || this.#crashed || this.#stopped || this.#reportLater) return;
     this.#busyReported = busy;
     this.#host.report(this, { type: busy ? 'BUSY' : 'IDLE' });
   }
