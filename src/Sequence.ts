@@ -15,7 +15,8 @@ import type { ActionContext, ActionOutput, CancellationReason, Priority } from '
 import { sequenceMachine } from '../machines/sequence.machine.js';
 import { siteMachine } from '../machines/site.machine.js';
 import { runOwedAfterHooks } from './action/actionEffects.js';
-import { createTableEngine, createXStateEngine, type ActionEngine } from './engine/actionEngine.js';
+import { createTableEngine, createXStateEngine, type ActionEngine, type EngineServices } from './engine/actionEngine.js';
+import { UnsupportedMachineError } from './engine/compileMachine.js';
 import { ActionHandle, runOfHandle, type HandleControl } from './action/ActionHandle.js';
 import type { ActionRecord } from './action/actionRecord.js';
 import { ActionRun, type FollowUp, type Provenance, type RunServices } from './action/ActionRun.js';
@@ -85,6 +86,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   readonly #live = new LiveRuns<ActionRun>();
   readonly #byKey = new Map<string, ActionRun>();
   readonly #engine: ActionEngine;
+  /** Actions run on the table engine (not `engine: 'xstate'`, nor a machine it cannot compile). */
+  #tableEngine = true;
   readonly #services: RunServices;
   readonly #control: HandleControl;
   readonly #shutdown: ShutdownTracker;
@@ -179,7 +182,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
       settled: (run: ActionRun, output: ActionOutput, context: ActionContext) => this.#settled(run, output, context),
       failed: (run: ActionRun, error: Error) => this.#forceFail(run, error),
     };
-    this.#engine = resolved.engine === 'table' ? createTableEngine(engineServices) : createXStateEngine(engineServices);
+    this.#tableEngine = resolved.engine === 'table';
+    this.#engine = this.#chooseEngine(resolved.engine, resolved.actionMachine, engineServices);
     this.#control = {
       cancel: (run, reason, message) => this.#cancel(run, reason, message),
       retryNow: (run) => {
@@ -393,7 +397,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
       // Aborted before it was assigned: the actor skips its enqueue once and takes the CANCEL below, so no Site runs it.
       run.preQueued = true;
       this.#engine.start(run, this.#root);
-    } else if (this.#options.engine === 'table' && run.startDelay === 0 && run.totalTimeout === null && !this.#hub.active) {
+    } else if (this.#tableEngine && run.startDelay === 0 && run.totalTimeout === null && !this.#hub.active) {
       // A plain queued action stays a small record until a Site takes it (or someone looks at it).
       run.preQueued = true;
       run.deferActor(this.#materialize);
@@ -561,6 +565,21 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     if (this.#shutdown.started && this.#live.size === 0 && !this.#shutdown.drained) {
       this.#shutdown.markDrained();
       this.#root.send({ type: 'DRAINED', unfinished: this.#shutdown.unfinishedCount });
+    }
+  }
+
+  /** The table engine when it can run the machine; else `createActor`, with a one-line notice through `onError`. */
+  #chooseEngine(engine: 'table' | 'xstate', machine: AnyStateMachine, services: EngineServices): ActionEngine {
+    if (engine === 'xstate') return createXStateEngine(services, machine);
+    try {
+      return createTableEngine(services, machine);
+    } catch (error) {
+      if (!(error instanceof UnsupportedMachineError)) throw error;
+      this.#tableEngine = false;
+      const notice = new Error(`Sequence "${this.name}": ${error.message}; machine "${String(machine.id)}" runs with createActor (engine 'xstate')`, { cause: error });
+      notice.name = 'EchoNotice';
+      this.#report(notice);
+      return createXStateEngine(services, machine);
     }
   }
 

@@ -1,6 +1,9 @@
 /**
  * The options of a Sequence, declared once with their defaults, and validated.
  */
+import type { AnyStateMachine } from 'xstate';
+import { actionMachine } from '../machines/action.machine.js';
+import { checkActionMachine } from '../machines/actionContract.js';
 import type { InspectionEvent } from 'xstate';
 import { systemClock, type Clock, type RandomSource } from './clock.js';
 import { createSequentialIds, type IdGenerator } from './ids.js';
@@ -51,6 +54,12 @@ export interface SequenceOptions<Actions extends ActionMap = AnyActions> {
   readonly ids?: IdGenerator;
   /** `table` runs each Action statechart on the compiled table; `xstate` uses `createActor`. @default 'table' */
   readonly engine?: 'table' | 'xstate';
+  /**
+   * The Action statechart every action runs: Echo's own, or a machine extending it
+   * that keeps the contract (`checkActionMachine`). A machine the table engine cannot
+   * compile runs with `createActor`, reported once through `onError`. @default actionMachine
+   */
+  readonly actionMachine?: AnyStateMachine;
   /** @default 'sequence' */
   readonly name?: string;
   /** Site behaviour for Sites that set none. */
@@ -100,6 +109,7 @@ export interface ResolvedSequenceOptions {
   readonly random: RandomSource;
   readonly ids: IdGenerator;
   readonly engine: 'table' | 'xstate';
+  readonly actionMachine: AnyStateMachine;
   readonly name: string;
   readonly maxSiteCrashes: number;
   readonly inspect: ((event: InspectionEvent) => void) | undefined;
@@ -109,7 +119,7 @@ export interface ResolvedSequenceOptions {
   readonly lastResort: (warning: Error) => void;
 }
 
-const KEYS = new Set(['plan', 'production', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'name', 'behavior', 'maxSiteCrashes', 'inspect', 'onError', 'limits', 'telemetry', 'lastResort']);
+const KEYS = new Set(['plan', 'production', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'actionMachine', 'name', 'behavior', 'maxSiteCrashes', 'inspect', 'onError', 'limits', 'telemetry', 'lastResort']);
 
 function integer(value: unknown, field: string, min: number): number {
   return checkNumber(value, { field }, { min, integer: true });
@@ -163,6 +173,7 @@ export function resolveSequenceOptions(options: SequenceOptions<ActionMap>): Res
     random: options.random ?? Math.random,
     ids: options.ids === undefined ? createSequentialIds('a') : checkFunction<IdGenerator>(options.ids, { field: 'ids' }),
     engine,
+    actionMachine: options.actionMachine === undefined ? actionMachine : checkActionMachine(options.actionMachine),
     name: options.name ?? 'sequence',
     maxSiteCrashes: integer(options.maxSiteCrashes ?? 3, 'maxSiteCrashes', 1),
     inspect: options.inspect,

@@ -85,6 +85,15 @@ export class ActionHandle<Result = unknown> {
   }
 
   /** Skips the rest of a retry backoff or start delay. */
+  /**
+   * Sends an event of the action's own machine (a user machine's `APPROVE`, say) to its
+   * actor; ignored once the action settled, like any event to a finished actor.
+   */
+  send<TEvent extends { readonly type: string }>(event: TEvent): void {
+    if (this.#run.settled) return;
+    this.#run.actor.send(event as never);
+  }
+
   retryNow(): void {
     this.#control.retryNow(this.#run);
   }

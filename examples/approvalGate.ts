@@ -1,0 +1,86 @@
+/**
+ * A user's Action statechart: Echo's own, with an approval gate. After its
+ * before-hooks an action waits in `awaitingApproval` until an `APPROVE` event
+ * sent through its handle (`handle.send({ type: 'APPROVE' })`); without one
+ * within `approvalTimeout` ms it fails with an `ApprovalTimeout` error.
+ *
+ * Run: `npx tsx examples/approvalGate.ts`
+ */
+import { pathToFileURL } from 'node:url';
+import { setup, type AnyStateMachine } from 'xstate';
+import { actionMachine } from '../machines/action.machine.js';
+import { checkActionMachine, type ActionMachineTypes } from '../machines/actionContract.js';
+import { copyContext, type ActionDraft } from '../machines/actionUpdates.js';
+import { recipeAssign } from '../machines/positional.js';
+import type { ActionEvent } from '../machines/actionTypes.js';
+import { createPlan, Sequence, systemClock, type Clock } from '../src/index.js';
+
+type Types = ActionMachineTypes<object, { readonly type: 'APPROVE' }>;
+const base = actionMachine.config as { states: Record<string, object> } & Record<string, unknown>;
+const implementations = actionMachine.implementations as unknown as { actions: Record<string, never>; guards: Record<string, never>; delays: Record<string, never> };
+
+/** Echo's chart with `hooks ─HOOKS_PASSED→ awaitingApproval ─APPROVE→ running` (or `─approvalTimeout→ failed`). */
+export function approvalGateMachine(approvalTimeout: number): AnyStateMachine {
+  const machine = setup({
+    types: {} as Types,
+    actions: {
+      ...implementations.actions,
+      recordApprovalTimeout: recipeAssign<Types['context'], ActionEvent, ActionDraft>((draft) => {
+        draft.error = { version: 1, name: 'ApprovalTimeout', message: `Action "${draft.name}" was not approved within ${approvalTimeout} ms` };
+      }, copyContext),
+    },
+    guards: implementations.guards,
+    delays: { ...implementations.delays, approvalTimeout },
+  }).createMachine({
+    ...(base as object),
+    id: 'echo.approvalGate',
+    states: {
+      ...base.states,
+      hooks: { entry: 'runBeforeHooks', on: { HOOKS_PASSED: 'awaitingApproval', HOOK_FAILED: { target: 'afterHooks', actions: 'recordHookFailure' } } },
+      awaitingApproval: {
+        on: { APPROVE: 'running' },
+        after: { approvalTimeout: { target: 'failed', actions: 'recordApprovalTimeout' } },
+      },
+    },
+  } as never);
+  return machine as unknown as AnyStateMachine;
+}
+
+export interface ApprovalGateOptions {
+  readonly clock?: Clock;
+  readonly engine?: 'table' | 'xstate';
+  /** @default 1000 */
+  readonly approvalTimeout?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** Assigns two Deploy actions: one approved, one left to time out. */
+export async function main(options: ApprovalGateOptions = {}): Promise<{ approved: unknown; unapproved: string }> {
+  const log = options.log ?? console.log;
+  const machine = checkActionMachine(approvalGateMachine(options.approvalTimeout ?? 1000));
+  const sequence = new Sequence({
+    plan: createPlan({ Deploy: async (target: unknown) => `deployed ${String(target)}` }),
+    actionMachine: machine,
+    clock: options.clock ?? systemClock,
+    ...(options.engine !== undefined && { engine: options.engine }),
+  });
+  sequence.start();
+  const approved = sequence.assign('Deploy', 'staging');
+  const unapproved = sequence.assign('Deploy', 'production');
+  // Its outcome is taken at once: it fails while the approved one runs.
+  const unapprovedOutcome = unapproved.result.then(
+    () => 'approved?',
+    (failure: Error) => failure.name,
+  );
+  // Approve the staging deploy once it waits for approval (a UI or a person would do this).
+  while ((approved.getSnapshot().value as string) !== 'awaitingApproval') await new Promise((resolve) => setImmediate(resolve));
+  approved.send({ type: 'APPROVE' });
+  const result = await approved.result;
+  log(`staging: ${String(result)}`);
+  const error = await unapprovedOutcome;
+  log(`production: ${error}`);
+  await sequence.shutdown();
+  return { approved: result, unapproved: error };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

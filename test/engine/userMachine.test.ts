@@ -1,0 +1,74 @@
+import { raise, setup } from 'xstate';
+import { describe, expect, it } from 'vitest';
+import { approvalGateMachine, main as approvalGate } from '../../examples/approvalGate.js';
+import { actionMachine } from '../../machines/action.machine.js';
+import { ActionContractError, checkActionMachine } from '../../machines/actionContract.js';
+import { createPlan, ManualClock, Sequence } from '../../src/index.js';
+
+describe('user Action machines in a Sequence', () => {
+  for (const engine of ['table', 'xstate'] as const) {
+    it(`approval gate (${engine}): APPROVE through the handle runs it; without one it fails after its own timeout`, async () => {
+      const clock = new ManualClock();
+      const lines: string[] = [];
+      const run = approvalGate({ clock, engine, approvalTimeout: 500, log: (line) => lines.push(line) });
+      for (let i = 0; i < 10; i++) await clock.advance(100);
+      expect(await run).toEqual({ approved: 'deployed staging', unapproved: 'ApprovalTimeout' });
+      expect(lines).toEqual(['staging: deployed staging', 'production: ApprovalTimeout']);
+    });
+  }
+
+  it('a waiting action stays in awaitingApproval until the timeout (no approval, no run)', async () => {
+    const clock = new ManualClock();
+    const calls: string[] = [];
+    const sequence = new Sequence({ plan: createPlan({ Deploy: async () => void calls.push('run') }), actionMachine: approvalGateMachine(500), clock });
+    sequence.start();
+    const handle = sequence.assign('Deploy', 'x');
+    await clock.advance(499);
+    expect(String(handle.getSnapshot().value)).toBe('awaitingApproval');
+    expect(calls).toEqual([]);
+    await clock.advance(1);
+    await expect(handle.result).rejects.toMatchObject({ name: 'ApprovalTimeout' });
+    await sequence.shutdown();
+  });
+
+  it('checkActionMachine names each breach of the contract', () => {
+    expect(checkActionMachine(actionMachine)).toBe(actionMachine);
+    const config = actionMachine.config as { on: Record<string, unknown>; states: Record<string, unknown> } & Record<string, unknown>;
+    const { CANCEL: _cancel, ...on } = config.on;
+    const without = (state: unknown) => {
+      const { CANCEL: _c, ...rest } = (state as { on: Record<string, unknown> }).on;
+      return { ...(state as object), on: rest };
+    };
+    const states = { ...config.states, running: without(config.states.running), afterHooks: without(config.states.afterHooks), cancelled: { entry: 'recordSettled' } };
+    const broken = setup({ actions: actionMachine.implementations.actions as never }).createMachine({ ...config, on, states: states, context: () => ({ id: 'x' }) } as never);
+    let error: unknown;
+    try {
+      checkActionMachine(broken as never);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ActionContractError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/no transition for `CANCEL`/);
+    expect(message).toMatch(/no top-level final state `cancelled`/);
+    expect(message).toMatch(/the context lacks `name`, `content`/);
+    expect(() => new Sequence({ plan: createPlan({ A: async () => 1 }), actionMachine: broken as never })).toThrow(ActionContractError);
+  });
+
+  it('a machine the table engine cannot compile runs with createActor, with a one-line notice through onError', async () => {
+    const config = actionMachine.config as { states: Record<string, object> } & Record<string, unknown>;
+    const impl = actionMachine.implementations as unknown as { actions: Record<string, never>; guards: Record<string, never>; delays: Record<string, never> };
+    const raising = setup({ actions: impl.actions, guards: impl.guards, delays: impl.delays }).createMachine({
+      ...config,
+      states: { ...config.states, hooks: { entry: ['runBeforeHooks', raise({ type: 'NOTED' } as never)], on: { HOOKS_PASSED: 'running', HOOK_FAILED: 'afterHooks' } } },
+    } as never);
+    const notices: Error[] = [];
+    const sequence = new Sequence({ plan: createPlan({ A: async () => 'ok' }), actionMachine: raising, onError: (error) => notices.push(error as Error) });
+    sequence.start();
+    expect(await sequence.assign('A', null).result).toBe('ok');
+    await sequence.shutdown();
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.name).toBe('EchoNotice');
+    expect(notices[0]!.message).toMatch(/does not support the built-in action `xstate.raise`.*runs with createActor/);
+  });
+});
