@@ -63,7 +63,7 @@ describe('user Action machines in a Sequence', () => {
       states: { ...config.states, hooks: { entry: ['runBeforeHooks', raise({ type: 'NOTED' } as never)], on: { HOOKS_PASSED: 'running', HOOK_FAILED: 'afterHooks' } } },
     } as never);
     const notices: Error[] = [];
-    const sequence = new Sequence({ plan: createPlan({ A: async () => 'ok' }), actionMachine: raising, onError: (error) => notices.push(error as Error) });
+    const sequence = new Sequence({ plan: createPlan({ A: async () => 'ok' }), actionMachine: raising as never, onError: (error) => notices.push(error as Error) });
     sequence.start();
     expect(await sequence.assign('A', null).result).toBe('ok');
     await sequence.shutdown();
