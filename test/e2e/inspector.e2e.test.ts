@@ -10,12 +10,12 @@ import { parseTrace } from '../../src/inspect/protocol.js';
 import { inspect, type InspectorServer } from '../../src/inspect/server.js';
 import type { InspectableActorRef, InspectorTarget } from '../../src/inspect/target.js';
 import { createFakeTarget, type FakeTarget } from '../inspect/fakeTarget.js';
-import { buildInspector, chromiumMissing, distInspector, launchChromium, repo, waitFor } from './harness.js';
+import { buildInspector, CHROMIUM_INSTALL, chromiumMissing, distInspector, launchChromium, repo, waitFor } from './harness.js';
 
 const results = `${repo}test-results`;
 
 if (chromiumMissing) {
-  console.warn('Skipping the inspector e2e tests: /usr/bin/chromium is missing (apt-get install -y chromium).');
+  console.warn(`Skipping the inspector e2e tests: /usr/bin/chromium is missing (${CHROMIUM_INSTALL}).`);
 }
 
 describe.skipIf(chromiumMissing)('inspector in Chromium', () => {
