@@ -13,6 +13,7 @@ export type ActionGuard = (context: ActionContext, event: AnyActionEvent) => boo
 /** A delay in ms (`Infinity`: never). */
 export type ActionDelay = (context: ActionContext, event: AnyActionEvent) => number;
 
+/** The Action statechart's guards, by name (pure functions of context and event). */
 export const actionGuards: Readonly<Record<'hasStartDelay' | 'retryPlanned' | 'succeeded' | 'notCancelling', ActionGuard>> = {
   hasStartDelay: (context) => context.startDelay > 0,
   retryPlanned: (_context, event) => event.type === 'ATTEMPT_FAILED' && (event as { retryDelay?: number | null }).retryDelay !== null,
@@ -20,6 +21,7 @@ export const actionGuards: Readonly<Record<'hasStartDelay' | 'retryPlanned' | 's
   notCancelling: (context) => context.cancellation === null,
 };
 
+/** The Action statechart's delays, by name, in ms from its context. */
 export const actionDelays: Readonly<Record<'startDelay' | 'backoff' | 'attemptTimeout' | 'totalTimeout' | 'cancelGrace', ActionDelay>> = {
   startDelay: (context) => context.startDelay,
   backoff: (context) => context.attempts[context.attempts.length - 1]?.backoff ?? 0,

@@ -11,6 +11,7 @@ import { produce } from 'immer';
 import { assign, enqueueActions, setup } from 'xstate';
 import { siteMachine, type SiteInput } from './site.machine.js';
 
+/** The Sequence statechart's context. */
 export interface SequenceContext {
   readonly name: string;
   readonly sites: readonly SiteInput[];
@@ -19,11 +20,13 @@ export interface SequenceContext {
   readonly unfinished: number | null;
 }
 
+/** What the runtime gives the Sequence statechart. */
 export interface SequenceInput {
   readonly name: string;
   readonly sites: readonly SiteInput[];
 }
 
+/** Events the Sequence statechart accepts. */
 export type SequenceEvent =
   | { readonly type: 'START' }
   | { readonly type: 'PAUSE' }
@@ -31,6 +34,7 @@ export type SequenceEvent =
   | { readonly type: 'SHUTDOWN'; readonly deadline: number; readonly at: number }
   | { readonly type: 'DRAINED'; readonly unfinished: number };
 
+/** The Sequence statechart: running, paused, draining on shutdown, stopped; it spawns one Site actor per Site. */
 export const sequenceMachine = setup({
   types: {} as { context: SequenceContext; events: SequenceEvent; input: SequenceInput },
   actors: { site: siteMachine },

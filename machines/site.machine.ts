@@ -10,6 +10,7 @@ import { produce } from 'immer';
 import { assign, setup } from 'xstate';
 import type { ErrorRecord } from './actionTypes.js';
 
+/** The Site statechart's context. */
 export interface SiteContext {
   readonly id: string;
   readonly concurrency: number;
@@ -19,6 +20,7 @@ export interface SiteContext {
   readonly restartDelay: number;
 }
 
+/** What the runtime gives the Site statechart. */
 export interface SiteInput {
   readonly id: string;
   readonly concurrency: number;
@@ -26,6 +28,7 @@ export interface SiteInput {
   readonly restartDelay?: number;
 }
 
+/** Events the Site statechart accepts. */
 export type SiteEvent =
   | { readonly type: 'BUSY' }
   | { readonly type: 'IDLE' }
@@ -34,6 +37,7 @@ export type SiteEvent =
   | { readonly type: 'CRASH'; readonly actionId: string; readonly error: ErrorRecord; readonly at: number }
   | { readonly type: 'STOP' };
 
+/** The Site statechart: idle, working, paused, crashed (restarted after a delay), stopped. */
 export const siteMachine = setup({
   types: {} as { context: SiteContext; events: SiteEvent; input: SiteInput },
   actions: {

@@ -10,6 +10,7 @@
 import { LicenseError, messageOf } from './errors.js';
 import { checkFunction, checkString } from './validate.js';
 
+/** Called with the LicenseError when a License is revoked. */
 export type LicenseListener = (error: LicenseError) => void;
 
 /** Options of a License. */
@@ -21,6 +22,7 @@ export interface LicenseOptions {
   readonly onError?: (error: Error) => void;
 }
 
+/** A revocable authorization: checked before every attempt; revoking it fails waiting holders and aborts running ones. */
 export class License {
   readonly name: string;
   #revoked: LicenseError | null = null;

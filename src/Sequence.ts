@@ -37,7 +37,7 @@ import { ShutdownTracker, type ShutdownReport } from './shutdown.js';
 import { checkNumber, invalid, oneOf } from './validate.js';
 import { Site } from './work/Site.js';
 import { createSiteHost } from './work/siteSupervision.js';
-import type { ControlCommand, InspectorTarget } from './inspect/target.js';
+import type { ControlCommand, InspectableActorRef, InspectorTarget } from './inspect/target.js';
 import { controlMany } from './inspect/controlMany.js';
 import { FlowControl, rateLimitErrorIn } from './flow/FlowControl.js';
 import { showFlowWait } from './flow/showFlowWait.js';
@@ -261,6 +261,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     this.#root.send({ type: 'PAUSE' });
   }
 
+  /** Sites take new actions again after `pause()`. */
   resume(): void {
     this.#root.send({ type: 'RESUME' });
   }
@@ -332,7 +333,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     return this.#hub.subscribe(observer, options);
   }
 
-  *currentActors(): Iterable<{ sessionId: string; id: string; _parent?: { sessionId: string } | undefined; logic?: unknown; getSnapshot(): any }> {
+  *currentActors(): Iterable<InspectableActorRef> {
     yield this.#root as never;
     const children = this.#root.getSnapshot().children as Record<string, unknown>;
     for (const child of Object.values(children)) if (child !== undefined) yield child as never;

@@ -15,6 +15,7 @@ export interface Clock {
    * timeout") never fires: Echo's machines use it for optional timers.
    */
   setTimeout(fn: () => void, ms: number): unknown;
+  /** Cancels a timer made by `setTimeout`. */
   clearTimeout(handle: unknown): void;
 }
 
@@ -98,6 +99,7 @@ export class ManualClock implements Clock {
     return id;
   }
 
+  /** Cancels a timer made by `setTimeout`. */
   clearTimeout(handle: unknown): void {
     if (typeof handle === 'number') this.#cancelled.add(handle);
   }

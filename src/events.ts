@@ -4,7 +4,8 @@
  */
 import type { SerializedError } from './errors.js';
 
-interface ActionEventBase {
+/** What every action event carries: the action's id and name, and when. */
+export interface ActionEventBase {
   readonly actionId: string;
   readonly name: string;
   readonly at: number;

@@ -27,6 +27,8 @@ export type {
   ContentOf,
   FollowUpOf,
   ResultOf,
+  RunEntry,
+  SchemaEntry,
   SchemaInput,
   SchemaOutput,
   Simplify,
@@ -55,7 +57,9 @@ export {
   serializeError,
   toError,
   type CancellationReason,
+  type EchoErrorOptions,
   type SerializedError,
+  type ValidationIssue,
 } from './errors.js';
 export {
   NEVER_RETRIED,
@@ -72,7 +76,7 @@ export { ManualClock, systemClock, flushMicrotasks, type Clock, type RandomSourc
 export { createSequentialIds, type IdGenerator } from './ids.js';
 export { seededRandom } from './random.js';
 export { parseActionRecord, toActionRecord, withMetadata, type ActionRecord } from './action/actionRecord.js';
-export type { EchoEvent } from './events.js';
+export type { ActionEventBase, EchoEvent } from './events.js';
 export type { ActionLimits, FlowLimits, QueueLimits, RateLimit } from './flow/limits.js';
 export type { FlowKeyStats, FlowWait } from './flow/FlowControl.js';
 export type { TelemetryOptions } from './telemetry/Telemetry.js';
@@ -81,4 +85,4 @@ export type { ScheduleOptions, ScheduleSpec, ScheduleState } from './schedule/Sc
 export type { CronTrigger, EveryTrigger, ScheduleTrigger } from './schedule/trigger.js';
 export type { ActionNameStats, DurationStats } from './telemetry/ActionStats.js';
 export type { ShutdownReport, UnfinishedAction } from './shutdown.js';
-export type { StandardSchemaV1 } from './schema.js';
+export type { StandardResult, StandardSchemaV1 } from './schema.js';

@@ -32,16 +32,30 @@ export type ResultOf<Actions extends ActionMap, Name extends ActionName<Actions>
 
 /** The value `validate` gives (what the function receives) and the value it takes (what `assign` takes). */
 export type SchemaOutput<Schema> = Schema extends StandardSchemaV1<any, infer Output> ? Output : unknown;
+/** The value a schema takes. */
 export type SchemaInput<Schema> = Schema extends StandardSchemaV1<infer Input, any> ? Input : unknown;
 
+/** An entry of `createPlan` with its function. */
+export interface RunEntry<Content, Result> {
+  /** The action's function. */
+  readonly run: (content: Content, ctx: any) => Result;
+}
+
+/** An entry of `createPlan` with a content schema. */
+export interface SchemaEntry<Schema, Result> extends RunEntry<any, Result> {
+  /** The content's Standard Schema. */
+  readonly schema: Schema;
+}
+
 /** The types `createPlan` infers from one entry: a function, or `{ run, schema?, ... }`. */
-export type TypesOfEntry<Entry> = Entry extends { readonly schema: infer Schema extends StandardSchemaV1; readonly run: (content: any, ctx: any) => infer Result }
-  ? ActionTypes<SchemaInput<Schema>, Awaited<Result>>
-  : Entry extends { readonly run: (content: infer Content, ctx: any) => infer Result }
-    ? ActionTypes<Content, Awaited<Result>>
-    : Entry extends (content: infer Content, ctx: any) => infer Result
+export type TypesOfEntry<Entry> =
+  Entry extends SchemaEntry<infer Schema extends StandardSchemaV1, infer Result>
+    ? ActionTypes<SchemaInput<Schema>, Awaited<Result>>
+    : Entry extends RunEntry<infer Content, infer Result>
       ? ActionTypes<Content, Awaited<Result>>
-      : never;
+      : Entry extends (content: infer Content, ctx: any) => infer Result
+        ? ActionTypes<Content, Awaited<Result>>
+        : never;
 
 /** Flattens an intersection for readable hovers. */
 export type Simplify<T> = { [K in keyof T]: T[K] } & {};

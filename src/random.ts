@@ -7,6 +7,7 @@
 import type { RandomSource } from './clock.js';
 import { invalid } from './validate.js';
 
+/** A deterministic random source from `seed` (for jitter in tests and replays). */
 export function seededRandom(seed: number): RandomSource {
   if (!Number.isFinite(seed)) throw invalid('seed', 'a finite number', seed);
   let state = seed >>> 0;

@@ -12,13 +12,15 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
   readonly '~standard': {
     readonly version: 1;
     readonly vendor: string;
+    /** Checks a value: its (possibly transformed) value, or the issues. */
     readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>;
     /** Carries the static types only (never read at run time). */
     readonly types?: { readonly input: Input; readonly output: Output } | undefined;
   };
 }
 
-type StandardResult<Output> =
+/** What a Standard Schema's `validate` gives: the value, or the issues. */
+export type StandardResult<Output> =
   | { readonly value: Output; readonly issues?: undefined }
   | { readonly issues: readonly { readonly message: string; readonly path?: readonly (PropertyKey | { readonly key: PropertyKey })[] }[] };
 

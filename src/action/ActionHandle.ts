@@ -33,6 +33,7 @@ export function runOfHandle(handle: ActionHandle<unknown>): ActionRun | undefine
   return handle[RUN];
 }
 
+/** The handle of one assigned action: its id, its typed `result`, its state and controls. */
 export class ActionHandle<Result = unknown> {
   readonly #run: ActionRun;
   readonly #control: HandleControl;
@@ -98,6 +99,7 @@ export class ActionHandle<Result = unknown> {
     this.#control.retryNow(this.#run);
   }
 
+  /** The action's current state, status and context. */
   getSnapshot(): ActionSnapshot {
     const snapshot = this.#run.actor.getSnapshot();
     return { value: String(snapshot.value) as ActionStateValue, status: snapshot.status as ActionSnapshot['status'], context: snapshot.context };

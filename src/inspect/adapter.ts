@@ -49,6 +49,7 @@ export interface InspectionAdapter {
   subscribe(listener: (message: SourceMessage) => void): () => void;
   /** Sends pending changes now. */
   flush(): void;
+  /** Counts of what the adapter sent and dropped. */
   stats(): SourceStats;
   /** Stops listening to the target and cancels a pending flush. */
   dispose(): void;

@@ -2,6 +2,7 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { SanitizeOptions } from './sanitize.js';
 
+/** Options of the inspection adapter (what it sends, how often, how much). */
 export interface AdapterOptions {
   /** Clock for timestamps and for scheduling flushes. @default systemClock */
   readonly clock?: Clock;
@@ -35,6 +36,7 @@ export interface AdapterOptions {
   readonly sanitize?: SanitizeOptions;
 }
 
+/** The defaults of {@link AdapterOptions}. */
 export const defaultAdapterOptions = {
   clock: systemClock,
   flushInterval: 50,

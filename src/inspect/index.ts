@@ -10,4 +10,26 @@ export { recordTrace, loadTrace, type TraceRecorder, type RecordOptions, type Me
 export { createInspectionAdapter, defaultAdapterOptions, type AdapterOptions, type InspectionAdapter } from './adapter.js';
 export { defaultSanitizeOptions, type SanitizeOptions } from './sanitize.js';
 export { PROTOCOL_VERSION, parseTrace, TraceFormatError, type ServerMessage, type WireActor, type WireMachine, type Trace } from './protocol.js';
+export type {
+  AckMessage,
+  ActorKind,
+  DeltaMessage,
+  ContextPatch,
+  DeltaOp,
+  ErrorCode,
+  ActorStatus,
+  ErrorFrame,
+  FullState,
+  Json,
+  MachineMessage,
+  SourceInfo,
+  SourceKind,
+  SourceMessage,
+  SourceStats,
+  TraceEntry,
+  TraceHeader,
+  WaitingForFlow,
+  WireStateNode,
+  WireTransition,
+} from './protocol.js';
 export type { ControlCommand, InspectorTarget, InspectableActorRef } from './target.js';

@@ -11,6 +11,7 @@ import { PROTOCOL_VERSION, splitFullState, type AckMessage, type ProducerMessage
 import type { InspectorTarget } from './target.js';
 import { checkCommand } from './validate.js';
 
+/** Where {@link connectInspector} streams to, and with which token. */
 export interface ConnectOptions {
   /** The inspector's URL (`http://…/?token=…` as printed, or `ws://…`). */
   readonly url: string;
@@ -39,11 +40,13 @@ export class InspectorConnectionError extends Error {
 const PROCESS_TAG = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
 let connected = 0;
 
+/** A live stream into a standalone inspector. */
 export interface InspectorConnection {
   /** The source id the inspector shows this runtime as. */
   readonly source: string;
   /** Settles once the connection has ended (closed by either side). */
   readonly closed: Promise<void>;
+  /** Stops streaming and closes the socket. */
   close(): void;
 }
 

@@ -35,6 +35,7 @@ export const MAX_BULK_IDS = 10_000;
 
 /** Which Echo layer an actor belongs to, from its machine id; `actor` for anything else. */
 export type ActorKind = 'sequence' | 'site' | 'action' | 'actor';
+/** An actor's status, as XState reports it. */
 export type ActorStatus = 'active' | 'done' | 'error' | 'stopped';
 
 /**
@@ -111,6 +112,7 @@ export interface ContextPatch {
   unset?: string[];
 }
 
+/** One change in a {@link DeltaMessage}: an actor added, changed (its state, status and context patch) or removed. */
 export type DeltaOp =
   | { op: 'add'; actor: WireActor }
   | {
@@ -134,6 +136,7 @@ export type DeltaOp =
   | { op: 'remove'; sessionId: string; reason: 'evicted' | 'limit' }
   | { op: 'event'; sessionId: string; from: string | null; event: Json; at: number };
 
+/** One transition of a machine definition on the wire. */
 export interface WireTransition {
   /** Event type, or `''` for an eventless (`always`) transition. */
   event: string;
@@ -144,6 +147,7 @@ export interface WireTransition {
   delay?: number | string;
 }
 
+/** One state of a machine definition on the wire, with its children and transitions. */
 export interface WireStateNode {
   /** Full id, e.g. `echo.action.running`. */
   id: string;
@@ -164,8 +168,10 @@ export interface WireMachine {
   root: WireStateNode;
 }
 
+/** Where a source streams from: this process, another Echo process, or an XState app. */
 export type SourceKind = 'echo' | 'remote' | 'stately';
 
+/** One source streaming into the inspector (this process, another one, or an XState app). */
 export interface SourceInfo {
   id: string;
   name: string;
@@ -185,6 +191,7 @@ export interface SourceStats {
   waiting?: number;
 }
 
+/** Why the server refused a message. */
 export type ErrorCode =
   | 'bad-json'
   | 'bad-message'
@@ -199,6 +206,7 @@ export type ErrorCode =
   | 'slow-client'
   | 'internal';
 
+/** Everything a joining viewer needs: every live actor of a source. */
 export interface FullState {
   type: 'full';
   source: string;
@@ -206,11 +214,13 @@ export interface FullState {
   actors: WireActor[];
   stats: SourceStats;
 }
+/** A machine definition, sent once per machine before actors that run it. */
 export interface MachineMessage {
   type: 'machine';
   source: string;
   machine: WireMachine;
 }
+/** What changed since the last flush: actors added, changed and removed. */
 export interface DeltaMessage {
   type: 'delta';
   source: string;
@@ -218,12 +228,14 @@ export interface DeltaMessage {
   ops: DeltaOp[];
   stats: SourceStats;
 }
+/** The server refused something a client sent, with a code and a message. */
 export interface ErrorFrame {
   type: 'error';
   code: ErrorCode;
   message: string;
   ref?: string;
 }
+/** The server accepted a control command. */
 export interface AckMessage {
   type: 'ack';
   ref: string;
@@ -234,6 +246,7 @@ export interface AckMessage {
 /** Messages a source produces (locally through the adapter, or remotely through a producer). */
 export type SourceMessage = FullState | MachineMessage | DeltaMessage;
 
+/** Every message the inspector server sends to a viewer. */
 export type ServerMessage =
   | { type: 'hello'; version: number; server: string; canControl: boolean; maxMessageBytes: number }
   | { type: 'sources'; sources: SourceInfo[] }
@@ -317,6 +330,7 @@ export function stateValueToString(value: Json): string {
 
 export const TRACE_MAGIC = 'echo-inspector-trace';
 
+/** The first line of a trace file: its format version and when it was recorded. */
 export interface TraceHeader {
   trace: typeof TRACE_MAGIC;
   version: number;
@@ -324,12 +338,14 @@ export interface TraceHeader {
   startedAt: number;
 }
 
+/** One recorded message and when it was sent. */
 export interface TraceEntry {
   /** Wall-clock ms when the message was recorded. */
   t: number;
   m: ServerMessage;
 }
 
+/** A recorded trace: its header and its entries. */
 export interface Trace {
   header: TraceHeader;
   entries: TraceEntry[];

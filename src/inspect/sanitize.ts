@@ -5,6 +5,7 @@
  */
 import type { Json } from './protocol.js';
 
+/** Bounds on what the inspector sends of contexts and events (depth, lengths). */
 export interface SanitizeOptions {
   /** Nesting levels kept; deeper values become a short description. @default 6 */
   readonly maxDepth?: number;
@@ -18,6 +19,7 @@ export interface SanitizeOptions {
   readonly maxCauses?: number;
 }
 
+/** The defaults of {@link SanitizeOptions}. */
 export const defaultSanitizeOptions = {
   maxDepth: 6,
   maxString: 2000,

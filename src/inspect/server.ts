@@ -94,6 +94,7 @@ export interface InspectorServer {
   subscribe(listener: (message: ServerMessage) => void): () => void;
   /** What a viewer joining now receives first. */
   snapshot(): ServerMessage[];
+  /** Closes every connection and stops listening. */
   close(): Promise<void>;
 }
 

@@ -14,6 +14,7 @@ export interface InspectableActorRef {
   id: string;
   _parent?: { sessionId: string } | undefined;
   logic?: unknown;
+  /** The actor's current snapshot. */
   getSnapshot(): any;
 }
 

@@ -13,10 +13,13 @@ import type { InspectorTarget } from './target.js';
 
 /** Anything that can say what a viewer joining now sees, then stream what follows (the inspector server). */
 export interface MessageStream {
+  /** What a viewer joining now receives first. */
   snapshot(): ServerMessage[];
+  /** Calls `listener` with every later message; returns the unsubscribe function. */
   subscribe(listener: (message: ServerMessage) => void): () => void;
 }
 
+/** Records inspector messages into an NDJSON trace file. */
 export interface TraceRecorder {
   /** Messages written so far. */
   readonly count: number;
@@ -24,6 +27,7 @@ export interface TraceRecorder {
   stop(): Promise<void>;
 }
 
+/** Options of {@link recordTrace}. */
 export interface RecordOptions {
   /** Clock of the `t` timestamps. @default systemClock */
   readonly clock?: Clock;

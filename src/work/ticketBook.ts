@@ -6,7 +6,9 @@
 
 /** Reads and writes a ticket stored on the item itself; 0 means "not queued here". */
 export interface TicketSlot<T> {
+  /** The ticket of `item` (0 when it holds none). */
   get(item: T): number;
+  /** Gives `item` its ticket (0 to clear). */
   set(item: T, ticket: number): void;
 }
 
