@@ -1,3 +1,5 @@
+import { invalid } from './validate.js';
+
 /**
  * Time, injected. Every timer in Echo (start delays, backoff, attempt and total
  * timeouts, cancel grace, shutdown deadlines, aging) goes through a `Clock`, so a
@@ -6,7 +8,6 @@
  * The shape is the one XState's `clock` option takes (`setTimeout`/`clearTimeout`)
  * plus `now()`, so one clock serves Echo's own timers and XState actors alike.
  */
-import { invalid } from './validate.js';
 export interface Clock {
   /** Milliseconds on this clock's time line. */
   now(): number;

@@ -1,3 +1,5 @@
+import type { Scheduler, ScheduleState } from './Scheduler.js';
+
 /**
  * The schedules of a Sequence (`sequence.schedules`): list them with their next run, pause,
  * resume, remove, and restore one from its persisted state.
@@ -6,8 +8,6 @@
  * sequence.schedules.list(); // [{ id: 'Report', nextRunAt: …, paused: false, runs: 0, … }]
  * sequence.schedules.pause('Report');
  */
-import type { Scheduler, ScheduleState } from './Scheduler.js';
-
 export class Schedules {
   readonly #scheduler: Scheduler;
 
@@ -21,6 +21,7 @@ export class Schedules {
     return this.#scheduler.list();
   }
 
+  /** The schedule named `id`, or undefined. */
   get(id: string): ScheduleState | undefined {
     return this.#scheduler.get(id);
   }

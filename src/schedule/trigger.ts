@@ -25,6 +25,7 @@ export interface CronTrigger {
   readonly timezone?: string;
 }
 
+/** When a schedule runs: every `every` ms, or on a cron expression (in a timezone). */
 export type ScheduleTrigger = EveryTrigger | CronTrigger;
 
 /** A trigger ready to step. @internal */
