@@ -362,11 +362,13 @@ export class TraceFormatError extends Error {
   }
 }
 
+/** The first line of a trace file recorded from `startedAt` (ms). */
 export function formatTraceHeader(startedAt: number): string {
   const header: TraceHeader = { trace: TRACE_MAGIC, version: PROTOCOL_VERSION, startedAt };
   return JSON.stringify(header) + '\n';
 }
 
+/** One line of a trace file: `message`, sent `t` ms after the start. */
 export function formatTraceEntry(t: number, message: ServerMessage): string {
   return JSON.stringify({ t, m: message } satisfies TraceEntry) + '\n';
 }
