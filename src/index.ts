@@ -84,5 +84,5 @@ export { Schedules } from './schedule/Schedules.js';
 export type { ScheduleOptions, ScheduleSpec, ScheduleState } from './schedule/Scheduler.js';
 export type { CronTrigger, EveryTrigger, ScheduleTrigger } from './schedule/trigger.js';
 export type { ActionNameStats, DurationStats } from './telemetry/ActionStats.js';
-export type { ShutdownReport, UnfinishedAction } from './shutdown.js';
+export type { AbandonedWork, ShutdownReport, UnfinishedAction } from './shutdown.js';
 export type { StandardResult, StandardSchemaV1 } from './schema.js';

@@ -13,6 +13,7 @@
 
 import type { ActionContext, AttemptRecord, ErrorRecord } from '../../machines/actionTypes.js';
 
+/** The version of the wire format; a viewer refuses a server of another version. */
 export const PROTOCOL_VERSION = 1;
 
 /** A JSON value: everything on the wire is already sanitized to this. */
