@@ -9,7 +9,7 @@ export { BulkControlError } from './controlMany.js';
 export { recordTrace, loadTrace, type TraceRecorder, type RecordOptions, type MessageStream } from './trace.js';
 export { createInspectionAdapter, defaultAdapterOptions, type AdapterOptions, type InspectionAdapter } from './adapter.js';
 export { defaultSanitizeOptions, type SanitizeOptions } from './sanitize.js';
-export { PROTOCOL_VERSION, formatTraceEntry, formatTraceHeader, parseTrace, TraceFormatError, type ServerMessage, type WireActor, type WireMachine, type Trace } from './protocol.js';
+export { MAX_BULK_IDS, PROTOCOL_VERSION, formatTraceEntry, formatTraceHeader, parseTrace, TraceFormatError, type ServerMessage, type WireActor, type WireMachine, type Trace } from './protocol.js';
 export type {
   AckMessage,
   ActorKind,
