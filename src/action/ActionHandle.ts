@@ -95,6 +95,7 @@ export class ActionHandle<Result = unknown> {
     this.#run.actor.send(event as never);
   }
 
+  /** Skips the rest of a retry backoff or start delay. */
   retryNow(): void {
     this.#control.retryNow(this.#run);
   }
