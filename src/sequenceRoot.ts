@@ -38,7 +38,22 @@ export function createSequenceRoot(options: SequenceRootOptions): SequenceRoot {
       stopSites: () => effects.stopSites(),
     },
     actors: {
-      site: siteMachine.provide({ actions: { restart: ({ context }) => effects.restartSite(context.id) } }),
+      site: siteMachine.provide({
+        actions: {
+          // The restart runs after the Site actor's action returns: restarting pumps work, and an action that settles
+          // at once may send to the root, which must not happen while XState is still inside a custom action.
+          restart: ({ context }) => {
+            const { id } = context;
+            queueMicrotask(() => {
+              try {
+                effects.restartSite(id);
+              } catch (error) {
+                options.report(error);
+              }
+            });
+          },
+        },
+      }),
     },
   });
   const sites = options.sites.map(({ id, concurrency, queues, restartDelay }) => ({ id, concurrency, queues, restartDelay }));
