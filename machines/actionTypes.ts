@@ -25,7 +25,8 @@ export interface AttemptRecord {
   readonly number: number;
   readonly startedAt: number;
   readonly endedAt: number | null;
-  readonly outcome: 'running' | 'succeeded' | 'failed' | 'timed-out' | 'cancelled' | 'abandoned';
+  /** `interrupted`: the process ended while it ran (a durable Sequence runs it again as a new attempt). */
+  readonly outcome: 'running' | 'succeeded' | 'failed' | 'timed-out' | 'cancelled' | 'abandoned' | 'interrupted';
   readonly error: ErrorRecord | null;
   /** The delay chosen before the next attempt, when one was planned. */
   readonly backoff: number | null;

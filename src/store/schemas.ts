@@ -1,0 +1,157 @@
+/**
+ * The valibot schemas of the codec's payloads, one per kind. Every field is
+ * required unless the encoder omits it (absent `content`/`output`), and no schema
+ * fills a default: a payload that lacks a field is refused, never completed.
+ * @internal
+ */
+import * as v from 'valibot';
+
+/** Keys valibot's `record` skips (prototype pollution): refused rather than dropped. */
+export const RESERVED_KEYS: readonly string[] = ['__proto__', 'prototype', 'constructor'];
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const hasNoReservedKey = (value: Record<string, unknown>): boolean => !RESERVED_KEYS.some((key) => Object.hasOwn(value, key));
+
+/** A JSON value (what content, outputs and metadata may hold). */
+export const jsonSchema: v.GenericSchema<unknown> = v.lazy(() =>
+  v.union(
+    [v.null(), v.boolean(), v.pipe(v.number(), v.finite()), v.string(), v.array(jsonSchema), jsonObjectSchema],
+    'Expected a JSON value',
+  ),
+);
+
+/** A JSON object. */
+export const jsonObjectSchema: v.GenericSchema<Record<string, unknown>> = v.pipe(
+  v.custom<Record<string, unknown>>(isObject, 'Expected an object'),
+  v.check(hasNoReservedKey, 'Expected no key named __proto__, prototype or constructor'),
+  v.record(v.string(), jsonSchema),
+);
+
+const time = v.pipe(v.number(), v.finite());
+const ms = v.pipe(v.number(), v.finite(), v.minValue(0));
+const positiveMs = v.pipe(v.number(), v.finite(), v.gtValue(0));
+const nonEmpty = v.pipe(v.string(), v.minLength(1));
+
+/** Echo's SerializedError, with its cause chain. */
+export const errorSchema: v.GenericSchema<ErrorShape> = v.lazy(() =>
+  v.strictObject({
+    version: v.literal(1),
+    name: v.string(),
+    message: v.string(),
+    data: v.optional(jsonObjectSchema),
+    cause: v.optional(errorSchema),
+    stack: v.optional(v.string()),
+  }),
+);
+
+export interface ErrorShape {
+  version: 1;
+  name: string;
+  message: string;
+  data?: Record<string, unknown>;
+  cause?: ErrorShape;
+  stack?: string;
+}
+
+export const prioritySchema = v.picklist(['high', 'normal', 'low']);
+
+export const retryPolicySchema = v.strictObject({
+  attempts: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+  initialDelay: ms,
+  factor: v.pipe(v.number(), v.finite(), v.minValue(1)),
+  maxDelay: ms,
+  jitter: v.picklist(['none', 'full', 'equal', 'decorrelated']),
+  nonRetryable: v.array(v.string()),
+  retryAfter: v.boolean(),
+  deadline: v.nullable(ms),
+});
+
+export const attemptSchema = v.strictObject({
+  number: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+  startedAt: time,
+  endedAt: v.nullable(time),
+  outcome: v.picklist(['running', 'succeeded', 'failed', 'timed-out', 'cancelled', 'abandoned', 'interrupted']),
+  error: v.nullable(errorSchema),
+  backoff: v.nullable(ms),
+});
+
+/** Attempts numbered 1, 2, 3… in order. */
+export const attemptsSchema = v.pipe(
+  v.array(attemptSchema),
+  v.check((attempts) => attempts.every((attempt, i) => attempt.number === i + 1), 'Expected attempts numbered 1, 2, 3… in order'),
+);
+
+export const followUpSchema = v.strictObject({
+  name: nonEmpty,
+  content: v.optional(jsonSchema),
+  metadata: v.optional(jsonObjectSchema),
+  priority: v.optional(prioritySchema),
+});
+
+export const licenseSchema = v.nullable(v.strictObject({ name: v.string(), revoked: v.nullable(errorSchema) }));
+
+const CODEC = v.literal(1);
+
+export const actionSchema = v.strictObject({
+  codec: CODEC,
+  kind: v.literal('action'),
+  id: nonEmpty,
+  name: nonEmpty,
+  content: v.optional(jsonSchema),
+  metadata: jsonObjectSchema,
+  priority: prioritySchema,
+  queue: nonEmpty,
+  license: licenseSchema,
+  followUps: v.array(followUpSchema),
+  idempotencyKey: v.nullable(v.string()),
+  policy: retryPolicySchema,
+  createdAt: time,
+  startDelay: ms,
+  notBefore: v.nullable(time),
+  attemptTimeout: v.nullable(positiveMs),
+  totalTimeout: v.nullable(positiveMs),
+  cancelGrace: ms,
+  parentId: v.nullable(nonEmpty),
+});
+
+export const resultSchema = v.strictObject({
+  codec: CODEC,
+  kind: v.literal('result'),
+  id: nonEmpty,
+  status: v.picklist(['done', 'failed', 'cancelled']),
+  output: v.optional(jsonSchema),
+  error: v.nullable(errorSchema),
+  settledAt: time,
+  attempts: attemptsSchema,
+});
+
+export const contextSchema = v.strictObject({
+  id: nonEmpty,
+  name: nonEmpty,
+  content: v.optional(jsonSchema),
+  metadata: jsonObjectSchema,
+  priority: prioritySchema,
+  queue: nonEmpty,
+  site: v.nullable(v.string()),
+  createdAt: time,
+  startDelay: ms,
+  notBefore: v.nullable(time),
+  attemptTimeout: v.nullable(positiveMs),
+  totalTimeout: v.nullable(positiveMs),
+  cancelGrace: ms,
+  attempts: attemptsSchema,
+  retryAt: v.nullable(time),
+  output: v.optional(jsonSchema),
+  error: v.nullable(errorSchema),
+  cancellation: v.nullable(v.strictObject({ reason: v.picklist(['user', 'timeout', 'shutdown', 'license', 'parent']), message: v.string(), at: time })),
+  settledAt: v.nullable(time),
+});
+
+export const snapshotSchema = v.strictObject({
+  codec: CODEC,
+  kind: v.literal('snapshot'),
+  machine: v.strictObject({ id: nonEmpty, version: v.pipe(v.number(), v.safeInteger(), v.minValue(1)) }),
+  value: nonEmpty,
+  status: v.picklist(['active', 'done', 'stopped']),
+  context: contextSchema,
+});
