@@ -1,0 +1,79 @@
+/**
+ * Where a durable Sequence keeps its actions: what was assigned, each attempt's
+ * start and end, each backoff with its `retryAt`, how each action settled, and
+ * the dead letters. Writes are buffered and committed together (group commit);
+ * `flush()` resolves once everything written before it is committed.
+ */
+import type { AttemptRecord } from '../../machines/actionTypes.js';
+import type { EncodedAction, EncodedResult } from './codec.js';
+
+/** An action the store holds that has not settled: what a restart restores. */
+export interface StoredLiveAction {
+  readonly action: EncodedAction;
+  /** Its attempts so far (the last may be `running`: the process ended while it ran). */
+  readonly attempts: readonly AttemptRecord[];
+  /** When its planned retry starts, when it was waiting for one. */
+  readonly retryAt: number | null;
+}
+
+/** An action that failed and was set aside, with its whole history. */
+export interface DeadLetter {
+  readonly action: EncodedAction;
+  readonly result: EncodedResult;
+  readonly deadAt: number;
+}
+
+/** A stored action found by its idempotency key. */
+export interface StoredByKey {
+  readonly id: string;
+  /** How it settled; undefined while it is live. */
+  readonly result: EncodedResult | undefined;
+}
+
+/** Which settled rows to drop. */
+export interface RetentionOptions {
+  /** Drop settled actions older than this (ms since they settled). @default Infinity */
+  readonly maxAge?: number;
+  /** Keep at most this many settled actions (the newest). @default Infinity */
+  readonly maxCount?: number;
+}
+
+/** A Store: Echo's persistence seam. */
+export interface Store {
+  /** True when what is committed survives the process (false for the in-memory store). */
+  readonly durable: boolean;
+  /** The actions to restore: assigned, not settled, not dead-lettered, in assignment order. */
+  live(): StoredLiveAction[];
+  assigned(action: EncodedAction): void;
+  attemptStarted(id: string, attempts: readonly AttemptRecord[]): void;
+  attemptEnded(id: string, attempts: readonly AttemptRecord[]): void;
+  /** A retry was planned: `retryAt` is when it starts. */
+  backoffChosen(id: string, attempts: readonly AttemptRecord[], retryAt: number): void;
+  settled(result: EncodedResult): void;
+  deadLettered(result: EncodedResult, at: number): void;
+  /** Marks dead letters as redriven (they leave the dead-letter list). */
+  redriven(ids: readonly string[], at: number): void;
+  result(id: string): EncodedResult | undefined;
+  byIdempotencyKey(key: string): StoredByKey | undefined;
+  deadLetters(): DeadLetter[];
+  /** Drops settled rows per `retention`; returns how many. */
+  prune(retention: RetentionOptions, now: number): number;
+  /** Resolves once every write made before the call is committed. */
+  flush(): Promise<void>;
+  /** Commits what is pending and releases the store (its file and lock). */
+  close(): void;
+}
+
+/** Error opening or writing a store: locked by another process, corrupt, not an Echo store. */
+export class StoreError extends Error {
+  override name = 'StoreError';
+  /** `locked`, `corrupt`, `not-echo`, `version` or `closed`. */
+  readonly code: 'locked' | 'corrupt' | 'not-echo' | 'version' | 'closed';
+  readonly file: string;
+
+  constructor(message: string, options: { readonly code: StoreError['code']; readonly file: string; readonly cause?: unknown }) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    this.code = options.code;
+    this.file = options.file;
+  }
+}

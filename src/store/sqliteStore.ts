@@ -1,0 +1,277 @@
+/**
+ * The durable Store on SQLite (better-sqlite3 12): WAL, `synchronous=NORMAL` by
+ * default (a commit survives a process crash; only power loss can roll back the
+ * last ones) or `durability: 'full'` (an fsync per commit, survives power loss).
+ * One writer: the file is held with `locking_mode=EXCLUSIVE`, so a second process
+ * gets a StoreError `locked`. Writes of one event-loop turn are coalesced per
+ * action and committed in one transaction (group commit).
+ * @example
+ * const sequence = new Sequence({ plan, store: sqliteStore('echo.db') });
+ */
+import { existsSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import type { AttemptRecord } from '../../machines/actionTypes.js';
+import { decodeAction, decodeAttempts, decodeResult, type EncodedAction, type EncodedResult } from './codec.js';
+import { parseJson } from './decode.js';
+import type { DeadLetter, RetentionOptions, Store, StoredByKey, StoredLiveAction } from './Store.js';
+import { StoreError } from './Store.js';
+
+/** Options of the SQLite store. */
+export interface SqliteStoreOptions {
+  /** `normal`: survives a process crash; `full`: an fsync per commit, survives power loss. @default 'normal' */
+  readonly durability?: 'normal' | 'full';
+  /** Check every page at open (`PRAGMA quick_check`), so a damaged file is refused at once. @default true */
+  readonly verify?: boolean;
+}
+
+const defaultOptions = { durability: 'normal', verify: true } as const satisfies Required<SqliteStoreOptions>;
+
+/** The schema's version, kept in `PRAGMA user_version`. */
+const SCHEMA_VERSION = 1;
+const APPLICATION_ID = 0x4563686f; // 'Echo'
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS actions (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  state TEXT NOT NULL,
+  action TEXT NOT NULL,
+  attempts TEXT NOT NULL,
+  retry_at REAL,
+  result TEXT,
+  settled_at REAL,
+  idem TEXT
+);
+CREATE INDEX IF NOT EXISTS actions_idem ON actions(idem) WHERE idem IS NOT NULL;
+CREATE INDEX IF NOT EXISTS actions_state ON actions(state, settled_at);
+`;
+
+/** What one action's pending writes come to, merged within a batch. */
+interface Pending {
+  insert?: { action: string; idem: string | null };
+  attempts?: string;
+  retryAt?: number | null;
+  finish?: { state: 'settled' | 'dead'; result: string; settledAt: number };
+  redriven?: true;
+}
+
+class SqliteStore implements Store {
+  readonly durable = true;
+  readonly #file: string;
+  readonly #db: Database.Database;
+  readonly #pending = new Map<string, Pending>();
+  #batch: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } | null = null;
+  #closed = false;
+  readonly #insert: Database.Statement;
+  readonly #setAttempts: Database.Statement;
+  readonly #setRetry: Database.Statement;
+  readonly #finish: Database.Statement;
+  readonly #redrive: Database.Statement;
+  readonly #byId: Database.Statement;
+  readonly #byKey: Database.Statement;
+
+  constructor(file: string, options: Required<SqliteStoreOptions>) {
+    this.#file = file;
+    const existed = file !== ':memory:' && existsSync(file);
+    if (existed && statSync(file).size === 0 && !(existsSync(`${file}-wal`) && statSync(`${file}-wal`).size > 0)) {
+      throw new StoreError(`The store file ${file} exists but is empty (0 bytes): truncated, or not an Echo store; refusing to start with an empty store`, { code: 'corrupt', file });
+    }
+    let db: Database.Database;
+    try {
+      db = new Database(file, { timeout: 0 });
+    } catch (error) {
+      throw new StoreError(`Could not open the store file ${file}: ${(error as Error).message}`, { code: 'corrupt', file, cause: error });
+    }
+    this.#db = db;
+    try {
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+      // Take the write lock now: a second writer is refused at open, not at its first commit.
+      db.exec('BEGIN EXCLUSIVE; COMMIT');
+      if (options.verify) {
+        const check = db.pragma('quick_check', { simple: true }) as string;
+        if (check !== 'ok') throw Object.assign(new Error(`integrity check: ${check}`), { code: 'SQLITE_CORRUPT' });
+      }
+      const applicationId = db.pragma('application_id', { simple: true }) as number;
+      const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name <> 'sqlite_sequence'").get() as { n: number };
+      if (applicationId !== APPLICATION_ID) {
+        if (tables.n > 0) throw new StoreError(`The file ${file} is an SQLite database, but not an Echo store`, { code: 'not-echo', file });
+        db.exec(SCHEMA);
+        db.pragma(`application_id = ${APPLICATION_ID}`);
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      }
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version !== SCHEMA_VERSION) throw new StoreError(`The store ${file} has schema version ${version}; this Echo reads version ${SCHEMA_VERSION}`, { code: 'version', file });
+    } catch (error) {
+      db.close();
+      if (error instanceof StoreError) throw error;
+      const code = (error as { code?: string }).code;
+      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+        throw new StoreError(`The store ${file} is held by another process (one writer per store); stop it or use another file`, { code: 'locked', file, cause: error });
+      }
+      throw new StoreError(`The store file ${file} is damaged or not a database (${code ?? 'error'}: ${(error as Error).message})`, { code: 'corrupt', file, cause: error });
+    }
+    this.#insert = db.prepare("INSERT INTO actions (id, state, action, attempts, idem) VALUES (?, 'live', ?, '[]', ?)");
+    this.#setAttempts = db.prepare('UPDATE actions SET attempts = ? WHERE id = ?');
+    this.#setRetry = db.prepare('UPDATE actions SET retry_at = ? WHERE id = ?');
+    this.#finish = db.prepare('UPDATE actions SET state = ?, result = ?, settled_at = ?, retry_at = NULL WHERE id = ?');
+    this.#redrive = db.prepare("UPDATE actions SET state = 'redriven' WHERE id = ? AND state = 'dead'");
+    this.#byId = db.prepare('SELECT result FROM actions WHERE id = ?');
+    this.#byKey = db.prepare('SELECT id, result FROM actions WHERE idem = ? ORDER BY seq DESC LIMIT 1');
+  }
+
+  live(): StoredLiveAction[] {
+    this.#commitNow();
+    const rows = this.#db.prepare("SELECT id, action, attempts, retry_at FROM actions WHERE state = 'live' ORDER BY seq").raw().all() as [string, string, string, number | null][];
+    return rows.map(([id, action, attempts, retryAt]) => this.#read(id, () => ({ action: decodeAction(parseJson(action, 'action')), attempts: decodeAttempts(parseJson(attempts, 'attempts'), 'attempts'), retryAt })));
+  }
+
+  assigned(action: EncodedAction): void {
+    this.#write(action.id).insert = { action: JSON.stringify(action), idem: action.idempotencyKey };
+  }
+
+  attemptStarted(id: string, attempts: readonly AttemptRecord[]): void {
+    const pending = this.#write(id);
+    pending.attempts = JSON.stringify(attempts);
+    pending.retryAt = null;
+  }
+
+  attemptEnded(id: string, attempts: readonly AttemptRecord[]): void {
+    this.#write(id).attempts = JSON.stringify(attempts);
+  }
+
+  backoffChosen(id: string, attempts: readonly AttemptRecord[], retryAt: number): void {
+    const pending = this.#write(id);
+    pending.attempts = JSON.stringify(attempts);
+    pending.retryAt = retryAt;
+  }
+
+  settled(result: EncodedResult): void {
+    this.#write(result.id).finish = { state: 'settled', result: JSON.stringify(result), settledAt: result.settledAt };
+  }
+
+  deadLettered(result: EncodedResult, at: number): void {
+    this.#write(result.id).finish = { state: 'dead', result: JSON.stringify(result), settledAt: at };
+  }
+
+  redriven(ids: readonly string[]): void {
+    for (const id of ids) this.#write(id).redriven = true;
+  }
+
+  result(id: string): EncodedResult | undefined {
+    this.#commitNow();
+    const row = this.#byId.get(id) as { result: string | null } | undefined;
+    return row?.result == null ? undefined : this.#read(id, () => decodeResult(parseJson(row.result!, 'result')));
+  }
+
+  byIdempotencyKey(key: string): StoredByKey | undefined {
+    this.#commitNow();
+    const row = this.#byKey.get(key) as { id: string; result: string | null } | undefined;
+    if (row === undefined) return undefined;
+    return { id: row.id, result: row.result === null ? undefined : this.#read(row.id, () => decodeResult(parseJson(row.result!, 'result'))) };
+  }
+
+  deadLetters(): DeadLetter[] {
+    this.#commitNow();
+    const rows = this.#db.prepare("SELECT id, action, result, settled_at FROM actions WHERE state = 'dead' ORDER BY seq").raw().all() as [string, string, string, number][];
+    return rows.map(([id, action, result, deadAt]) =>
+      this.#read(id, () => ({ action: decodeAction(parseJson(action, 'action')), result: decodeResult(parseJson(result, 'result')), deadAt })),
+    );
+  }
+
+  prune(retention: RetentionOptions, now: number): number {
+    this.#commitNow();
+    let dropped = 0;
+    const maxAge = retention.maxAge ?? Infinity;
+    const maxCount = retention.maxCount ?? Infinity;
+    if (Number.isFinite(maxAge)) {
+      dropped += this.#db.prepare("DELETE FROM actions WHERE state IN ('settled', 'redriven') AND settled_at < ?").run(now - maxAge).changes;
+    }
+    if (Number.isFinite(maxCount)) {
+      dropped += this.#db
+        .prepare("DELETE FROM actions WHERE state IN ('settled', 'redriven') AND seq NOT IN (SELECT seq FROM actions WHERE state IN ('settled', 'redriven') ORDER BY settled_at DESC, seq DESC LIMIT ?)")
+        .run(maxCount).changes;
+    }
+    return dropped;
+  }
+
+  flush(): Promise<void> {
+    return this.#batch?.promise ?? Promise.resolve();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    try {
+      this.#commitNow();
+    } finally {
+      this.#closed = true;
+      this.#db.close();
+    }
+  }
+
+  /** The pending writes of `id`, scheduling the batch's commit for the end of this event-loop turn. */
+  #write(id: string): Pending {
+    if (this.#closed) throw new StoreError(`The store ${this.#file} is closed`, { code: 'closed', file: this.#file });
+    let pending = this.#pending.get(id);
+    if (pending === undefined) this.#pending.set(id, (pending = {}));
+    if (this.#batch === null) {
+      let resolve!: () => void;
+      let reject!: (error: Error) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      // A failed commit rejects `accepted` handles; unobserved, it must not be an unhandled rejection.
+      promise.catch(() => undefined);
+      this.#batch = { promise, resolve, reject };
+      setImmediate(() => this.#commitNow());
+    }
+    return pending;
+  }
+
+  /** Commits every pending write in one transaction. */
+  #commitNow(): void {
+    const batch = this.#batch;
+    if (batch === null || this.#closed) return;
+    this.#batch = null;
+    const pending = [...this.#pending];
+    this.#pending.clear();
+    try {
+      this.#db.transaction(() => {
+        for (const [id, write] of pending) {
+          if (write.insert !== undefined) this.#insert.run(id, write.insert.action, write.insert.idem);
+          if (write.attempts !== undefined) this.#setAttempts.run(write.attempts, id);
+          if (write.retryAt !== undefined) this.#setRetry.run(write.retryAt, id);
+          if (write.finish !== undefined) this.#finish.run(write.finish.state, write.finish.result, write.finish.settledAt, id);
+          if (write.redriven === true) this.#redrive.run(id);
+        }
+      })();
+      batch.resolve();
+    } catch (error) {
+      batch.reject(new StoreError(`Could not commit to the store ${this.#file}: ${(error as Error).message}`, { code: 'corrupt', file: this.#file, cause: error }));
+    }
+  }
+
+  #read<T>(id: string, decode: () => T): T {
+    try {
+      return decode();
+    } catch (error) {
+      throw new StoreError(`Stored action ${id} in ${this.#file} cannot be read: ${(error as Error).message}`, { code: 'corrupt', file: this.#file, cause: error });
+    }
+  }
+}
+
+/**
+ * Opens (or creates) the durable store at `file`. Throws a StoreError: `locked`
+ * when another process holds it, `corrupt` when the file is damaged or truncated,
+ * `not-echo` for another application's database.
+ * @example
+ * const store = sqliteStore('echo.db', { durability: 'full' });
+ */
+export function sqliteStore(file: string, options: SqliteStoreOptions = {}): Store {
+  if (typeof file !== 'string' || file === '') throw new TypeError(`Expected \`file\` to be a path, got ${String(file)} (${typeof file})`);
+  const durability = options.durability ?? defaultOptions.durability;
+  if (durability !== 'normal' && durability !== 'full') throw new TypeError(`Expected \`durability\` to be 'normal' or 'full', got ${String(durability)} (${typeof durability})`);
+  return new SqliteStore(file, { durability, verify: options.verify ?? defaultOptions.verify });
+}

@@ -1,0 +1,144 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveRetryPolicy } from '../../src/retryPolicy.js';
+import { encodeAction, encodeResult } from '../../src/store/codec.js';
+import { memoryStore } from '../../src/store/memoryStore.js';
+import { sqliteStore } from '../../src/store/sqliteStore.js';
+import { StoreError, type Store } from '../../src/store/Store.js';
+
+const dirs: string[] = [];
+function tempFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'echo-store-'));
+  dirs.push(dir);
+  return join(dir, 'echo.db');
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const action = (id: string, key: string | null = null) =>
+  encodeAction({
+    id, name: 'Send', content: { to: id }, metadata: {}, priority: 'normal', queue: 'default', license: null, followUps: [], idempotencyKey: key ?? undefined,
+    policy: resolveRetryPolicy(), createdAt: 0, startDelay: 0, attemptTimeout: null, totalTimeout: null, cancelGrace: 100, parentId: null,
+  });
+const done = (id: string, settledAt = 10) => encodeResult({ id, status: 'done', output: 'ok', error: null, settledAt, attempts: [{ number: 1, startedAt: 1, endedAt: 2, outcome: 'succeeded', error: null, backoff: null }] });
+
+function contract(name: string, open: () => Store) {
+  describe(`${name} contract`, () => {
+    it('keeps live actions with their attempts and retryAt, results by id and by key, dead letters, retention', async () => {
+      const store = open();
+      store.assigned(action('a-1', 'k1'));
+      store.assigned(action('a-2'));
+      store.assigned(action('a-3'));
+      store.backoffChosen('a-2', [{ number: 1, startedAt: 1, endedAt: 2, outcome: 'failed', error: null, backoff: 100 }], 102);
+      store.settled(done('a-1'));
+      store.deadLettered({ ...done('a-3'), status: 'failed' }, 20);
+      await store.flush();
+      expect(store.live().map((l) => [l.action.id, l.retryAt, l.attempts.length])).toEqual([['a-2', 102, 1]]);
+      expect(store.result('a-1')?.output).toBe('ok');
+      expect(store.byIdempotencyKey('k1')).toMatchObject({ id: 'a-1', result: { status: 'done' } });
+      expect(store.deadLetters().map((d) => d.action.id)).toEqual(['a-3']);
+      store.redriven(['a-3'], 30);
+      expect(store.deadLetters()).toEqual([]);
+      store.assigned(action('a-4'));
+      store.settled(done('a-4', 50));
+      expect(store.prune({ maxCount: 1 }, 60)).toBe(2); // a-1 and the redriven a-3
+      expect(store.result('a-4')).toBeDefined();
+      expect(store.prune({ maxAge: 5 }, 60)).toBe(1);
+      expect(store.result('a-4')).toBeUndefined();
+      store.close();
+    });
+  });
+}
+contract('memoryStore', memoryStore);
+contract('sqliteStore', () => sqliteStore(tempFile()));
+
+describe('sqliteStore', () => {
+  it('commits the writes of one event-loop turn in one transaction, and survives reopening', async () => {
+    const file = tempFile();
+    const store = sqliteStore(file);
+    for (let i = 1; i <= 100; i++) store.assigned(action(`a-${i}`));
+    const accepted = store.flush();
+    await accepted;
+    store.close();
+    const db = new Database(file, { readonly: true });
+    // One commit: the WAL holds the 100 inserts in a single transaction's frames (a handful of pages, not 100 commits).
+    expect((db.prepare('SELECT count(*) AS n FROM actions').get() as { n: number }).n).toBe(100);
+    db.close();
+    const again = sqliteStore(file);
+    expect(again.live()).toHaveLength(100);
+    again.close();
+  });
+
+  it('refuses a second writer process with a typed error', async () => {
+    const file = tempFile();
+    const store = sqliteStore(file);
+    store.assigned(action('a-1'));
+    await store.flush();
+    const script = `
+      import { sqliteStore } from './src/store/sqliteStore.ts';
+      try { sqliteStore(${JSON.stringify(file)}); console.log('opened'); }
+      catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })); }
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const answer = JSON.parse(out.trim()) as { name: string; code: string; message: string };
+    expect(answer).toMatchObject({ name: 'StoreError', code: 'locked' });
+    expect(answer.message).toMatch(/held by another process/);
+    store.close();
+  });
+
+  it('answers a typed error for a corrupted, truncated, empty or foreign file, never an empty store', async () => {
+    const file = tempFile();
+    const store = sqliteStore(file);
+    for (let i = 1; i <= 2000; i++) store.assigned(action(`a-${i}`));
+    await store.flush();
+    store.close();
+    const size = statSync(file).size;
+    expect(size).toBeGreaterThan(8192);
+
+    const garbage = tempFile();
+    writeFileSync(garbage, Buffer.alloc(20_000, 7));
+    expect(() => sqliteStore(garbage)).toThrow(expect.objectContaining({ name: 'StoreError', code: 'corrupt' }));
+
+    const truncated = tempFile();
+    writeFileSync(truncated, readFileSync(file));
+    truncateSync(truncated, Math.floor(size / 2));
+    expect(() => sqliteStore(truncated)).toThrow(expect.objectContaining({ name: 'StoreError', code: 'corrupt' }));
+
+    const scribbled = tempFile();
+    const bytes = readFileSync(file);
+    bytes.fill(0xff, 4096 * 2, 4096 * 2 + 600); // a damaged b-tree page
+    writeFileSync(scribbled, bytes);
+    expect(() => sqliteStore(scribbled)).toThrow(StoreError);
+
+    const empty = tempFile();
+    writeFileSync(empty, '');
+    expect(() => sqliteStore(empty)).toThrow(expect.objectContaining({ code: 'corrupt' }));
+
+    const foreign = tempFile();
+    const db = new Database(foreign);
+    db.exec('CREATE TABLE notes (x)');
+    db.close();
+    expect(() => sqliteStore(foreign)).toThrow(expect.objectContaining({ code: 'not-echo' }));
+  });
+
+  it('a row that no longer decodes is a typed error naming the action, not a crash', async () => {
+    const file = tempFile();
+    const store = sqliteStore(file);
+    store.assigned(action('a-1'));
+    store.close();
+    const db = new Database(file);
+    db.prepare("UPDATE actions SET action = json_set(action, '$.priority', 'urgent')").run();
+    db.close();
+    const again = sqliteStore(file);
+    expect(() => again.live()).toThrow(expect.objectContaining({ name: 'StoreError', message: expect.stringMatching(/a-1.*priority/) }));
+    again.close();
+  });
+});
