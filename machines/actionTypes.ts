@@ -80,6 +80,8 @@ export interface ActionInput {
   readonly attemptTimeout?: number | null;
   readonly totalTimeout?: number | null;
   readonly cancelGrace?: number;
+  /** Attempts made before (a durable Sequence restoring an action): numbering goes on from them. */
+  readonly history?: readonly AttemptRecord[];
 }
 
 /** Events the Action statechart accepts. Times (`at`) come from the runtime's clock. */

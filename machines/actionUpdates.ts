@@ -44,7 +44,7 @@ export function createActionContext(input: ActionInput): ActionContext {
     attemptTimeout: input.attemptTimeout ?? null,
     totalTimeout: input.totalTimeout ?? null,
     cancelGrace: input.cancelGrace ?? 1000,
-    attempts: NO_ATTEMPTS,
+    attempts: input.history ?? NO_ATTEMPTS,
     retryAt: null,
     output: undefined,
     error: null,

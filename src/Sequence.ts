@@ -45,6 +45,9 @@ import { Telemetry } from './telemetry/Telemetry.js';
 import { Scheduler, type ScheduleSpec, type ScheduleState } from './schedule/Scheduler.js';
 import { Schedules } from './schedule/Schedules.js';
 import { ActionStats, type ActionNameStats } from './telemetry/ActionStats.js';
+import { Journal } from './store/journal.js';
+import type { EncodedAction } from './store/codec.js';
+import type { DeadLetter } from './store/Store.js';
 
 export type { AssignOptions } from './action/assignment.js';
 
@@ -96,6 +99,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   readonly #telemetry: Telemetry;
   readonly #actionStats = new ActionStats();
   readonly #scheduler: Scheduler;
+  /** The durable seam: null without a store. */
+  readonly #journal: Journal | null;
   #started = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -142,7 +147,10 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     this.#root = this.#createRoot();
     this.id = this.#root.sessionId;
     this.#shutdown = new ShutdownTracker();
+    const journal = resolved.store === null ? null : new Journal(resolved.store, resolved, (error) => this.#report(error));
+    this.#journal = journal;
     const emit = (event: EchoEvent): void => {
+      journal?.event(event);
       if (this.#events.observed) this.#events.next(event);
     };
     const events = this.#events;
@@ -154,7 +162,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
       releaseSite: (run) => (run.site as Site | null)?.release(run),
       emit,
       get listening() {
-        return events.observed;
+        return events.observed || journal !== null;
       },
       attemptFailed: (run, attempt, error, retryDelay) => {
         const limited = rateLimitErrorIn(error);
@@ -198,6 +206,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     if (this.#started) return this;
     this.#started = true;
     this.#root.send({ type: 'START' });
+    if (this.#journal !== null) this.#restore(this.#journal);
     const children = this.#root.getSnapshot().children as Record<string, { sessionId: string } | undefined>;
     for (const site of this.#sites.values()) {
       site.ref = children[site.id];
@@ -254,6 +263,68 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   schedule(name: string, content: unknown, spec: ScheduleSpec): ScheduleState {
     this.#options.plan.require(name);
     return this.#scheduler.add(name, content, spec);
+  }
+
+  /**
+   * The result of action `id`: a live one's, or (with a store) a settled one's from the store,
+   * also after a restart. Rejects with its typed error; a TypeError when the id is unknown.
+   * @example
+   * const output = await sequence.result('a-17');
+   */
+  result(id: string): Promise<unknown> {
+    const run = this.#live.get(id) ?? this.#settledRuns.get(id);
+    if (run !== undefined) return run.result();
+    const stored = this.#journal?.result(id);
+    return stored ?? Promise.reject(new TypeError(`No action "${id}" in Sequence "${this.name}"${this.#journal === null ? '' : ' or its store'}`));
+  }
+
+  /** Resolves once everything assigned and settled so far is committed to the store (at once without one). */
+  flush(): Promise<void> {
+    return this.#journal?.store.flush() ?? Promise.resolve();
+  }
+
+  /** The dead letters in the store: failed actions set aside with their whole history. */
+  deadLetters(): DeadLetter[] {
+    return this.#requireJournal('deadLetters').deadLetters();
+  }
+
+  /**
+   * Assigns dead letters again, as new actions whose `provenance.redriveOf` names the dead letter;
+   * they leave the dead-letter list. Give their ids, or a filter.
+   * @example
+   * sequence.redrive((dead) => dead.result.error?.name === 'ExecutionError');
+   */
+  redrive(selection: readonly string[] | ((dead: DeadLetter) => boolean)): ActionHandle[] {
+    const journal = this.#requireJournal('redrive');
+    const dead = journal.deadLetters();
+    let chosen: DeadLetter[];
+    if (typeof selection === 'function') chosen = dead.filter(selection);
+    else if (Array.isArray(selection)) {
+      const byId = new Map(dead.map((letter) => [letter.action.id, letter]));
+      const unknown = selection.filter((id) => !byId.has(id));
+      if (unknown.length > 0) throw new TypeError(`Expected ids of dead letters, got ${unknown.map((id) => JSON.stringify(id)).join(', ')}`);
+      chosen = selection.map((id) => byId.get(id)!);
+    } else throw new TypeError(`Expected \`redrive\` to take an array of ids or a filter function, got ${String(selection)} (${typeof selection})`);
+    const handles = chosen.map(({ action }) =>
+      this.#assign(action.name, action.content, { metadata: action.metadata, priority: action.priority, queue: action.queue }, null, { redriveOf: action.id }),
+    );
+    journal.store.redriven(chosen.map((letter) => letter.action.id), this.clock.now());
+    return handles;
+  }
+
+  #requireJournal(method: string): Journal {
+    if (this.#journal === null) throw new TypeError(`\`${method}\` needs a store: new Sequence({ plan, store: sqliteStore('echo.db') })`);
+    return this.#journal;
+  }
+
+  /** Restores what the store holds: queued, delayed, retrying and interrupted actions (see `Journal.restore`). */
+  #restore(journal: Journal): void {
+    const now = this.clock.now();
+    for (const { init } of journal.restore(this.#assignmentDeps, now)) {
+      const run = new ActionRun(init, this.#services, null);
+      this.#launch(run, null, undefined, journal.encode(init, null));
+    }
+    journal.prune(now);
   }
 
   /** Sites stop taking new actions; running ones go on. */
@@ -383,10 +454,18 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     if (key !== undefined) {
       const existing = this.#byKey.get(key);
       if (existing !== undefined) return new ActionHandle(existing, this.#control);
+      const stored = this.#journal?.store.byIdempotencyKey(key);
+      if (stored !== undefined) return this.#journal!.settledHandle(stored, this.#services, this.#control, this.#assignmentDeps);
     }
     const prepared = prepareAssignment(nameOrRecord, contentOrOptions, maybeOptions, this.#assignmentDeps);
     const init = provenance === undefined ? prepared : { ...prepared, provenance };
-    const run = new ActionRun(init, this.#services, parent);
+    // A durable Sequence refuses content it cannot store here, before anything is queued.
+    const encoded = this.#journal?.encode(init, parent?.id ?? null);
+    return this.#launch(new ActionRun(init, this.#services, parent), parent, options, encoded);
+  }
+
+  #launch(run: ActionRun, parent: ActionRun | null, options: AssignOptions | undefined, encoded: EncodedAction | undefined): ActionHandle {
+    if (encoded !== undefined) run.accepted = this.#journal!.assigned(run, encoded);
     this.#live.add(run);
     this.#shutdown.assigned();
     this.#actionStats.assigned(run.name);
@@ -456,6 +535,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   #settled(run: ActionRun, output: ActionOutput, context: ActionContext): void {
     if (run.settled) return; // abandoned at shutdown already; a late end of its actor changes nothing
     const settlement = run.settle(output, context);
+    this.#journal?.settled(run, output, context, settlement.ok ? null : settlement.error, this.clock.now());
     this.#live.delete(run);
     if (output.status === 'failed') this.#remember(run);
     if (run.idempotencyKey !== undefined && this.#byKey.get(run.idempotencyKey) === run) this.#byKey.delete(run.idempotencyKey);
@@ -630,6 +710,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
           this.#flow.stop();
           this.#services?.emit({ type: 'shutdown', at: this.clock.now(), unfinished: this.#shutdown.unfinishedCount });
           this.#shutdown.finish();
+          this.#journal?.close();
         },
         restartSite: (id) => this.#sites.get(id)?.restart(),
       },

@@ -9,6 +9,8 @@ import { systemClock, type Clock, type RandomSource } from './clock.js';
 import { createSequentialIds, type IdGenerator } from './ids.js';
 import { Life } from './Life.js';
 import type { Plan } from './Plan.js';
+import type { DeadLetterPolicy } from './store/journal.js';
+import type { RetentionOptions, Store } from './store/Store.js';
 import type { ActionMap, AnyActions } from './planTypes.js';
 import type { ProductionOptions } from './work/Production.js';
 import type { SiteBehavior } from './work/Site.js';
@@ -87,6 +89,16 @@ export interface SequenceOptions<Actions extends ActionMap = AnyActions> {
    * @default process.emitWarning
    */
   readonly lastResort?: (warning: Error) => void;
+  /**
+   * Where actions are kept: `sqliteStore('echo.db')` makes the Sequence durable (it restores on
+   * start, answers `result(id)` and idempotency keys from the store, keeps dead letters).
+   * @default none: actions live in memory only
+   */
+  readonly store?: Store;
+  /** Which failures become dead letters (with a store). @default 'exhausted' */
+  readonly deadLetter?: DeadLetterPolicy;
+  /** Which settled actions the store drops (with a store). @default {} (keeps all) */
+  readonly retention?: RetentionOptions;
 }
 
 /** A Site's options with defaults applied. */
@@ -117,9 +129,12 @@ export interface ResolvedSequenceOptions {
   readonly limits: ResolvedLimits;
   readonly telemetry: TelemetryOptions;
   readonly lastResort: (warning: Error) => void;
+  readonly store: Store | null;
+  readonly deadLetter: DeadLetterPolicy;
+  readonly retention: RetentionOptions;
 }
 
-const KEYS = new Set(['plan', 'production', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'actionMachine', 'name', 'behavior', 'maxSiteCrashes', 'inspect', 'onError', 'limits', 'telemetry', 'lastResort']);
+const KEYS = new Set(['plan', 'production', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'actionMachine', 'name', 'behavior', 'maxSiteCrashes', 'inspect', 'onError', 'limits', 'telemetry', 'lastResort', 'store', 'deadLetter', 'retention']);
 
 function integer(value: unknown, field: string, min: number): number {
   return checkNumber(value, { field }, { min, integer: true });
@@ -171,7 +186,8 @@ export function resolveSequenceOptions(options: SequenceOptions<ActionMap>): Res
     life: options.life ?? new Life(),
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
-    ids: options.ids === undefined ? createSequentialIds('a') : checkFunction<IdGenerator>(options.ids, { field: 'ids' }),
+    // A durable Sequence's default ids carry the store's session, so ids never repeat across restarts.
+    ids: options.ids === undefined ? createSequentialIds(options.store === undefined ? 'a' : `a${checkStore(options.store)!.session}`) : checkFunction<IdGenerator>(options.ids, { field: 'ids' }),
     engine,
     actionMachine: options.actionMachine === undefined ? actionMachine : checkActionMachine(options.actionMachine),
     name: options.name ?? 'sequence',
@@ -181,6 +197,9 @@ export function resolveSequenceOptions(options: SequenceOptions<ActionMap>): Res
     telemetry: resolveTelemetry(options.telemetry),
     onError: typeof options.onError === 'function' ? options.onError : (error) => console.error('[echo]', error),
     lastResort: typeof options.lastResort === 'function' ? options.lastResort : (warning) => process.emitWarning(warning),
+    store: checkStore(options.store),
+    deadLetter: checkDeadLetter(options.deadLetter ?? 'exhausted'),
+    retention: checkRetention(options.retention ?? {}),
   };
 }
 
@@ -196,4 +215,26 @@ function resolveTelemetry(telemetry: TelemetryOptions | undefined): TelemetryOpt
     throw new TypeError(`Expected \`telemetry.meter\` to be an OpenTelemetry Meter (with createCounter), got ${describeValue(meter)}`);
   }
   return telemetry;
+}
+
+function checkStore(store: unknown): Store | null {
+  if (store === undefined) return null;
+  if (typeof store !== 'object' || store === null || typeof (store as Store).assigned !== 'function' || typeof (store as Store).live !== 'function') {
+    throw new TypeError(`Expected \`store\` to be a Store (sqliteStore(file) or memoryStore()), got ${describeValue(store)}`);
+  }
+  return store as Store;
+}
+
+function checkDeadLetter(policy: unknown): DeadLetterPolicy {
+  if (typeof policy === 'function' || policy === 'exhausted' || policy === 'failed' || policy === 'none') return policy as DeadLetterPolicy;
+  throw new TypeError(`Expected \`deadLetter\` to be 'exhausted', 'failed', 'none' or a function, got ${describeValue(policy)}`);
+}
+
+function checkRetention(retention: unknown): RetentionOptions {
+  if (typeof retention !== 'object' || retention === null) throw new TypeError(`Expected \`retention\` to be { maxAge?, maxCount? }, got ${describeValue(retention)}`);
+  for (const [key, value] of Object.entries(retention)) {
+    if (key !== 'maxAge' && key !== 'maxCount') throw new TypeError(`Unknown retention option \`${key}\``);
+    if (value !== undefined && !(typeof value === 'number' && value >= 0)) throw new TypeError(`Expected \`retention.${key}\` to be a number >= 0, got ${describeValue(value)}`);
+  }
+  return retention as RetentionOptions;
 }

@@ -58,6 +58,14 @@ export class ActionHandle<Result = unknown> {
   }
 
   /** The output, or a rejection with the typed error (ExecutionError, TimeoutError, CancellationError, LicenseError, HookError). */
+  /**
+   * Resolves when the assignment is committed to the Sequence's store: the acknowledgement a
+   * durable Sequence's crash guarantee is about. Without a durable store it resolves at once.
+   */
+  get accepted(): Promise<void> {
+    return this.#run.accepted;
+  }
+
   get result(): Promise<Result> {
     return this.#run.result() as Promise<Result>;
   }

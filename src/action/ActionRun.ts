@@ -59,6 +59,8 @@ export interface RunServices {
 export interface Provenance {
   readonly recordOf?: string;
   readonly againOf?: string;
+  /** The dead letter that `sequence.redrive()` assigned again. */
+  readonly redriveOf?: string;
 }
 
 /** A piece of user code running for an action (named in shutdown's report when abandoned). */
@@ -83,7 +85,11 @@ export interface RunInit extends ActionSpec {
   readonly attemptTimeout: number | null;
   readonly totalTimeout: number | null;
   readonly cancelGrace: number;
+  /** Attempts made before, when a durable Sequence restores the action. */
+  readonly history?: readonly import('../../machines/actionTypes.js').AttemptRecord[];
 }
+
+const ACCEPTED: Promise<void> = Promise.resolve();
 
 /** Settled result, kept until someone asks for `result`. */
 type Settlement = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: Error };
@@ -111,6 +117,9 @@ export class ActionRun {
   readonly attemptTimeout: number | null;
   readonly totalTimeout: number | null;
   readonly cancelGrace: number;
+  readonly history: RunInit['history'];
+  /** Resolves once the assignment is committed to the Sequence's store (at once without a durable store). */
+  accepted: Promise<void> = ACCEPTED;
   /** Put in its Production at assignment, before its actor exists: the actor's `enqueue` skips once. */
   preQueued = false;
   /** Neighbours in its Sequence's list of live runs (see `LiveRuns`). */
@@ -175,6 +184,7 @@ export class ActionRun {
     this.attemptTimeout = init.attemptTimeout;
     this.totalTimeout = init.totalTimeout;
     this.cancelGrace = init.cancelGrace;
+    this.history = init.history;
   }
 
   /**

@@ -26,6 +26,7 @@ export interface DeadLetter {
 /** A stored action found by its idempotency key. */
 export interface StoredByKey {
   readonly id: string;
+  readonly action: EncodedAction;
   /** How it settled; undefined while it is live. */
   readonly result: EncodedResult | undefined;
 }
@@ -42,6 +43,8 @@ export interface RetentionOptions {
 export interface Store {
   /** True when what is committed survives the process (false for the in-memory store). */
   readonly durable: boolean;
+  /** How many times the store was opened (1 the first time): a durable Sequence's default ids carry it, so they never repeat across restarts. */
+  readonly session: number;
   /** The actions to restore: assigned, not settled, not dead-lettered, in assignment order. */
   live(): StoredLiveAction[];
   assigned(action: EncodedAction): void;

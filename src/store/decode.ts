@@ -5,7 +5,7 @@
  */
 import * as v from 'valibot';
 import { SerializationError } from '../errors.js';
-import { describeValue } from '../serializeError.js';
+import { describeValue } from '../validate.js';
 
 /** Dotted path of a Standard Schema issue: `attempts[2].outcome`. */
 function dotted(path: readonly (PropertyKey | { readonly key: PropertyKey })[] | undefined): string {

@@ -21,6 +21,7 @@ interface Row {
 
 class MemoryStore implements Store {
   readonly durable = false;
+  readonly session = 1;
   readonly #rows = new Map<string, Row>();
   readonly #byKey = new Map<string, string>();
   #closed = false;
@@ -74,7 +75,7 @@ class MemoryStore implements Store {
   byIdempotencyKey(key: string): StoredByKey | undefined {
     const id = this.#byKey.get(key);
     const row = id === undefined ? undefined : this.#rows.get(id);
-    return row === undefined ? undefined : { id: row.action.id, result: row.result };
+    return row === undefined ? undefined : { id: row.action.id, action: row.action, result: row.result };
   }
 
   deadLetters(): DeadLetter[] {

@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS actions (
 );
 CREATE INDEX IF NOT EXISTS actions_idem ON actions(idem) WHERE idem IS NOT NULL;
 CREATE INDEX IF NOT EXISTS actions_state ON actions(state, settled_at);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
 
 /** What one action's pending writes come to, merged within a batch. */
@@ -57,6 +58,7 @@ interface Pending {
 
 class SqliteStore implements Store {
   readonly durable = true;
+  readonly session: number;
   readonly #file: string;
   readonly #db: Database.Database;
   readonly #pending = new Map<string, Pending>();
@@ -118,7 +120,9 @@ class SqliteStore implements Store {
     this.#finish = db.prepare('UPDATE actions SET state = ?, result = ?, settled_at = ?, retry_at = NULL WHERE id = ?');
     this.#redrive = db.prepare("UPDATE actions SET state = 'redriven' WHERE id = ? AND state = 'dead'");
     this.#byId = db.prepare('SELECT result FROM actions WHERE id = ?');
-    this.#byKey = db.prepare('SELECT id, result FROM actions WHERE idem = ? ORDER BY seq DESC LIMIT 1');
+    this.#byKey = db.prepare('SELECT id, action, result FROM actions WHERE idem = ? ORDER BY seq DESC LIMIT 1');
+    db.prepare("INSERT INTO meta (key, value) VALUES ('session', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1").run();
+    this.session = (db.prepare("SELECT value FROM meta WHERE key = 'session'").get() as { value: number }).value;
   }
 
   live(): StoredLiveAction[] {
@@ -167,9 +171,9 @@ class SqliteStore implements Store {
 
   byIdempotencyKey(key: string): StoredByKey | undefined {
     this.#commitNow();
-    const row = this.#byKey.get(key) as { id: string; result: string | null } | undefined;
+    const row = this.#byKey.get(key) as { id: string; action: string; result: string | null } | undefined;
     if (row === undefined) return undefined;
-    return { id: row.id, result: row.result === null ? undefined : this.#read(row.id, () => decodeResult(parseJson(row.result!, 'result'))) };
+    return { id: row.id, action: this.#read(row.id, () => decodeAction(parseJson(row.action, 'action'))), result: row.result === null ? undefined : this.#read(row.id, () => decodeResult(parseJson(row.result!, 'result'))) };
   }
 
   deadLetters(): DeadLetter[] {

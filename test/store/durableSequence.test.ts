@@ -1,0 +1,172 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { createPlan } from '../../src/Plan.js';
+import { Sequence, type AnySequence } from '../../src/Sequence.js';
+import { sqliteStore } from '../../src/store/sqliteStore.js';
+import { memoryStore } from '../../src/store/memoryStore.js';
+
+const dirs: string[] = [];
+function tempFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'echo-durable-'));
+  dirs.push(dir);
+  return join(dir, 'echo.db');
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Stops a Sequence the way a crash does, for an in-process test: its store is closed without a shutdown (what was committed stays). */
+async function crash(sequence: AnySequence, store: { close(): void }): Promise<void> {
+  await sequence.flush();
+  store.close();
+}
+
+describe('durable Sequence', () => {
+  it('restores a retrying action 300 ms into a 1 s backoff so it runs 700 ms later', async () => {
+    const file = tempFile();
+    const calls: number[] = [];
+    const clock = new ManualClock();
+    let now = () => clock.now();
+    const plan = createPlan({
+      Flaky: {
+        run: (_content: unknown, ctx) => {
+          calls.push(now());
+          if (ctx.attempt === 1) throw new Error('first time fails');
+          return 'ok';
+        },
+        retry: { attempts: 3, initialDelay: 1000, jitter: 'none' },
+      },
+    });
+    const store1 = sqliteStore(file);
+    const first = new Sequence({ plan, store: store1, clock, sites: 1 }).start();
+    const handle = first.assign('Flaky', null);
+    await handle.accepted;
+    await clock.advance(0);
+    expect(calls).toEqual([0]);
+    await clock.advance(300);
+    await crash(first, store1);
+
+    // The first process is gone: its clock never moves again; the restarted one goes on at 300 ms.
+    const later = new ManualClock(300);
+    const store2 = sqliteStore(file);
+    now = () => later.now();
+    const second = new Sequence({ plan, store: store2, clock: later, sites: 1 }).start();
+    await later.advance(699);
+    expect(calls).toEqual([0]);
+    await later.advance(1);
+    expect(calls).toEqual([0, 1000]);
+    await expect(second.result(handle.id)).resolves.toBe('ok');
+    await second.flush();
+    const stored = store2.result(handle.id)!;
+    expect(stored.attempts.map((a) => [a.number, a.outcome, a.backoff])).toEqual([[1, 'failed', 1000], [2, 'succeeded', null]]);
+    await second.shutdown();
+  });
+
+  it('runs an interrupted attempt again as a new attempt, recorded as interrupted; settled actions never run again and answer from the store', async () => {
+    const file = tempFile();
+    const clock = new ManualClock();
+    const started: string[] = [];
+    let release: (() => void) | null = null;
+    const plan = createPlan({
+      Slow: (content: string, ctx) => {
+        started.push(`${content}#${ctx.attempt}`);
+        return ctx.attempt === 1 ? new Promise<string>((resolve) => (release = () => resolve('late'))) : `done ${content}`;
+      },
+      Quick: (content: string) => `quick ${content}`,
+    });
+    const store1 = sqliteStore(file);
+    const first = new Sequence({ plan, store: store1, clock, sites: 1, concurrency: 2 }).start();
+    const slow = first.assign('Slow', 's');
+    const quick = first.assign('Quick', 'q', { idempotencyKey: 'once' });
+    await Promise.all([slow.accepted, quick.accepted]);
+    await clock.advance(0);
+    await expect(quick.result).resolves.toBe('quick q');
+    await crash(first, store1);
+    expect(release).not.toBeNull();
+
+    const store2 = sqliteStore(file);
+    const later = new ManualClock(clock.now());
+    const second = new Sequence({ plan, store: store2, clock: later, sites: 1 }).start();
+    await later.advance(0);
+    await expect(second.result(slow.id)).resolves.toBe('done s');
+    expect(started).toEqual(['s#1', 's#2']);
+    await expect(second.result(quick.id)).resolves.toBe('quick q');
+    const again = second.assign('Quick', 'q', { idempotencyKey: 'once' });
+    expect(again.id).toBe(quick.id);
+    await expect(again.result).resolves.toBe('quick q');
+    await second.flush();
+    expect(store2.result(slow.id)!.attempts.map((a) => a.outcome)).toEqual(['interrupted', 'succeeded']);
+    await second.shutdown();
+  });
+
+  it('refuses content it cannot store at assign, naming the path; accepted resolves once committed', async () => {
+    const plan = createPlan({ Echo: (content: unknown) => content });
+    const sequence = new Sequence({ plan, store: sqliteStore(tempFile()), sites: 1 });
+    expect(() => sequence.assign('Echo', { when: new Date() })).toThrow(expect.objectContaining({ name: 'SerializationError', path: 'content.when' }));
+    expect(() => sequence.assign('Echo', 1, { then: { name: 'Echo', contentFrom: (x: unknown) => x } })).toThrow(expect.objectContaining({ path: 'then[0].contentFrom' }));
+    const handle = sequence.assign('Echo', { fine: [1, 2] });
+    await expect(handle.accepted).resolves.toBeUndefined();
+    await sequence.shutdown();
+  });
+
+  it('keeps exhausted failures as dead letters with their history, and redrives them with provenance', async () => {
+    const clock = new ManualClock();
+    let healthy = false;
+    const plan = createPlan({
+      Pay: {
+        run: (_content: unknown) => {
+          if (!healthy) throw new Error('gateway down');
+          return 'paid';
+        },
+        retry: { attempts: 2, initialDelay: 10, jitter: 'none' },
+      },
+    });
+    const store = memoryStore();
+    const sequence = new Sequence({ plan, store, clock, sites: 1 }).start();
+    const handle = sequence.assign('Pay', { amount: 5 });
+    handle.result.catch(() => undefined);
+    await clock.advance(10);
+    await expect(handle.result).rejects.toThrow(/gateway down/);
+    const dead = sequence.deadLetters();
+    expect(dead.map((d) => [d.action.id, d.result.attempts.length])).toEqual([[handle.id, 2]]);
+    healthy = true;
+    const [redriven] = sequence.redrive([handle.id]);
+    expect(redriven!.provenance).toMatchObject({ redriveOf: handle.id });
+    await clock.advance(0);
+    await expect(redriven!.result).resolves.toBe('paid');
+    expect(sequence.deadLetters()).toEqual([]);
+    expect(() => sequence.redrive(['nope'])).toThrow(/dead letters/);
+    await sequence.shutdown();
+  });
+
+  it('restores a delayed action at its stored notBefore, and prunes settled rows by count', async () => {
+    const file = tempFile();
+    const clock = new ManualClock();
+    const calls: number[] = [];
+    let now = () => clock.now();
+    const plan = createPlan({ Later: (_content: unknown) => calls.push(now()) });
+    const store1 = sqliteStore(file);
+    const first = new Sequence({ plan, store: store1, clock, sites: 1 }).start();
+    const handle = first.assign('Later', null, { delay: 500 });
+    for (let i = 0; i < 3; i++) first.assign('Later', null);
+    await clock.advance(200);
+    await crash(first, store1);
+    calls.length = 0;
+    const later = new ManualClock(200);
+    now = () => later.now();
+    const store2 = sqliteStore(file);
+    const second = new Sequence({ plan, store: store2, clock: later, sites: 1, retention: { maxCount: 1 } }).start();
+    await later.advance(299);
+    expect(calls).toEqual([]);
+    await later.advance(1);
+    expect(calls).toEqual([500]);
+    await expect(second.result(handle.id)).resolves.toBe(1);
+    await second.flush();
+    // The restart pruned the three settled rows down to one; the delayed action settled since: one more to drop.
+    expect(store2.prune({ maxCount: 1 }, later.now())).toBe(1);
+    await second.shutdown();
+  });
+});
