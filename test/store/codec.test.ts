@@ -121,7 +121,7 @@ describe('codec', () => {
         expect(decodeRetryPolicy(decoded.policy)).toEqual(a.policy);
         expect(decoded.idempotencyKey).toBe(a.idempotencyKey ?? null);
       }),
-      { numRuns: 300 },
+      { numRuns: 100 },
     );
   });
 
@@ -131,7 +131,7 @@ describe('codec', () => {
         const encoded = encodeResult(r);
         expect(fromText(toText(encoded), decodeResult)).toEqual(encoded);
       }),
-      { numRuns: 300 },
+      { numRuns: 100 },
     );
     const error = new TimeoutError('slow', { timeout: 'attempt', ms: 50, actionId: 'a-1', cause: new RoutingError('gone', { target: 'email', cause: 'raw string' }) });
     const revived = decodeError(JSON.parse(toText(encodeError(error))));
@@ -145,12 +145,12 @@ describe('codec', () => {
   });
 
   it('never crashes, hangs or fills a default on random mutations of valid payloads', () => {
-    const sample = fc.sample(action, { numRuns: 20, seed: 7 });
+    const sample = fc.sample(action, { numRuns: 8, seed: 7 });
     for (const a of sample) {
       const encoded = encodeAction(a);
       fc.assert(fc.property(mutations(encoded), (m) => decodesFaithfully(m, decodeAction, (d) => d)), { numRuns: 60 });
     }
-    for (const r of fc.sample(result, { numRuns: 20, seed: 9 })) {
+    for (const r of fc.sample(result, { numRuns: 8, seed: 9 })) {
       const encoded = encodeResult(r);
       fc.assert(fc.property(mutations(encoded), (m) => decodesFaithfully(m, decodeResult, (d) => d)), { numRuns: 60 });
     }
@@ -163,7 +163,7 @@ describe('codec', () => {
         retryAt: 1005, output: undefined, error: null, cancellation: null, settledAt: null,
       },
     });
-    fc.assert(fc.property(mutations(snapshot), (m) => decodesFaithfully(m, (j) => decodeSnapshot(j), (d) => d)), { numRuns: 400 });
+    fc.assert(fc.property(mutations(snapshot), (m) => decodesFaithfully(m, (j) => decodeSnapshot(j), (d) => d)), { numRuns: 200 });
   });
 
   it('names the path of a bad field', () => {
