@@ -7,6 +7,7 @@ import { benchProduction } from './production.bench.js';
 import { bytesPerLiveActor, bytesPerQueuedAction, bytesPerQueuedPQueueTask, heapGrowth } from './memory.js';
 import { benchInspectorOverhead } from './inspect.bench.js';
 import { benchFlowAndTracing } from './flow.bench.js';
+import { benchStore } from './store.bench.js';
 import { echo, echoXState, fastQueue, pQueue, pQueueChunked, promisePool, timeInterleaved, timeRunner, CONCURRENCY } from './runners.js';
 import { createPlan, Sequence } from '../src/index.js';
 
@@ -72,6 +73,15 @@ async function main(): Promise<void> {
   console.log(`  viewer lag after a run     ${fmt(overhead.lag).padStart(10)} ms (the last flush; interval 50 ms)`);
   console.log(`  p-queue, same chunks       ${fmt(overhead.reference!).padStart(10)} actions/s`);
   console.log(`  ratio to p-queue: ${inspectedRatio.toFixed(2)}×  goal ≥ 0.25: ${verdict(inspectedRatio >= 0.25)}\n`);
+
+  const storeN = Math.min(N, 20_000);
+  const store = await benchStore(storeN);
+  console.log(`persistence (${fmt(storeN)} noop actions in chunks of 1,000, 3 rounds, medians)`);
+  console.log(`  in memory                  ${fmt(store.memory).padStart(10)} actions/s`);
+  console.log(`  SQLite, synchronous=NORMAL ${fmt(store.normal).padStart(10)} actions/s  ratio ${(store.normal / store.memory).toFixed(2)}  goal ≥ 0.3: ${verdict(store.normal / store.memory >= 0.3)}`);
+  console.log(`  SQLite, durability 'full'  ${fmt(store.full).padStart(10)} actions/s  ratio ${(store.full / store.memory).toFixed(2)}`);
+  console.log(`  bytes on disk per action   ${fmt(store.bytesNormal).padStart(10)} (database + WAL)`);
+  console.log(`  restore ${fmt(store.restoreN)} stored actions ${fmt(store.restoreMs).padStart(6)} ms  goal < 2000: ${verdict(store.restoreMs < 2000)}\n`);
 
   const flowN = Math.min(N, 20_000);
   const flow = await benchFlowAndTracing(flowN);

@@ -1,0 +1,74 @@
+/**
+ * Persistence figures: durable (SQLite) throughput against in-memory, with
+ * `synchronous=NORMAL` and with `durability: 'full'`, bytes written per action,
+ * and the time a Sequence takes to restore 100k stored actions.
+ */
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPlan, Sequence } from '../src/index.js';
+import { resolveRetryPolicy } from '../src/retryPolicy.js';
+import { encodeAction } from '../src/store/codec.js';
+import { sqliteStore } from '../src/store/sqliteStore.js';
+
+const plan = () => createPlan({ Noop: async (_n: number) => {} });
+
+function bytesIn(dir: string): number {
+  return readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
+}
+
+/** Actions/s of `n` noop actions assigned in chunks of 1,000 (each chunk awaited, as producers do). */
+async function throughput(n: number, durability: 'memory' | 'normal' | 'full'): Promise<{ rate: number; bytes: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'echo-bench-store-'));
+  const store = durability === 'memory' ? undefined : sqliteStore(join(dir, 'echo.db'), { durability });
+  const sequence = new Sequence({ plan: plan(), sites: 4, concurrency: 16, ...(store !== undefined && { store }) }).start();
+  const start = performance.now();
+  for (let done = 0; done < n; done += 1_000) {
+    for (let i = 0; i < 1_000; i++) sequence.assign('Noop', i);
+    await sequence.whenIdle();
+  }
+  await sequence.flush();
+  const ms = performance.now() - start;
+  const bytes = bytesIn(dir);
+  await sequence.shutdown({ deadline: 0 });
+  rmSync(dir, { recursive: true, force: true });
+  return { rate: (n / ms) * 1000, bytes: bytes / n };
+}
+
+/** Ms for `new Sequence({ store }).start()` to restore `n` stored queued actions. */
+async function restoreTime(n: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'echo-bench-restore-'));
+  const file = join(dir, 'echo.db');
+  const seed = sqliteStore(file);
+  const policy = resolveRetryPolicy();
+  for (let i = 0; i < n; i++) {
+    seed.assigned(encodeAction({ id: `r-${i}`, name: 'Noop', content: i, metadata: {}, priority: 'normal', queue: 'default', license: null, followUps: [], idempotencyKey: undefined, policy, createdAt: 0, startDelay: 0, attemptTimeout: null, totalTimeout: null, cancelGrace: 1000, parentId: null }));
+  }
+  seed.close();
+  const store = sqliteStore(file);
+  const sequence = new Sequence({ plan: plan(), store, sites: 4, production: { capacity: n + 1 } });
+  sequence.pause();
+  const start = performance.now();
+  sequence.start();
+  const ms = performance.now() - start;
+  await sequence.shutdown({ deadline: 0 });
+  rmSync(dir, { recursive: true, force: true });
+  return ms;
+}
+
+export async function benchStore(n: number): Promise<{ memory: number; normal: number; full: number; bytesNormal: number; restoreMs: number; restoreN: number }> {
+  const memory = [];
+  const normal = [];
+  const full = [];
+  let bytesNormal = 0;
+  for (let round = 0; round < 3; round++) {
+    memory.push((await throughput(n, 'memory')).rate);
+    const durable = await throughput(n, 'normal');
+    normal.push(durable.rate);
+    bytesNormal = durable.bytes;
+    full.push((await throughput(Math.min(n, 5_000), 'full')).rate);
+  }
+  const median = (list: number[]) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
+  const restoreN = 100_000;
+  return { memory: median(memory), normal: median(normal), full: median(full), bytesNormal, restoreMs: await restoreTime(restoreN), restoreN };
+}
