@@ -18,6 +18,8 @@ import {
 } from '../../src/store/codec.js';
 import { assertEncodable } from '../../src/store/encodable.js';
 
+const pick = <const T extends string>(...values: T[]): fc.Arbitrary<T> => fc.constantFrom(...values);
+
 /** JSON values without -0 (JSON has no negative zero) and without the keys valibot refuses. */
 const json = fc.jsonValue({ maxDepth: 4 }).filter((value) => !JSON.stringify(value).match(/"(__proto__|prototype|constructor)":/) && !Object.is(value, -0));
 const cleanJson = json.map((value) => JSON.parse(JSON.stringify(value)) as unknown);
@@ -27,7 +29,7 @@ const policy = fc.record({
   initialDelay: fc.integer({ min: 0, max: 10_000 }),
   factor: fc.double({ min: 1, max: 5, noNaN: true }),
   maxDelay: fc.integer({ min: 0, max: 100_000 }),
-  jitter: fc.constantFrom('none', 'full', 'equal', 'decorrelated' as const),
+  jitter: pick('none', 'full', 'equal', 'decorrelated'),
   nonRetryable: fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }),
   retryAfter: fc.boolean(),
   deadline: fc.option(fc.integer({ min: 0, max: 1e6 }), { nil: null }),
@@ -40,7 +42,7 @@ const action: fc.Arbitrary<ActionFields> = fc.record({
   name: fc.string({ minLength: 1, maxLength: 8 }),
   content: fc.option(cleanJson, { nil: undefined }),
   metadata: jsonObject,
-  priority: fc.constantFrom('high', 'normal', 'low' as const),
+  priority: pick('high', 'normal', 'low'),
   queue: fc.string({ minLength: 1, maxLength: 8 }),
   license: fc.option(fc.record({ name: fc.string(), error: fc.option(errorValue, { nil: null }) }), { nil: null }),
   followUps: fc.array(fc.record({ name: fc.string({ minLength: 1, maxLength: 5 }), content: fc.option(cleanJson, { nil: undefined }) }, { requiredKeys: ['name'] }), { maxLength: 2 }),
@@ -57,7 +59,7 @@ const attempts = fc.array(
   fc.record({
     startedAt: fc.integer({ min: 0, max: 1e9 }),
     endedAt: fc.option(fc.integer({ min: 0, max: 1e9 }), { nil: null }),
-    outcome: fc.constantFrom('running', 'succeeded', 'failed', 'timed-out', 'cancelled', 'abandoned', 'interrupted' as const),
+    outcome: pick('running', 'succeeded', 'failed', 'timed-out', 'cancelled', 'abandoned', 'interrupted'),
     error: fc.option(errorValue.map((e) => serializeError(e, Infinity)), { nil: null }),
     backoff: fc.option(fc.integer({ min: 0, max: 1e5 }), { nil: null }),
   }),
@@ -65,7 +67,7 @@ const attempts = fc.array(
 ).map((list) => list.map((a, i) => ({ number: i + 1, ...a })));
 const result = fc.record({
   id: fc.string({ minLength: 1, maxLength: 6 }),
-  status: fc.constantFrom('done', 'failed', 'cancelled' as const),
+  status: pick('done', 'failed', 'cancelled'),
   output: fc.option(cleanJson, { nil: undefined }),
   error: fc.option(errorValue.map((e) => serializeError(e, Infinity)), { nil: null }),
   settledAt: fc.integer({ min: 0, max: 2e12 }),
@@ -82,7 +84,7 @@ function mutations(payload: unknown): fc.Arbitrary<unknown> {
   };
   walk(payload, []);
   const replacement = fc.oneof(json, fc.constant(undefined), fc.constant('x'), fc.constant(-1), fc.constant(1.5), fc.constant(null), fc.constant({}), fc.constant([]));
-  return fc.tuple(fc.constantFrom(...paths), fc.constantFrom('set', 'delete', 'add'), replacement, fc.string({ maxLength: 4 })).map(([path, op, value, key]) => {
+  return fc.tuple(fc.constantFrom(...paths), pick('set', 'delete', 'add'), replacement, fc.string({ maxLength: 4 })).map(([path, op, value, key]) => {
     const copy = JSON.parse(JSON.stringify(payload)) as unknown;
     if (path.length === 0) return op === 'set' ? value : copy;
     let parent = copy as Record<string | number, unknown>;
