@@ -47,17 +47,25 @@ export interface Store {
   readonly session: number;
   /** The actions to restore: assigned, not settled, not dead-lettered, in assignment order. */
   live(): StoredLiveAction[];
+  /** An action was assigned (its acknowledgement is the commit of this write). */
   assigned(action: EncodedAction): void;
+  /** An attempt began: `attempts` is the whole history so far. */
   attemptStarted(id: string, attempts: readonly AttemptRecord[]): void;
+  /** An attempt ended: `attempts` is the whole history so far. */
   attemptEnded(id: string, attempts: readonly AttemptRecord[]): void;
   /** A retry was planned: `retryAt` is when it starts. */
   backoffChosen(id: string, attempts: readonly AttemptRecord[], retryAt: number): void;
+  /** An action reached its terminal state. */
   settled(result: EncodedResult): void;
+  /** An action failed for good and goes to the dead-letter list with its history. */
   deadLettered(result: EncodedResult, at: number): void;
   /** Marks dead letters as redriven (they leave the dead-letter list). */
   redriven(ids: readonly string[], at: number): void;
+  /** How the action `id` settled, or undefined while it is live or unknown. */
   result(id: string): EncodedResult | undefined;
+  /** The stored action assigned with this idempotency key. */
   byIdempotencyKey(key: string): StoredByKey | undefined;
+  /** The dead letters not yet redriven, oldest first. */
   deadLetters(): DeadLetter[];
   /** Drops settled rows per `retention`; returns how many. */
   prune(retention: RetentionOptions, now: number): number;

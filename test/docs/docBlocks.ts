@@ -30,7 +30,7 @@ export function markdownBlocks(path: string, shown: string): CodeBlock[] {
 }
 
 /** The package's entry points, as a consumer imports them. */
-export const ENTRY_POINTS = { 'echo-actions': 'src/index.ts', 'echo-actions/machines': 'machines/index.ts', 'echo-actions/inspect': 'src/inspect/index.ts' } as const;
+export const ENTRY_POINTS = { 'echo-actions': 'src/index.ts', 'echo-actions/machines': 'machines/index.ts', 'echo-actions/inspect': 'src/inspect/index.ts', 'echo-actions/store': 'src/store/index.ts' } as const;
 
 /** The names each entry point exports, and the `@example`s of their doc comments (and of their members'). */
 export function publicSurface(repo: string): { names: Record<string, string[]>; examples: CodeBlock[] } {
