@@ -108,6 +108,8 @@ interface Connection {
   join: Iterator<ServerMessage> | null;
   /** A frame of the join is being written: the join goes on when it is. */
   joinWaiting: boolean;
+  /** Waiting for a slow viewer's buffer to be written out (see `watchDrain`). */
+  drainWatch: boolean;
   source?: Source & Partial<RemoteSource>;
   bridge?: StatelyBridge;
 }
@@ -180,6 +182,7 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
       if (sourceId !== undefined && message.type === 'delta') {
         if (socket.bufferedAmount > config.maxViewerBuffer) {
           connection.stale.add(sourceId);
+          watchDrain(connection);
           continue;
         }
         if (connection.stale.delete(sourceId)) {
@@ -194,6 +197,24 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
         checkBuffer(socket);
       }
     }
+  }
+
+  /**
+   * Once a slow viewer's buffer is written out, it gets the full state of the sources whose
+   * deltas it missed, even if no delta follows (the runtime went idle after a flood): it
+   * converges to the runtime's truth instead of showing finished actions as active.
+   */
+  function watchDrain(connection: Connection): void {
+    if (connection.drainWatch) return;
+    connection.drainWatch = true;
+    // A ping's callback runs once everything queued before it is written.
+    connection.socket.ping(undefined, false, () => {
+      connection.drainWatch = false;
+      if (connection.stale.size === 0 || connection.socket.readyState !== connection.socket.OPEN) return;
+      const only = connection.stale.size === 1 && connection.join === null ? [...connection.stale][0] : undefined;
+      connection.stale.clear();
+      startJoin(connection, only);
+    });
   }
 
   /** What a viewer joining now gets: sources, then per source its machines, actor frames and event history. */
@@ -396,7 +417,7 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
 
   wss.on('connection', (socket, request) => {
     const urlToken = new URL(request.url ?? '/', 'http://inspector').searchParams.get('token') ?? undefined;
-    const connection: Connection = { socket, role: 'pending', urlToken, stale: new Set(), join: null, joinWaiting: false };
+    const connection: Connection = { socket, role: 'pending', urlToken, stale: new Set(), join: null, joinWaiting: false, drainWatch: false };
     connections.add(connection);
     socketsOf.set(socket, connection);
     socket.on('message', (data, isBinary) => {

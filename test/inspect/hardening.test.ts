@@ -202,3 +202,41 @@ describe('bounded per-client buffers', () => {
     expect(await slowClosed).not.toBe(1000);
   }, 30_000);
 });
+
+describe('converging after a flood', () => {
+  test('a viewer that fell behind during a flood gets the truth once it drains, though no delta follows: 0 active when the runtime is idle', async () => {
+    const clock = new ManualClock();
+    const gate: { open?: () => void } = {};
+    const opened = new Promise<void>((resolve) => (gate.open = resolve));
+    const plan = createPlan({ Wait: async (_: { pad: string }) => opened });
+    const sequence = new Sequence({ plan, clock, sites: 2, concurrency: 50_000 });
+    sequence.start();
+    const server = await inspect(sequence, { clock, staticDir: join(tmpdir(), 'echo-no-build'), maxViewerBuffer: 64 * 1024 });
+    cleanups.push(() => server.close(), () => sequence.shutdown({ deadline: 0 }));
+    const { SourceMirror } = await import('../../src/inspect/mirror.js');
+    const mirror = new SourceMirror(sequence.id);
+    const socket = new WebSocket(server.url.replace(/^http/, 'ws'));
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as ServerMessage;
+      if ((message.type === 'full' || message.type === 'delta') && message.source === sequence.id) mirror.apply(message);
+    });
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'subscribe', version: PROTOCOL_VERSION }));
+    await waitFor(() => mirror.fullState().actors.length > 0, 'the first full state');
+    const raw = (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    raw.pause();
+    const handles = [];
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 500; i++) handles.push(sequence.assign('Wait', { pad: 'w'.repeat(1000) }));
+      await clock.advance(60);
+    }
+    gate.open!();
+    await Promise.all(handles.map((h) => h.result));
+    await sequence.whenIdle();
+    for (let i = 0; i < 30; i++) await clock.advance(60); // the last flushes: the viewer is far behind
+    raw.resume();
+    const active = () => mirror.fullState().actors.filter((a) => a.kind === 'action' && a.status === 'active').length;
+    await waitFor(() => active() === 0 && mirror.fullState().actors.some((a) => a.kind === 'action'), 'the viewer to show 0 active actions');
+    socket.close();
+  }, 30_000);
+});
