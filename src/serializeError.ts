@@ -6,6 +6,7 @@
  * objects), and an Action's context must stay JSON-serializable, so this module
  * never throws: whatever it cannot represent is dropped, never fatal.
  */
+import { jsonText } from './validate.js';
 
 /**
  * Echo's JSON form of an error: versioned, with the cause chain nested.
@@ -205,23 +206,13 @@ function toJsonValue(value: unknown): JsonResult {
   }
 }
 
-/** The message for a thrown non-`Error`: strings as they are, objects as JSON when they have a JSON form. */
-/** @internal */
+/** The message for a thrown non-`Error`: strings as they are, objects as JSON when they have a JSON form. @internal */
 export function describeThrown(value: unknown): string {
   let text: string;
   if (typeof value === 'string') text = value;
   else if (typeof value === 'object' && value !== null) text = jsonText(value) ?? safeString(value);
   else text = safeString(value);
   return truncate(text, MAX_MESSAGE_LENGTH);
-}
-
-function jsonText(value: unknown): string | undefined {
-  try {
-    return JSON.stringify(value);
-  } catch {
-    // No JSON form (a cycle, a bigint): the caller falls back to `String(value)`.
-    return undefined;
-  }
 }
 
 function safeString(value: unknown): string {

@@ -193,8 +193,8 @@ function isPlain(value: object): boolean {
   }
 }
 
-/** The value's JSON text, or undefined when it has none (a cycle, a BigInt, a throwing `toJSON` or trap). */
-function jsonText(value: object): string | undefined {
+/** The value's JSON text, or undefined when it has none (a cycle, a BigInt, a throwing `toJSON` or trap). @internal */
+export function jsonText(value: object): string | undefined {
   try {
     return JSON.stringify(value);
   } catch {
