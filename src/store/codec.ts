@@ -10,6 +10,7 @@
  */
 import type * as v from 'valibot';
 import type { ActionContext, AttemptRecord, Priority } from '../../machines/actionTypes.js';
+import type { Provenance } from '../action/ActionRun.js';
 import { reviveError, serializeError, SerializationError, type SerializedError } from '../errors.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../retryPolicy.js';
 import { decodeWith, parseJson } from './decode.js';
@@ -44,6 +45,8 @@ export interface ActionFields {
   readonly totalTimeout: number | null;
   readonly cancelGrace: number;
   readonly parentId: string | null;
+  /** Where it came from (a record, `again`, a redriven dead letter); absent or null for none. */
+  readonly provenance?: Provenance | null;
 }
 
 /**
@@ -86,6 +89,16 @@ export function encodeAction(action: ActionFields): EncodedAction {
     totalTimeout: action.totalTimeout,
     cancelGrace: action.cancelGrace,
     parentId: action.parentId,
+    ...(action.provenance != null && { provenance: encodeProvenance(action.provenance) }),
+  };
+}
+
+/** Provenance as JSON: only the fields that are set. */
+function encodeProvenance(provenance: Provenance): NonNullable<EncodedAction['provenance']> {
+  return {
+    ...(provenance.recordOf !== undefined && { recordOf: provenance.recordOf }),
+    ...(provenance.againOf !== undefined && { againOf: provenance.againOf }),
+    ...(provenance.redriveOf !== undefined && { redriveOf: provenance.redriveOf }),
   };
 }
 

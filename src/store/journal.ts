@@ -134,7 +134,7 @@ export class Journal {
       try {
         const init = prepareAssignment(action.name, action.content, this.#assignOptions(action, wait), { ...deps, ids: () => action.id, now: () => action.createdAt, overflow: 'wait' });
         restored.push({
-          init: { ...init, attemptTimeout: action.attemptTimeout, totalTimeout: action.totalTimeout, cancelGrace: action.cancelGrace, history },
+          init: { ...init, provenance: action.provenance ?? null, attemptTimeout: action.attemptTimeout, totalTimeout: action.totalTimeout, cancelGrace: action.cancelGrace, history },
           parentId: action.parentId,
         });
       } catch (error) {

@@ -54,6 +54,7 @@ const action: fc.Arbitrary<ActionFields> = fc.record({
   totalTimeout: fc.option(fc.integer({ min: 1, max: 1e6 }), { nil: null }),
   cancelGrace: fc.integer({ min: 0, max: 1e4 }),
   parentId: fc.option(fc.string({ minLength: 1, maxLength: 5 }), { nil: null }),
+  provenance: fc.option(fc.record({ recordOf: fc.string({ minLength: 1, maxLength: 5 }), againOf: fc.string({ minLength: 1, maxLength: 5 }), redriveOf: fc.string({ minLength: 1, maxLength: 5 }) }, { requiredKeys: [] }), { nil: null }),
 }).map((a) => ({ ...a, followUps: a.followUps.map((f) => (f.content === undefined ? { name: f.name } : f)) }));
 const attempts = fc.array(
   fc.record({
@@ -122,6 +123,7 @@ describe('codec', () => {
         expect(decoded.metadata).toEqual(a.metadata);
         expect(decodeRetryPolicy(decoded.policy)).toEqual(a.policy);
         expect(decoded.idempotencyKey).toBe(a.idempotencyKey ?? null);
+        expect(decoded.provenance ?? null).toEqual(a.provenance);
       }),
       { numRuns: 100 },
     );

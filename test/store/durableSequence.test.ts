@@ -142,6 +142,39 @@ describe('durable Sequence', () => {
     await sequence.shutdown();
   });
 
+  it('keeps a redriven action\'s provenance across a restart', async () => {
+    const file = tempFile();
+    const clock = new ManualClock();
+    let down = true;
+    const plan = createPlan({
+      Pay: {
+        run: (_content: unknown): Promise<string> => {
+          if (down) throw new Error('down');
+          return new Promise(() => undefined); // still running when the test looks at it
+        },
+        retry: { attempts: 1 },
+      },
+    });
+    const store1 = sqliteStore(file);
+    const first = new Sequence({ plan, store: store1, clock, sites: 1 }).start();
+    const failed = first.assign('Pay', { amount: 5 });
+    failed.result.catch(() => undefined);
+    await clock.advance(0);
+    first.pause();
+    const [redriven] = first.redrive([failed.id]);
+    await redriven!.accepted;
+    await crash(first, store1);
+
+    down = false;
+    const store2 = sqliteStore(file);
+    const later = new ManualClock();
+    const second = new Sequence({ plan, store: store2, clock: later, sites: 1 }).start();
+    expect(second.get(redriven!.id)?.provenance).toEqual({ redriveOf: failed.id });
+    const stopped = second.shutdown({ deadline: 0 });
+    await later.runAll(); // the cancel grace of the running attempt is a clock timer
+    await stopped;
+  });
+
   it('restores a delayed action at its stored notBefore, and prunes settled rows by count', async () => {
     const file = tempFile();
     const clock = new ManualClock();
