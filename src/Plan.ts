@@ -24,6 +24,36 @@ export interface RunContext {
   readonly name: string;
   /** The shared context (hooks, config, cache, named queues). */
   readonly life: import('./Life.js').Life;
+  /**
+   * Reports how far the function got: any JSON value (`0.4`, `{ done: 4, total: 10 }`).
+   * Throttled on the Sequence's clock (at most one published value per
+   * `activity.progressInterval`, default 100 ms; the latest value is never lost). It shows
+   * in `events$` (`progress`), in the handle's snapshot context and in the inspector.
+   * A value with no exact JSON form throws a SerializationError naming its path.
+   * @example
+   * const plan = createPlan({
+   *   Import: async (rows: string[], ctx) => {
+   *     for (let i = 0; i < rows.length; i++) ctx.progress({ done: i + 1, total: rows.length });
+   *     return rows.length;
+   *   },
+   * });
+   */
+  progress(value: unknown): void;
+  /**
+   * Logs a line for this action, with optional JSON `data`. The newest
+   * `activity.maxLogs` lines (default 50) are kept; older ones are counted in
+   * `logsDropped`. Each line is a `log` event on `events$`, and shows in the handle's
+   * snapshot context and the inspector's log pane. A message that is not a string
+   * throws a TypeError; data with no exact JSON form a SerializationError.
+   * @example
+   * const plan = createPlan({
+   *   Sync: async (_content: null, ctx) => {
+   *     ctx.log('fetched', { rows: 12 });
+   *     return 12;
+   *   },
+   * });
+   */
+  log(message: string, data?: unknown): void;
 }
 
 /** An action's function. */

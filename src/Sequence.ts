@@ -170,6 +170,15 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
         this.#telemetry.attemptFailed(run, attempt, error, retryDelay);
       },
       tracer: this.#telemetry.tracing ? this.#telemetry : null,
+      activity: {
+        options: resolved.activity,
+        changed: (run, eventType) => {
+          if (!run.hasActor) return;
+          // Registered even while nobody inspects, so a viewer that joins later sees it.
+          this.#hub.annotate(run.actor, run.activity!);
+          this.#hub.touched(run.actor as never, this.#root.sessionId, eventType);
+        },
+      },
     };
     this.#assignmentDeps = {
       plan: resolved.plan,
@@ -408,7 +417,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     yield this.#root as never;
     const children = this.#root.getSnapshot().children as Record<string, unknown>;
     for (const child of Object.values(children)) if (child !== undefined) yield child as never;
-    for (const run of this.#live.values()) yield run.actor as never; // materializes queued records
+    for (const run of this.#live.values()) yield this.#hub.viewOf(run.actor) as never; // materializes queued records
   }
 
   machines(): Record<string, AnyStateMachine> {

@@ -3,6 +3,7 @@
  * Observable). A discriminated union on `type`; times are the Sequence clock's ms.
  */
 import type { SerializedError } from './errors.js';
+import type { Json } from './store/encodable.js';
 
 /** What every action event carries: the action's id and name, and when. */
 export interface ActionEventBase {
@@ -21,6 +22,10 @@ export type EchoEvent =
   | (ActionEventBase & { readonly type: 'failed'; readonly error: SerializedError; readonly attempts: number })
   | (ActionEventBase & { readonly type: 'cancelled'; readonly reason: string; readonly attempts: number })
   | (ActionEventBase & { readonly type: 'after-hook-failed'; readonly hook: string; readonly error: SerializedError })
+  /** `ctx.progress(value)`, as published by the throttle (see `RunContext.progress`). */
+  | (ActionEventBase & { readonly type: 'progress'; readonly attempt: number; readonly value: Json })
+  /** `ctx.log(message, data?)`; `dropped` counts the lines of this action not kept so far. */
+  | (ActionEventBase & { readonly type: 'log'; readonly attempt: number; readonly message: string; readonly data?: Json; readonly dropped: number })
   | { readonly type: 'site-crashed'; readonly site: string; readonly actionId: string; readonly error: SerializedError; readonly at: number }
   | { readonly type: 'paused' | 'resumed'; readonly at: number }
   | { readonly type: 'shutdown'; readonly at: number; readonly unfinished: number };

@@ -77,6 +77,8 @@ export { createSequentialIds, type IdGenerator } from './ids.js';
 export { seededRandom } from './random.js';
 export { parseActionRecord, toActionRecord, withMetadata, type ActionRecord } from './action/actionRecord.js';
 export type { ActionEventBase, EchoEvent } from './events.js';
+export { defaultActivityOptions, type ActivityContext, type ActivityOptions, type LogLine } from './action/ActionActivity.js';
+export type { Json } from './store/encodable.js';
 export type { ActionLimits, FlowLimits, QueueLimits, RateLimit } from './flow/limits.js';
 export type { FlowKeyStats, FlowWait } from './flow/FlowControl.js';
 export type { TelemetryOptions } from './telemetry/Telemetry.js';

@@ -16,6 +16,7 @@ import type { ProductionOptions } from './work/Production.js';
 import type { SiteBehavior } from './work/Site.js';
 import { resolveLimits, type FlowLimits, type ResolvedLimits } from './flow/limits.js';
 import type { TelemetryOptions } from './telemetry/Telemetry.js';
+import { resolveActivityOptions, type ActivityOptions } from './action/ActionActivity.js';
 import { checkFunction, checkNumber, checkOneOf, describeValue, invalid } from './validate.js';
 
 /** One Site (worker). */
@@ -99,6 +100,8 @@ export interface SequenceOptions<Actions extends ActionMap = AnyActions> {
   readonly deadLetter?: DeadLetterPolicy;
   /** Which settled actions the store drops (with a store). @default {} (keeps all) */
   readonly retention?: RetentionOptions;
+  /** Bounds of `ctx.progress` (its throttle) and `ctx.log` (lines kept per action). @default {@link defaultActivityOptions} */
+  readonly activity?: ActivityOptions;
 }
 
 /** A Site's options with defaults applied. */
@@ -132,9 +135,10 @@ export interface ResolvedSequenceOptions {
   readonly store: Store | null;
   readonly deadLetter: DeadLetterPolicy;
   readonly retention: RetentionOptions;
+  readonly activity: Required<ActivityOptions>;
 }
 
-const KEYS = new Set(['plan', 'production', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'actionMachine', 'name', 'behavior', 'maxSiteCrashes', 'inspect', 'onError', 'limits', 'telemetry', 'lastResort', 'store', 'deadLetter', 'retention']);
+const KEYS = new Set(['plan', 'production', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'actionMachine', 'name', 'behavior', 'maxSiteCrashes', 'inspect', 'onError', 'limits', 'telemetry', 'lastResort', 'store', 'deadLetter', 'retention', 'activity']);
 
 function integer(value: unknown, field: string, min: number): number {
   return checkNumber(value, { field }, { min, integer: true });
@@ -200,6 +204,7 @@ export function resolveSequenceOptions(options: SequenceOptions<ActionMap>): Res
     store: checkStore(options.store),
     deadLetter: checkDeadLetter(options.deadLetter ?? 'exhausted'),
     retention: checkRetention(options.retention ?? {}),
+    activity: resolveActivityOptions(options.activity),
   };
 }
 

@@ -4,6 +4,7 @@
 import type { StateValueFrom } from 'xstate';
 import type { actionMachine } from '../../machines/action.machine.js';
 import type { ActionContext } from '../../machines/actionTypes.js';
+import type { ActivityContext } from './ActionActivity.js';
 import type { ActionRun, Provenance } from './ActionRun.js';
 import { messageOf, type CancellationReason } from '../errors.js';
 
@@ -15,7 +16,8 @@ export interface ActionSnapshot {
   /** `scheduled`, `delayed`, `queued`, `hooks`, `running`, `retrying`, `afterHooks`, `cancelling`, `done`, `failed` or `cancelled`. */
   readonly value: ActionStateValue;
   readonly status: 'active' | 'done' | 'stopped';
-  readonly context: ActionContext;
+  /** The statechart's context, with what the function reported (`progress`, `logs`, `logsDropped`) when it did. */
+  readonly context: ActionContext & ActivityContext;
 }
 
 /** Control over one assigned action. */
@@ -111,7 +113,9 @@ export class ActionHandle<Result = unknown> {
   /** The action's current state, status and context. */
   getSnapshot(): ActionSnapshot {
     const snapshot = this.#run.actor.getSnapshot();
-    return { value: String(snapshot.value) as ActionStateValue, status: snapshot.status as ActionSnapshot['status'], context: snapshot.context };
+    const activity = this.#run.activity;
+    const context = activity === null ? snapshot.context : { ...snapshot.context, ...activity.view };
+    return { value: String(snapshot.value) as ActionStateValue, status: snapshot.status as ActionSnapshot['status'], context };
   }
 
   /**

@@ -13,6 +13,7 @@ import type { RunningAttempt } from './RunningAttempt.js';
 import type { Life } from '../Life.js';
 import type { ActionDefinition, RunContext } from '../Plan.js';
 import type { RetryPolicy } from '../retryPolicy.js';
+import { activityOf, type ActionActivity, type ActivityServices } from './ActionActivity.js';
 
 /** The actor interface both engines give (table engine and XState's createActor). */
 export interface ActionActor {
@@ -49,6 +50,8 @@ export interface RunServices {
   attemptFailed(run: ActionRun, attempt: number, error: Error, retryDelay: number | null): void;
   /** Traces attempts and hooks; null when tracing is off. */
   readonly tracer: import('../telemetry/RunTracer.js').RunTracer | null;
+  /** Bounds of `ctx.progress`/`ctx.log`, and who to tell when they change. */
+  readonly activity: ActivityServices;
 }
 
 /**
@@ -151,6 +154,8 @@ export class ActionRun {
   terminalError: Error | null = null;
   cancelError: CancellationError | null = null;
   licenseRelease: (() => void) | null = null;
+  /** What its function reported with `ctx.progress`/`ctx.log` (null until it does). */
+  activity: ActionActivity | null = null;
 
   #phase = 0;
   #controller: AbortController | null = null;
@@ -352,5 +357,13 @@ export class AttemptContext implements RunContext {
 
   get life(): Life {
     return this.#run.services.life;
+  }
+
+  progress(value: unknown): void {
+    activityOf(this.#run).progress(value, this.attempt);
+  }
+
+  log(message: string, data?: unknown): void {
+    activityOf(this.#run).log(message, data, this.attempt);
   }
 }

@@ -10,42 +10,17 @@
  * @internal
  */
 import type { ActionActor } from '../action/ActionRun.js';
-import type { InspectionHub, PullableActor } from '../inspect/InspectionHub.js';
+import { annotatedView, type InspectionHub, type PullableActor } from '../inspect/InspectionHub.js';
 import type { FlowWait } from './FlowControl.js';
 
 export function showFlowWait(hub: InspectionHub, actor: ActionActor, rootId: string, wait: FlowWait | null): void {
   if (!hub.active) return;
-  const snapshot = actor.getSnapshot();
+  const snapshot = hub.snapshotOf(actor) as ReturnType<ActionActor['getSnapshot']>;
   const annotated = wait === null ? snapshot : { ...snapshot, context: { ...snapshot.context, waitingFor: wait } };
   hub.emit({ type: '@xstate.snapshot', actorRef: actor, rootId, snapshot: annotated, event: { type: 'echo.flow.wait' } });
   const pull = hub.pull;
   if (pull === null || !('takeTrail' in actor)) return;
   const real = actor as unknown as PullableActor;
   if (real.pullSlot === undefined) return; // not known to the puller yet: the snapshot above introduces it
-  const view: PullableActor = {
-    get sessionId() {
-      return real.sessionId;
-    },
-    get _parent() {
-      return real._parent;
-    },
-    get id() {
-      return real.id;
-    },
-    get logic() {
-      return real.logic;
-    },
-    get status() {
-      return real.status;
-    },
-    get pullSlot() {
-      return real.pullSlot;
-    },
-    set pullSlot(slot: unknown) {
-      real.pullSlot = slot;
-    },
-    getSnapshot: () => annotated,
-    takeTrail: () => real.takeTrail(),
-  };
-  pull(view);
+  pull(annotatedView(real, () => annotated));
 }

@@ -38,8 +38,16 @@ export interface PullableActor {
   takeTrail(): ReadonlyArray<readonly [value: string, at: number, event: string]>;
 }
 
+/** Context keys a runtime shows beside an actor's own (an Echo action's progress and logs); read on every look. */
+export interface ContextExtras {
+  readonly view: object;
+}
+
 export class InspectionHub {
   readonly #observers = new Set<InspectionObserver>();
+  /** Extras by actor (an actor without any costs one boolean check per event). */
+  readonly #extras = new WeakMap<object, ContextExtras>();
+  #annotating = false;
   /** Observers that pull table actors (they get no XState events from them). */
   readonly #pulling = new Map<InspectionObserver, (actor: PullableActor) => boolean | void>();
   readonly #onError: (error: unknown) => void;
@@ -69,13 +77,61 @@ export class InspectionHub {
   /** Sends an event of an XState actor to every observer; one that throws is reported, never breaks the runtime. */
   emit(event: unknown): void {
     if (!this.active) return;
+    if (this.#annotating) event = this.#annotate(event);
     for (const observer of this.#observers) this.#deliver(observer, event);
   }
 
   /** Sends an event of a table actor to the observers that do not pull. */
   emitTable(event: unknown): void {
     if (!this.enabled) return;
+    if (this.#annotating) event = this.#annotate(event);
     for (const observer of this.#observers) if (!this.#pulling.has(observer)) this.#deliver(observer, event);
+  }
+
+  /**
+   * Shows `extras.view` in `actor`'s context from now on, to every observer (events,
+   * pulls, late joiners through {@link viewOf}); the actor's own context is not changed.
+   */
+  annotate(actor: object, extras: ContextExtras): void {
+    this.#extras.set(actor, extras);
+    this.#annotating = true;
+  }
+
+  /** The actor's snapshot with its extras in the context. */
+  snapshotOf(actor: { getSnapshot(): unknown }, snapshot: unknown = actor.getSnapshot()): unknown {
+    const extras = this.#annotating ? this.#extras.get(actor) : undefined;
+    if (extras === undefined) return snapshot;
+    const current = snapshot as { context?: unknown };
+    return { ...current, context: { ...(current.context as object), ...extras.view } };
+  }
+
+  /** The actor itself, or a view of it whose snapshot shows its extras (for a puller or a late joiner). */
+  viewOf<Actor extends object>(actor: Actor): Actor {
+    if (!this.#annotating || !this.#extras.has(actor)) return actor;
+    const real = actor as unknown as PullableActor;
+    const snapshot = (): unknown => this.snapshotOf(real);
+    if ('takeTrail' in real) return annotatedView(real, snapshot) as unknown as Actor;
+    // An XState actor: what a late joiner reads of it.
+    const { sessionId, id, _parent, logic } = actor as unknown as PullableActor;
+    return { sessionId, id, _parent, logic, getSnapshot: snapshot } as unknown as Actor;
+  }
+
+  /**
+   * The extras of `actor` changed: observers read it again (an `@xstate.snapshot` with
+   * `eventType`; a puller gets the annotated view at its next flush).
+   */
+  touched(actor: PullableActor | { sessionId: string; getSnapshot(): unknown }, rootId: string, eventType: string): void {
+    if (!this.active) return;
+    this.emit({ type: '@xstate.snapshot', actorRef: actor, rootId, snapshot: actor.getSnapshot(), event: { type: eventType } });
+    const pull = this.#puller;
+    // An actor the puller does not know yet is introduced by the snapshot above.
+    if (pull !== null && 'takeTrail' in actor && actor.pullSlot !== undefined) pull(this.viewOf(actor));
+  }
+
+  #annotate(event: unknown): unknown {
+    const candidate = event as { type?: unknown; actorRef?: object; snapshot?: unknown };
+    if (candidate.type !== '@xstate.snapshot' || candidate.actorRef === undefined || !this.#extras.has(candidate.actorRef)) return event;
+    return { ...candidate, snapshot: this.snapshotOf(candidate.actorRef as { getSnapshot(): unknown }, candidate.snapshot) };
   }
 
   #deliver(observer: InspectionObserver, event: unknown): void {
@@ -89,6 +145,39 @@ export class InspectionHub {
   #refresh(): void {
     this.active = this.#observers.size > 0;
     this.enabled = this.#observers.size > this.#pulling.size;
-    this.pull = this.#pulling.values().next().value ?? null;
+    const puller = this.#pulling.values().next().value ?? null;
+    this.#puller = puller;
+    this.pull = puller === null ? null : (actor) => puller(this.#annotating ? this.viewOf(actor) : actor);
   }
+
+  #puller: ((actor: PullableActor) => boolean | void) | null = null;
+}
+
+/** A pullable actor whose snapshot is `snapshot()`; everything else is the actor's own (its trail, its slot). */
+export function annotatedView(real: PullableActor, snapshot: () => unknown): PullableActor {
+  return {
+    get sessionId() {
+      return real.sessionId;
+    },
+    get _parent() {
+      return real._parent;
+    },
+    get id() {
+      return real.id;
+    },
+    get logic() {
+      return real.logic;
+    },
+    get status() {
+      return real.status;
+    },
+    get pullSlot() {
+      return real.pullSlot;
+    },
+    set pullSlot(slot: unknown) {
+      real.pullSlot = slot;
+    },
+    getSnapshot: snapshot,
+    takeTrail: () => real.takeTrail(),
+  };
 }
