@@ -48,6 +48,7 @@ import { ActionStats, type ActionNameStats } from './telemetry/ActionStats.js';
 import { Journal } from './store/journal.js';
 import type { EncodedAction } from './store/codec.js';
 import type { DeadLetter } from './store/Store.js';
+import type { ExternalProduction, ExternalProductionHost } from './work/ExternalProduction.js';
 
 export type { AssignOptions } from './action/assignment.js';
 
@@ -101,6 +102,10 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   readonly #scheduler: Scheduler;
   /** The durable seam: null without a store. */
   readonly #journal: Journal | null;
+  /** The production outside the process (BullMQ): null when the queues are in memory. */
+  readonly #external: ExternalProduction | null;
+  /** Runs that left this process unsettled, handed back to the external production. */
+  readonly #handedBack = new WeakSet<ActionRun>();
   #started = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -146,7 +151,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     }
     this.#root = this.#createRoot();
     this.id = this.#root.sessionId;
-    this.#shutdown = new ShutdownTracker();
+    this.#shutdown = new ShutdownTracker(resolved.external !== null);
     const journal = resolved.store === null ? null : new Journal(resolved.store, resolved, (error) => this.#report(error));
     this.#journal = journal;
     const emit = (event: EchoEvent): void => {
@@ -208,6 +213,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
       },
       report: (error) => this.#report(error),
     };
+    this.#external = resolved.external;
+    this.#external?.bind(this.#externalHost());
   }
 
   /** Starts the Sites: queued actions begin to run. */
@@ -216,6 +223,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     this.#started = true;
     this.#root.send({ type: 'START' });
     if (this.#journal !== null) this.#restore(this.#journal);
+    this.#external?.start();
     const children = this.#root.getSnapshot().children as Record<string, { sessionId: string } | undefined>;
     for (const site of this.#sites.values()) {
       site.ref = children[site.id];
@@ -283,6 +291,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   result(id: string): Promise<unknown> {
     const run = this.#live.get(id) ?? this.#settledRuns.get(id);
     if (run !== undefined) return run.result();
+    if (this.#external !== null) return this.#external.result(id);
     const stored = this.#journal?.result(id);
     return stored ?? Promise.reject(new TypeError(`No action "${id}" in Sequence "${this.name}"${this.#journal === null ? '' : ' or its store'}`));
   }
@@ -374,11 +383,17 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     checkNumber(deadline, { field: 'deadline' }, { min: 0, infinite: true });
     if (!this.#shutdown.started) {
       this.#shutdown.begin();
+      this.#external?.stopClaiming();
       this.#scheduler.stop();
       this.#root.send({ type: 'SHUTDOWN', deadline, at: this.clock.now() });
       this.#checkDrained();
     }
-    return this.#shutdown.report;
+    const external = this.#external;
+    if (external === null) return this.#shutdown.report;
+    return this.#shutdown.report.then(async (report) => {
+      await external.close();
+      return report;
+    });
   }
 
   /** Counts of what this Sequence did so far, its queues, and its flow limits (held actions, next slots). */
@@ -460,6 +475,12 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     }
     const options = typeof nameOrRecord === 'string' ? maybeOptions : (contentOrOptions as AssignOptions | undefined);
     const key = options?.idempotencyKey;
+    if (this.#external !== null) {
+      // The engine deduplicates across processes: an idempotency key is the action's id there.
+      const deps = key === undefined ? this.#assignmentDeps : { ...this.#assignmentDeps, ids: () => key, isLive: undefined };
+      const prepared = prepareAssignment(nameOrRecord, contentOrOptions, maybeOptions, deps);
+      return this.#external.assign(provenance === undefined ? prepared : { ...prepared, provenance }, parent?.id ?? null, options);
+    }
     if (key !== undefined) {
       const existing = this.#byKey.get(key);
       if (existing !== undefined) return new ActionHandle(existing, this.#control);
@@ -543,6 +564,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
 
   #settled(run: ActionRun, output: ActionOutput, context: ActionContext): void {
     if (run.settled) return; // abandoned at shutdown already; a late end of its actor changes nothing
+    if (this.#handedBack.has(run)) return; // another process runs it now
     const settlement = run.settle(output, context);
     this.#journal?.settled(run, output, context, settlement.ok ? null : settlement.error, this.clock.now());
     this.#live.delete(run);
@@ -568,12 +590,67 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
       this.#services.emit({ type: 'cancelled', actionId: run.id, name: run.name, at, reason: context.cancellation?.reason ?? 'user', attempts });
     }
     runOwedAfterHooks(run, settlement, attempts);
+    this.#left();
+  }
+
+  /** A run left the live set: shutdown may be drained, idle waiters may resolve. */
+  #left(): void {
     this.#checkDrained();
     if (this.#live.size === 0 && this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
       for (const resolve of waiters) resolve();
     }
+  }
+
+  /**
+   * Ends a local run claimed from the external production without settling it: its function is
+   * aborted, its slot and queue place freed, its actor stopped; the production holds it again.
+   */
+  #handBack(run: ActionRun): void {
+    if (run.settled || this.#handedBack.has(run)) return;
+    this.#handedBack.add(run);
+    run.abort(new CancellationError(`Action ${run.id} was handed back to its production`, { reason: 'shutdown', actionId: run.id }));
+    run.endPhase();
+    this.#live.delete(run);
+    if (run.idempotencyKey !== undefined && this.#byKey.get(run.idempotencyKey) === run) this.#byKey.delete(run.idempotencyKey);
+    const site = run.site as Site | null;
+    if (site !== null) site.release(run);
+    else this.#queues.discard(run);
+    this.#flow.settled(run);
+    run.licenseRelease?.();
+    run.licenseRelease = null;
+    this.#shutdown.handedBack();
+    if (run.hasActor && run.actor.getSnapshot().status === 'active') {
+      try {
+        run.actor.stop();
+      } catch (stopError) {
+        this.#report(stopError); // it is handed back regardless
+      }
+    }
+    this.#left();
+  }
+
+  /** What the external production may use of this Sequence. */
+  #externalHost(): ExternalProductionHost {
+    const concurrency = this.#options.sites.reduce((sum, site) => sum + site.concurrency, 0);
+    return {
+      name: this.name,
+      clock: this.clock,
+      deps: this.#assignmentDeps,
+      services: this.#services,
+      control: this.#control,
+      concurrency,
+      runHere: (init) => {
+        const run = new ActionRun(init, this.#services, null);
+        this.#launch(run, null, undefined, undefined);
+        return run;
+      },
+      local: (id) => this.#live.get(id),
+      cancel: (run, reason, message) => this.#cancel(run, reason, message),
+      handBack: (run) => this.#handBack(run),
+      report: (error) => this.#report(error),
+    };
   }
 
   #remember(run: ActionRun): void {
@@ -709,6 +786,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
           this.#services?.emit({ type: 'resumed', at: this.clock.now() });
         },
         abortRemaining: () => {
+          // Work claimed from an external production goes back to it, for another process: not to the report.
+          this.#external?.handBackClaimed();
           const live = [...this.#live.values()];
           this.#shutdown.beginAbort(live);
           for (const run of live) this.#cancel(run, 'shutdown', `Sequence "${this.name}" shut down before action ${run.id} finished`);

@@ -13,6 +13,7 @@ import type { DeadLetterPolicy } from './store/journal.js';
 import type { RetentionOptions, Store } from './store/Store.js';
 import type { ActionMap, AnyActions } from './planTypes.js';
 import type { ProductionOptions } from './work/Production.js';
+import { isExternalProduction, type ExternalProduction } from './work/ExternalProduction.js';
 import type { SiteBehavior } from './work/Site.js';
 import { resolveLimits, type FlowLimits, type ResolvedLimits } from './flow/limits.js';
 import type { TelemetryOptions } from './telemetry/Telemetry.js';
@@ -41,8 +42,12 @@ export interface SequenceOptions<Actions extends ActionMap = AnyActions> {
   readonly sites?: number | readonly SiteOptions[];
   /** Actions each Site runs at once. @default 4 */
   readonly concurrency?: number;
-  /** Options of the `default` queue (the seed's `Production::New()`); shorthand for `queues.default`. */
-  readonly production?: Omit<ProductionOptions, 'name' | 'random'>;
+  /**
+   * Options of the `default` queue (the seed's `Production::New()`); shorthand for `queues.default`.
+   * Or a Production shared by many processes: `bullmqProduction({ connection, queue })` from
+   * `echo-actions/bullmq`; then every assignment goes there, and this process's Sites run what they claim from it.
+   */
+  readonly production?: Omit<ProductionOptions, 'name' | 'random'> | ExternalProduction;
   /** Named queues (Productions) and their options. @default { default: {} } */
   readonly queues?: Readonly<Record<string, Omit<ProductionOptions, 'name' | 'random'>>>;
   /** When a queue is full: `throw` a BackpressureError from `assign`, or `wait` (the action stays queued until space). @default 'throw' */
@@ -136,6 +141,8 @@ export interface ResolvedSequenceOptions {
   readonly deadLetter: DeadLetterPolicy;
   readonly retention: RetentionOptions;
   readonly activity: Required<ActivityOptions>;
+  /** The production outside the process (BullMQ), or null. */
+  readonly external: ExternalProduction | null;
 }
 
 const KEYS = new Set(['plan', 'production', 'sites', 'concurrency', 'queues', 'overflow', 'life', 'clock', 'random', 'ids', 'engine', 'actionMachine', 'name', 'behavior', 'maxSiteCrashes', 'inspect', 'onError', 'limits', 'telemetry', 'lastResort', 'store', 'deadLetter', 'retention', 'activity']);
@@ -155,10 +162,15 @@ export function resolveSequenceOptions(options: SequenceOptions<ActionMap>): Res
   const siteList: readonly SiteOptions[] =
     typeof sitesOption === 'number' ? Array.from({ length: integer(sitesOption, 'sites', 1) }, () => ({})) : sitesOption;
   if (!Array.isArray(siteList) || siteList.length === 0) throw invalid('sites', 'an integer >= 1 or a non-empty array', sitesOption);
-  if (options.production !== undefined && options.queues?.default !== undefined) {
+  const external = isExternalProduction(options.production) ? options.production : null;
+  if (external !== null && options.store !== undefined) {
+    throw new TypeError('Expected either `store` or an external `production` (its engine keeps the actions), got both');
+  }
+  const local = external === null ? (options.production as Omit<ProductionOptions, 'name' | 'random'> | undefined) : undefined;
+  if (local !== undefined && options.queues?.default !== undefined) {
     throw new TypeError('Expected either `production` or `queues.default`, got both');
   }
-  const queues = { ...(options.queues ?? { default: {} }), ...(options.production !== undefined && { default: options.production }) };
+  const queues = { ...(options.queues ?? { default: {} }), ...(local !== undefined && { default: local }) };
   const seen = new Set<string>();
   const sites = siteList.map((site, index) => {
     const id = site.id ?? `site-${index + 1}`;
@@ -205,6 +217,7 @@ export function resolveSequenceOptions(options: SequenceOptions<ActionMap>): Res
     deadLetter: checkDeadLetter(options.deadLetter ?? 'exhausted'),
     retention: checkRetention(options.retention ?? {}),
     activity: resolveActivityOptions(options.activity),
+    external,
   };
 }
 

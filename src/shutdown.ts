@@ -1,7 +1,8 @@
 /**
  * Accounting of a Sequence's actions and its shutdown: every assigned action is
  * counted once when it settles, and those still unfinished when the deadline
- * cut in are recorded, so finished + unfinished = assigned.
+ * cut in are recorded, so finished + unfinished (+ handed back, with an external
+ * production) = assigned.
  * @internal
  */
 import type { ActionContext } from '../machines/actionTypes.js';
@@ -46,6 +47,11 @@ export interface ShutdownReport {
   readonly done: number;
   readonly failed: number;
   readonly cancelled: number;
+  /**
+   * Actions handed back to an external production (BullMQ) unfinished, for another process to run:
+   * counted apart from finished and unfinished. Present only when the Sequence has one.
+   */
+  readonly handedBack?: number;
 }
 
 export class ShutdownTracker {
@@ -59,8 +65,11 @@ export class ShutdownTracker {
   readonly #resolve: (report: ShutdownReport) => void;
   readonly report: Promise<ShutdownReport>;
   #finished = 0;
+  /** Runs handed back to an external production; null without one. */
+  #handedBack: number | null;
 
-  constructor() {
+  constructor(external = false) {
+    this.#handedBack = external ? 0 : null;
     let resolve!: (report: ShutdownReport) => void;
     this.report = new Promise((r) => (resolve = r));
     this.#resolve = resolve;
@@ -77,6 +86,11 @@ export class ShutdownTracker {
   settled(run: ActionRun, status: 'done' | 'failed' | 'cancelled', _context: ActionContext): void {
     this.counts[status]++;
     if (!this.#unfinished.has(run.id)) this.#finished++;
+  }
+
+  /** A run left this process unsettled: its external production holds it again. */
+  handedBack(): void {
+    this.#handedBack = (this.#handedBack ?? 0) + 1;
   }
 
   begin(): void {
@@ -118,6 +132,7 @@ export class ShutdownTracker {
       done: this.counts.done,
       failed: this.counts.failed,
       cancelled: this.counts.cancelled,
+      ...(this.#handedBack !== null && { handedBack: this.#handedBack }),
     });
   }
 }

@@ -1,0 +1,84 @@
+/**
+ * What a BullMQ job carries for Echo, in the versioned codec of `src/store/codec.ts`: the encoded
+ * action and its attempt history (so an attempt on process B numbers on from, and shows, the attempts
+ * made on process A), and how an action settled (the job's return value, or its failed reason).
+ * Decoding validates with valibot and answers a SerializationError naming the bad field.
+ * @internal
+ */
+import * as v from 'valibot';
+import type { AttemptRecord } from '../../machines/actionTypes.js';
+import type { AssignOptions } from '../action/assignment.js';
+import type { FollowUp } from '../action/ActionRun.js';
+import { License } from '../License.js';
+import { CODEC_VERSION, decodeAction, decodeAttempts, decodeError, decodeResult, decodeRetryPolicy, encodeAttempts, type EncodedAction, type EncodedResult } from '../store/codec.js';
+import { decodeWith, parseJson } from '../store/decode.js';
+import { actionSchema, attemptsSchema } from '../store/schemas.js';
+
+/** The data of an Echo job. */
+export interface JobData {
+  readonly codec: typeof CODEC_VERSION;
+  readonly kind: 'job';
+  readonly action: EncodedAction;
+  /** Every attempt made so far, on whichever process. */
+  readonly attempts: readonly AttemptRecord[];
+}
+
+const jobDataSchema = v.strictObject({
+  codec: v.literal(CODEC_VERSION),
+  kind: v.literal('job'),
+  action: actionSchema,
+  attempts: attemptsSchema,
+});
+
+/** The job data of a newly assigned action. */
+export function newJobData(action: EncodedAction): JobData {
+  return { codec: CODEC_VERSION, kind: 'job', action, attempts: [] };
+}
+
+/** The same job data with a new attempt history. */
+export function withAttempts(data: JobData, attempts: readonly AttemptRecord[]): JobData {
+  return { ...data, attempts: encodeAttempts(attempts) };
+}
+
+/** Decodes a job's data (its action and policy checked too). */
+export function decodeJobData(json: unknown): JobData {
+  const data = decodeWith(jobDataSchema, json);
+  decodeAction(data.action);
+  decodeAttempts(data.attempts, 'attempts');
+  return data as JobData;
+}
+
+/**
+ * The history as the next attempt sees it: an attempt still `running` belonged to a process that
+ * died (or lost its lock), so it is recorded as `interrupted` (at-least-once, as the durable store).
+ */
+export function interruptedHistory(attempts: readonly AttemptRecord[]): AttemptRecord[] {
+  return attempts.map((attempt) => (attempt.outcome === 'running' ? { ...attempt, outcome: 'interrupted' as const } : attempt));
+}
+
+/** The assignment options that run a claimed action here as it was assigned: policy, timeouts, License, follow-ups. */
+export function claimedAssignOptions(action: EncodedAction, license: License | undefined): AssignOptions {
+  const then: FollowUp[] = action.followUps.map((next) => ({ ...next }));
+  return {
+    metadata: action.metadata,
+    priority: action.priority,
+    queue: action.queue,
+    retry: decodeRetryPolicy(action.policy),
+    ...(action.idempotencyKey !== null && { idempotencyKey: action.idempotencyKey }),
+    ...(then.length > 0 && { then }),
+    ...(license !== undefined && { license }),
+  };
+}
+
+/** A License for a claimed action: revoked already when it was revoked when assigned. */
+export function licenseOf(action: EncodedAction): License | undefined {
+  if (action.license === null) return undefined;
+  const license = new License(action.license.name);
+  if (action.license.revoked !== null) license.revoke(decodeError(action.license.revoked).message);
+  return license;
+}
+
+/** Decodes a settled action's result from a job's return value or failed reason (JSON text or parsed). */
+export function decodeSettled(value: unknown): EncodedResult {
+  return decodeResult(typeof value === 'string' ? parseJson(value, '') : value);
+}

@@ -1,0 +1,219 @@
+/**
+ * The claiming side: a BullMQ Worker whose processor runs each claimed job here, on this process's
+ * Sites, as the same Action statechart with the same hooks, License, timeouts and inspector view.
+ *
+ * One job attempt is one Echo attempt. The job's history numbers the attempt on and is written back
+ * when it starts. When the statechart plans a retry (`retrying`, with the delay Echo's policy chose),
+ * the run is handed back: the history with that delay goes into the job, the job fails, and BullMQ
+ * waits the delay (`echoBackoffStrategy`) before any process claims it again. A final outcome is the
+ * job's return value (done) or an `UnrecoverableError` whose message is the encoded result (failed,
+ * cancelled): BullMQ never retries it, and only the holder of the job's lock can commit either
+ * (the lock token is the fence: a zombie attempt that lost its lock cannot commit).
+ * At shutdown, or when this process loses a job's lock, the run is handed back without an outcome.
+ * @internal
+ */
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { AttemptRecord } from '../../machines/actionTypes.js';
+import type { ActionRun } from '../action/ActionRun.js';
+import { prepareAssignment } from '../action/assignment.js';
+import type { License } from '../License.js';
+import { encodeError, encodeResult, toText, type EncodedResult } from '../store/codec.js';
+import type { ExternalProductionHost } from '../work/ExternalProduction.js';
+import { ECHO_BACKOFF, echoBackoffStrategy } from './backoff.js';
+import type { ControlRelay } from './controlRelay.js';
+import { claimedAssignOptions, decodeJobData, interruptedHistory, licenseOf, withAttempts, type JobData } from './jobData.js';
+
+/** How a claimed run left this process. */
+type Outcome = { readonly kind: 'settled' } | { readonly kind: 'retry'; readonly attempts: readonly AttemptRecord[] } | { readonly kind: 'handed-back' } | { readonly kind: 'lost' };
+
+/** A job this process runs now. */
+interface Claim {
+  readonly run: ActionRun;
+  readonly end: (outcome: Outcome) => void;
+}
+
+/** Worker settings the production passes on. */
+export interface SiteRunnerSettings {
+  readonly queue: string;
+  readonly prefix: string;
+  readonly connection: Redis;
+  readonly lockDuration: number;
+  readonly stalledInterval: number;
+  readonly maxStalledCount: number;
+}
+
+export class SiteRunner {
+  readonly #host: ExternalProductionHost;
+  readonly #relay: ControlRelay;
+  readonly #worker: Worker;
+  readonly #claims = new Map<string, Claim>();
+  /** One License object per name in this process, so a revoke reaches every local holder. */
+  readonly #licenses = new Map<string, License>();
+  #closing: Promise<void> | null = null;
+
+  constructor(host: ExternalProductionHost, relay: ControlRelay, settings: SiteRunnerSettings) {
+    this.#host = host;
+    this.#relay = relay;
+    this.#worker = new Worker(settings.queue, (job, token) => this.#process(job, token), {
+      connection: settings.connection,
+      prefix: settings.prefix,
+      concurrency: host.concurrency,
+      autorun: false,
+      lockDuration: settings.lockDuration,
+      stalledInterval: settings.stalledInterval,
+      maxStalledCount: settings.maxStalledCount,
+      settings: { backoffStrategy: echoBackoffStrategy },
+    });
+    // The lock is lost (this process stalled): the job is someone else's now; stop here, commit nothing.
+    this.#worker.on('lockRenewalFailed', (ids: string[]) => {
+      for (const id of ids) this.#handBack(id, { kind: 'lost' });
+    });
+    this.#worker.on('error', (error) => host.report(error));
+  }
+
+  /** Starts claiming jobs. */
+  start(): void {
+    this.#worker.run().catch((error: unknown) => this.#host.report(error));
+  }
+
+  /** Hands every claimed run back to the queue (shutdown's deadline). */
+  handBackAll(): void {
+    for (const id of [...this.#claims.keys()]) this.#handBack(id, { kind: 'handed-back' });
+  }
+
+  /** A cancel relayed from another process: cancels the local run of `id`, if this process runs it. */
+  cancel(id: string, reason: Parameters<ExternalProductionHost['cancel']>[1], message: string): void {
+    const claim = this.#claims.get(id);
+    if (claim !== undefined) this.#host.cancel(claim.run, reason, message);
+  }
+
+  /** A License revoked in another process: its holders here learn it. */
+  revokeLicense(name: string, message: string): void {
+    const license = this.#licenses.get(name);
+    if (license !== undefined && !license.revoked) license.revoke(message);
+  }
+
+  /** Stops claiming; resolves once the jobs in hand ended (settled or handed back). */
+  close(): Promise<void> {
+    this.#closing ??= this.#worker.close();
+    return this.#closing;
+  }
+
+  async #process(job: Job, token: string | undefined): Promise<EncodedResult> {
+    let data: JobData;
+    try {
+      data = decodeJobData(job.data);
+    } catch (error) {
+      throw new UnrecoverableError(toText(failure(job.id ?? '?', error)));
+    }
+    const action = data.action;
+    const license = await this.#license(action);
+    let run: ActionRun;
+    try {
+      const prepared = prepareAssignment(action.name, action.content, claimedAssignOptions(action, license), {
+        ...this.#host.deps,
+        ids: () => action.id,
+        now: () => action.createdAt,
+        overflow: 'wait',
+        isLive: undefined,
+      });
+      const history = interruptedHistory(data.attempts);
+      run = this.#host.runHere({ ...prepared, startDelay: 0, attemptTimeout: action.attemptTimeout, totalTimeout: action.totalTimeout, cancelGrace: action.cancelGrace, history });
+    } catch (error) {
+      // This process's Plan cannot run it (unknown name, content no longer valid): it fails for good.
+      throw new UnrecoverableError(toText(failure(action.id, error, data.attempts)));
+    }
+    const outcome = new Promise<Outcome>((resolve) => this.#claims.set(action.id, { run, end: resolve }));
+    const written = this.#followAttempts(run, job, data);
+    run.onSettled(() => this.#claims.get(action.id)?.end({ kind: 'settled' }));
+    const cancel = await this.#relay.cancelRequested(action.id);
+    if (cancel !== null) this.#host.cancel(run, cancel.reason, cancel.message);
+    const ended = await outcome;
+    this.#claims.delete(action.id);
+    await written.last;
+    written.stop();
+    if (ended.kind === 'settled') {
+      const result = await resultOf(run);
+      if (result.status === 'done') return result;
+      throw new UnrecoverableError(toText(result));
+    }
+    if (ended.kind === 'retry') {
+      await job.updateData(withAttempts(data, ended.attempts));
+      throw new Error(`Attempt ${ended.attempts.length} of action ${action.id} failed; Echo retries it in ${ended.attempts.at(-1)?.backoff ?? 0} ms`);
+    }
+    if (ended.kind === 'handed-back') await job.moveToWait(token);
+    // Handed back, or the lock is lost: the job is the queue's again; nothing is committed from here.
+    throw new WaitingError();
+  }
+
+  /**
+   * Writes the history into the job as each attempt starts (so another process numbers on from it),
+   * and ends the claim with `retry` when the statechart plans one.
+   */
+  #followAttempts(run: ActionRun, job: Job, data: JobData): { last: Promise<void>; stop: () => void } {
+    let startedWritten = data.attempts.length;
+    const state = { last: Promise.resolve() as Promise<void>, stop: () => subscription.unsubscribe() };
+    const subscription = run.actor.subscribe(((snapshot: { value: unknown; context: { attempts: readonly AttemptRecord[] } }) => {
+      const attempts = snapshot.context.attempts;
+      if (snapshot.value === 'running' && attempts.length > startedWritten) {
+        startedWritten = attempts.length;
+        state.last = state.last.then(() => job.updateData(withAttempts(data, attempts))).catch((error: unknown) => this.#host.report(error));
+      } else if (snapshot.value === 'retrying') {
+        const claim = this.#claims.get(run.id);
+        if (claim?.run === run) {
+          this.#host.handBack(run);
+          claim.end({ kind: 'retry', attempts });
+        }
+      }
+    }) as never);
+    return state;
+  }
+
+  #handBack(id: string, outcome: Outcome): void {
+    const claim = this.#claims.get(id);
+    if (claim === undefined) return;
+    this.#host.handBack(claim.run);
+    claim.end(outcome);
+  }
+
+  /** The process-wide License of a claimed action's License name, revoked when it is revoked anywhere. */
+  async #license(action: JobData['action']): Promise<License | undefined> {
+    if (action.license === null) return undefined;
+    let license = this.#licenses.get(action.license.name);
+    if (license === undefined) {
+      license = licenseOf(action)!;
+      this.#licenses.set(action.license.name, license);
+    }
+    if (!license.revoked) {
+      const revoked = await this.#relay.licenseRevoked(action.license.name);
+      if (revoked !== null && !license.revoked) license.revoke(revoked);
+    }
+    return license;
+  }
+}
+
+/** The encoded result of a settled local run. */
+async function resultOf(run: ActionRun): Promise<EncodedResult> {
+  const snapshot = run.actor.getSnapshot();
+  const context = snapshot.context;
+  const status = String(snapshot.value) as EncodedResult['status'];
+  let output: unknown;
+  let error: unknown = null;
+  try {
+    output = await run.result();
+  } catch (thrown) {
+    error = thrown;
+  }
+  const fields = { id: run.id, status, output: status === 'done' ? output : undefined, error: error === null ? null : encodeError(error), settledAt: context.settledAt ?? Date.now(), attempts: context.attempts };
+  try {
+    return encodeResult(fields);
+  } catch (refused) {
+    // The output has no JSON form: the action fails with the SerializationError that says where.
+    return encodeResult({ ...fields, status: 'failed', output: undefined, error: encodeError(refused) });
+  }
+}
+
+function failure(id: string, error: unknown, attempts: readonly AttemptRecord[] = []): EncodedResult {
+  return encodeResult({ id, status: 'failed', output: undefined, error: encodeError(error), settledAt: Date.now(), attempts });
+}
