@@ -2,8 +2,9 @@
  * The claiming side: a BullMQ Worker whose processor runs each claimed job here, on this process's
  * Sites, as the same Action statechart with the same hooks, License, timeouts and inspector view.
  *
- * One job attempt is one Echo attempt. The job's history numbers the attempt on and is written back
- * when it starts. When the statechart plans a retry (`retrying`, with the delay Echo's policy chose),
+ * One job attempt is one Echo attempt. The job's history numbers the attempt on; a `running` record
+ * of the claimed attempt is written into the job before it runs, so a process killed mid-attempt leaves
+ * it behind, and the next claimer records it as `interrupted`. When the statechart plans a retry (`retrying`, with the delay Echo's policy chose),
  * the run is handed back: the history with that delay goes into the job, the job fails, and BullMQ
  * waits the delay (`echoBackoffStrategy`) before any process claims it again. A final outcome is the
  * job's return value (done) or an `UnrecoverableError` whose message is the encoded result (failed,
@@ -119,20 +120,21 @@ export class SiteRunner {
         isLive: undefined,
       });
       const history = interruptedHistory(data.attempts);
+      const claimedAt = this.#host.clock.now();
+      await job.updateData(withAttempts(data, [...history, { number: history.length + 1, startedAt: claimedAt, endedAt: null, outcome: 'running', error: null, backoff: null }]));
       run = this.#host.runHere({ ...prepared, startDelay: 0, attemptTimeout: action.attemptTimeout, totalTimeout: action.totalTimeout, cancelGrace: action.cancelGrace, history });
     } catch (error) {
       // This process's Plan cannot run it (unknown name, content no longer valid): it fails for good.
       throw new UnrecoverableError(toText(failure(action.id, error, data.attempts)));
     }
     const outcome = new Promise<Outcome>((resolve) => this.#claims.set(action.id, { run, end: resolve }));
-    const written = this.#followAttempts(run, job, data);
+    const following = this.#followRetry(run);
     run.onSettled(() => this.#claims.get(action.id)?.end({ kind: 'settled' }));
     const cancel = await this.#relay.cancelRequested(action.id);
     if (cancel !== null) this.#host.cancel(run, cancel.reason, cancel.message);
     const ended = await outcome;
     this.#claims.delete(action.id);
-    await written.last;
-    written.stop();
+    following.unsubscribe();
     if (ended.kind === 'settled') {
       const result = await resultOf(run);
       if (result.status === 'done') return result;
@@ -147,27 +149,15 @@ export class SiteRunner {
     throw new WaitingError();
   }
 
-  /**
-   * Writes the history into the job as each attempt starts (so another process numbers on from it),
-   * and ends the claim with `retry` when the statechart plans one.
-   */
-  #followAttempts(run: ActionRun, job: Job, data: JobData): { last: Promise<void>; stop: () => void } {
-    let startedWritten = data.attempts.length;
-    const state = { last: Promise.resolve() as Promise<void>, stop: () => subscription.unsubscribe() };
-    const subscription = run.actor.subscribe(((snapshot: { value: unknown; context: { attempts: readonly AttemptRecord[] } }) => {
-      const attempts = snapshot.context.attempts;
-      if (snapshot.value === 'running' && attempts.length > startedWritten) {
-        startedWritten = attempts.length;
-        state.last = state.last.then(() => job.updateData(withAttempts(data, attempts))).catch((error: unknown) => this.#host.report(error));
-      } else if (snapshot.value === 'retrying') {
-        const claim = this.#claims.get(run.id);
-        if (claim?.run === run) {
-          this.#host.handBack(run);
-          claim.end({ kind: 'retry', attempts });
-        }
-      }
+  /** Ends the claim with `retry` (the run handed back) when the statechart plans a retry. */
+  #followRetry(run: ActionRun): { unsubscribe(): void } {
+    return run.actor.subscribe(((snapshot: { value: unknown; context: { attempts: readonly AttemptRecord[] } }) => {
+      if (snapshot.value !== 'retrying') return;
+      const claim = this.#claims.get(run.id);
+      if (claim?.run !== run) return;
+      this.#host.handBack(run);
+      claim.end({ kind: 'retry', attempts: snapshot.context.attempts });
     }) as never);
-    return state;
   }
 
   #handBack(id: string, outcome: Outcome): void {

@@ -1,0 +1,97 @@
+/**
+ * Test support: real worker processes (test/distributed/fixtures/worker.ts, bundled once with esbuild
+ * so each start is a plain `node` start), their output lines, and waits on conditions over them.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+
+const SOURCE = join(import.meta.dirname, 'fixtures', 'worker.ts');
+const BUNDLE = join(process.cwd(), 'node_modules', '.cache', 'echo-bullmq', 'worker.mjs');
+let built = false;
+
+/** Settings of a worker process. */
+export interface WorkerSettings {
+  readonly prefix: string;
+  readonly queue: string;
+  readonly lockDuration?: number;
+  readonly stalledInterval?: number;
+  readonly maxStalledCount?: number;
+  readonly concurrency?: number;
+}
+
+/** One line a worker printed, with the worker's name. */
+export interface WorkerLine {
+  readonly worker: string;
+  readonly words: readonly string[];
+}
+
+/** All lines of all workers of one test, in arrival order, and waits on them. */
+export class WorkerLog {
+  readonly lines: WorkerLine[] = [];
+  readonly #waiters: { test: () => boolean; resolve: () => void }[] = [];
+
+  push(line: WorkerLine): void {
+    this.lines.push(line);
+    for (const waiter of this.#waiters.splice(0)) {
+      if (waiter.test()) waiter.resolve();
+      else this.#waiters.push(waiter);
+    }
+  }
+
+  /** Lines whose first word is `kind`. */
+  of(kind: string): WorkerLine[] {
+    return this.lines.filter((line) => line.words[0] === kind);
+  }
+
+  /** Resolves once `test` holds (checked on every line). */
+  until(test: () => boolean): Promise<void> {
+    if (test()) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ test, resolve }));
+  }
+}
+
+/** A running worker process. */
+export interface WorkerProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  stderr(): string;
+}
+
+/** Starts a worker process; resolves once it printed `ready` (it claims jobs from then on). */
+export async function startWorker(name: string, settings: WorkerSettings, log: WorkerLog): Promise<WorkerProcess> {
+  if (!built) {
+    buildSync({ entryPoints: [SOURCE], bundle: true, platform: 'node', format: 'esm', outfile: BUNDLE, packages: 'external', logLevel: 'error' });
+    built = true;
+  }
+  const args = [settings.prefix, settings.queue, settings.lockDuration ?? 1000, settings.stalledInterval ?? 500, settings.maxStalledCount ?? 1, settings.concurrency ?? 4].map(String);
+  const child = spawn(process.execPath, [BUNDLE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let buffer = '';
+  let stderr = '';
+  let ready = false;
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const lines = buffer.split('\n');
+    buffer = lines.pop()!;
+    for (const text of lines) {
+      if (text === 'ready') ready = true;
+      log.push({ worker: name, words: text.split(' ') });
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await Promise.race([
+    log.until(() => ready),
+    exited.then(() => {
+      throw new Error(`worker ${name} exited before it was ready: ${stderr}`);
+    }),
+  ]);
+  return { name, child, exited, stderr: () => stderr };
+}
+
+/** Kills a worker with SIGKILL and waits for it to be gone. */
+export async function killWorker(worker: WorkerProcess): Promise<void> {
+  if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
+  await worker.exited;
+}
