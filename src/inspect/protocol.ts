@@ -79,10 +79,12 @@ export type WireError = ErrorRecord;
 /** One attempt of an Echo Action, as in its context. */
 export type WireAttempt = Omit<AttemptRecord, 'error'> & { readonly error: WireError | null };
 
-/** One `log(message, data?)` line of a running Action (bounded per action by the runtime). */
+/** One `log(message, data?)` line of a running Action (bounded per action by the runtime: see `ActivityOptions`). */
 export interface WireLogEntry {
   /** Source clock ms. */
   readonly at: number;
+  /** The attempt that logged it. */
+  readonly attempt?: number;
   readonly message: string;
   readonly data?: Json;
 }
@@ -101,8 +103,10 @@ export type WireActionContext = Omit<ActionContext, 'content' | 'output' | 'meta
   readonly error: WireError | null;
   /** The last `progress(value)` the function reported, when it did. */
   readonly progress?: Json;
-  /** The function's `log(...)` lines, oldest first, when it logged. */
+  /** The function's newest `log(...)` lines, oldest first, when it logged. */
   readonly logs?: readonly WireLogEntry[];
+  /** Log lines the runtime did not keep (beyond its bound, or logged after the action settled). */
+  readonly logsDropped?: number;
   /** Why a queued action is held back (a flow limit), or a runtime's own note. */
   readonly waitingFor?: WaitingForFlow | string;
 };

@@ -1,9 +1,13 @@
 /**
  * Turns any runtime value into bounded JSON for the wire: depth, string length,
  * array length and key count are capped, cycles and actor refs are cut, errors
- * keep their name, message and cause chain.
+ * keep their name, message and cause chain, and their stacks (of live errors and of
+ * error records, `{ name, message, stack }`) are sanitized and truncated by
+ * {@link sanitizeStack} (no directory outside the project, no URL secrets).
  */
+import { homedir } from 'node:os';
 import type { Json } from './protocol.js';
+import { sanitizeStack, type StackLimits } from './stack.js';
 
 /** Bounds on what the inspector sends of contexts and events (depth, lengths). */
 export interface SanitizeOptions {
@@ -17,26 +21,54 @@ export interface SanitizeOptions {
   readonly maxKeys?: number;
   /** Links of an error's `cause` chain kept. @default 8 */
   readonly maxCauses?: number;
+  /** Frames kept of an error's stack. @default 20 */
+  readonly maxStackLines?: number;
+  /** Characters kept of one stack line. @default 300 */
+  readonly maxStackLineChars?: number;
+  /** Shown as `.` in stacks; `null` for none. @default process.cwd() */
+  readonly projectRoot?: string | null;
+  /** Shown as `~` in stacks; `null` for none. @default os.homedir() */
+  readonly homeDir?: string | null;
 }
 
-/** The defaults of {@link SanitizeOptions}. */
+/** The defaults of {@link SanitizeOptions} (the roots are read when options are resolved). */
 export const defaultSanitizeOptions = {
   maxDepth: 6,
   maxString: 2000,
   maxArray: 50,
   maxKeys: 100,
   maxCauses: 8,
+  maxStackLines: 20,
+  maxStackLineChars: 300,
+  projectRoot: null,
+  homeDir: null,
 } satisfies Required<SanitizeOptions>;
+
+const COUNTS = ['maxDepth', 'maxString', 'maxArray', 'maxKeys', 'maxCauses', 'maxStackLines', 'maxStackLineChars'] as const;
 
 /** Validates and fills sanitize options. */
 export function resolveSanitizeOptions(options: SanitizeOptions = {}): Required<SanitizeOptions> {
-  const resolved = { ...defaultSanitizeOptions, ...options };
-  for (const [key, value] of Object.entries(resolved)) {
+  const resolved = { ...defaultSanitizeOptions, projectRoot: process.cwd(), homeDir: homedir(), ...options };
+  for (const key of COUNTS) {
+    const value = resolved[key];
     if (!Number.isInteger(value) || value < 1) {
       throw new TypeError(`Expected \`${key}\` to be an integer >= 1, got ${String(value)} (${typeof value})`);
     }
   }
+  for (const key of ['projectRoot', 'homeDir'] as const) {
+    const value = resolved[key];
+    if (value !== null && typeof value !== 'string') throw new TypeError(`Expected \`${key}\` to be a path or null, got ${String(value)} (${typeof value})`);
+  }
   return resolved;
+}
+
+function stackLimits(options: Required<SanitizeOptions>): StackLimits {
+  return { maxLines: options.maxStackLines, maxLineChars: options.maxStackLineChars, projectRoot: options.projectRoot, homeDir: options.homeDir };
+}
+
+/** A stack as it goes on the wire: sanitized, then bounded like any string. */
+function wireStack(stack: string, options: Required<SanitizeOptions>): string {
+  return truncateString(sanitizeStack(stack, stackLimits(options)), options.maxString);
 }
 
 /**
@@ -102,7 +134,8 @@ function walkObject(object: Record<string, unknown>, options: Required<SanitizeO
       out['…'] = `${keys.length - count} more keys`;
       break;
     }
-    out[key] = walk(item, options, depth + 1, seen);
+    // An error record (serializeError's `{ name, message, stack }`) has its stack sanitized like a live error's.
+    out[key] = key === 'stack' && typeof item === 'string' && typeof object.message === 'string' ? wireStack(item, options) : walk(item, options, depth + 1, seen);
     count++;
   }
   return out;
@@ -155,7 +188,7 @@ function walkError(
       if (key === 'cause' || key === 'name' || key === 'message' || item === undefined) continue;
       out[key] = walk(item, options, Math.max(depth, options.maxDepth - 2), seen);
     }
-    if (typeof error.stack === 'string') out.stack = truncateString(error.stack, options.maxString);
+    if (typeof error.stack === 'string') out.stack = wireStack(error.stack, options);
     const cause: unknown = error.cause;
     if (cause !== undefined) {
       if (link + 1 >= options.maxCauses) out.cause = '…(cause chain cut)';

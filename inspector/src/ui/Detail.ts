@@ -81,18 +81,31 @@ function ProgressBlock(props: { value: Json }) {
   );
 }
 
-/** The function's `log(...)` lines, oldest first, with their data. */
-function LogPane(props: { logs: readonly WireLogEntry[] }) {
+/** The function's newest `log(...)` lines, oldest first, with their attempt and data, and how many the runtime dropped. */
+function LogPane(props: { logs: readonly (WireLogEntry | Json)[]; dropped: number }) {
+  const { logs, dropped } = props;
   return h(
     'div',
     { class: 'block' },
-    h('h3', null, `Log (${props.logs.length})`),
+    h('h3', null, `Log (${logs.length}${dropped > 0 ? ` of ${logs.length + dropped}` : ''})`),
+    dropped > 0 ? h('p', { class: 'muted small', 'data-testid': 'log-dropped' }, `${dropped} earlier line${dropped === 1 ? '' : 's'} not kept`) : null,
     h(
       'ol',
       { class: 'log-pane', 'data-testid': 'log-pane' },
-      props.logs.map((entry, i) =>
-        h('li', { key: i }, h('span', { class: 'mono muted' }, clockTime(entry.at)), ' ', h('span', null, entry.message), entry.data !== undefined ? h('code', { class: 'muted' }, ` ${JSON.stringify(entry.data)}`) : null),
-      ),
+      logs.map((entry, i) => {
+        // The sanitizer may cut a long list to head and tail with a string marker between.
+        if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return h('li', { key: i, class: 'muted' }, String(entry));
+        const line = entry as unknown as WireLogEntry;
+        return h(
+          'li',
+          { key: i },
+          h('span', { class: 'mono muted' }, clockTime(line.at)),
+          typeof line.attempt === 'number' ? h('span', { class: 'mono muted' }, ` #${line.attempt}`) : null,
+          ' ',
+          h('span', null, line.message),
+          line.data !== undefined ? h('code', { class: 'muted' }, ` ${JSON.stringify(line.data)}`) : null,
+        );
+      }),
     ),
   );
 }
@@ -181,7 +194,7 @@ export function Detail(props: {
         )
       : null,
     actor.error !== undefined || context.error ? h('div', { class: 'block' }, h('h3', null, 'Error'), h(ErrorChain, { error: (actor.error ?? context.error) as Json })) : null,
-    Array.isArray(context.logs) && context.logs.length > 0 ? h(LogPane, { logs: context.logs }) : null,
+    Array.isArray(context.logs) && context.logs.length > 0 ? h(LogPane, { logs: context.logs, dropped: typeof context.logsDropped === 'number' ? context.logsDropped : 0 }) : null,
     h('details', { class: 'block', open: true }, h('summary', null, 'Context'), h(JsonView, { value: actor.context })),
     actor.output !== undefined ? h('details', { class: 'block' }, h('summary', null, 'Output'), h(JsonView, { value: actor.output })) : null,
     h('div', { class: 'block muted small' }, 'History: ', actor.history.map(([s, t], i) => h('span', { key: i, class: 'hist' }, `${s} @ ${clockTime(t)}`))),

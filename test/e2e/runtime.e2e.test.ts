@@ -1,0 +1,100 @@
+/**
+ * What the runtime itself reports, seen in real Chromium on a real Sequence: a
+ * function's `ctx.progress` as a bar in its row and its `ctx.log` lines in the
+ * detail's log pane; an error's stack beside its cause chain, sanitized (no
+ * directory of this machine outside the project).
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createPlan, Sequence, type RunContext } from '../../src/index.js';
+import { inspect, type InspectorServer } from '../../src/inspect/server.js';
+import { buildInspector, chromiumMissing, distInspector, launchChromium, repo, waitFor } from './harness.js';
+
+/** The running Report's ctx, and how to let it finish: the test drives its reports. */
+let ctxOfReport: RunContext | undefined;
+let finish: () => void = () => {};
+const plan = createPlan({
+  Report: (_: null, ctx) =>
+    new Promise<string>((resolve) => {
+      ctxOfReport = ctx;
+      finish = () => resolve('sent');
+    }),
+  Broken: {
+    retry: { attempts: 1 },
+    run: async () => {
+      throw new Error('the upload failed', { cause: new Error('ECONNRESET') });
+    },
+  },
+});
+const createSequence = () => new Sequence({ plan, sites: 1, name: 'reporting' });
+
+const rowState = (page: Page, id: string) => page.getAttribute(`[data-action="${id}"]`, 'data-state', { timeout: 100 }).catch(() => null);
+
+describe.skipIf(chromiumMissing)('progress, logs and stacks from a live runtime', () => {
+  let browser: Browser;
+  let server: InspectorServer;
+  let sequence: ReturnType<typeof createSequence>;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    buildInspector();
+    sequence = createSequence().start();
+    server = await inspect(sequence, { staticDir: distInspector });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1600, height: 960 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(server.url);
+    await page.waitForSelector('[data-testid="connection"]:text("open")');
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await sequence?.shutdown({ deadline: 0 });
+  });
+
+  test('the row shows the reported progress and the detail the log lines, live', async () => {
+    const report = sequence.assign('Report', null);
+    await waitFor(async () => ctxOfReport !== undefined && (await rowState(page, report.id)) === 'running', 'the report running');
+    ctxOfReport!.progress({ done: 1, total: 4 });
+    ctxOfReport!.log('fetched rows', { rows: 120 });
+    await page.waitForSelector(`[data-action="${report.id}"] [data-testid="row-progress"][title="25 %"]`);
+    await page.click(`[data-action="${report.id}"]`);
+    await page.waitForSelector('[data-testid="log-pane"] li');
+    expect(await page.$$eval('[data-testid="log-pane"] li', (items) => items.map((item) => item.textContent))).toEqual([expect.stringMatching(/#1 fetched rows \{"rows":120\}$/)]);
+    // Later reports arrive in the open detail (the throttle publishes the latest value).
+    ctxOfReport!.progress({ done: 3, total: 4 });
+    ctxOfReport!.log('rendering');
+    await page.waitForSelector('[data-testid="progress"] [role="progressbar"][aria-valuenow="75"]');
+    await page.waitForSelector(`[data-action="${report.id}"] [data-testid="row-progress"][title="75 %"]`);
+    await waitFor(async () => (await page.$$('[data-testid="log-pane"] li')).length === 2, 'the second log line');
+    expect(await page.textContent('[data-testid="log-pane"] li:last-child')).toMatch(/rendering$/);
+    finish();
+    await report.result;
+    await waitFor(async () => (await rowState(page, report.id)) === 'done', 'the report done');
+    // After it settled the log stays.
+    expect(await page.$$('[data-testid="log-pane"] li')).toHaveLength(2);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  test('an error shows its stack beside its cause chain, with paths relative to the project', async () => {
+    const broken = sequence.assign('Broken', null);
+    await broken.result.catch(() => undefined);
+    await waitFor(async () => (await rowState(page, broken.id)) === 'failed', 'the broken action failed');
+    await page.click(`[data-action="${broken.id}"]`);
+    await page.waitForSelector('[data-testid="detail"] h2:text("Broken")');
+    const chain = page.locator('[data-testid="detail"] .cause-chain').first();
+    expect(await chain.textContent()).toContain('ECONNRESET');
+    // Every link of the chain has its stack (the ExecutionError's, the thrown error's, its cause's).
+    const stacks = chain.locator('[data-testid="stack"]');
+    expect(await stacks.count()).toBeGreaterThanOrEqual(2);
+    for (let i = 0; i < (await stacks.count()); i++) await stacks.nth(i).locator('summary').click();
+    const text = (await stacks.locator('pre').allTextContents()).join('\n');
+    expect(text).toMatch(/at .*\.\/src\/action\/actionEffects\.ts:\d+:\d+/);
+    expect(text).toMatch(/at .*\.\/test\/e2e\/runtime\.e2e\.test\.ts:\d+:\d+/);
+    expect(text).not.toContain(repo);
+    expect(text).not.toContain('file://');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
