@@ -9,7 +9,7 @@
  * await sequence.shutdown();
  */
 import { Subject, type Observable } from 'rxjs';
-import type { AnyStateMachine, InspectionEvent } from 'xstate';
+import type { AnyActorRef, AnyStateMachine, InspectionEvent } from 'xstate';
 import { actionMachine } from '../machines/action.machine.js';
 import type { ActionContext, ActionOutput, CancellationReason, Priority } from '../machines/actionTypes.js';
 import { sequenceMachine } from '../machines/sequence.machine.js';
@@ -18,6 +18,7 @@ import { runOwedAfterHooks } from './action/actionEffects.js';
 import { createTableEngine, createXStateEngine, type ActionEngine, type EngineServices } from './engine/actionEngine.js';
 import { UnsupportedMachineError } from './engine/compileMachine.js';
 import { ActionHandle, runOfHandle, type HandleControl } from './action/ActionHandle.js';
+import { createActionLogic, type ActionLogic, type ActionLogicOptions } from './action/fromAction.js';
 import type { ActionRecord } from './action/actionRecord.js';
 import { ActionRun, type FollowUp, type Provenance, type RunServices } from './action/ActionRun.js';
 import { prepareAssignment, type AssignmentDeps, type AssignOptions } from './action/assignment.js';
@@ -27,6 +28,7 @@ import { ContainedObservable } from './eventStream.js';
 import type { EchoEvent } from './events.js';
 import type { ActionMap, ActionName, AnyActions, ContentIsOptional, ContentOf, ResultOf } from './planTypes.js';
 import { InspectionHub, type InspectionSubscribeOptions } from './inspect/InspectionHub.js';
+import { GuestSystems } from './inspect/GuestSystems.js';
 import type { Life } from './Life.js';
 import { Production } from './work/Production.js';
 import { Queues } from './work/Queues.js';
@@ -84,6 +86,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   readonly #options: ResolvedSequenceOptions;
   readonly #events = new Subject<EchoEvent>();
   readonly #hub: InspectionHub;
+  /** Users' actor systems that invoked this Sequence's actions (`actor(name)`), shown in its inspection. */
+  readonly #guests: GuestSystems;
   readonly #root: SequenceRoot;
   readonly #queues: Queues;
   readonly #sites = new Map<string, Site>();
@@ -119,6 +123,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     this.events$ = events$;
     this.#hub = new InspectionHub((error) => this.#report(error));
     if (resolved.inspect !== undefined) this.#hub.subscribe(resolved.inspect);
+    this.#guests = new GuestSystems((event) => this.#hub.emit(event));
     this.#queues = new Queues(resolved.queues, resolved.sites.flatMap((site) => site.queues), resolved.random, (error) => this.#report(error));
     for (const [name, production] of this.#queues.productions) this.life.karma.set(name, production as Production<unknown>);
     this.#scheduler = new Scheduler({
@@ -267,6 +272,28 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   get(id: string): ActionHandle | undefined {
     const run = this.#live.get(id) ?? this.#settledRuns.get(id);
     return run === undefined ? undefined : new ActionHandle(run, this.#control);
+  }
+
+  /**
+   * XState actor logic that runs action `name` each time a user's machine invokes or spawns
+   * it (see `fromAction`): the input is the content, the output the result, an error the
+   * typed Echo error; stopping the invoking state cancels the action (reason `parent`).
+   * In the inspector the action shows under the actor that invoked it, beside that actor's system.
+   * Throws a RoutingError at once for a name the Plan lacks.
+   * @example
+   * const machine = setup({ actors: { read: sequence.actor('Read') } }).createMachine({
+   *   invoke: { src: 'read', input: 'notes.txt', onDone: { actions: ({ event }) => console.log(event.output) } },
+   * });
+   */
+  actor<Name extends ActionName<Actions>>(name: Name, options?: ActionLogicOptions): ActionLogic<ContentOf<Actions, Name>, ResultOf<Actions, Name>> {
+    this.#options.plan.require(name);
+    if (options !== undefined && (typeof options !== 'object' || options === null || 'signal' in options || 'then' in options)) {
+      throw invalid('options', 'assign options without `signal` or `then` (the invoking actor decides when the action is cancelled)', options);
+    }
+    return createActionLogic(name, (content, host) => {
+      if (host !== null) this.#guests.adopt(host);
+      return this.#assign(name, content, options, null, undefined, host);
+    });
   }
 
   /**
@@ -433,6 +460,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     const children = this.#root.getSnapshot().children as Record<string, unknown>;
     for (const child of Object.values(children)) if (child !== undefined) yield child as never;
     for (const run of this.#live.values()) yield this.#hub.viewOf(run.actor) as never; // materializes queued records
+    yield* this.#guests.actors() as Iterable<never>;
   }
 
   machines(): Record<string, AnyStateMachine> {
@@ -469,7 +497,14 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   /** Recently failed runs while inspected, for `get`, `again` and the inspector's "retry now" (bounded). */
   readonly #settledRuns = new Map<string, ActionRun>();
 
-  #assign(nameOrRecord: string | ActionRecord, contentOrOptions: unknown, maybeOptions: AssignOptions | undefined, parent: ActionRun | null, provenance?: Provenance): ActionHandle {
+  #assign(
+    nameOrRecord: string | ActionRecord,
+    contentOrOptions: unknown,
+    maybeOptions: AssignOptions | undefined,
+    parent: ActionRun | null,
+    provenance?: Provenance,
+    host: AnyActorRef | null = null,
+  ): ActionHandle {
     if (this.#shutdown.started && (parent === null || this.#shutdown.aborting)) {
       throw new CancellationError(`Sequence "${this.name}" is shutting down and accepts no new actions`, { reason: 'shutdown' });
     }
@@ -488,7 +523,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
       if (stored !== undefined) return this.#journal!.settledHandle(stored, this.#services, this.#control, this.#assignmentDeps);
     }
     const prepared = prepareAssignment(nameOrRecord, contentOrOptions, maybeOptions, this.#assignmentDeps);
-    const init = provenance === undefined ? prepared : { ...prepared, provenance };
+    const init = provenance === undefined && host === null ? prepared : { ...prepared, ...(provenance !== undefined && { provenance }), host };
     // A durable Sequence refuses content it cannot store here, before anything is queued.
     const encoded = this.#journal?.encode(init, parent?.id ?? null);
     return this.#launch(new ActionRun(init, this.#services, parent), parent, options, encoded);
@@ -506,14 +541,14 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     if (options?.signal?.aborted === true) {
       // Aborted before it was assigned: the actor skips its enqueue once and takes the CANCEL below, so no Site runs it.
       run.preQueued = true;
-      this.#engine.start(run, this.#root);
+      this.#engine.start(run, run.host ?? this.#root);
     } else if (this.#tableEngine && run.startDelay === 0 && run.totalTimeout === null && !this.#hub.active) {
       // A plain queued action stays a small record until a Site takes it (or someone looks at it).
       run.preQueued = true;
       run.deferActor(this.#materialize);
       this.#queues.enqueue(run);
     } else {
-      this.#engine.start(run, this.#root);
+      this.#engine.start(run, run.host ?? this.#root);
     }
     if (run.license !== null && !run.settled) {
       run.licenseRelease = run.license.onRevoke((error) => {
@@ -550,7 +585,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     run.onSettled(() => signal.removeEventListener('abort', abort));
   }
 
-  readonly #materialize = (run: ActionRun) => this.#engine.start(run, this.#root);
+  readonly #materialize = (run: ActionRun) => this.#engine.start(run, run.host ?? this.#root);
 
   #cancel(run: ActionRun, reason: CancellationReason, message: string): void {
     if (!CANCELLATION_REASONS.has(reason)) {

@@ -5,6 +5,7 @@
 export { Sequence, createSequence, type AnySequence, type AssignArguments, type AssignOptions } from './Sequence.js';
 export type { SequenceOptions, SiteOptions } from './sequenceOptions.js';
 export { ActionHandle, type ActionSnapshot, type ActionStateValue } from './action/ActionHandle.js';
+export { fromAction, type ActionLogic, type ActionLogicOptions } from './action/fromAction.js';
 export type { FollowUp, Provenance } from './action/ActionRun.js';
 export {
   Plan,

@@ -90,6 +90,8 @@ export interface RunInit extends ActionSpec {
   readonly cancelGrace: number;
   /** Attempts made before, when a durable Sequence restores the action. */
   readonly history?: readonly import('../../machines/actionTypes.js').AttemptRecord[];
+  /** The user's actor that invoked or spawned the action (`sequence.actor(name)`): its parent in the actor tree. */
+  readonly host?: { readonly sessionId: string } | null;
 }
 
 const ACCEPTED: Promise<void> = Promise.resolve();
@@ -121,6 +123,8 @@ export class ActionRun {
   readonly totalTimeout: number | null;
   readonly cancelGrace: number;
   readonly history: RunInit['history'];
+  /** The user's actor that invoked it (see `RunInit.host`), null for an action assigned directly. */
+  readonly host: { readonly sessionId: string } | null;
   /** Resolves once the assignment is committed to the Sequence's store (at once without a durable store). */
   accepted: Promise<void> = ACCEPTED;
   /** Put in its Production at assignment, before its actor exists: the actor's `enqueue` skips once. */
@@ -190,6 +194,7 @@ export class ActionRun {
     this.totalTimeout = init.totalTimeout;
     this.cancelGrace = init.cancelGrace;
     this.history = init.history;
+    this.host = init.host ?? null;
   }
 
   /**

@@ -240,9 +240,10 @@ export class Site {
     this.#active++;
     run.site = this;
     const actor = run.actor;
-    // Table-engine actors move under their Site in the actor tree; XState's own
-    // actors keep no parent (a parent would receive their done events).
-    if ('owner' in actor) actor._parent = this.ref;
+    // Table-engine actors move under their Site in the actor tree (unless a user's actor
+    // invoked them: they stay under it); XState's own actors keep no parent (a parent
+    // would receive their done events).
+    if ('owner' in actor && run.host === null) actor._parent = this.ref;
     if (this.behavior === undefined) {
       actor.send({ type: 'START', site: this.id, at: this.#host.now() });
       return;

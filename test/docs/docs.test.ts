@@ -117,7 +117,7 @@ describe('code in the docs', () => {
     });
     // What the examples take as given: a Plan and a Sequence of any actions, a server, a machine, a record.
     const given = ['plan: Plan', 'sequence: Sequence', 'server: InspectorServer', 'machine: AnyStateMachine', 'record: ActionRecord', 'text: string'];
-    const prelude = [...imports, "import { createActor, type AnyStateMachine } from 'xstate';", ...given.map((name) => `declare const ${name};`), 'export {};'].join('\n');
+    const prelude = [...imports, "import { createActor, setup, type AnyStateMachine } from 'xstate';", ...given.map((name) => `declare const ${name};`), 'export {};'].join('\n');
     const origin = new Map<string, string>();
     const files = examples.map((example, index) => {
       const file = `${generated}example-${index}.ts`;
