@@ -5,11 +5,10 @@
  */
 import { benchProduction } from './production.bench.js';
 import { bytesPerLiveActor, bytesPerQueuedAction, bytesPerQueuedPQueueTask, heapGrowth } from './memory.js';
-import { benchInspectorOverhead } from './inspect.bench.js';
+import { benchInspector, formatInspectorFigures } from './inspect.bench.js';
 import { benchFlowAndTracing } from './flow.bench.js';
 import { benchStore } from './store.bench.js';
 import { echo, echoXState, fastQueue, pQueue, pQueueChunked, promisePool, timeInterleaved, timeRunner, CONCURRENCY } from './runners.js';
-import { createPlan, Sequence } from '../src/index.js';
 
 const N = Number(process.env.BENCH_N ?? 100_000);
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -46,33 +45,8 @@ async function main(): Promise<void> {
   console.log(`  time(1M) / (10 × time(100k)) = ${scaling.toFixed(2)}  goal ≈ 1 (≤ 1.2): ${verdict(scaling <= 1.2)}\n`);
 
   const inspectedN = Math.min(N, 25_000);
-  const overhead = await benchInspectorOverhead(
-    () => {
-      const sequence = new Sequence({ plan: createPlan({ Noop: async () => {} }), sites: 4, concurrency: CONCURRENCY / 4 });
-      sequence.start();
-      return {
-        target: sequence,
-        // In chunks with a turn of the event loop between them, so the inspector's 50 ms flushes
-        // really stream during the run (a pure-microtask run would finish before its first flush).
-        run: async (n: number) => {
-          for (let done = 0; done < n; done += 5_000) {
-            for (let i = 0; i < Math.min(5_000, n - done); i++) sequence.assign('Noop', i);
-            await sequence.whenIdle();
-            await new Promise((resolve) => setImmediate(resolve));
-          }
-        },
-        close: async () => void (await sequence.shutdown({ deadline: 0 })),
-      };
-    },
-    // p-queue driven the same way (same n, same chunks), in the same rounds: the fair reference.
-    { n: inspectedN, rounds: 9, warmUp: 3, reference: pQueueChunked },
-  );
-  const inspectedRatio = overhead.ratioToReference!;
-  console.log(`inspector (${fmt(inspectedN)} actions × ${overhead.rounds} interleaved rounds, medians; server + one connected viewer)`);
-  console.log(`  Echo inspected             ${fmt(overhead.withInspector).padStart(10)} actions/s  (${fmt(overhead.without)} without)  ${fmt(overhead.events)} events, ${fmt(overhead.bytes / inspectedN)} bytes/action on the wire`);
-  console.log(`  viewer lag after a run     ${fmt(overhead.lag).padStart(10)} ms (the last flush; interval 50 ms)`);
-  console.log(`  p-queue, same chunks       ${fmt(overhead.reference!).padStart(10)} actions/s`);
-  console.log(`  ratio to p-queue: ${inspectedRatio.toFixed(2)}×  goal ≥ 0.25: ${verdict(inspectedRatio >= 0.25)}\n`);
+  for (const line of formatInspectorFigures(await benchInspector(inspectedN, pQueueChunked, CONCURRENCY))) console.log(line);
+  console.log('');
 
   const storeN = Math.min(N, 20_000);
   const store = await benchStore(storeN);

@@ -105,6 +105,7 @@ export function createInspectionAdapter(
   let timer: unknown;
   let scheduled = false;
   const intake = new Intake(maxIntake);
+  let pruneTimer: unknown;
   /** The last `maxHistory` event ops, a ring from `historyHead`. */
   const ring: DeltaOp[] = [];
   let historyHead = 0;
@@ -235,7 +236,7 @@ export function createInspectionAdapter(
     let entry = known !== undefined && known.owner === ownerToken && !known.evicted ? known : undefined;
     if (entry === undefined) {
       if (!hasRoom() || !intake.take()) {
-        intake.decline(ref);
+        if (intake.decline(ref) && pruneTimer === undefined) pruneTimer = clock.setTimeout(prune, 0);
         schedule();
         return false;
       }
@@ -249,6 +250,12 @@ export function createInspectionAdapter(
 
   function hasRoom(): boolean {
     return entries.size - finishedCount < maxActors;
+  }
+
+  /** Lets go of declined actors that finished since (see `Intake.prune`). */
+  function prune(): void {
+    pruneTimer = undefined;
+    intake.prune(() => counters.droppedActors++);
   }
 
   /** Takes in declined actors (see `Intake`); `all` for a viewer that joins now. */
@@ -450,6 +457,7 @@ export function createInspectionAdapter(
       unsubscribe?.();
       if (scheduled) clock.clearTimeout(timer);
       scheduled = false;
+      if (pruneTimer !== undefined) clock.clearTimeout(pruneTimer);
       listeners.clear();
     },
   };

@@ -3,7 +3,10 @@
  * per flush interval, and the ones it declined meanwhile. A declined actor costs
  * its runtime nothing until it is read; at the next flush those still active are
  * taken in (oldest first, within the new interval's intake) and those that
- * finished are only counted.
+ * finished are only counted. Declined actors that finish soon are let go at
+ * the next turn (`prune`), not held until the flush: a flood of short actions
+ * would otherwise keep thousands of finished actors alive past the young
+ * generation, and the runtime would pay for it in garbage collection.
  */
 import type { PullableRef } from './target.js';
 
@@ -11,6 +14,8 @@ export class Intake {
   readonly #perInterval: number;
   #left: number;
   #declined: PullableRef[] = [];
+  /** Declined actors before this index were pruned once already (the rest are new since). */
+  #pruned = 0;
 
   constructor(perInterval: number) {
     this.#perInterval = perInterval;
@@ -29,8 +34,23 @@ export class Intake {
     return true;
   }
 
-  decline(ref: PullableRef): void {
+  /** Declines `ref`; answers whether it is the first since the last prune (the caller then schedules one). */
+  decline(ref: PullableRef): boolean {
     this.#declined.push(ref);
+    return this.#declined.length === this.#pruned + 1;
+  }
+
+  /** Lets go of the actors declined since the last prune that have finished already (`dropped` counts each). */
+  prune(dropped: () => void): void {
+    const declined = this.#declined;
+    let kept = this.#pruned;
+    for (let i = this.#pruned; i < declined.length; i++) {
+      const ref = declined[i]!;
+      if (ref.status !== 'active') dropped();
+      else declined[kept++] = ref;
+    }
+    declined.length = kept;
+    this.#pruned = kept;
   }
 
   /**
@@ -43,6 +63,7 @@ export class Intake {
     if (this.#declined.length === 0) return;
     const declined = this.#declined;
     this.#declined = [];
+    this.#pruned = 0;
     for (const ref of declined) {
       if (ref.status !== 'active') {
         dropped();
@@ -55,5 +76,6 @@ export class Intake {
       if (!all) this.#left--;
       admit(ref);
     }
+    this.#pruned = this.#declined.length; // all checked just now
   }
 }
