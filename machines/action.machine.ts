@@ -23,6 +23,7 @@
  * Effects answer by sending events (`HOOKS_PASSED`, `ATTEMPT_FAILED`, ...).
  */
 import { setup } from 'xstate';
+import { ACTION_FINAL_STATES } from './actionConstants.js';
 import type { ActionContext, ActionEvent, ActionInput, ActionOutput } from './actionTypes.js';
 import { actionDelays, actionGuards } from './actionRules.js';
 import { actionRecipes, copyContext, createActionContext, type ActionDraft, type ActionRecipe } from './actionUpdates.js';
@@ -174,5 +175,5 @@ export const actionEffectNames = [
 /** One of the Action statechart's effect slots. */
 export type ActionEffectName = (typeof actionEffectNames)[number];
 
-/** State values of the Action statechart that are final. */
-export const actionFinalStates = ['done', 'failed', 'cancelled'] as const;
+/** State values of the Action statechart that are final (the same list as `ACTION_FINAL_STATES`). */
+export const actionFinalStates = ACTION_FINAL_STATES;

@@ -3,11 +3,9 @@
  * beside the machine (no imports from `src/`), and the runtime builds on them.
  */
 
-/** Why an action was cancelled. */
-export type CancellationReason = 'user' | 'timeout' | 'shutdown' | 'license' | 'parent';
+import type { AttemptOutcome, CancellationReason, Priority } from './actionConstants.js';
 
-/** Priority lane of a queued action. */
-export type Priority = 'high' | 'normal' | 'low';
+export type { CancellationReason, Priority } from './actionConstants.js';
 
 /** An error as it is kept in context and on the wire (structurally Echo's `SerializedError`). */
 export interface ErrorRecord {
@@ -26,7 +24,7 @@ export interface AttemptRecord {
   readonly startedAt: number;
   readonly endedAt: number | null;
   /** `interrupted`: the process ended while it ran (a durable Sequence runs it again as a new attempt). */
-  readonly outcome: 'running' | 'succeeded' | 'failed' | 'timed-out' | 'cancelled' | 'abandoned' | 'interrupted';
+  readonly outcome: AttemptOutcome;
   readonly error: ErrorRecord | null;
   /** The delay chosen before the next attempt, when one was planned. */
   readonly backoff: number | null;

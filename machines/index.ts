@@ -1,4 +1,20 @@
 /** Echo's statecharts: pure XState v5 `setup(...)` definitions. */
+export {
+  ACTION_FINAL_STATES,
+  ACTION_OUTCOME_DECIDED_STATES,
+  ACTION_STATES,
+  ATTEMPT_OUTCOMES,
+  CANCELLATION_REASONS,
+  DEFAULT_CANCEL_GRACE,
+  DEFAULT_PRIORITY,
+  DEFAULT_QUEUE,
+  PRIORITIES,
+  isOutcomeDecided,
+  isPriority,
+  type ActionFinalState,
+  type ActionState,
+  type AttemptOutcome,
+} from './actionConstants.js';
 export { actionMachine, actionEffectNames, actionFinalStates, type ActionEffectName } from './action.machine.js';
 export { actionDelays, actionGuards, type ActionDelay, type ActionGuard } from './actionRules.js';
 export { actionUpdates, createActionContext, type ActionUpdate, type AnyActionEvent } from './actionUpdates.js';
@@ -13,5 +29,5 @@ export type {
   ErrorRecord,
   Priority,
 } from './actionTypes.js';
-export { siteMachine, type SiteContext, type SiteEvent, type SiteInput } from './site.machine.js';
+export { DEFAULT_RESTART_DELAY, siteMachine, type SiteContext, type SiteEvent, type SiteInput } from './site.machine.js';
 export { sequenceMachine, type SequenceContext, type SequenceEvent, type SequenceInput } from './sequence.machine.js';

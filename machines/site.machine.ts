@@ -38,6 +38,9 @@ export type SiteEvent =
   | { readonly type: 'STOP' };
 
 /** The Site statechart: idle, working, paused, crashed (restarted after a delay), stopped. */
+/** How long a crashed Site waits before it takes actions again, ms, unless configured. */
+export const DEFAULT_RESTART_DELAY = 100;
+
 export const siteMachine = setup({
   types: {} as { context: SiteContext; events: SiteEvent; input: SiteInput },
   actions: {
@@ -62,7 +65,7 @@ export const siteMachine = setup({
     queues: input.queues,
     crashes: 0,
     lastCrash: null,
-    restartDelay: input.restartDelay ?? 100,
+    restartDelay: input.restartDelay ?? DEFAULT_RESTART_DELAY,
   }),
   initial: 'idle',
   on: {

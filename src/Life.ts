@@ -6,6 +6,7 @@
  * - `karma`: the named Productions (queues) Sites serve.
  */
 import { nameHooks, type Hook, type NamedHook } from './action/hooks.js';
+import { DEFAULT_CANCEL_GRACE } from '../machines/actionConstants.js';
 import type { Production } from './work/Production.js';
 import { defaultRetryPolicy, resolveRetryPolicy, type RetryPolicy } from './retryPolicy.js';
 import { checkKnownKeys, checkNumber, checkRecord, checkString } from './validate.js';
@@ -35,7 +36,7 @@ export interface Fate {
 const defaultFate = {
   retry: defaultRetryPolicy,
   timeout: { attempt: null, total: null },
-  cancelGrace: 1000,
+  cancelGrace: DEFAULT_CANCEL_GRACE,
   shutdownDeadline: 30_000,
 } satisfies Fate;
 

@@ -8,7 +8,7 @@ import { RoutingError } from './errors.js';
 import { nameHooks, type Hook, type NamedHook } from './action/hooks.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retryPolicy.js';
 import { isStandardSchema, type StandardSchemaV1 } from './schema.js';
-import type { Priority } from '../machines/actionTypes.js';
+import { PRIORITIES, type Priority } from '../machines/actionConstants.js';
 import type { ActionMap, ActionTypes, AnyActions, SchemaInput, SchemaOutput, Simplify, TypesOfEntry } from './planTypes.js';
 import { checkKnownKeys, checkNumber, checkOneOf, checkString, invalid } from './validate.js';
 
@@ -96,7 +96,6 @@ export interface ActionDefinition {
 }
 
 const OPTION_KEYS = new Set(['retry', 'timeout', 'before', 'after', 'cancelGrace', 'queue', 'priority']);
-const PRIORITIES: readonly Priority[] = ['high', 'normal', 'low'];
 
 function positive(value: unknown, field: string, name: string): number {
   return checkNumber(value, { field, of: name }, { min: 0, above: true });

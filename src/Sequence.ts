@@ -11,7 +11,8 @@
 import { Subject, type Observable } from 'rxjs';
 import type { AnyActorRef, AnyStateMachine, InspectionEvent } from 'xstate';
 import { actionMachine } from '../machines/action.machine.js';
-import type { ActionContext, ActionOutput, CancellationReason, Priority } from '../machines/actionTypes.js';
+import { CANCELLATION_REASONS, DEFAULT_QUEUE, isOutcomeDecided, type CancellationReason, type Priority } from '../machines/actionConstants.js';
+import type { ActionContext, ActionOutput } from '../machines/actionTypes.js';
 import { sequenceMachine } from '../machines/sequence.machine.js';
 import { siteMachine } from '../machines/site.machine.js';
 import { runOwedAfterHooks } from './action/actionEffects.js';
@@ -53,8 +54,6 @@ import type { DeadLetter } from './store/Store.js';
 import type { ExternalProduction, ExternalProductionHost } from './work/ExternalProduction.js';
 
 export type { AssignOptions } from './action/assignment.js';
-
-const CANCELLATION_REASONS = new Set<string>(['user', 'timeout', 'shutdown', 'license', 'parent']);
 
 /** What `assign(name, ...)` takes after the name: the content (optional when it may be undefined) and options. */
 export type AssignArguments<Actions extends ActionMap, Name extends ActionName<Actions>> =
@@ -389,7 +388,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   }
 
   /** Resolves when `queue` has room (for pacing producers under backpressure). */
-  whenWritable(queue = 'default', signal?: AbortSignal): Promise<void> {
+  whenWritable(queue: string = DEFAULT_QUEUE, signal?: AbortSignal): Promise<void> {
     const production = this.#queues.productions.get(queue);
     if (production === undefined) return Promise.reject(new TypeError(`Unknown queue "${queue}"`));
     return production.whenSpace(signal);
@@ -572,7 +571,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
       const message = `Action "${run.name}" was cancelled: its signal was aborted`;
       const state = run.actor.getSnapshot().value;
       // The signal's reason becomes the cause, unless the outcome is already decided or a cancel is under way.
-      if (state !== 'afterHooks' && state !== 'cancelling') {
+      if (!isOutcomeDecided(state)) {
         run.cancelError ??= new CancellationError(message, { reason: 'user', actionId: run.id, cause: signal.reason });
       }
       this.#cancel(run, 'user', message);
@@ -588,8 +587,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   readonly #materialize = (run: ActionRun) => this.#engine.start(run, run.host ?? this.#root);
 
   #cancel(run: ActionRun, reason: CancellationReason, message: string): void {
-    if (!CANCELLATION_REASONS.has(reason)) {
-      throw invalid('reason', oneOf([...CANCELLATION_REASONS]), reason);
+    if (!(CANCELLATION_REASONS as readonly string[]).includes(reason)) {
+      throw invalid('reason', oneOf(CANCELLATION_REASONS), reason);
     }
     if (!run.settled) run.actor.send({ type: 'CANCEL', reason, message, at: this.clock.now() });
     if (run.children !== null) {

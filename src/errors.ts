@@ -8,17 +8,11 @@
  */
 import { NON_ERROR_THROWN, ThrownValue, serializeError, type SerializedError } from './serializeError.js';
 import { describeValue, expectedMessage, oneOf } from './validate.js';
+import { CANCELLATION_REASONS, type CancellationReason } from '../machines/actionConstants.js';
 
 export { describeThrown, messageOf, serializeError, toError, type SerializedError } from './serializeError.js';
 
-/**
- * Why an Action was cancelled.
- * @example
- * const reason: CancellationReason = 'shutdown';
- */
-export type CancellationReason = 'user' | 'timeout' | 'shutdown' | 'license' | 'parent';
-
-const CANCELLATION_REASONS: readonly CancellationReason[] = ['user', 'timeout', 'shutdown', 'license', 'parent'];
+export type { CancellationReason } from '../machines/actionConstants.js';
 const TIMEOUT_KINDS: readonly ('attempt' | 'total')[] = ['attempt', 'total'];
 const RATE_LIMIT_SCOPES: readonly ('name' | 'queue')[] = ['name', 'queue'];
 const HOOK_PHASES: readonly ('before' | 'after')[] = ['before', 'after'];

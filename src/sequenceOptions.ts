@@ -4,6 +4,8 @@
 import type { AnyStateMachine } from 'xstate';
 import { actionMachine } from '../machines/action.machine.js';
 import { checkActionMachine } from '../machines/actionContract.js';
+import { DEFAULT_QUEUE } from '../machines/actionConstants.js';
+import { DEFAULT_RESTART_DELAY } from '../machines/site.machine.js';
 import type { InspectionEvent } from 'xstate';
 import { systemClock, type Clock, type RandomSource } from './clock.js';
 import { createSequentialIds, type IdGenerator } from './ids.js';
@@ -176,7 +178,7 @@ export function resolveSequenceOptions(options: SequenceOptions<ActionMap>): Res
     const id = site.id ?? `site-${index + 1}`;
     if (seen.has(id)) throw new TypeError(`Expected unique Site ids, got "${id}" twice`);
     seen.add(id);
-    const siteQueues = site.queues ?? ['default'];
+    const siteQueues = site.queues ?? [DEFAULT_QUEUE];
     for (const queue of siteQueues) {
       if (!(queue in queues)) throw new TypeError(`Site "${id}" serves queue "${queue}", which is not in \`queues\` (${Object.keys(queues).join(', ')})`);
     }
@@ -186,7 +188,7 @@ export function resolveSequenceOptions(options: SequenceOptions<ActionMap>): Res
       id,
       concurrency: integer(site.concurrency ?? concurrency, `sites[${index}].concurrency`, 1),
       queues: siteQueues,
-      restartDelay: integer(site.restartDelay ?? 100, `sites[${index}].restartDelay`, 0),
+      restartDelay: integer(site.restartDelay ?? DEFAULT_RESTART_DELAY, `sites[${index}].restartDelay`, 0),
       ...(behavior !== undefined && { behavior }),
     };
   });

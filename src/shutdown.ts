@@ -5,6 +5,7 @@
  * production) = assigned.
  * @internal
  */
+import { isOutcomeDecided } from '../machines/actionConstants.js';
 import type { ActionContext } from '../machines/actionTypes.js';
 import type { ActionRecord } from './action/actionRecord.js';
 import type { ActionRun, WorkPiece } from './action/ActionRun.js';
@@ -108,7 +109,7 @@ export class ShutdownTracker {
       const snapshot = run.actor.getSnapshot();
       const state = String(snapshot.value);
       this.#watched.push(run);
-      if (state === 'afterHooks' || state === 'cancelling') continue;
+      if (isOutcomeDecided(state)) continue;
       const persisted = persistableRecord(run);
       this.#unfinished.set(run.id, {
         state,

@@ -3,6 +3,7 @@
  * what shutdown reports for unfinished actions, and what `assignRecord` takes back.
  */
 import { produce, type Draft } from 'immer';
+import { PRIORITIES, isPriority } from '../../machines/actionConstants.js';
 import type { ActionSpec } from '../../machines/actionTypes.js';
 import { SerializationError } from '../errors.js';
 import { expectedMessage, kindOf, oneOf } from '../validate.js';
@@ -72,7 +73,7 @@ export function parseActionRecord(json: unknown): ActionRecord {
   if (typeof value.id !== 'string' || value.id === '') fail('id', 'a non-empty string', value.id);
   if (typeof value.name !== 'string' || value.name === '') fail('name', 'a non-empty string', value.name);
   if (typeof value.metadata !== 'object' || value.metadata === null || Array.isArray(value.metadata)) fail('metadata', 'an object', value.metadata);
-  if (value.priority !== 'high' && value.priority !== 'normal' && value.priority !== 'low') fail('priority', oneOf(['high', 'normal', 'low']), value.priority);
+  if (!isPriority(value.priority)) fail('priority', oneOf(PRIORITIES), value.priority);
   if (typeof value.queue !== 'string' || value.queue === '') fail('queue', 'a non-empty string', value.queue);
   if (!('content' in value)) fail('content', 'present (null is fine)', undefined);
   checkJsonValue(value.metadata, 'metadata');

@@ -5,7 +5,7 @@
  * is queued.
  * @internal
  */
-import type { Priority } from '../../machines/actionTypes.js';
+import { DEFAULT_PRIORITY, DEFAULT_QUEUE, PRIORITIES, type Priority } from '../../machines/actionConstants.js';
 import type { ActionRecord } from './actionRecord.js';
 import { parseActionRecord } from './actionRecord.js';
 import type { ActionRun, FollowUp, RunInit } from './ActionRun.js';
@@ -55,7 +55,6 @@ const EMPTY_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 const NO_OPTIONS: AssignOptions = Object.freeze({});
 const KEYS = new Set(['metadata', 'priority', 'delay', 'license', 'idempotencyKey', 'queue', 'timeout', 'retry', 'then', 'signal']);
 const FOLLOW_UP_KEYS = new Set(['name', 'content', 'contentFrom', 'metadata', 'priority']);
-const PRIORITIES: readonly Priority[] = ['high', 'normal', 'low'];
 
 export interface AssignmentDeps {
   readonly plan: Plan;
@@ -152,8 +151,8 @@ export function prepareAssignment(
       ? EMPTY_METADATA
       : Object.freeze({ ...(record?.metadata ?? {}), ...(options.metadata ?? {}) });
   // `null` is no way to say "the default": only a missing option (or `undefined`) is.
-  const priority = options.priority !== undefined ? checkOneOf(options.priority, { field: 'priority' }, PRIORITIES) : (record?.priority ?? definition.priority ?? 'normal');
-  const queue = options.queue !== undefined ? checkString(options.queue, { field: 'queue' }, { nonEmpty: true }) : (record?.queue ?? definition.queue ?? 'default');
+  const priority = options.priority !== undefined ? checkOneOf(options.priority, { field: 'priority' }, PRIORITIES) : (record?.priority ?? definition.priority ?? DEFAULT_PRIORITY);
+  const queue = options.queue !== undefined ? checkString(options.queue, { field: 'queue' }, { nonEmpty: true }) : (record?.queue ?? definition.queue ?? DEFAULT_QUEUE);
   const production = deps.productions.get(queue);
   if (production === undefined || !deps.served.has(queue)) {
     throw new RoutingError(`Action "${name}" is routed to queue "${queue}", which no Site serves`, { target: queue });

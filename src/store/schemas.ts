@@ -5,6 +5,7 @@
  * @internal
  */
 import * as v from 'valibot';
+import { ATTEMPT_OUTCOMES, CANCELLATION_REASONS, PRIORITIES } from '../../machines/actionConstants.js';
 
 /** Keys valibot's `record` skips (prototype pollution): refused rather than dropped. */
 export const RESERVED_KEYS: readonly string[] = ['__proto__', 'prototype', 'constructor'];
@@ -53,7 +54,7 @@ export interface ErrorShape {
   stack?: string;
 }
 
-export const prioritySchema = v.picklist(['high', 'normal', 'low']);
+export const prioritySchema = v.picklist(PRIORITIES);
 
 export const retryPolicySchema = v.strictObject({
   attempts: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
@@ -70,7 +71,7 @@ export const attemptSchema = v.strictObject({
   number: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
   startedAt: time,
   endedAt: v.nullable(time),
-  outcome: v.picklist(['running', 'succeeded', 'failed', 'timed-out', 'cancelled', 'abandoned', 'interrupted']),
+  outcome: v.picklist(ATTEMPT_OUTCOMES),
   error: v.nullable(errorSchema),
   backoff: v.nullable(ms),
 });
@@ -145,7 +146,7 @@ export const contextSchema = v.strictObject({
   retryAt: v.nullable(time),
   output: v.optional(jsonSchema),
   error: v.nullable(errorSchema),
-  cancellation: v.nullable(v.strictObject({ reason: v.picklist(['user', 'timeout', 'shutdown', 'license', 'parent']), message: v.string(), at: time })),
+  cancellation: v.nullable(v.strictObject({ reason: v.picklist(CANCELLATION_REASONS), message: v.string(), at: time })),
   settledAt: v.nullable(time),
 });
 

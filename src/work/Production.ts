@@ -21,12 +21,9 @@ import { Deque } from './Deque.js';
 import { SlotBook, type LiveBook, type TicketSlot } from './ticketBook.js';
 import { BackpressureError } from '../errors.js';
 import { invalid, oneOf } from '../validate.js';
+import { PRIORITIES, type Priority } from '../../machines/actionConstants.js';
 
-/** The priority of a queued item; `high` is served first. */
-export type Priority = 'high' | 'normal' | 'low';
-
-/** Every priority, highest first (the lane order). */
-export const PRIORITIES: readonly Priority[] = ['high', 'normal', 'low'];
+export { PRIORITIES, type Priority } from '../../machines/actionConstants.js';
 
 /** Options of a {@link Production}. */
 export interface ProductionOptions {
