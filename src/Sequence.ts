@@ -353,7 +353,15 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
       this.#assign(action.name, action.content, { metadata: action.metadata, priority: action.priority, queue: action.queue }, null, { redriveOf: action.id }),
     );
     journal.store.redriven(chosen.map((letter) => letter.action.id), this.clock.now());
+    this.#deadLettersChanged();
     return handles;
+  }
+
+  /** Listeners of the dead-letter list (the inspector's), told when it may have changed. */
+  readonly #deadLetterListeners = new Set<() => void>();
+
+  #deadLettersChanged(): void {
+    for (const listener of this.#deadLetterListeners) listener();
   }
 
   #requireJournal(method: string): Journal {
@@ -369,6 +377,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
       this.#launch(run, null, undefined, journal.encode(init, null));
     }
     journal.prune(now);
+    this.#deadLettersChanged(); // a stored action the Plan no longer has is dead-lettered by the restore
   }
 
   /** Sites stop taking new actions; running ones go on. */
@@ -462,6 +471,12 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     yield* this.#guests.actors() as Iterable<never>;
   }
 
+  subscribeDeadLetters(listener: () => void): (() => void) | null {
+    if (this.#journal === null) return null;
+    this.#deadLetterListeners.add(listener);
+    return () => this.#deadLetterListeners.delete(listener);
+  }
+
   machines(): Record<string, AnyStateMachine> {
     return { 'echo.action': actionMachine, 'echo.site': siteMachine, 'echo.sequence': sequenceMachine } as Record<string, AnyStateMachine>;
   }
@@ -474,6 +489,9 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
           throw new Error(`Sequence "${this.name}" is ${this.#shutdown.started ? 'shutting down or stopped' : 'stopped'}: it cannot ${command.type}`);
         }
         return command.type === 'pause' ? this.pause() : this.resume();
+      case 'redrive':
+        this.redrive(command.actionIds);
+        return;
       case 'cancel-many':
       case 'retry-many':
         return controlMany(command, (actionId) => this.control({ type: command.type === 'cancel-many' ? 'cancel' : 'retry', actionId }));
@@ -601,6 +619,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     if (this.#handedBack.has(run)) return; // another process runs it now
     const settlement = run.settle(output, context);
     this.#journal?.settled(run, output, context, settlement.ok ? null : settlement.error, this.clock.now());
+    if (output.status === 'failed' && this.#deadLetterListeners.size > 0) this.#deadLettersChanged();
     this.#live.delete(run);
     if (output.status === 'failed') this.#remember(run);
     if (run.idempotencyKey !== undefined && this.#byKey.get(run.idempotencyKey) === run) this.#byKey.delete(run.idempotencyKey);

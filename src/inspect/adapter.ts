@@ -11,6 +11,7 @@ import { defaultAdapterOptions, type AdapterOptions } from './adapterOptions.js'
 import { describeMachine, isStateMachine } from './machineGraph.js';
 import type {
   ActorKind,
+  DeadLettersMessage,
   DeltaOp,
   FullState,
   MachineMessage,
@@ -21,6 +22,7 @@ import type {
 import { sameValue, sanitizeValue, stateOp, toStatus, type Pending } from './deltaOps.js';
 import { materialize, type Entry } from './entry.js';
 import { Intake } from './intake.js';
+import { createDeadLetterFeed } from './deadLetterFeed.js';
 import { resolveSanitizeOptions, sanitize } from './sanitize.js';
 import type { InspectableActorRef, InspectorTarget, PullableRef } from './target.js';
 
@@ -45,6 +47,8 @@ export interface InspectionAdapter {
   history(): DeltaOp[];
   /** Every machine definition known so far. */
   machines(): MachineMessage[];
+  /** The target's dead letters now, or null when it keeps none. */
+  deadLetters(): DeadLettersMessage | null;
   /** Listens to `machine` and `delta` messages; returns the unsubscribe function. */
   subscribe(listener: (message: SourceMessage) => void): () => void;
   /** Sends pending changes now. */
@@ -74,7 +78,7 @@ function positive(name: string, value: number): number {
  */
 export function createInspectionAdapter(
   source: string,
-  target?: Pick<InspectorTarget, 'subscribeInspection' | 'currentActors' | 'machines'>,
+  target?: Pick<InspectorTarget, 'subscribeInspection' | 'currentActors' | 'machines' | 'subscribeDeadLetters' | 'deadLetters'>,
   options: AdapterOptions = {},
 ): InspectionAdapter {
   const config = { ...defaultAdapterOptions, ...options };
@@ -88,6 +92,9 @@ export function createInspectionAdapter(
   const maxIntake = positive('maxIntakePerFlush', config.maxIntakePerFlush);
   const maxHistory = positive('maxHistory', config.maxHistory);
   const limits = resolveSanitizeOptions(config.sanitize);
+  // A durable runtime's dead letters travel beside its actors (null: it keeps none).
+  const deadLetters = target === undefined ? null : createDeadLetterFeed(source, target, { clock, interval: positive('deadLetterInterval', config.deadLetterInterval), max: positive('maxDeadLetters', config.maxDeadLetters), limits });
+  const feedUnsubscribers = new Map<(message: SourceMessage) => void, () => void>();
 
   const entries = new Map<string, Entry>();
   /** Marks this adapter's entries (an actor's `pullSlot` may still hold one of an earlier adapter). */
@@ -437,13 +444,19 @@ export function createInspectionAdapter(
       if (first || batch.length > 0) yield frame();
       const events = history();
       if (events.length > 0) yield { type: 'delta', source, at: clock.now(), ops: events, stats: stats() };
+      const dead = deadLetters?.current();
+      if (dead != null) yield dead;
     },
     history,
     machines: () => [...described.values()],
+    deadLetters: () => deadLetters?.current() ?? null,
     subscribe(listener) {
       listeners.add(listener);
+      if (deadLetters !== null) feedUnsubscribers.set(listener, deadLetters.subscribe(listener));
       return () => {
         listeners.delete(listener);
+        feedUnsubscribers.get(listener)?.();
+        feedUnsubscribers.delete(listener);
         if (listeners.size === 0) {
           for (const entry of pending) entry.change = null;
           pending = [];
@@ -455,6 +468,8 @@ export function createInspectionAdapter(
     stats,
     dispose() {
       unsubscribe?.();
+      deadLetters?.dispose();
+      feedUnsubscribers.clear();
       if (scheduled) clock.clearTimeout(timer);
       scheduled = false;
       if (pruneTimer !== undefined) clock.clearTimeout(pruneTimer);

@@ -34,6 +34,10 @@ export interface AdapterOptions {
   readonly maxHistory?: number;
   /** Limits for contexts, outputs, errors and events. */
   readonly sanitize?: SanitizeOptions;
+  /** Dead letters of a durable runtime sent at most (the newest; the message says how many there are). @default 500 */
+  readonly maxDeadLetters?: number;
+  /** Least time between two reads of the dead letters (a store query), ms. @default 250 */
+  readonly deadLetterInterval?: number;
 }
 
 /** The defaults of {@link AdapterOptions}. */
@@ -48,5 +52,7 @@ export const defaultAdapterOptions = {
   maxIntakePerFlush: 500,
   maxHistory: 500,
   sanitize: {},
+  maxDeadLetters: 500,
+  deadLetterInterval: 250,
 } satisfies Required<AdapterOptions>;
 

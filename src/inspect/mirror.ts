@@ -2,7 +2,7 @@
  * The current state of a source rebuilt from its wire messages: what the server
  * keeps for a remote producer so that a viewer joining late gets a full state.
  */
-import { applyStateOp, type DeltaOp, type FullState, type MachineMessage, type SourceMessage, type SourceStats, type WireActor } from './protocol.js';
+import { applyStateOp, type DeadLettersMessage, type DeltaOp, type FullState, type MachineMessage, type SourceMessage, type SourceStats, type WireActor } from './protocol.js';
 
 /** Rebuilds one source's actors and machines from `full`, `machine` and `delta` messages. */
 export class SourceMirror {
@@ -13,6 +13,7 @@ export class SourceMirror {
   #stats: SourceStats = { actors: 0, finished: 0, droppedActors: 0, droppedEvents: 0 };
   #at = 0;
   #refused = 0;
+  #deadLetters: DeadLettersMessage | null = null;
   readonly #maxHistory: number;
   #ring: DeltaOp[] = [];
   #ringHead = 0;
@@ -28,6 +29,9 @@ export class SourceMirror {
     switch (message.type) {
       case 'machine':
         this.#machines.set(message.machine.id, { ...message, source: this.source });
+        return;
+      case 'dead-letters':
+        this.#deadLetters = { ...message, source: this.source };
         return;
       case 'full':
         this.#actors.clear();
@@ -73,6 +77,12 @@ export class SourceMirror {
     if (first || batch.length > 0) yield frame();
     const events = [...this.#ring.slice(this.#ringHead), ...this.#ring.slice(0, this.#ringHead)];
     if (events.length > 0) yield { type: 'delta', source: this.source, at: this.#at, ops: events, stats };
+    if (this.#deadLetters !== null) yield this.#deadLetters;
+  }
+
+  /** The last dead letters the source sent, or null. */
+  deadLetters(): DeadLettersMessage | null {
+    return this.#deadLetters;
   }
 
   machines(): MachineMessage[] {

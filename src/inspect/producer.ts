@@ -105,6 +105,8 @@ export async function connectInspector(target: InspectorTarget, options: Connect
   send({ type: 'produce', version: PROTOCOL_VERSION, source: { id: sourceId, name: target.name }, ...(token !== undefined ? { token } : {}) });
   for (const message of adapter.machines()) send(message);
   for (const message of splitFullState(adapter.fullState())) send(message);
+  const dead = adapter.deadLetters();
+  if (dead !== null) send(dead);
   let stale = false;
   const unsubscribe = adapter.subscribe((message) => {
     if (message.type !== 'delta') return send(message);

@@ -29,7 +29,9 @@ export type ControlCommand =
   /** Bulk: cancel each of `actionIds` (at most {@link MAX_BULK_IDS}); the ack says which failed. */
   | { type: 'cancel-many'; actionIds: string[] }
   /** Bulk: "retry now" each of `actionIds`. */
-  | { type: 'retry-many'; actionIds: string[] };
+  | { type: 'retry-many'; actionIds: string[] }
+  /** Assign the dead letters `actionIds` again (`sequence.redrive`); the ack fails when one is no dead letter. */
+  | { type: 'redrive'; actionIds: string[] };
 
 /** The most action ids one bulk command may carry. */
 export const MAX_BULK_IDS = 10_000;
@@ -110,6 +112,33 @@ export type WireActionContext = Omit<ActionContext, 'content' | 'output' | 'meta
   /** Why a queued action is held back (a flow limit), or a runtime's own note. */
   readonly waitingFor?: WaitingForFlow | string;
 };
+
+/** One dead letter of a durable runtime: an action that failed for good, with its whole attempt history. */
+export interface WireDeadLetter {
+  /** The action's id (what `redrive` names). */
+  id: string;
+  name: string;
+  queue: string;
+  /** When it was set aside, source clock ms. */
+  deadAt: number;
+  content: Json;
+  error: WireError | null;
+  attempts: WireAttempt[];
+  /** The dead letter it was itself redriven from, when it was. */
+  redriveOf?: string;
+}
+
+/**
+ * A source's dead letters, sent whole when they change (throttled) and to a joining
+ * viewer: at most the newest `letters` (see the server's `maxDeadLetters`), and their `total`.
+ */
+export interface DeadLettersMessage {
+  type: 'dead-letters';
+  source: string;
+  at: number;
+  letters: WireDeadLetter[];
+  total: number;
+}
 
 /** A change of a context's top-level keys: the values in `set` are sanitized. */
 export interface ContextPatch {
@@ -249,7 +278,7 @@ export interface AckMessage {
 }
 
 /** Messages a source produces (locally through the adapter, or remotely through a producer). */
-export type SourceMessage = FullState | MachineMessage | DeltaMessage;
+export type SourceMessage = FullState | MachineMessage | DeltaMessage | DeadLettersMessage;
 
 /** Every message the inspector server sends to a viewer. */
 export type ServerMessage =
@@ -378,7 +407,7 @@ export function formatTraceEntry(t: number, message: ServerMessage): string {
   return JSON.stringify({ t, m: message } satisfies TraceEntry) + '\n';
 }
 
-const TRACE_TYPES = new Set(['hello', 'sources', 'full', 'machine', 'delta', 'ack', 'error']);
+const TRACE_TYPES = new Set(['hello', 'sources', 'full', 'machine', 'delta', 'dead-letters', 'ack', 'error']);
 
 /**
  * Reads a whole trace file. Blank lines are skipped; anything else that is not a

@@ -4,6 +4,7 @@
  * these few methods, and nothing in `src/inspect/` reaches further into it.
  */
 import type { AnyStateMachine, InspectionEvent } from 'xstate';
+import type { DeadLetter } from '../store/Store.js';
 import type { ControlCommand } from './protocol.js';
 
 export type { ControlCommand };
@@ -46,4 +47,11 @@ export interface InspectorTarget {
   machines(): Record<string, AnyStateMachine>;
   /** Carries out a command; rejects when the command cannot apply (unknown action, not controllable). */
   control(command: ControlCommand): Promise<void>;
+  /**
+   * A durable runtime's dead letters: `listener` is called when they may have changed (an
+   * action failed, some were redriven); answers null when the runtime keeps none (no store).
+   */
+  subscribeDeadLetters?(listener: () => void): (() => void) | null;
+  /** The dead letters not yet redriven, oldest first (a runtime whose `subscribeDeadLetters` answered a function). */
+  deadLetters?(): readonly DeadLetter[];
 }

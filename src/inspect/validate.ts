@@ -42,7 +42,8 @@ export function checkCommand(value: unknown): Checked<ControlCommand> {
       if (!shortString(value.actionId, 1024)) return `Expected \`command.actionId\` to be a non-empty string, got ${describe(value.actionId)}`;
       return { type: value.type, actionId: value.actionId };
     case 'cancel-many':
-    case 'retry-many': {
+    case 'retry-many':
+    case 'redrive': {
       const ids = value.actionIds;
       if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_BULK_IDS) {
         return `Expected \`command.actionIds\` to be an array of 1 to ${MAX_BULK_IDS} ids, got ${Array.isArray(ids) ? `${ids.length} ids` : describe(ids)}`;
@@ -52,7 +53,7 @@ export function checkCommand(value: unknown): Checked<ControlCommand> {
       return { type: value.type, actionIds: [...(ids as string[])] };
     }
     default:
-      return `Expected \`command.type\` to be one of cancel, retry, pause, resume, cancel-many, retry-many, got ${describe(value.type)}`;
+      return `Expected \`command.type\` to be one of cancel, retry, pause, resume, cancel-many, retry-many, redrive, got ${describe(value.type)}`;
   }
 }
 
@@ -104,6 +105,12 @@ export function checkProducerMessage(value: unknown): Checked<ProducerMessage> {
         return 'Expected a delta with `ops` (array), `stats` and `at`';
       }
       if (!value.ops.every((op) => isObject(op) && typeof op.op === 'string')) return 'Expected every delta op to have an `op`';
+      return value as unknown as SourceMessage;
+    case 'dead-letters':
+      if (!Array.isArray(value.letters) || typeof value.total !== 'number' || typeof value.at !== 'number') {
+        return 'Expected dead letters with `letters` (array), `total` and `at`';
+      }
+      if (!value.letters.every((letter) => isObject(letter) && shortString(letter.id, 1024))) return 'Expected every dead letter to have an `id`';
       return value as unknown as SourceMessage;
     case 'machine':
       if (!isObject(value.machine) || !shortString(value.machine.id, 1024) || !isObject(value.machine.root)) {

@@ -256,6 +256,8 @@ export function createFakeTarget(options: { clock: FakeClock; sites?: string[]; 
       else if (command.type === 'cancel-many' || command.type === 'retry-many') {
         const type = command.type === 'cancel-many' ? 'cancel' : 'retry';
         await controlMany(command, async (actionId) => this.control({ type, actionId }));
+      } else if (command.type === 'redrive') {
+        throw new Error('This fake keeps no dead letters');
       } else {
         const ref = findAction(command.actionId);
         if (ref === undefined) throw new Error(`No running action ${command.actionId}`);
