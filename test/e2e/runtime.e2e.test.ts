@@ -2,12 +2,18 @@
  * What the runtime itself reports, seen in real Chromium on a real Sequence: a
  * function's `ctx.progress` as a bar in its row and its `ctx.log` lines in the
  * detail's log pane; an error's stack beside its cause chain, sanitized (no
- * directory of this machine outside the project).
+ * directory of this machine outside the project); a durable Sequence after a
+ * restart: restored actions with their interrupted attempt, dead letters listed
+ * and redriven (one, and all) with the token.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPlan, Sequence, type RunContext } from '../../src/index.js';
 import { inspect, type InspectorServer } from '../../src/inspect/server.js';
+import { sqliteStore } from '../../src/store/index.js';
 import { buildInspector, chromiumMissing, distInspector, launchChromium, repo, waitFor } from './harness.js';
 
 /** The running Report's ctx, and how to let it finish: the test drives its reports. */
@@ -28,6 +34,13 @@ const plan = createPlan({
 });
 const createSequence = () => new Sequence({ plan, sites: 1, name: 'reporting' });
 
+/** Both suites share one build of the app. */
+let built = false;
+function ensureBuilt(): void {
+  if (!built) buildInspector();
+  built = true;
+}
+
 const rowState = (page: Page, id: string) => page.getAttribute(`[data-action="${id}"]`, 'data-state', { timeout: 100 }).catch(() => null);
 
 describe.skipIf(chromiumMissing)('progress, logs and stacks from a live runtime', () => {
@@ -38,7 +51,7 @@ describe.skipIf(chromiumMissing)('progress, logs and stacks from a live runtime'
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    buildInspector();
+    ensureBuilt();
     sequence = createSequence().start();
     server = await inspect(sequence, { staticDir: distInspector });
     browser = await launchChromium();
@@ -96,5 +109,88 @@ describe.skipIf(chromiumMissing)('progress, logs and stacks from a live runtime'
     expect(text).not.toContain(repo);
     expect(text).not.toContain('file://');
     expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
+
+describe.skipIf(chromiumMissing)('a durable Sequence after a restart: earlier attempts and dead letters with redrive', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'echo-e2e-durable-'));
+  const file = join(dir, 'echo.db');
+  const gateway = { healthy: false };
+  const durablePlan = createPlan({
+    Slow: (_: null, { signal }) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+    Pay: {
+      retry: { attempts: 1 },
+      run: async (_content: { order: number }) => {
+        if (!gateway.healthy) throw new Error('gateway down');
+        return 'paid';
+      },
+    },
+  });
+  const createDurable = () => new Sequence({ plan: durablePlan, sites: 1, name: 'durable', store: sqliteStore(file) });
+  let browser: Browser;
+  let server: InspectorServer;
+  let second: ReturnType<typeof createDurable>;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    ensureBuilt();
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await second?.shutdown({ deadline: 0 });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('restored actions show the interrupted attempt; dead letters are listed and redriven, one and all, with the token', async () => {
+    // The first process: one action running when it dies, two that failed for good.
+    const store1 = sqliteStore(file);
+    const first = new Sequence({ plan: durablePlan, sites: 1, name: 'durable', store: store1 }).start();
+    const slow = first.assign('Slow', null);
+    await waitFor(() => slow.getSnapshot().value === 'running', 'the slow action running');
+    const failed = [first.assign('Pay', { order: 1 }), first.assign('Pay', { order: 2 })];
+    for (const handle of failed) await handle.result.catch(() => undefined);
+    await first.flush();
+    store1.close(); // a crash: nothing more reaches the store (the first Sequence is never used again)
+
+    second = createDurable().start();
+    server = await inspect(second, { staticDir: distInspector });
+    const page = await browser.newPage({ viewport: { width: 1600, height: 960 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(server.url);
+    await page.waitForSelector('[data-testid="connection"]:text("open")');
+    await waitFor(async () => (await rowState(page, slow.id)) === 'running', 'the restored slow action running again');
+    await page.click(`[data-action="${slow.id}"]`);
+    await page.waitForSelector('[data-testid="detail"] .attempt.outcome-interrupted');
+    expect(await page.$$eval('[data-testid="detail"] .attempts > li', (items) => items.map((item) => item.className))).toEqual(['attempt outcome-interrupted', 'attempt outcome-running']);
+
+    await page.click('[data-testid="dead-tab"]');
+    for (const handle of failed) await page.waitForSelector(`[data-dead="${handle.id}"]`);
+    expect(await page.textContent(`[data-dead="${failed[0]!.id}"]`)).toContain('gateway down');
+    // Without the token the list shows, the controls do not work.
+    const readOnly = await browser.newPage();
+    await readOnly.goto(server.url.split('?')[0]!);
+    await readOnly.click('[data-testid="dead-tab"]');
+    await readOnly.waitForSelector(`[data-dead="${failed[0]!.id}"]`);
+    expect(await readOnly.isDisabled(`[data-dead="${failed[0]!.id}"] [data-testid="redrive"]`)).toBe(true);
+    expect(await readOnly.isDisabled('[data-testid="redrive-all"]')).toBe(true);
+    await readOnly.close();
+
+    gateway.healthy = true;
+    const done: string[] = [];
+    second.events$.subscribe((event) => event.type === 'done' && event.name === 'Pay' && done.push(event.actionId));
+    await page.click(`[data-dead="${failed[0]!.id}"] [data-testid="redrive"]`);
+    await waitFor(async () => (await page.$(`[data-dead="${failed[0]!.id}"]`)) === null, 'the first dead letter redriven');
+    await page.click('[data-testid="redrive-all"]');
+    expect(await page.textContent('[data-testid="redrive-confirm"]')).toContain('Redrive 1 dead letter');
+    await page.click('[data-testid="redrive-yes"]');
+    await waitFor(async () => (await page.$(`[data-dead="${failed[1]!.id}"]`)) === null, 'the second dead letter redriven');
+    await waitFor(() => done.length === 2, 'both redriven actions done');
+    expect(second.deadLetters()).toEqual([]);
+    expect(await page.textContent('[data-testid="dead-tab"]')).toBe('Dead letters (0)');
+    expect(pageErrors).toEqual([]);
+    await page.close();
   }, 60_000);
 });

@@ -8,6 +8,7 @@ import {
   applyStateOp,
   stateValueToString,
   type ControlCommand,
+  type DeadLettersMessage,
   type Json,
   type ServerMessage,
   type SourceInfo,
@@ -95,6 +96,8 @@ export interface AppState {
   offsets: Record<string, number>;
   errors: Array<{ at: number; code: string; message: string }>;
   controls: Record<string, PendingControl>;
+  /** Per source: its latest dead letters (only durable runtimes send them). */
+  deadLetters: Record<string, DeadLettersMessage>;
   selected: string | null;
   filters: Filters;
   limits: Limits;
@@ -132,6 +135,7 @@ export function initialState(limits: Partial<Limits> = {}): AppState {
     offsets: {},
     errors: [],
     controls: {},
+    deadLetters: {},
     selected: null,
     filters: emptyFilters,
     limits: { ...defaultLimits, ...limits },
@@ -242,6 +246,9 @@ function receive(state: AppState, messages: readonly ServerMessage[], receivedAt
         next = withSourceMeta(next, message.source, message.stats, receivedAt - message.at);
         break;
       }
+      case 'dead-letters':
+        next = { ...next, deadLetters: { ...next.deadLetters, [message.source]: message } };
+        break;
       case 'ack': {
         const pending = next.controls[message.ref];
         if (pending) {

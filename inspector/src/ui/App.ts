@@ -14,6 +14,7 @@ import { buildTree, facets, filterActions, queuePositions, sourceNow } from '../
 import { initialState, reduce, type Filters } from '../state/model.js';
 import { readUrlState, writeUrlState } from '../state/urlState.js';
 import { ActionList } from './ActionList.js';
+import { DeadLetters, deadLetterTotal } from './DeadLetters.js';
 import { Detail } from './Detail.js';
 import { ErrorBoundary } from './ErrorBoundary.js';
 import { EventLog } from './EventLog.js';
@@ -46,7 +47,7 @@ export function App() {
   const [player, setPlayer] = useState<{ player: TracePlayer; name: string } | null>(null);
   const [recording, setRecording] = useState<Recording | null>(null);
   const [recordCount, setRecordCount] = useState(0);
-  const [tab, setTab] = useState<'timeline' | 'events'>('timeline');
+  const [tab, setTab] = useState<'timeline' | 'events' | 'dead'>('timeline');
   const [loadError, setLoadError] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const tick = useNow(250, player === null);
@@ -140,7 +141,7 @@ export function App() {
     ...state.errors.filter((e) => tick - e.at < 8000).slice(-3).map((e) => ({ kind: 'error', text: `${e.code}: ${e.message}` })),
     ...Object.values(state.controls).filter((c) => c.status === 'sent' || tick - c.at < 5000).slice(-3).map((c) => ({
       kind: c.status === 'failed' ? 'error' : c.status === 'ok' ? 'ok' : 'info',
-      text: `${c.command.type}${'actionId' in c.command ? ` ${c.command.actionId}` : ''}: ${c.status === 'sent' ? 'sent…' : c.status === 'ok' ? 'done' : (c.error ?? 'failed')}`,
+      text: `${c.command.type}${'actionId' in c.command ? ` ${c.command.actionId}` : 'actionIds' in c.command ? ` ${c.command.actionIds.length} action${c.command.actionIds.length === 1 ? '' : 's'}` : ''}: ${c.status === 'sent' ? 'sent…' : c.status === 'ok' ? 'done' : (c.error ?? 'failed')}`,
     })),
   ];
   if (loadError) toasts.push({ kind: 'error', text: loadError });
@@ -191,8 +192,9 @@ export function App() {
         { class: 'tabs' },
         h('button', { class: `tab ${tab === 'timeline' ? 'on' : ''}`, onClick: () => setTab('timeline') }, 'Timeline'),
         h('button', { class: `tab ${tab === 'events' ? 'on' : ''}`, onClick: () => setTab('events'), 'data-testid': 'events-tab' }, `Events (${state.log.length.toLocaleString()})`),
+        h('button', { class: `tab ${tab === 'dead' ? 'on' : ''}`, onClick: () => setTab('dead'), 'data-testid': 'dead-tab' }, `Dead letters (${deadLetterTotal(state).toLocaleString()})`),
       ),
-      tab === 'timeline' ? h(Timeline, { actions, now, selected: state.selected, select }) : h(EventLog, { state, select }),
+      tab === 'timeline' ? h(Timeline, { actions, now, selected: state.selected, select }) : tab === 'events' ? h(EventLog, { state, select }) : h(DeadLetters, { state, control }),
     ),
     player ? h(Scrubber, { player: player.player, name: player.name }) : null,
     !player && state.connection === 'closed'

@@ -2,7 +2,7 @@
 import { h } from 'preact';
 import type { Json } from '../../../src/inspect/protocol.js';
 
-const KNOWN = new Set(['delayed', 'queued', 'hooks', 'running', 'retrying', 'afterHooks', 'cancelling', 'done', 'failed', 'cancelled', 'paused', 'stopped', 'error', 'active', 'succeeded', 'timed-out', 'abandoned']);
+const KNOWN = new Set(['delayed', 'queued', 'hooks', 'running', 'retrying', 'afterHooks', 'cancelling', 'done', 'failed', 'cancelled', 'paused', 'stopped', 'error', 'active', 'succeeded', 'timed-out', 'abandoned', 'interrupted']);
 
 /** CSS class of a state chip: known Echo states get their own colour. */
 export function stateClass(state: string): string {
