@@ -35,6 +35,7 @@ const record = (recipe: ActionRecipe) => recipeAssign<ActionContext, ActionEvent
 /** An effect slot's default: does nothing until the runtime provides it. */
 const slot = (): void => {};
 
+/** The Action statechart (drawn above): its effects are slots the runtime provides. */
 export const actionMachine = setup({
   types: {} as {
     context: ActionContext;

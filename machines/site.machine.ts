@@ -37,10 +37,10 @@ export type SiteEvent =
   | { readonly type: 'CRASH'; readonly actionId: string; readonly error: ErrorRecord; readonly at: number }
   | { readonly type: 'STOP' };
 
-/** The Site statechart: idle, working, paused, crashed (restarted after a delay), stopped. */
 /** How long a crashed Site waits before it takes actions again, ms, unless configured. */
 export const DEFAULT_RESTART_DELAY = 100;
 
+/** The Site statechart: idle, working, paused, crashed (restarted after a delay), stopped. */
 export const siteMachine = setup({
   types: {} as { context: SiteContext; events: SiteEvent; input: SiteInput },
   actions: {

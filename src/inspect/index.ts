@@ -15,6 +15,7 @@ export type {
   ActorKind,
   DeltaMessage,
   ContextPatch,
+  DeadLettersMessage,
   DeltaOp,
   ErrorCode,
   ActorStatus,
@@ -29,6 +30,9 @@ export type {
   TraceEntry,
   TraceHeader,
   WaitingForFlow,
+  WireAttempt,
+  WireDeadLetter,
+  WireError,
   WireStateNode,
   WireTransition,
 } from './protocol.js';

@@ -113,7 +113,7 @@ export const actionSchema = v.strictObject({
   totalTimeout: v.nullable(positiveMs),
   cancelGrace: ms,
   parentId: v.nullable(nonEmpty),
-  /** Absent when the action has none (and in payloads written before it was stored). */
+  // Absent when the action has none (and in payloads written before it was stored).
   provenance: v.optional(v.strictObject({ recordOf: v.optional(nonEmpty), againOf: v.optional(nonEmpty), redriveOf: v.optional(nonEmpty) })),
 });
 
