@@ -13,13 +13,12 @@ export const RESERVED_KEYS: readonly string[] = ['__proto__', 'prototype', 'cons
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const hasNoReservedKey = (value: Record<string, unknown>): boolean => !RESERVED_KEYS.some((key) => Object.hasOwn(value, key));
 
-/** A JSON value (what content, outputs and metadata may hold). */
-export const jsonSchema: v.GenericSchema<unknown> = v.lazy(() =>
-  v.union(
-    [v.null(), v.boolean(), v.pipe(v.number(), v.finite()), v.string(), v.array(jsonSchema), jsonObjectSchema],
-    'Expected a JSON value',
-  ),
-);
+/**
+ * A JSON value (what content, outputs and metadata may hold). Recursive through
+ * `lazy`, whose getter returns schemas built once below: a getter that built them
+ * would allocate a union of six schemas on every value validated.
+ */
+export const jsonSchema: v.GenericSchema<unknown> = v.lazy(() => jsonValueSchema);
 
 /** A JSON object. */
 export const jsonObjectSchema: v.GenericSchema<Record<string, unknown>> = v.pipe(
@@ -28,22 +27,27 @@ export const jsonObjectSchema: v.GenericSchema<Record<string, unknown>> = v.pipe
   v.record(v.string(), jsonSchema),
 );
 
+const jsonValueSchema: v.GenericSchema<unknown> = v.union(
+  [v.null(), v.boolean(), v.pipe(v.number(), v.finite()), v.string(), v.array(jsonSchema), jsonObjectSchema],
+  'Expected a JSON value',
+);
+
 const time = v.pipe(v.number(), v.finite());
 const ms = v.pipe(v.number(), v.finite(), v.minValue(0));
 const positiveMs = v.pipe(v.number(), v.finite(), v.gtValue(0));
 const nonEmpty = v.pipe(v.string(), v.minLength(1));
 
-/** Echo's SerializedError, with its cause chain. */
-export const errorSchema: v.GenericSchema<ErrorShape> = v.lazy(() =>
-  v.strictObject({
-    version: v.literal(1),
-    name: v.string(),
-    message: v.string(),
-    data: v.optional(jsonObjectSchema),
-    cause: v.optional(errorSchema),
-    stack: v.optional(v.string()),
-  }),
-);
+/** Echo's SerializedError, with its cause chain (recursive through `lazy`, built once). */
+export const errorSchema: v.GenericSchema<ErrorShape> = v.lazy(() => errorObjectSchema);
+
+const errorObjectSchema: v.GenericSchema<ErrorShape> = v.strictObject({
+  version: v.literal(1),
+  name: v.string(),
+  message: v.string(),
+  data: v.optional(jsonObjectSchema),
+  cause: v.optional(errorSchema),
+  stack: v.optional(v.string()),
+});
 
 export interface ErrorShape {
   version: 1;

@@ -47,14 +47,20 @@ CREATE INDEX IF NOT EXISTS actions_state ON actions(state, settled_at);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
 
-/** What one action's pending writes come to, merged within a batch. */
+/**
+ * What one action's pending writes come to, merged within a batch: the latest of
+ * each field wins, and JSON text is made once, at commit.
+ */
 interface Pending {
-  insert?: { action: string; idem: string | null };
-  attempts?: string;
+  insert?: EncodedAction;
+  attempts?: readonly AttemptRecord[];
   retryAt?: number | null;
-  finish?: { state: 'settled' | 'dead'; result: string; settledAt: number };
+  finish?: { state: 'settled' | 'dead'; result: EncodedResult; settledAt: number };
   redriven?: true;
 }
+
+/** A settled row's `attempts` column: its history is in `result`, once. */
+const NO_ATTEMPTS = '[]';
 
 class SqliteStore implements Store {
   readonly durable = true;
@@ -65,7 +71,9 @@ class SqliteStore implements Store {
   #batch: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } | null = null;
   #closed = false;
   readonly #insert: Database.Statement;
+  readonly #insertSettled: Database.Statement;
   readonly #setAttempts: Database.Statement;
+  readonly #setAttemptsRetry: Database.Statement;
   readonly #setRetry: Database.Statement;
   readonly #finish: Database.Statement;
   readonly #redrive: Database.Statement;
@@ -114,10 +122,13 @@ class SqliteStore implements Store {
       }
       throw new StoreError(`The store file ${file} is damaged or not a database (${code ?? 'error'}: ${(error as Error).message})`, { code: 'corrupt', file, cause: error });
     }
-    this.#insert = db.prepare("INSERT INTO actions (id, state, action, attempts, idem) VALUES (?, 'live', ?, '[]', ?)");
+    this.#insert = db.prepare("INSERT INTO actions (id, state, action, attempts, retry_at, idem) VALUES (?, 'live', ?, ?, ?, ?)");
+    // Assigned and settled within one batch (most short actions): one row, written once.
+    this.#insertSettled = db.prepare(`INSERT INTO actions (id, state, action, attempts, result, settled_at, idem) VALUES (?, ?, ?, '${NO_ATTEMPTS}', ?, ?, ?)`);
     this.#setAttempts = db.prepare('UPDATE actions SET attempts = ? WHERE id = ?');
+    this.#setAttemptsRetry = db.prepare('UPDATE actions SET attempts = ?, retry_at = ? WHERE id = ?');
     this.#setRetry = db.prepare('UPDATE actions SET retry_at = ? WHERE id = ?');
-    this.#finish = db.prepare('UPDATE actions SET state = ?, result = ?, settled_at = ?, retry_at = NULL WHERE id = ?');
+    this.#finish = db.prepare(`UPDATE actions SET state = ?, result = ?, settled_at = ?, retry_at = NULL, attempts = '${NO_ATTEMPTS}' WHERE id = ?`);
     this.#redrive = db.prepare("UPDATE actions SET state = 'redriven' WHERE id = ? AND state = 'dead'");
     this.#byId = db.prepare('SELECT result FROM actions WHERE id = ?');
     this.#byKey = db.prepare('SELECT id, action, result FROM actions WHERE idem = ? ORDER BY seq DESC LIMIT 1');
@@ -132,31 +143,31 @@ class SqliteStore implements Store {
   }
 
   assigned(action: EncodedAction): void {
-    this.#write(action.id).insert = { action: JSON.stringify(action), idem: action.idempotencyKey };
+    this.#write(action.id).insert = action;
   }
 
   attemptStarted(id: string, attempts: readonly AttemptRecord[]): void {
     const pending = this.#write(id);
-    pending.attempts = JSON.stringify(attempts);
+    pending.attempts = attempts;
     pending.retryAt = null;
   }
 
   attemptEnded(id: string, attempts: readonly AttemptRecord[]): void {
-    this.#write(id).attempts = JSON.stringify(attempts);
+    this.#write(id).attempts = attempts;
   }
 
   backoffChosen(id: string, attempts: readonly AttemptRecord[], retryAt: number): void {
     const pending = this.#write(id);
-    pending.attempts = JSON.stringify(attempts);
+    pending.attempts = attempts;
     pending.retryAt = retryAt;
   }
 
   settled(result: EncodedResult): void {
-    this.#write(result.id).finish = { state: 'settled', result: JSON.stringify(result), settledAt: result.settledAt };
+    this.#write(result.id).finish = { state: 'settled', result, settledAt: result.settledAt };
   }
 
   deadLettered(result: EncodedResult, at: number): void {
-    this.#write(result.id).finish = { state: 'dead', result: JSON.stringify(result), settledAt: at };
+    this.#write(result.id).finish = { state: 'dead', result, settledAt: at };
   }
 
   redriven(ids: readonly string[]): void {
@@ -243,18 +254,27 @@ class SqliteStore implements Store {
     this.#pending.clear();
     try {
       this.#db.transaction(() => {
-        for (const [id, write] of pending) {
-          if (write.insert !== undefined) this.#insert.run(id, write.insert.action, write.insert.idem);
-          if (write.attempts !== undefined) this.#setAttempts.run(write.attempts, id);
-          if (write.retryAt !== undefined) this.#setRetry.run(write.retryAt, id);
-          if (write.finish !== undefined) this.#finish.run(write.finish.state, write.finish.result, write.finish.settledAt, id);
-          if (write.redriven === true) this.#redrive.run(id);
-        }
+        for (const [id, write] of pending) this.#apply(id, write);
       })();
       batch.resolve();
     } catch (error) {
       batch.reject(new StoreError(`Could not commit to the store ${this.#file}: ${(error as Error).message}`, { code: 'corrupt', file: this.#file, cause: error }));
     }
+  }
+
+  /** One action's merged writes, in as few statements as its case needs (one, mostly). */
+  #apply(id: string, write: Pending): void {
+    const { insert, finish, attempts, retryAt } = write;
+    if (insert !== undefined && finish !== undefined) {
+      this.#insertSettled.run(id, finish.state, JSON.stringify(insert), JSON.stringify(finish.result), finish.settledAt, insert.idempotencyKey);
+    } else if (insert !== undefined) {
+      this.#insert.run(id, JSON.stringify(insert), attempts === undefined ? NO_ATTEMPTS : JSON.stringify(attempts), retryAt ?? null, insert.idempotencyKey);
+    } else if (finish !== undefined) {
+      this.#finish.run(finish.state, JSON.stringify(finish.result), finish.settledAt, id);
+    } else if (attempts !== undefined && retryAt !== undefined) this.#setAttemptsRetry.run(JSON.stringify(attempts), retryAt, id);
+    else if (attempts !== undefined) this.#setAttempts.run(JSON.stringify(attempts), id);
+    else if (retryAt !== undefined) this.#setRetry.run(retryAt, id);
+    if (write.redriven === true) this.#redrive.run(id);
   }
 
   #read<T>(id: string, decode: () => T): T {
