@@ -1,10 +1,11 @@
 /**
  * The Site statechart: a worker's lifecycle, as the inspector shows it.
  *
- * `idle ⇄ busy`, `paused`, `crashed` (a Site behaviour threw; the Site restarts
- * after `restartDelay`) and the final `stopped`. The Site's hot loop (taking
- * actions and running them) lives in the runtime and only reports edges here,
- * so a busy Site costs no XState event per action.
+ * `open` (taking work), `paused`, `crashed` (a Site behaviour threw; the Site
+ * restarts after `restartDelay`) and the final `stopped`: it changes state on
+ * lifecycle changes only. The Site's hot loop (taking actions and running them)
+ * lives in the runtime, and its load (actions running now) is data the inspector
+ * reads, not a transition per action.
  */
 import { produce } from 'immer';
 import { assign, setup } from 'xstate';
@@ -30,8 +31,6 @@ export interface SiteInput {
 
 /** Events the Site statechart accepts. */
 export type SiteEvent =
-  | { readonly type: 'BUSY' }
-  | { readonly type: 'IDLE' }
   | { readonly type: 'PAUSE' }
   | { readonly type: 'RESUME' }
   | { readonly type: 'CRASH'; readonly actionId: string; readonly error: ErrorRecord; readonly at: number }
@@ -40,7 +39,7 @@ export type SiteEvent =
 /** How long a crashed Site waits before it takes actions again, ms, unless configured. */
 export const DEFAULT_RESTART_DELAY = 100;
 
-/** The Site statechart: idle, working, paused, crashed (restarted after a delay), stopped. */
+/** The Site statechart: open, paused, crashed (restarted after a delay), stopped. */
 export const siteMachine = setup({
   types: {} as { context: SiteContext; events: SiteEvent; input: SiteInput },
   actions: {
@@ -67,17 +66,16 @@ export const siteMachine = setup({
     lastCrash: null,
     restartDelay: input.restartDelay ?? DEFAULT_RESTART_DELAY,
   }),
-  initial: 'idle',
+  initial: 'open',
   on: {
     STOP: '.stopped',
     CRASH: { target: '.crashed', actions: 'recordCrash' },
   },
   states: {
-    idle: { on: { BUSY: 'busy', PAUSE: 'paused' } },
-    busy: { on: { IDLE: 'idle', PAUSE: 'paused' } },
-    paused: { on: { RESUME: 'idle' } },
+    open: { on: { PAUSE: 'paused' } },
+    paused: { on: { RESUME: 'open' } },
     crashed: {
-      after: { restartDelay: { target: 'idle', actions: 'restart' } },
+      after: { restartDelay: { target: 'open', actions: 'restart' } },
       on: { PAUSE: 'paused' },
     },
     stopped: { type: 'final' },

@@ -40,6 +40,7 @@ import { ShutdownTracker, type ShutdownReport } from './shutdown.js';
 import { checkNumber, invalid, oneOf } from './validate.js';
 import { Site } from './work/Site.js';
 import { createSiteHost } from './work/siteSupervision.js';
+import { SiteView, type SiteActorRef } from './work/SiteView.js';
 import type { ControlCommand, InspectableActorRef, InspectorTarget } from './inspect/target.js';
 import { controlMany } from './inspect/controlMany.js';
 import { FlowControl, rateLimitErrorIn } from './flow/FlowControl.js';
@@ -148,6 +149,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
       maxSiteCrashes: resolved.maxSiteCrashes,
       siteActor: (id) => (this.#root.getSnapshot().children as Record<string, { send(event: unknown): void } | undefined>)[id],
       emit: (event) => this.#services.emit(event),
+      puller: this.#hub,
+      adopt: (run, site) => this.#engine.adopt(run, site),
     });
     for (const site of resolved.sites) {
       const productions = site.queues.map((queue) => this.#queues.productions.get(queue)!);
@@ -228,9 +231,11 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     this.#root.send({ type: 'START' });
     if (this.#journal !== null) this.#restore(this.#journal);
     this.#external?.start();
-    const children = this.#root.getSnapshot().children as Record<string, { sessionId: string } | undefined>;
+    const children = this.#root.getSnapshot().children as Record<string, SiteActorRef | undefined>;
     for (const site of this.#sites.values()) {
-      site.ref = children[site.id];
+      const ref = children[site.id];
+      site.ref = ref;
+      site.view = ref === undefined ? undefined : new SiteView(ref, site, this.#hub);
       site.pump();
     }
     return this;
@@ -466,7 +471,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   *currentActors(): Iterable<InspectableActorRef> {
     yield this.#root as never;
     const children = this.#root.getSnapshot().children as Record<string, unknown>;
-    for (const child of Object.values(children)) if (child !== undefined) yield child as never;
+    // A Site shows through its view: its actor's state with its load.
+    for (const child of Object.values(children)) if (child !== undefined) yield (this.#sites.get((child as { id: string }).id)?.view ?? child) as never;
     for (const run of this.#live.values()) yield this.#hub.viewOf(run.actor) as never; // materializes queued records
     yield* this.#guests.actors() as Iterable<never>;
   }

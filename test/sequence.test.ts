@@ -35,7 +35,7 @@ describe('Sequence', () => {
     expect(second.getSnapshot().value).toBe('done');
   });
 
-  it('reports Site lifecycle in the Site actors (idle, busy, paused) through inspection', async () => {
+  it('reports Site lifecycle in the Site actors (open, paused) through inspection, not a transition per action', async () => {
     const { clock, sequence } = setup({ sites: 1 });
     const siteStates: string[] = [];
     sequence.subscribeInspection((event) => {
@@ -46,7 +46,7 @@ describe('Sequence', () => {
     await clock.advance(5);
     sequence.pause();
     sequence.resume();
-    expect(siteStates).toEqual(['idle', 'busy', 'idle', 'paused', 'idle']);
+    expect(siteStates).toEqual(['open', 'paused', 'open']);
   });
 
   it('a crashing Site behaviour is contained: reported, the action re-queued and run elsewhere, the Site restarts', async () => {

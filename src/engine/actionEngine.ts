@@ -19,6 +19,8 @@ import { TableActor } from './TableActor.js';
 export interface ActionEngine {
   /** Creates, attaches to `run` and starts the actor of `run` (the run is the machine's input); `settled` is called once it ends. */
   start(run: ActionRun, parent: { readonly sessionId: string } | undefined): ActionActor;
+  /** A Site took `run`: its actor moves under `site` in the actor tree, as this engine's actors can. */
+  adopt(run: ActionRun, site: { readonly sessionId: string } | undefined): void;
 }
 
 export interface EngineServices {
@@ -65,6 +67,10 @@ export function createTableEngine(services: EngineServices, machine: AnyStateMac
       actor.start();
       return run.actor;
     },
+    // Under its Site in the actor tree, unless a user's actor invoked it: it stays under that one.
+    adopt(run, site) {
+      if (run.host === null) run.actor._parent = site;
+    },
   };
 }
 
@@ -88,5 +94,7 @@ export function createXStateEngine(services: EngineServices, actionLogic: AnySta
       actor.start();
       return run.actor;
     },
+    // XState's own actors stay roots: a parent would receive their done events.
+    adopt() {},
   };
 }

@@ -15,6 +15,7 @@ import type { ActionRun } from '../action/ActionRun.js';
 import type { Clock } from '../clock.js';
 import type { Life } from '../Life.js';
 import type { Production } from './Production.js';
+import type { SiteView } from './SiteView.js';
 
 /** What a Site behaviour sees of an action. */
 export interface ReceivedAction {
@@ -62,8 +63,12 @@ export interface SiteHost {
   readonly life: Life;
   readonly clock: Clock;
   now(): number;
-  /** The Site's XState actor, to report lifecycle edges (BUSY, IDLE, PAUSE, CRASH, …). */
+  /** The Site's XState actor, to report a lifecycle change (PAUSE after a restart; CRASH goes through `crashed`). */
   report(site: Site, event: { type: string; [key: string]: unknown }): void;
+  /** Places `run`'s actor under the Site in the actor tree, as its engine does it. */
+  adopt(site: Site, run: ActionRun): void;
+  /** The number of actions running on `site` changed (its load, which the inspector reads as data). */
+  loadChanged(site: Site): void;
   crashed(site: Site, run: ActionRun, error: unknown): void;
   redirect(site: Site, run: ActionRun, queue: string): void;
 }
@@ -75,6 +80,8 @@ export class Site {
   readonly behavior: SiteBehavior | undefined;
   /** The Site's ref in the actor tree (set once its XState actor is spawned). */
   ref: { readonly sessionId: string } | undefined = undefined;
+  /** What the inspector reads of it: its actor's state and its load (set with `ref`). */
+  view: SiteView | undefined = undefined;
 
   #host: SiteHost;
   #active = 0;
@@ -84,8 +91,6 @@ export class Site {
   #pumping = false;
   #again = false;
   #parked = false;
-  #busyReported = false;
-  #reportLater = false;
   #next = 0;
   readonly #wake = (): void => {
     this.#unparkAll();
@@ -128,7 +133,6 @@ export class Site {
     } finally {
       this.#pumping = false;
     }
-    this.#reportBusy();
   }
 
   /** Gives back the slot of `run` (it settled, or waits for a retry). */
@@ -146,6 +150,7 @@ export class Site {
 
   #free(run: ActionRun): void {
     this.#active--;
+    this.#host.loadChanged(this);
     this.#host.gate?.released(run);
     this.pump();
   }
@@ -157,25 +162,18 @@ export class Site {
 
   /**
    * Takes work again. A pause ends a crash too: the Site actor leaves `crashed` for
-   * `paused` (its restart timer dropped) and `paused` for `idle`, so the Site must
+   * `paused` (its restart timer dropped) and `paused` for `open`, so the Site must
    * take work again as its actor says, or its queued actions would wait for ever.
    */
   resume(): void {
     this.#paused = false;
     this.#crashed = false;
-    this.#busyReported = false; // the actor goes back to `idle`
-    // The Sequence resumes its Sites before their actors (which XState reaches once the
-    // Sequence's step is over): a BUSY reported now would reach a `paused` actor and be lost.
-    this.#reportLater = true;
     this.pump();
-    this.#reportLater = false;
-    queueMicrotask(() => this.#reportBusy());
   }
 
   /** After a crash: take work again (a paused Site shows `paused` and waits for resume). */
   restart(): void {
     this.#crashed = false;
-    this.#busyReported = false; // the actor left `crashed` for `idle`
     if (this.#paused) this.#host.report(this, { type: 'PAUSE' });
     this.pump();
   }
@@ -238,14 +236,11 @@ export class Site {
   #begin(run: ActionRun): void {
     if (run.settled) return;
     this.#active++;
+    this.#host.loadChanged(this);
     run.site = this;
-    const actor = run.actor;
-    // Table-engine actors move under their Site in the actor tree (unless a user's actor
-    // invoked them: they stay under it); XState's own actors keep no parent (a parent
-    // would receive their done events).
-    if ('owner' in actor && run.host === null) actor._parent = this.ref;
+    this.#host.adopt(this, run);
     if (this.behavior === undefined) {
-      actor.send({ type: 'START', site: this.id, at: this.#host.now() });
+      run.actor.send({ type: 'START', site: this.id, at: this.#host.now() });
       return;
     }
     this.#receive(run, this.behavior);
@@ -310,16 +305,9 @@ export class Site {
     if (run.site === this) {
       run.site = null;
       this.#active--;
+      this.#host.loadChanged(this);
     }
     this.#crashed = true;
-    this.#busyReported = false; // the actor goes `crashed`, then `idle` or `paused`
     this.#host.crashed(this, run, error);
-  }
-
-  #reportBusy(): void {
-    const busy = this.#active > 0;
-    if (busy === this.#busyReported || this.#crashed || this.#stopped || this.#reportLater) return;
-    this.#busyReported = busy;
-    this.#host.report(this, { type: busy ? 'BUSY' : 'IDLE' });
   }
 }

@@ -13,6 +13,7 @@ import type { EchoEvent } from '../events.js';
 import type { Life } from '../Life.js';
 import type { Queues } from './Queues.js';
 import type { Site, SiteGate, SiteHost } from './Site.js';
+import type { LoadPuller } from './SiteView.js';
 
 export interface SupervisionDeps {
   readonly life: Life;
@@ -24,6 +25,10 @@ export interface SupervisionDeps {
   emit(event: EchoEvent): void;
   /** Flow limits every Site honours. */
   readonly gate?: SiteGate | undefined;
+  /** Who reads a Site's load when it changes (the inspection hub). */
+  readonly puller: LoadPuller;
+  /** Moves an action's actor under its Site, as the engine does it. */
+  adopt(run: ActionRun, site: { readonly sessionId: string } | undefined): void;
 }
 
 /** The host a Sequence gives its Sites. */
@@ -56,6 +61,10 @@ export function createSiteHost(deps: SupervisionDeps): SiteHost {
     clock: deps.clock,
     now: () => deps.clock.now(),
     report: (site, event) => deps.siteActor(site.id)?.send(event),
+    adopt: (site, run) => deps.adopt(run, site.ref),
+    loadChanged: (site) => {
+      if (deps.puller.pull !== null) site.view?.changed(deps.puller);
+    },
     crashed,
     redirect: (site, run, queue) => {
       const at = deps.clock.now();

@@ -18,6 +18,12 @@ function siteState(sequence: Pick<Sequence, "currentActors">, id = 'site-1'): st
   throw new Error(`no Site actor ${id}`);
 }
 
+/** The Site's load (actions running on it now), as the inspector reads it from its context. */
+function siteLoad(sequence: Pick<Sequence, "currentActors">, id = 'site-1'): number {
+  for (const actor of sequence.currentActors()) if (actor.id === id) return (actor.getSnapshot().context as { active: number }).active;
+  throw new Error(`no Site actor ${id}`);
+}
+
 /** A Proxy whose every trap throws. */
 function hostile(): object {
   const refuse = (): never => {
@@ -43,11 +49,13 @@ describe.each(engines)('Site (%s engine)', (engine) => {
     expect(handle.getSnapshot().value).toBe('queued');
     fresh.resume();
     await clock.advance(0);
-    expect(siteState(fresh)).toBe('busy');
+    expect(siteState(fresh)).toBe('open');
+    expect(siteLoad(fresh)).toBe(1);
     expect(handle.getSnapshot().value).toBe('running');
     await clock.advance(10);
     expect(await handle.result).toBe('a');
-    expect(siteState(fresh)).toBe('idle');
+    expect(siteState(fresh)).toBe('open');
+    expect(siteLoad(fresh)).toBe(0);
   });
 
   it('a Site that crashes while paused shows paused after its restart and takes work on resume', async () => {
@@ -93,7 +101,7 @@ describe.each(engines)('Site (%s engine)', (engine) => {
       expect(error).toMatchObject({ name: 'HookError', hook: 'site:site-1', phase: 'before' });
       checkCause((error as HookError).cause);
       expect(await good.result).toBe('good');
-      expect(siteState(fresh)).toBe('idle');
+      expect(siteState(fresh)).toBe('open');
       expect(fresh.stats()).toMatchObject({ done: 1, failed: 1, live: 0 });
     });
   });
