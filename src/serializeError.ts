@@ -115,21 +115,52 @@ function serializeChain(value: unknown, depth: number): SerializedError {
 function serializeLink(value: unknown, cause: SerializedError | undefined): SerializedError {
   if (value instanceof ThrownValue) {
     const inner = serializeThrown(value.cause);
-    return typeof value.stack === 'string' ? { ...inner, stack: value.stack } : inner;
+    return withLazyStack(inner, value);
   }
   if (!isErrorLike(value)) return serializeThrown(value);
   const name = readString(value, 'name') ?? 'Error';
   const message = readString(value, 'message') ?? '';
-  const stack = readString(value, 'stack');
   const data = readData(value);
-  return {
-    version: 1,
+  const record = {
+    version: 1 as const,
     name,
     message,
     ...(data === undefined ? {} : { data }),
     ...(cause === undefined ? {} : { cause }),
-    ...(stack === undefined ? {} : { stack }),
   };
+  return hasStack(value) ? withLazyStack(record, value) : record;
+}
+
+/** Whether `error` has a `stack` to read (asking does not format it). */
+function hasStack(error: Error): boolean {
+  try {
+    return 'stack' in error;
+  } catch {
+    // A proxy whose `has` trap throws: no stack we can read.
+    return false;
+  }
+}
+
+/**
+ * `record` with `stack` read from `error` on first read (JSON, the store's codec, the inspector),
+ * not now: V8 formats a stack when `stack` is first read, which was most of the cost of a failed
+ * attempt that nobody looks at. The getter is enumerable, so spreads and `JSON.stringify` see the
+ * stack; once read, `error` is let go and the text kept.
+ */
+function withLazyStack<Record extends object>(record: Record, error: Error): Record & { readonly stack?: string } {
+  let source: Error | null = error;
+  let stack: string | undefined;
+  return Object.defineProperty(record, 'stack', {
+    enumerable: true,
+    configurable: false,
+    get() {
+      if (source !== null) {
+        stack = readString(source, 'stack');
+        source = null;
+      }
+      return stack;
+    },
+  });
 }
 
 function readCause(error: Error): { readonly found: boolean; readonly cause?: unknown } {

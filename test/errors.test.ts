@@ -174,6 +174,24 @@ describe('serializeError', () => {
     expect(serializeError(error).data?.first).toMatchObject({ version: 1, name: 'RoutingError', data: { target: 'q' } });
   });
 
+  it('reads a stack on first read of the record, not when serializing (once, then kept), and still puts it on the wire', () => {
+    const reads = { outer: 0, inner: 0 };
+    const withCountedStack = (error: Error, key: keyof typeof reads, text: string): Error =>
+      Object.defineProperty(error, 'stack', { get: () => (reads[key]++, text), configurable: true });
+    const inner = withCountedStack(new Error('disk full'), 'inner', 'Error: disk full\n    at write (file.ts:1:1)');
+    const outer = withCountedStack(new Error('save failed', { cause: inner }), 'outer', 'Error: save failed\n    at save (file.ts:2:2)');
+    const record = serializeError(outer);
+    expect(reads).toEqual({ outer: 0, inner: 0 });
+    const wire = JSON.parse(JSON.stringify(record));
+    expect(wire).toMatchObject({ name: 'Error', message: 'save failed', stack: 'Error: save failed\n    at save (file.ts:2:2)', cause: { message: 'disk full', stack: 'Error: disk full\n    at write (file.ts:1:1)' } });
+    expect(record.stack).toBe(wire.stack);
+    expect({ ...record.cause }.stack).toBe(wire.cause.stack);
+    expect(reads).toEqual({ outer: 1, inner: 1 });
+    const noStack = new Error('bare');
+    delete (noStack as { stack?: string }).stack;
+    expect(Object.keys(serializeError(noStack))).not.toContain('stack');
+  });
+
   it('cuts a cause cycle instead of looping', () => {
     const a = new Error('a');
     const b = new Error('b', { cause: a });
