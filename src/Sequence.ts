@@ -700,6 +700,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
       services: this.#services,
       control: this.#control,
       concurrency,
+      limits: this.#options.limits,
       runHere: (init) => {
         const run = new ActionRun(init, this.#services, null);
         this.#launch(run, null, undefined, undefined);

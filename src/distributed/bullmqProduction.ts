@@ -22,6 +22,7 @@ import { checkKnownKeys, checkNumber, checkString, describeValue } from '../vali
 import { EXTERNAL_PRODUCTION, type ExternalProduction, type ExternalProductionHost } from '../work/ExternalProduction.js';
 import { ECHO_BACKOFF } from './backoff.js';
 import { ControlRelay, type ControlMessage } from './controlRelay.js';
+import { DistributedLimits } from './distributedLimits.js';
 import { decodeJobData, decodeSettled, newJobData } from './jobData.js';
 import { createRemoteRun, settleRemote } from './remoteRun.js';
 import { ResultBridge } from './resultBridge.js';
@@ -89,6 +90,7 @@ export class BullMQProduction implements ExternalProduction {
   #relay: ControlRelay | null = null;
   #bridge: ResultBridge | null = null;
   #runner: SiteRunner | null = null;
+  #limits: DistributedLimits | null = null;
   #listening: Promise<void> = Promise.resolve();
   #closed: Promise<void> | null = null;
   /** Licenses of this process whose revoke is relayed already. */
@@ -133,6 +135,10 @@ export class BullMQProduction implements ExternalProduction {
   start(): void {
     const host = this.#requireHost();
     if (!this.#options.worker || this.#runner !== null) return;
+    const report = (error: unknown): void => host.report(error);
+    const base = `${this.prefix}:${this.queue}`;
+    this.#limits = new DistributedLimits(this.#redis(), this.#redis(), { base, limits: host.limits, leaseDuration: this.#options.lockDuration, queue: this.#queue!, report });
+    const limitsKnown = this.#limits.listen();
     this.#runner = new SiteRunner(host, this.#relay!, {
       queue: this.queue,
       prefix: this.prefix,
@@ -140,9 +146,10 @@ export class BullMQProduction implements ExternalProduction {
       lockDuration: this.#options.lockDuration,
       stalledInterval: this.#options.stalledInterval,
       maxStalledCount: this.#options.maxStalledCount,
+      limits: this.#limits,
     });
-    // Claim only once cancels reach this process.
-    void this.#listening.then(() => this.#runner?.start(), (error: unknown) => host.report(error));
+    // Claim only once cancels and pauses reach this process.
+    void Promise.all([this.#listening, limitsKnown]).then(() => this.#runner?.start(), report);
   }
 
   /** Resolves once this process listens for cancels and License revokes and its results bridge is ready. */
@@ -193,6 +200,7 @@ export class BullMQProduction implements ExternalProduction {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       await this.#runner?.close();
+      await this.#limits?.close();
       await this.#queue?.close();
       await this.#bridge?.close();
       await this.#relay?.close();

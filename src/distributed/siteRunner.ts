@@ -13,7 +13,7 @@
  * At shutdown, or when this process loses a job's lock, the run is handed back without an outcome.
  * @internal
  */
-import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AttemptRecord } from '../../machines/actionTypes.js';
 import type { ActionRun } from '../action/ActionRun.js';
@@ -23,6 +23,7 @@ import { encodeError, encodeResult, toText, type EncodedResult } from '../store/
 import type { ExternalProductionHost } from '../work/ExternalProduction.js';
 import { ECHO_BACKOFF, echoBackoffStrategy } from './backoff.js';
 import type { ControlRelay } from './controlRelay.js';
+import type { DistributedLimits } from './distributedLimits.js';
 import { claimedAssignOptions, decodeJobData, interruptedHistory, licenseOf, withAttempts, type JobData } from './jobData.js';
 
 /** How a claimed run left this process. */
@@ -42,11 +43,14 @@ export interface SiteRunnerSettings {
   readonly lockDuration: number;
   readonly stalledInterval: number;
   readonly maxStalledCount: number;
+  /** Flow limits and pauses shared by every process. */
+  readonly limits: DistributedLimits;
 }
 
 export class SiteRunner {
   readonly #host: ExternalProductionHost;
   readonly #relay: ControlRelay;
+  readonly #limits: DistributedLimits;
   readonly #worker: Worker;
   readonly #claims = new Map<string, Claim>();
   /** One License object per name in this process, so a revoke reaches every local holder. */
@@ -56,6 +60,7 @@ export class SiteRunner {
   constructor(host: ExternalProductionHost, relay: ControlRelay, settings: SiteRunnerSettings) {
     this.#host = host;
     this.#relay = relay;
+    this.#limits = settings.limits;
     this.#worker = new Worker(settings.queue, (job, token) => this.#process(job, token), {
       connection: settings.connection,
       prefix: settings.prefix,
@@ -108,6 +113,17 @@ export class SiteRunner {
     } catch (error) {
       throw new UnrecoverableError(toText(failure(job.id ?? '?', error)));
     }
+    // The name's and queue's limits across processes: a job that may not start now waits in BullMQ's delayed set.
+    const admission = await this.#limits.admit(job, token, data.action.name, data.action.queue);
+    if (admission.kind === 'deferred') throw new DelayedError();
+    try {
+      return await this.#run(job, token, data);
+    } finally {
+      await admission.lease?.release();
+    }
+  }
+
+  async #run(job: Job, token: string | undefined, data: JobData): Promise<EncodedResult> {
     const action = data.action;
     const license = await this.#license(action);
     let run: ActionRun;
@@ -135,6 +151,7 @@ export class SiteRunner {
     const ended = await outcome;
     this.#claims.delete(action.id);
     following.unsubscribe();
+    await this.#limits.attemptEnded(action.name, action.queue, run.lastError);
     if (ended.kind === 'settled') {
       const result = await resultOf(run);
       if (result.status === 'done') return result;

@@ -11,6 +11,7 @@ import type { ActionRun, RunInit, RunServices } from '../action/ActionRun.js';
 import type { AssignmentDeps, AssignOptions } from '../action/assignment.js';
 import type { CancellationReason } from '../errors.js';
 import type { Clock } from '../clock.js';
+import type { ResolvedLimits } from '../flow/limits.js';
 
 /** Marks an object as an external production (the `production` option takes either kind). */
 export const EXTERNAL_PRODUCTION: unique symbol = Symbol.for('echo.externalProduction');
@@ -28,6 +29,8 @@ export interface ExternalProductionHost {
   readonly control: HandleControl;
   /** How many actions this process's Sites run at once, all together. */
   readonly concurrency: number;
+  /** The Sequence's flow limits (the external production holds them across processes). */
+  readonly limits: ResolvedLimits;
   /** Runs a claimed action here, on this process's Sites (never through the external production again). */
   runHere(init: RunInit): ActionRun;
   /** A live local run by id. */

@@ -6,9 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 
-const SOURCE = join(import.meta.dirname, 'fixtures', 'worker.ts');
-const BUNDLE = join(process.cwd(), 'node_modules', '.cache', 'echo-bullmq', 'worker.mjs');
-let built = false;
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+const BUNDLES = join(process.cwd(), 'node_modules', '.cache', 'echo-bullmq');
+const built = new Set<string>();
 
 /** Settings of a worker process. */
 export interface WorkerSettings {
@@ -18,6 +18,10 @@ export interface WorkerSettings {
   readonly stalledInterval?: number;
   readonly maxStalledCount?: number;
   readonly concurrency?: number;
+  /** The fixture to run (a file in test/distributed/fixtures, without `.ts`). @default 'worker' */
+  readonly fixture?: string;
+  /** More arguments, after the ones above. */
+  readonly args?: readonly string[];
 }
 
 /** One line a worker printed, with the worker's name. */
@@ -61,12 +65,14 @@ export interface WorkerProcess {
 
 /** Starts a worker process; resolves once it printed `ready` (it claims jobs from then on). */
 export async function startWorker(name: string, settings: WorkerSettings, log: WorkerLog): Promise<WorkerProcess> {
-  if (!built) {
-    buildSync({ entryPoints: [SOURCE], bundle: true, platform: 'node', format: 'esm', outfile: BUNDLE, packages: 'external', logLevel: 'error' });
-    built = true;
+  const fixture = settings.fixture ?? 'worker';
+  const bundle = join(BUNDLES, `${fixture}.mjs`);
+  if (!built.has(fixture)) {
+    buildSync({ entryPoints: [join(FIXTURES, `${fixture}.ts`)], bundle: true, platform: 'node', format: 'esm', outfile: bundle, packages: 'external', logLevel: 'error' });
+    built.add(fixture);
   }
-  const args = [settings.prefix, settings.queue, settings.lockDuration ?? 1000, settings.stalledInterval ?? 500, settings.maxStalledCount ?? 1, settings.concurrency ?? 4].map(String);
-  const child = spawn(process.execPath, [BUNDLE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [settings.prefix, settings.queue, settings.lockDuration ?? 1000, settings.stalledInterval ?? 500, settings.maxStalledCount ?? 1, settings.concurrency ?? 4, ...(settings.args ?? [])].map(String);
+  const child = spawn(process.execPath, [bundle, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let buffer = '';
   let stderr = '';
   let ready = false;
