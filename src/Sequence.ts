@@ -377,9 +377,9 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   /** Restores what the store holds: queued, delayed, retrying and interrupted actions (see `Journal.restore`). */
   #restore(journal: Journal): void {
     const now = this.clock.now();
-    for (const { init } of journal.restore(this.#assignmentDeps, now)) {
+    for (const { init, encoded } of journal.restore(this.#assignmentDeps, now)) {
       const run = new ActionRun(init, this.#services, null);
-      this.#launch(run, null, undefined, journal.encode(init, null));
+      this.#launch(run, null, undefined, encoded);
     }
     journal.prune(now);
     this.#deadLettersChanged(); // a stored action the Plan no longer has is dead-lettered by the restore

@@ -15,7 +15,7 @@ import { reviveError, serializeError, SerializationError, type SerializedError }
 import { resolveRetryPolicy, type RetryPolicy } from '../retryPolicy.js';
 import { decodeWith, parseJson } from './decode.js';
 import { assertEncodable } from './encodable.js';
-import { actionSchema, attemptsSchema, errorSchema, resultSchema, retryPolicySchema, snapshotSchema } from './schemas.js';
+import { actionSchema, actionWithoutPolicySchema, attemptsSchema, errorSchema, resultSchema, retryPolicySchema, snapshotSchema } from './schemas.js';
 
 /** The codec's version, written in every payload as `codec`. */
 export const CODEC_VERSION = 1;
@@ -109,9 +109,31 @@ export function decodeAction(json: unknown): EncodedAction {
   return action;
 }
 
-/** A retry policy as JSON (it already is: the copy drops nothing). */
-export function encodeRetryPolicy(policy: RetryPolicy): v.InferOutput<typeof retryPolicySchema> {
-  return { ...policy, nonRetryable: [...policy.nonRetryable] };
+/** A stored retry policy. */
+export type EncodedRetryPolicy = v.InferOutput<typeof retryPolicySchema>;
+
+/**
+ * Decodes a stored action whose policy is kept apart (a store keeps each distinct
+ * policy once): `policy` is that policy, decoded already.
+ */
+export function decodeActionWithPolicy(json: unknown, policy: EncodedRetryPolicy): EncodedAction {
+  const action = decodeWith(actionWithoutPolicySchema, json) as EncodedAction;
+  // valibot's output is a fresh object: completing it copies nothing.
+  (action as { policy: EncodedRetryPolicy }).policy = policy;
+  return action;
+}
+
+/** Encoded policies by the policy they encode: the actions of one Plan entry share one frozen copy. */
+const encodedPolicies = new WeakMap<RetryPolicy, EncodedRetryPolicy>();
+
+/** A retry policy as JSON (it already is: the copy drops nothing), the same frozen object for the same policy. */
+export function encodeRetryPolicy(policy: RetryPolicy): EncodedRetryPolicy {
+  let encoded = encodedPolicies.get(policy);
+  if (encoded === undefined) {
+    encoded = Object.freeze({ ...policy, nonRetryable: Object.freeze([...policy.nonRetryable]) }) as EncodedRetryPolicy;
+    encodedPolicies.set(policy, encoded);
+  }
+  return encoded;
 }
 
 /** Decodes a retry policy into a frozen RetryPolicy. */

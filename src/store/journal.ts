@@ -11,6 +11,7 @@ import { prepareAssignment, type AssignmentDeps, type AssignOptions } from '../a
 import { CancellationError, SerializationError } from '../errors.js';
 import type { EchoEvent } from '../events.js';
 import { License } from '../License.js';
+import type { RetryPolicy } from '../retryPolicy.js';
 import { decodeError, decodeRetryPolicy, encodeAction, encodeError, encodeResult, type EncodedAction, type EncodedResult } from './codec.js';
 import type { DeadLetter, RetentionOptions, Store, StoredByKey } from './Store.js';
 
@@ -27,6 +28,8 @@ export interface JournalOptions {
 export interface Restored {
   readonly init: RunInit;
   readonly parentId: string | null;
+  /** The action as stored (a restored run is not encoded again). */
+  readonly encoded: EncodedAction;
 }
 
 /** Settled rows are pruned after this many settlements (and at start). */
@@ -39,6 +42,7 @@ export class Journal {
   /** Attempt histories of live actions, as the store has them. */
   readonly #histories = new Map<string, AttemptRecord[]>();
   #settledSincePrune = 0;
+  readonly #policies = new WeakMap<EncodedAction['policy'], RetryPolicy>();
 
   constructor(store: Store, options: JournalOptions, report: (error: unknown) => void) {
     this.store = store;
@@ -136,6 +140,7 @@ export class Journal {
         restored.push({
           init: { ...init, provenance: action.provenance ?? null, attemptTimeout: action.attemptTimeout, totalTimeout: action.totalTimeout, cancelGrace: action.cancelGrace, history },
           parentId: action.parentId,
+          encoded: action,
         });
       } catch (error) {
         // The Plan no longer has it (or its content no longer passes): it fails in the store, and is reported.
@@ -162,11 +167,18 @@ export class Journal {
       priority: action.priority,
       queue: action.queue,
       delay: wait,
-      retry: decodeRetryPolicy(action.policy),
+      retry: this.#policy(action.policy),
       ...(action.idempotencyKey !== null && { idempotencyKey: action.idempotencyKey }),
       ...(then.length > 0 && { then }),
       ...(license !== undefined && { license }),
     };
+  }
+
+  /** The RetryPolicy of a stored one: the store hands out one object per distinct policy, decoded once here. */
+  #policy(encoded: EncodedAction['policy']): RetryPolicy {
+    let policy = this.#policies.get(encoded);
+    if (policy === undefined) this.#policies.set(encoded, (policy = decodeRetryPolicy(encoded)));
+    return policy;
   }
 
   /** The stored result of a settled action: the output, or a rejection with its revived error; undefined when unknown. */

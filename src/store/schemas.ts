@@ -121,6 +121,9 @@ export const actionSchema = v.strictObject({
   provenance: v.optional(v.strictObject({ recordOf: v.optional(nonEmpty), againOf: v.optional(nonEmpty), redriveOf: v.optional(nonEmpty) })),
 });
 
+/** A stored action without its retry policy: a store that keeps each distinct policy once decodes rows with it. */
+export const actionWithoutPolicySchema = v.omit(actionSchema, ['policy']);
+
 export const resultSchema = v.strictObject({
   codec: CODEC,
   kind: v.literal('result'),

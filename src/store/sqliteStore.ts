@@ -11,7 +11,8 @@
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { AttemptRecord } from '../../machines/actionTypes.js';
-import { decodeAction, decodeAttempts, decodeResult, type EncodedAction, type EncodedResult } from './codec.js';
+import { SerializationError } from '../errors.js';
+import { decodeActionWithPolicy, decodeAttempts, decodeResult, decodeRetryPolicy, encodeRetryPolicy, type EncodedAction, type EncodedResult, type EncodedRetryPolicy } from './codec.js';
 import { parseJson } from './decode.js';
 import type { DeadLetter, RetentionOptions, Store, StoredByKey, StoredLiveAction } from './Store.js';
 import { StoreError } from './Store.js';
@@ -27,15 +28,17 @@ export interface SqliteStoreOptions {
 const defaultOptions = { durability: 'normal', verify: true } as const satisfies Required<SqliteStoreOptions>;
 
 /** The schema's version, kept in `PRAGMA user_version`. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 const APPLICATION_ID = 0x4563686f; // 'Echo'
 
 const SCHEMA = `
+CREATE TABLE IF NOT EXISTS policies (id INTEGER PRIMARY KEY, policy TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS actions (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   state TEXT NOT NULL,
   action TEXT NOT NULL,
+  policy INTEGER NOT NULL REFERENCES policies(id),
   attempts TEXT NOT NULL,
   retry_at REAL,
   result TEXT,
@@ -59,6 +62,13 @@ interface Pending {
   redriven?: true;
 }
 
+/*
+ * Layout (version 2): an action's row holds its encoded action without the retry
+ * policy, and the id of its policy in \`policies\`, where each distinct policy is
+ * kept once: the actions of one Plan entry share one, so rows are smaller and a
+ * restore decodes each policy once. \`seq\` (the rowid) orders rows by assignment.
+ */
+
 /** A settled row's `attempts` column: its history is in `result`, once. */
 const NO_ATTEMPTS = '[]';
 
@@ -79,6 +89,13 @@ class SqliteStore implements Store {
   readonly #redrive: Database.Statement;
   readonly #byId: Database.Statement;
   readonly #byKey: Database.Statement;
+  readonly #insertPolicy: Database.Statement;
+  readonly #policyById: Database.Statement;
+  /** Policy ids by JSON text, and by the encoded policy object (actions of one Plan entry share one). */
+  #policyIds = new Map<string, number>();
+  #policyIdsByObject = new WeakMap<object, number>();
+  /** Decoded policies by id, read once. */
+  readonly #policies = new Map<number, EncodedRetryPolicy>();
 
   constructor(file: string, options: Required<SqliteStoreOptions>) {
     this.#file = file;
@@ -122,24 +139,36 @@ class SqliteStore implements Store {
       }
       throw new StoreError(`The store file ${file} is damaged or not a database (${code ?? 'error'}: ${(error as Error).message})`, { code: 'corrupt', file, cause: error });
     }
-    this.#insert = db.prepare("INSERT INTO actions (id, state, action, attempts, retry_at, idem) VALUES (?, 'live', ?, ?, ?, ?)");
+    this.#insert = db.prepare("INSERT INTO actions (id, state, action, policy, attempts, retry_at, idem) VALUES (?, 'live', ?, ?, ?, ?, ?)");
     // Assigned and settled within one batch (most short actions): one row, written once.
-    this.#insertSettled = db.prepare(`INSERT INTO actions (id, state, action, attempts, result, settled_at, idem) VALUES (?, ?, ?, '${NO_ATTEMPTS}', ?, ?, ?)`);
+    this.#insertSettled = db.prepare(`INSERT INTO actions (id, state, action, policy, attempts, result, settled_at, idem) VALUES (?, ?, ?, ?, '${NO_ATTEMPTS}', ?, ?, ?)`);
+    this.#insertPolicy = db.prepare('INSERT INTO policies (policy) VALUES (?)');
+    this.#policyById = db.prepare('SELECT policy FROM policies WHERE id = ?').pluck();
+    this.#loadPolicyIds();
     this.#setAttempts = db.prepare('UPDATE actions SET attempts = ? WHERE id = ?');
     this.#setAttemptsRetry = db.prepare('UPDATE actions SET attempts = ?, retry_at = ? WHERE id = ?');
     this.#setRetry = db.prepare('UPDATE actions SET retry_at = ? WHERE id = ?');
     this.#finish = db.prepare(`UPDATE actions SET state = ?, result = ?, settled_at = ?, retry_at = NULL, attempts = '${NO_ATTEMPTS}' WHERE id = ?`);
     this.#redrive = db.prepare("UPDATE actions SET state = 'redriven' WHERE id = ? AND state = 'dead'");
     this.#byId = db.prepare('SELECT result FROM actions WHERE id = ?');
-    this.#byKey = db.prepare('SELECT id, action, result FROM actions WHERE idem = ? ORDER BY seq DESC LIMIT 1');
+    this.#byKey = db.prepare('SELECT id, action, policy, result FROM actions WHERE idem = ? ORDER BY seq DESC LIMIT 1');
     db.prepare("INSERT INTO meta (key, value) VALUES ('session', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1").run();
     this.session = (db.prepare("SELECT value FROM meta WHERE key = 'session'").get() as { value: number }).value;
   }
 
   live(): StoredLiveAction[] {
     this.#commitNow();
-    const rows = this.#db.prepare("SELECT id, action, attempts, retry_at FROM actions WHERE state = 'live' ORDER BY seq").raw().all() as [string, string, string, number | null][];
-    return rows.map(([id, action, attempts, retryAt]) => this.#read(id, () => ({ action: decodeAction(parseJson(action, 'action')), attempts: decodeAttempts(parseJson(attempts, 'attempts'), 'attempts'), retryAt })));
+    const rows = this.#db.prepare("SELECT id, action, policy, attempts, retry_at FROM actions WHERE state = 'live' ORDER BY seq").raw().all() as [string, string, number, string, number | null][];
+    const live: StoredLiveAction[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const [id, action, policy, attempts, retryAt] = rows[i]!;
+      live[i] = this.#read(id, () => ({
+        action: this.#decodeAction(action, policy),
+        attempts: attempts === NO_ATTEMPTS ? [] : decodeAttempts(parseJson(attempts, 'attempts'), 'attempts'),
+        retryAt,
+      }));
+    }
+    return live;
   }
 
   assigned(action: EncodedAction): void {
@@ -182,16 +211,16 @@ class SqliteStore implements Store {
 
   byIdempotencyKey(key: string): StoredByKey | undefined {
     this.#commitNow();
-    const row = this.#byKey.get(key) as { id: string; action: string; result: string | null } | undefined;
+    const row = this.#byKey.get(key) as { id: string; action: string; policy: number; result: string | null } | undefined;
     if (row === undefined) return undefined;
-    return { id: row.id, action: this.#read(row.id, () => decodeAction(parseJson(row.action, 'action'))), result: row.result === null ? undefined : this.#read(row.id, () => decodeResult(parseJson(row.result!, 'result'))) };
+    return { id: row.id, action: this.#read(row.id, () => this.#decodeAction(row.action, row.policy)), result: row.result === null ? undefined : this.#read(row.id, () => decodeResult(parseJson(row.result!, 'result'))) };
   }
 
   deadLetters(): DeadLetter[] {
     this.#commitNow();
-    const rows = this.#db.prepare("SELECT id, action, result, settled_at FROM actions WHERE state = 'dead' ORDER BY seq").raw().all() as [string, string, string, number][];
-    return rows.map(([id, action, result, deadAt]) =>
-      this.#read(id, () => ({ action: decodeAction(parseJson(action, 'action')), result: decodeResult(parseJson(result, 'result')), deadAt })),
+    const rows = this.#db.prepare("SELECT id, action, policy, result, settled_at FROM actions WHERE state = 'dead' ORDER BY seq").raw().all() as [string, string, number, string, number][];
+    return rows.map(([id, action, policy, result, deadAt]) =>
+      this.#read(id, () => ({ action: this.#decodeAction(action, policy), result: decodeResult(parseJson(result, 'result')), deadAt })),
     );
   }
 
@@ -258,6 +287,8 @@ class SqliteStore implements Store {
       })();
       batch.resolve();
     } catch (error) {
+      this.#loadPolicyIds(); // ids handed out in the rolled-back transaction do not exist
+
       batch.reject(new StoreError(`Could not commit to the store ${this.#file}: ${(error as Error).message}`, { code: 'corrupt', file: this.#file, cause: error }));
     }
   }
@@ -265,16 +296,48 @@ class SqliteStore implements Store {
   /** One action's merged writes, in as few statements as its case needs (one, mostly). */
   #apply(id: string, write: Pending): void {
     const { insert, finish, attempts, retryAt } = write;
-    if (insert !== undefined && finish !== undefined) {
-      this.#insertSettled.run(id, finish.state, JSON.stringify(insert), JSON.stringify(finish.result), finish.settledAt, insert.idempotencyKey);
-    } else if (insert !== undefined) {
-      this.#insert.run(id, JSON.stringify(insert), attempts === undefined ? NO_ATTEMPTS : JSON.stringify(attempts), retryAt ?? null, insert.idempotencyKey);
+    if (insert !== undefined) {
+      const { policy, ...action } = insert;
+      const policyId = this.#policyId(policy);
+      if (finish !== undefined) this.#insertSettled.run(id, finish.state, JSON.stringify(action), policyId, JSON.stringify(finish.result), finish.settledAt, insert.idempotencyKey);
+      else this.#insert.run(id, JSON.stringify(action), policyId, attempts === undefined ? NO_ATTEMPTS : JSON.stringify(attempts), retryAt ?? null, insert.idempotencyKey);
     } else if (finish !== undefined) {
       this.#finish.run(finish.state, JSON.stringify(finish.result), finish.settledAt, id);
     } else if (attempts !== undefined && retryAt !== undefined) this.#setAttemptsRetry.run(JSON.stringify(attempts), retryAt, id);
     else if (attempts !== undefined) this.#setAttempts.run(JSON.stringify(attempts), id);
     else if (retryAt !== undefined) this.#setRetry.run(retryAt, id);
     if (write.redriven === true) this.#redrive.run(id);
+  }
+
+  /** The id of `policy` in \`policies\`, inserted (inside the running transaction) the first time it is seen. */
+  #policyId(policy: EncodedRetryPolicy): number {
+    let id = this.#policyIdsByObject.get(policy);
+    if (id !== undefined) return id;
+    const text = JSON.stringify(policy);
+    id = this.#policyIds.get(text);
+    if (id === undefined) {
+      id = Number(this.#insertPolicy.run(text).lastInsertRowid);
+      this.#policyIds.set(text, id);
+    }
+    this.#policyIdsByObject.set(policy, id);
+    return id;
+  }
+
+  #loadPolicyIds(): void {
+    this.#policyIds = new Map((this.#db.prepare('SELECT policy, id FROM policies').raw().all() as [string, number][]).map(([text, id]) => [text, id]));
+    this.#policyIdsByObject = new WeakMap();
+  }
+
+  /** A stored action: its row's text, and its policy (decoded once per distinct policy). */
+  #decodeAction(text: string, policyId: number): EncodedAction {
+    let policy = this.#policies.get(policyId);
+    if (policy === undefined) {
+      const policyText = this.#policyById.get(policyId) as string | undefined;
+      if (policyText === undefined) throw new SerializationError(`Expected \`policy\` to name a stored retry policy, got ${policyId}`, { path: 'policy' });
+      policy = encodeRetryPolicy(decodeRetryPolicy(parseJson(policyText, 'policy'), 'policy'));
+      this.#policies.set(policyId, policy);
+    }
+    return decodeActionWithPolicy(parseJson(text, 'action'), policy);
   }
 
   #read<T>(id: string, decode: () => T): T {

@@ -141,4 +141,31 @@ describe('sqliteStore', () => {
     expect(() => again.live()).toThrow(expect.objectContaining({ name: 'StoreError', message: expect.stringMatching(/a-1.*priority/) }));
     again.close();
   });
+
+  it('keeps each distinct retry policy once; a damaged or missing policy is a typed error naming the action', async () => {
+    const file = tempFile();
+    const store = sqliteStore(file);
+    for (let i = 1; i <= 3; i++) store.assigned(action(`a-${i}`));
+    store.assigned({ ...action('a-4'), policy: { ...action('a-4').policy, attempts: 7 } });
+    store.close();
+    const reopened = sqliteStore(file);
+    expect(reopened.live().map((live) => live.action.policy.attempts)).toEqual([3, 3, 3, 7]);
+    reopened.close();
+    const db = new Database(file);
+    expect(db.prepare('SELECT count(*) FROM policies').pluck().get()).toBe(2);
+    db.pragma('foreign_keys = OFF'); // damage the way another tool could
+    db.prepare("UPDATE policies SET policy = json_set(policy, '$.factor', 0.5) WHERE id = 2").run();
+    db.prepare("UPDATE actions SET policy = 99 WHERE id = 'a-1'").run();
+    db.close();
+    const again = sqliteStore(file);
+    expect(() => again.live()).toThrow(expect.objectContaining({ name: 'StoreError', code: 'corrupt', message: expect.stringMatching(/a-1.*policy/) }));
+    expect(() => again.deadLetters()).not.toThrow();
+    again.close();
+    const fixed = new Database(file);
+    fixed.prepare("UPDATE actions SET policy = 1 WHERE id = 'a-1'").run();
+    fixed.close();
+    const last = sqliteStore(file);
+    expect(() => last.live()).toThrow(expect.objectContaining({ name: 'StoreError', message: expect.stringMatching(/a-4.*factor/) }));
+    last.close();
+  });
 });
