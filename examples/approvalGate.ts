@@ -12,7 +12,6 @@ import { actionMachine } from '../machines/action.machine.js';
 import { checkActionMachine, type ActionMachineTypes } from '../machines/actionContract.js';
 import { copyContext, type ActionDraft } from '../machines/actionUpdates.js';
 import { recipeAssign } from '../machines/positional.js';
-import type { ActionEvent } from '../machines/actionTypes.js';
 import { createPlan, Sequence, systemClock, type Clock } from '../src/index.js';
 
 type Types = ActionMachineTypes<object, { readonly type: 'APPROVE' }>;
@@ -25,7 +24,7 @@ export function approvalGateMachine(approvalTimeout: number): AnyStateMachine {
     types: {} as Types,
     actions: {
       ...implementations.actions,
-      recordApprovalTimeout: recipeAssign<Types['context'], ActionEvent, ActionDraft>((draft) => {
+      recordApprovalTimeout: recipeAssign<Types['context'], Types['events'], ActionDraft>((draft) => {
         draft.error = { version: 1, name: 'ApprovalTimeout', message: `Action "${draft.name}" was not approved within ${approvalTimeout} ms` };
       }, copyContext),
     },

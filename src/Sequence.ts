@@ -10,7 +10,6 @@
  */
 import { Subject, type Observable } from 'rxjs';
 import type { AnyActorRef, AnyStateMachine, InspectionEvent } from 'xstate';
-import { actionMachine } from '../machines/action.machine.js';
 import { CANCELLATION_REASONS, DEFAULT_QUEUE, isOutcomeDecided, type CancellationReason, type Priority } from '../machines/actionConstants.js';
 import type { ActionContext, ActionOutput } from '../machines/actionTypes.js';
 import { sequenceMachine } from '../machines/sequence.machine.js';
@@ -484,7 +483,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   }
 
   machines(): Record<string, AnyStateMachine> {
-    return { 'echo.action': actionMachine, 'echo.site': siteMachine, 'echo.sequence': sequenceMachine } as Record<string, AnyStateMachine>;
+    return { 'echo.action': this.#options.actionMachine, 'echo.site': siteMachine, 'echo.sequence': sequenceMachine } as Record<string, AnyStateMachine>;
   }
 
   async control(command: ControlCommand): Promise<void> {

@@ -7,6 +7,7 @@ import { ManualClock } from '../src/index.js';
 import { main as seedUsage } from '../examples/seedUsage.js';
 import { main as files } from '../examples/files.js';
 import { main as stealing } from '../examples/stealing.js';
+import { main as circuitBreaker } from '../examples/circuitBreaker.js';
 import { main as namedQueues } from '../examples/namedQueues.js';
 import { main as forwardEvents, type ForwardedResult } from '../examples/forwardEvents.js';
 
@@ -142,6 +143,16 @@ describe('examples/forwardEvents', () => {
     // Divide's attempt-failed; Flaky's attempt-failed and retrying.
     expect(summary.notForwarded).toBe(3);
     expect(out.lines.at(-1)).toBe('5 results forwarded for 5 actions; 3 attempt-failed/retrying events not forwarded');
+  });
+});
+
+describe('examples/circuitBreaker', () => {
+  it('runs as `npx tsx examples/circuitBreaker.ts` does: the circuit opens, a probe fails, the next closes it', async () => {
+    const out = capture();
+    const summary = await circuitBreaker({ log: out.log });
+    expect(out.lines[0]).toBe('after 3 failures the circuit is open');
+    expect(out.lines[1]).toMatch(/^circuit closed; calls: .*a-4@1200 down, a-5@2300 ok, a-6@2400 ok$/);
+    expect(Object.values(summary.outcomes).filter((outcome) => outcome === 'page')).toHaveLength(2);
   });
 });
 

@@ -132,6 +132,12 @@ export function createInspectionAdapter(
 
   const machinesOf = (): Record<string, unknown> => target?.machines() ?? {};
   for (const machine of Object.values(machinesOf())) describe(machine);
+  /** Kinds by machine id: Echo's own, and a target's machines given under Echo's keys (a user's Action machine under `echo.action`). */
+  const kinds = new Map<string, ActorKind>(Object.entries(KINDS));
+  for (const [key, machine] of Object.entries(machinesOf())) {
+    const kind = KINDS[key];
+    if (kind !== undefined && isStateMachine(machine)) kinds.set(machine.id, kind);
+  }
 
   function describe(logic: unknown): void {
     if (!isStateMachine(logic) || described.has(logic.id)) return;
@@ -176,7 +182,7 @@ export function createInspectionAdapter(
       id: ref.id,
       parentId: ref._parent?.sessionId ?? null,
       machineId,
-      kind: (machineId !== null ? KINDS[machineId] : undefined) ?? 'actor',
+      kind: (machineId !== null ? kinds.get(machineId) : undefined) ?? 'actor',
       value: null,
       status: 'active',
       context: null,

@@ -43,7 +43,10 @@ export interface InspectorTarget {
   subscribeInspection(observer: (event: InspectionEvent) => void, options?: { readonly pull?: (actor: PullableRef) => boolean | void }): () => void;
   /** Current actors, for a client that joins late. */
   currentActors(): Iterable<InspectableActorRef>;
-  /** The machines the runtime runs, by machine id (`echo.action`, `echo.site`, `echo.sequence`). */
+  /**
+   * The machines the runtime runs, by role: `echo.action`, `echo.site`, `echo.sequence` (a user's
+   * Action machine, whatever its id, is given under `echo.action`: its actors show as actions).
+   */
   machines(): Record<string, AnyStateMachine>;
   /** Carries out a command; rejects when the command cannot apply (unknown action, not controllable). */
   control(command: ControlCommand): Promise<void>;
