@@ -15,6 +15,7 @@ import { toError } from '../errors.js';
 import type { InspectionHub } from '../inspect/InspectionHub.js';
 import { compileMachine, type CompiledMachine } from './compileMachine.js';
 import { TableActor } from './TableActor.js';
+import { zeroDelayClock } from './zeroDelayClock.js';
 
 export interface ActionEngine {
   /** Creates, attaches to `run` and starts the actor of `run` (the run is the machine's input); `settled` is called once it ends. */
@@ -45,7 +46,7 @@ export function createTableEngine(services: EngineServices, machine: AnyStateMac
   const table = compileActionTable(machine, effects);
   const runOf = (actor: TableActor<never>): ActionRun => actor.owner as ActionRun;
   const shared = {
-    clock: services.clock,
+    clock: zeroDelayClock(services.clock),
     inspect: services.hub,
     get rootId() {
       return services.rootId();
@@ -78,10 +79,11 @@ export function createTableEngine(services: EngineServices, machine: AnyStateMac
 export function createXStateEngine(services: EngineServices, actionLogic: AnyStateMachine = actionMachine): ActionEngine {
   const runs = new WeakMap<object, ActionRun>();
   const machine = actionLogic.provide({ actions: asXStateActions(createActionEffects((self) => runs.get(self as object)!)) });
+  const clock = zeroDelayClock(services.clock);
   return {
     start(run) {
       const input: ActionInput = run;
-      const actor = createActor(machine, { input, clock: services.clock, id: run.id, inspect: (event) => services.hub.emit(event) });
+      const actor = createActor(machine, { input, clock, id: run.id, inspect: (event) => services.hub.emit(event) });
       runs.set(actor, run);
       run.actor = actor as unknown as ActionActor;
       actor.subscribe({
