@@ -676,6 +676,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     if (site !== null) site.release(run);
     else this.#queues.discard(run);
     this.#flow.settled(run);
+    this.#telemetry.handedBack(run);
     run.licenseRelease?.();
     run.licenseRelease = null;
     this.#shutdown.handedBack();

@@ -27,6 +27,7 @@ import { decodeJobData, decodeSettled, newJobData } from './jobData.js';
 import { createRemoteRun, settleRemote } from './remoteRun.js';
 import { ResultBridge } from './resultBridge.js';
 import { SiteRunner } from './siteRunner.js';
+import { activeTraceCarrier, type TraceCarrier } from './tracePropagation.js';
 
 /** Options of {@link bullmqProduction}. */
 export interface BullMQProductionOptions {
@@ -164,7 +165,7 @@ export class BullMQProduction implements ExternalProduction {
     const encoded = encodeAction({ ...init, license: init.license === null ? null : { name: init.license.name, error: init.license.error }, parentId });
     const run = createRemoteRun(init, host.services);
     this.#bridge!.track(run);
-    run.accepted = this.#add(encoded, init);
+    run.accepted = this.#add(encoded, init, activeTraceCarrier());
     // A key already used names a job that may have settled before: its result is read once it is known.
     if (init.idempotencyKey !== undefined) run.accepted.then(() => this.#bridge?.refresh(run.id), () => undefined);
     run.accepted.catch((error: unknown) => settleRemote(run, notQueued(run, error)));
@@ -254,8 +255,8 @@ export class BullMQProduction implements ExternalProduction {
     return handles;
   }
 
-  async #add(encoded: EncodedAction, init: RunInit): Promise<void> {
-    await this.#requireQueue().add(init.name, newJobData(encoded), {
+  async #add(encoded: EncodedAction, init: RunInit, trace: TraceCarrier | undefined): Promise<void> {
+    await this.#requireQueue().add(init.name, newJobData(encoded, trace), {
       jobId: init.id,
       priority: PRIORITY[init.priority],
       ...(init.startDelay > 0 && { delay: init.startDelay }),

@@ -13,6 +13,7 @@ import { License } from '../License.js';
 import { CODEC_VERSION, decodeAction, decodeAttempts, decodeError, decodeResult, decodeRetryPolicy, encodeAttempts, type EncodedAction, type EncodedResult } from '../store/codec.js';
 import { decodeWith, parseJson } from '../store/decode.js';
 import { actionSchema, attemptsSchema } from '../store/schemas.js';
+import type { TraceCarrier } from './tracePropagation.js';
 
 /** The data of an Echo job. */
 export interface JobData {
@@ -21,6 +22,8 @@ export interface JobData {
   readonly action: EncodedAction;
   /** Every attempt made so far, on whichever process. */
   readonly attempts: readonly AttemptRecord[];
+  /** The trace context active at `assign` (see `tracePropagation.ts`), when there was one. */
+  readonly trace?: TraceCarrier;
 }
 
 const jobDataSchema = v.strictObject({
@@ -28,11 +31,12 @@ const jobDataSchema = v.strictObject({
   kind: v.literal('job'),
   action: actionSchema,
   attempts: attemptsSchema,
+  trace: v.optional(v.record(v.string(), v.string())),
 });
 
 /** The job data of a newly assigned action. */
-export function newJobData(action: EncodedAction): JobData {
-  return { codec: CODEC_VERSION, kind: 'job', action, attempts: [] };
+export function newJobData(action: EncodedAction, trace?: TraceCarrier): JobData {
+  return { codec: CODEC_VERSION, kind: 'job', action, attempts: [], ...(trace !== undefined && { trace }) };
 }
 
 /** The same job data with a new attempt history. */

@@ -24,6 +24,7 @@ import type { ExternalProductionHost } from '../work/ExternalProduction.js';
 import { ECHO_BACKOFF, echoBackoffStrategy } from './backoff.js';
 import type { ControlRelay } from './controlRelay.js';
 import type { DistributedLimits } from './distributedLimits.js';
+import { withTraceCarrier } from './tracePropagation.js';
 import { claimedAssignOptions, decodeJobData, interruptedHistory, licenseOf, withAttempts, type JobData } from './jobData.js';
 
 /** How a claimed run left this process. */
@@ -138,7 +139,8 @@ export class SiteRunner {
       const history = interruptedHistory(data.attempts);
       const claimedAt = this.#host.clock.now();
       await job.updateData(withAttempts(data, [...history, { number: history.length + 1, startedAt: claimedAt, endedAt: null, outcome: 'running', error: null, backoff: null }]));
-      run = this.#host.runHere({ ...prepared, startDelay: 0, attemptTimeout: action.attemptTimeout, totalTimeout: action.totalTimeout, cancelGrace: action.cancelGrace, history });
+      // Its spans are children of the context active where it was assigned, in whichever process.
+      run = withTraceCarrier(data.trace, () => this.#host.runHere({ ...prepared, startDelay: 0, attemptTimeout: action.attemptTimeout, totalTimeout: action.totalTimeout, cancelGrace: action.cancelGrace, history }));
     } catch (error) {
       // This process's Plan cannot run it (unknown name, content no longer valid): it fails for good.
       throw new UnrecoverableError(toText(failure(action.id, error, data.attempts)));

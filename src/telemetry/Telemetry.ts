@@ -182,6 +182,23 @@ export class Telemetry implements RunTracer {
     );
   }
 
+  /**
+   * A run left this process unsettled (handed back to its external production, for a retry or a
+   * shutdown): its spans end here, marked `echo.handed_back`; the next claim makes its own.
+   */
+  handedBack(run: ActionRun): void {
+    const traced = run.traced as Traced | null;
+    if (traced === null) return;
+    run.traced = null;
+    const at = this.#clock.now();
+    if (traced.recording) {
+      traced.attempt?.setAttribute('echo.handed_back', true);
+      traced.attempt?.end(at);
+      traced.span.setAttribute('echo.handed_back', true);
+    }
+    traced.span.end(at);
+  }
+
   /** An action settled: its spans end, and its metrics are recorded. */
   settled(run: ActionRun, output: ActionOutput, context: ActionContext, error: Error | null): void {
     const at = context.settledAt ?? this.#clock.now();
