@@ -52,7 +52,7 @@ describe.each(engines)('a zero backoff (%s engine)', (engine) => {
     expect(await handle.result).toBe('ok'); // the ManualClock never advanced
     expect(calls).toBe(3);
     expect(clock.now()).toBe(0);
-    const attempts = (handle.getSnapshot().context as { attempts: { outcome: string; backoff: number | null }[] }).attempts;
+    const attempts = handle.getSnapshot().context.attempts;
     expect(attempts.map((a) => [a.outcome, a.backoff])).toEqual([['failed', 0], ['failed', 0], ['succeeded', null]]);
     await sequence.shutdown({ deadline: 0 });
   });
