@@ -162,11 +162,11 @@ class SqliteStore implements Store {
     const live: StoredLiveAction[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const [id, action, policy, attempts, retryAt] = rows[i]!;
-      live[i] = this.#read(id, () => ({
-        action: this.#decodeAction(action, policy),
-        attempts: attempts === NO_ATTEMPTS ? [] : decodeAttempts(parseJson(attempts, 'attempts'), 'attempts'),
-        retryAt,
-      }));
+      try {
+        live[i] = { action: this.#decodeAction(action, policy), attempts: attempts === NO_ATTEMPTS ? [] : decodeAttempts(parseJson(attempts, 'attempts'), 'attempts'), retryAt };
+      } catch (error) {
+        this.#unreadable(id, error);
+      }
     }
     return live;
   }
@@ -344,8 +344,12 @@ class SqliteStore implements Store {
     try {
       return decode();
     } catch (error) {
-      throw new StoreError(`Stored action ${id} in ${this.#file} cannot be read: ${(error as Error).message}`, { code: 'corrupt', file: this.#file, cause: error });
+      this.#unreadable(id, error);
     }
+  }
+
+  #unreadable(id: string, error: unknown): never {
+    throw new StoreError(`Stored action ${id} in ${this.#file} cannot be read: ${(error as Error).message}`, { code: 'corrupt', file: this.#file, cause: error });
   }
 }
 
