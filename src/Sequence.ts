@@ -49,6 +49,7 @@ import { Scheduler, type ScheduleSpec, type ScheduleState } from './schedule/Sch
 import { Schedules } from './schedule/Schedules.js';
 import { ActionStats, type ActionNameStats } from './telemetry/ActionStats.js';
 import { Journal } from './store/journal.js';
+import { assertEncodable } from './store/encodable.js';
 import type { EncodedAction } from './store/codec.js';
 import type { DeadLetter } from './store/Store.js';
 import type { ExternalProduction, ExternalProductionHost } from './work/ExternalProduction.js';
@@ -129,6 +130,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
       clock: this.clock,
       assign: (name, content, options) => this.assign(name, content, options),
       report: (error) => this.#report(error),
+      ...(resolved.store !== null && { store: { saved: (state) => resolved.store!.scheduleSaved(state), removed: (id) => resolved.store!.scheduleRemoved(id) } }),
     });
     this.schedules = new Schedules(this.#scheduler);
     this.#telemetry = new Telemetry(resolved.telemetry, this.clock, () => this.#inFlight());
@@ -160,6 +162,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     this.#shutdown = new ShutdownTracker(resolved.external !== null);
     const journal = resolved.store === null ? null : new Journal(resolved.store, resolved, (error) => this.#report(error));
     this.#journal = journal;
+    if (journal !== null) this.#scheduler.adopt(journal.store.schedules());
     const emit = (event: EchoEvent): void => {
       journal?.event(event);
       if (this.#events.observed) this.#events.next(event);
@@ -229,6 +232,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     this.#started = true;
     this.#root.send({ type: 'START' });
     if (this.#journal !== null) this.#restore(this.#journal);
+    this.#scheduler.wake();
     this.#external?.start();
     const children = this.#root.getSnapshot().children as Record<string, SiteActorRef | undefined>;
     for (const site of this.#sites.values()) {
@@ -309,6 +313,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
    */
   schedule(name: string, content: unknown, spec: ScheduleSpec): ScheduleState {
     this.#options.plan.require(name);
+    if (this.#journal !== null) assertEncodable(content, 'content'); // it is stored with the schedule
     return this.#scheduler.add(name, content, spec);
   }
 

@@ -85,9 +85,15 @@ const TRIGGER_KEYS = new Set(['every', 'startAt', 'cron', 'timezone']);
 /** What a Scheduler needs from its Sequence. */
 export interface SchedulerServices {
   readonly clock: Clock;
-  assign(name: string, content: unknown, options: { metadata: Record<string, unknown>; priority?: Priority; queue?: string }): ActionHandle;
+  assign(name: string, content: unknown, options: { metadata: Record<string, unknown>; priority?: Priority; queue?: string; idempotencyKey?: string }): ActionHandle;
   /** An assignment failed (unknown name, full queue, shutting down): reported, counted, never thrown from a timer. */
   report(error: unknown): void;
+  /**
+   * A durable Sequence's store: every change of a schedule's state is saved, and each run is
+   * assigned with the idempotency key `schedule:<id>@<due time>`; the fire and its action are
+   * written in the same turn, so they commit together and a slot never fires twice.
+   */
+  readonly store?: { saved(state: ScheduleState): void; removed(id: string): void };
 }
 
 class Entry {
@@ -106,6 +112,8 @@ class Entry {
 export class Scheduler {
   readonly #services: SchedulerServices;
   readonly #entries = new Map<string, Entry>();
+  /** Stored schedules not taken back yet: `add` with their id keeps their state, `wake` takes the rest. */
+  readonly #dormant = new Map<string, ScheduleState>();
   #stopped = false;
 
   constructor(services: SchedulerServices) {
@@ -127,6 +135,15 @@ export class Scheduler {
     const { paused, ...options } = readOptions(optionPart);
     const id = (optionPart.id as string | undefined) ?? name;
     const now = this.#services.clock.now();
+    const stored = this.#dormant.get(id);
+    if (stored !== undefined) {
+      this.#dormant.delete(id);
+      // The same schedule made again at boot (the usual way): it goes on from its stored state, paused or not.
+      if (sameDefinition(stored, { name, content, trigger, options })) return this.restore(stored);
+      // Changed since: the new definition, with its stored pause and counts.
+      const changed: ScheduleState = { ...stored, name, content, trigger, options, createdAt: now, paused: stored.paused || paused, nextRunAt: null };
+      return this.#install(changed, (entry) => (entry.state.paused ? null : nextOccurrence(entry.trigger, now)));
+    }
     const state: ScheduleState = {
       version: 1, id, name, content, trigger, options, createdAt: now,
       paused, nextRunAt: null, lastRunAt: null, runs: 0, skipped: 0, failedToAssign: 0,
@@ -141,17 +158,41 @@ export class Scheduler {
     return this.#install(checked, () => (checked.paused ? null : checked.nextRunAt));
   }
 
+  /**
+   * Holds the states a store kept, until `add` names one of them or `wake` takes them back.
+   * A state that does not read is reported, not taken.
+   */
+  adopt(states: readonly unknown[]): void {
+    for (const state of states) {
+      try {
+        const checked = readState(state as ScheduleState);
+        this.#dormant.set(checked.id, checked);
+      } catch (error) {
+        this.#services.report(new TypeError(`A stored schedule cannot be read: ${(error as Error).message}`, { cause: error }));
+      }
+    }
+  }
+
+  /** Takes back every adopted schedule not made again (the Sequence starts); missed runs follow their catch-up policy. */
+  wake(): void {
+    for (const state of this.#dormant.values()) {
+      if (this.#entries.has(state.id)) continue;
+      this.restore(state);
+    }
+    this.#dormant.clear();
+  }
+
   pause(id: string): ScheduleState {
     const entry = this.#entry(id);
     this.#disarm(entry);
-    entry.state = { ...entry.state, paused: true, nextRunAt: null };
+    this.#set(entry, { ...entry.state, paused: true, nextRunAt: null });
     return entry.state;
   }
 
   resume(id: string): ScheduleState {
     const entry = this.#entry(id);
     if (!entry.state.paused) return entry.state;
-    entry.state = { ...entry.state, paused: false, nextRunAt: nextOccurrence(entry.trigger, this.#services.clock.now()) };
+    this.#set(entry, { ...entry.state, paused: false, nextRunAt: nextOccurrence(entry.trigger, this.#services.clock.now()) });
     this.#arm(entry);
     return entry.state;
   }
@@ -162,6 +203,7 @@ export class Scheduler {
     if (entry === undefined) return false;
     this.#disarm(entry);
     this.#entries.delete(id);
+    this.#services.store?.removed(id);
     return true;
   }
 
@@ -184,10 +226,16 @@ export class Scheduler {
     if (this.#stopped) throw new TypeError('Expected a running Sequence, got one that is shutting down (schedules are stopped)');
     if (this.#entries.has(state.id)) throw new TypeError(`Expected a new schedule id, got "${state.id}", which is taken (give \`id\`)`);
     const entry = new Entry(state);
-    entry.state = { ...state, nextRunAt: first(entry) };
+    this.#set(entry, { ...state, nextRunAt: first(entry) });
     this.#entries.set(state.id, entry);
     this.#arm(entry);
     return entry.state;
+  }
+
+  /** Every change of a schedule's state goes through here (and to the store, when there is one). */
+  #set(entry: Entry, state: ScheduleState): void {
+    entry.state = state;
+    if (this.#entries.get(state.id) === entry) this.#services.store?.saved(state);
   }
 
   #entry(id: string): Entry {
@@ -226,11 +274,11 @@ export class Scheduler {
     else if (options.catchUp === 'one') runs = onTime.length > 0 ? onTime : missed.slice(-1);
     else runs = [...missed.slice(-options.maxCatchUp), ...onTime].slice(-Math.max(options.maxCatchUp, onTime.length));
     const caughtUp = runs.length - onTime.length;
-    entry.state = {
+    this.#set(entry, {
       ...entry.state,
       skipped: entry.state.skipped + (missedCount - Math.max(0, caughtUp)),
       nextRunAt: nextOccurrence(entry.trigger, now),
-    };
+    });
     for (const at of runs) this.#run(entry, at);
     this.#arm(entry);
   }
@@ -240,11 +288,11 @@ export class Scheduler {
     const overlap = entry.state.options.overlap;
     if (entry.live.size > 0) {
       if (overlap === 'skip') {
-        entry.state = { ...entry.state, skipped: entry.state.skipped + 1 };
+        this.#set(entry, { ...entry.state, skipped: entry.state.skipped + 1 });
         return;
       }
       if (overlap === 'queue') {
-        if (entry.waiting.length >= entry.state.options.maxCatchUp) entry.state = { ...entry.state, skipped: entry.state.skipped + 1 };
+        if (entry.waiting.length >= entry.state.options.maxCatchUp) this.#set(entry, { ...entry.state, skipped: entry.state.skipped + 1 });
         else entry.waiting.push(scheduledFor);
         return;
       }
@@ -259,15 +307,16 @@ export class Scheduler {
     try {
       handle = this.#services.assign(name, content, {
         metadata: { ...options.metadata, schedule: id, scheduledFor },
+        ...(this.#services.store !== undefined && { idempotencyKey: `schedule:${id}@${scheduledFor}` }),
         ...(options.priority !== undefined && { priority: options.priority }),
         ...(options.queue !== undefined && { queue: options.queue }),
       });
     } catch (error) {
-      entry.state = { ...entry.state, failedToAssign: entry.state.failedToAssign + 1 };
+      this.#set(entry, { ...entry.state, failedToAssign: entry.state.failedToAssign + 1 });
       this.#services.report(new Error(`Schedule "${id}" could not assign "${name}" due at ${scheduledFor}: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
       return;
     }
-    entry.state = { ...entry.state, runs: entry.state.runs + 1, lastRunAt: scheduledFor };
+    this.#set(entry, { ...entry.state, runs: entry.state.runs + 1, lastRunAt: scheduledFor });
     entry.live.add(handle);
     const settled = (): void => {
       entry.live.delete(handle);
@@ -303,6 +352,19 @@ function readOptions(value: Record<string, unknown>): ScheduleState['options'] &
     ...(priority !== undefined && { priority: priority as Priority }),
     ...(queue !== undefined && { queue: queue as string }),
   };
+}
+
+/** Whether a stored schedule is the one being made again: same action, content, trigger and options. */
+function sameDefinition(stored: ScheduleState, made: Pick<ScheduleState, 'name' | 'content' | 'trigger' | 'options'>): boolean {
+  const definition = (state: Pick<ScheduleState, 'name' | 'content' | 'trigger' | 'options'>): string => JSON.stringify([state.name, state.content, canonical(state.trigger), canonical(state.options)]);
+  return definition(stored) === definition(made);
+}
+
+/** A JSON value with its object keys sorted (so key order does not make two definitions differ). */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.keys(value).sort().filter((key) => (value as Record<string, unknown>)[key] !== undefined).map((key) => [key, canonical((value as Record<string, unknown>)[key])]));
 }
 
 /** Checks a persisted state (it may come from a store). */

@@ -31,6 +31,11 @@ export interface StoredByKey {
   readonly result: EncodedResult | undefined;
 }
 
+/** A schedule's persisted state: `ScheduleState` from `sequence.schedules.list()`, as JSON. */
+export interface StoredSchedule {
+  readonly id: string;
+}
+
 /** Which settled rows to drop. */
 export interface RetentionOptions {
   /** Drop settled actions older than this (ms since they settled). @default Infinity */
@@ -69,6 +74,15 @@ export interface Store {
   deadLetters(): DeadLetter[];
   /** Drops settled rows per `retention`; returns how many. */
   prune(retention: RetentionOptions, now: number): number;
+  /**
+   * A schedule's state changed (added, fired, paused, resumed): committed with the
+   * writes of the same turn, so a fire and the action it assigned commit together.
+   */
+  scheduleSaved(state: StoredSchedule): void;
+  /** A schedule was removed. */
+  scheduleRemoved(id: string): void;
+  /** The stored schedules' states (JSON values, checked by the Scheduler when it takes them back). */
+  schedules(): StoredSchedule[];
   /** Resolves once every write made before the call is committed. */
   flush(): Promise<void>;
   /** Commits what is pending and releases the store (its file and lock). */

@@ -7,7 +7,7 @@
  */
 import type { AttemptRecord } from '../../machines/actionTypes.js';
 import type { EncodedAction, EncodedResult } from './codec.js';
-import type { DeadLetter, RetentionOptions, Store, StoredByKey, StoredLiveAction } from './Store.js';
+import type { DeadLetter, RetentionOptions, Store, StoredByKey, StoredLiveAction, StoredSchedule } from './Store.js';
 import { StoreError } from './Store.js';
 
 interface Row {
@@ -24,6 +24,7 @@ class MemoryStore implements Store {
   readonly session = 1;
   readonly #rows = new Map<string, Row>();
   readonly #byKey = new Map<string, string>();
+  readonly #schedules = new Map<string, StoredSchedule>();
   #closed = false;
 
   live(): StoredLiveAction[] {
@@ -97,6 +98,20 @@ class MemoryStore implements Store {
       }
     });
     return dropped;
+  }
+
+  scheduleSaved(state: StoredSchedule): void {
+    this.#open();
+    this.#schedules.set(state.id, state);
+  }
+
+  scheduleRemoved(id: string): void {
+    this.#open();
+    this.#schedules.delete(id);
+  }
+
+  schedules(): StoredSchedule[] {
+    return [...this.#schedules.values()];
   }
 
   flush(): Promise<void> {

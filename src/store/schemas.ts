@@ -118,7 +118,13 @@ export const actionSchema = v.strictObject({
   cancelGrace: ms,
   parentId: v.nullable(nonEmpty),
   // Absent when the action has none (and in payloads written before it was stored).
-  provenance: v.optional(v.strictObject({ recordOf: v.optional(nonEmpty), againOf: v.optional(nonEmpty), redriveOf: v.optional(nonEmpty) })),
+  // An object, not an array: valibot's strictObject would read [] as {} (every key here is optional).
+  provenance: v.optional(
+    v.pipe(
+      v.custom<Record<string, unknown>>(isObject, 'Expected an object'),
+      v.strictObject({ recordOf: v.optional(nonEmpty), againOf: v.optional(nonEmpty), redriveOf: v.optional(nonEmpty) }),
+    ),
+  ),
 });
 
 /** A stored action without its retry policy: a store that keeps each distinct policy once decodes rows with it. */

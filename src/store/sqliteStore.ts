@@ -14,7 +14,7 @@ import type { AttemptRecord } from '../../machines/actionTypes.js';
 import { SerializationError } from '../errors.js';
 import { decodeActionWithPolicy, decodeAttempts, decodeResult, decodeRetryPolicy, encodeRetryPolicy, type EncodedAction, type EncodedResult, type EncodedRetryPolicy } from './codec.js';
 import { parseJson } from './decode.js';
-import type { DeadLetter, RetentionOptions, Store, StoredByKey, StoredLiveAction } from './Store.js';
+import type { DeadLetter, RetentionOptions, Store, StoredByKey, StoredLiveAction, StoredSchedule } from './Store.js';
 import { StoreError } from './Store.js';
 
 /** Options of the SQLite store. */
@@ -30,6 +30,9 @@ const defaultOptions = { durability: 'normal', verify: true } as const satisfies
 /** The schema's version, kept in `PRAGMA user_version`. */
 const SCHEMA_VERSION = 2;
 const APPLICATION_ID = 0x4563686f; // 'Echo'
+
+/** Schedules by id: each row a ScheduleState as JSON (created at open in files made before they were stored). */
+const SCHEDULES = 'CREATE TABLE IF NOT EXISTS schedules (id TEXT PRIMARY KEY, state TEXT NOT NULL);';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS policies (id INTEGER PRIMARY KEY, policy TEXT NOT NULL UNIQUE);
@@ -48,6 +51,7 @@ CREATE TABLE IF NOT EXISTS actions (
 CREATE INDEX IF NOT EXISTS actions_idem ON actions(idem) WHERE idem IS NOT NULL;
 CREATE INDEX IF NOT EXISTS actions_state ON actions(state, settled_at);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+${SCHEDULES}
 `;
 
 /**
@@ -78,6 +82,8 @@ class SqliteStore implements Store {
   readonly #file: string;
   readonly #db: Database.Database;
   readonly #pending = new Map<string, Pending>();
+  /** Schedule writes of the batch: the latest state per id, or null for a removal. */
+  readonly #pendingSchedules = new Map<string, StoredSchedule | null>();
   #batch: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } | null = null;
   #closed = false;
   readonly #insert: Database.Statement;
@@ -90,6 +96,8 @@ class SqliteStore implements Store {
   readonly #byId: Database.Statement;
   readonly #byKey: Database.Statement;
   readonly #insertPolicy: Database.Statement;
+  readonly #saveSchedule: Database.Statement;
+  readonly #removeSchedule: Database.Statement;
   readonly #policyById: Database.Statement;
   /** Policy ids by JSON text, and by the encoded policy object (actions of one Plan entry share one). */
   #policyIds = new Map<string, number>();
@@ -130,6 +138,7 @@ class SqliteStore implements Store {
       }
       const version = db.pragma('user_version', { simple: true }) as number;
       if (version !== SCHEMA_VERSION) throw new StoreError(`The store ${file} has schema version ${version}; this Echo reads version ${SCHEMA_VERSION}`, { code: 'version', file });
+      db.exec(SCHEDULES);
     } catch (error) {
       db.close();
       if (error instanceof StoreError) throw error;
@@ -143,6 +152,8 @@ class SqliteStore implements Store {
     // Assigned and settled within one batch (most short actions): one row, written once.
     this.#insertSettled = db.prepare(`INSERT INTO actions (id, state, action, policy, attempts, result, settled_at, idem) VALUES (?, ?, ?, ?, '${NO_ATTEMPTS}', ?, ?, ?)`);
     this.#insertPolicy = db.prepare('INSERT INTO policies (policy) VALUES (?)');
+    this.#saveSchedule = db.prepare('INSERT INTO schedules (id, state) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state');
+    this.#removeSchedule = db.prepare('DELETE FROM schedules WHERE id = ?');
     this.#policyById = db.prepare('SELECT policy FROM policies WHERE id = ?').pluck();
     this.#loadPolicyIds();
     this.#setAttempts = db.prepare('UPDATE actions SET attempts = ? WHERE id = ?');
@@ -240,6 +251,32 @@ class SqliteStore implements Store {
     return dropped;
   }
 
+  scheduleSaved(state: StoredSchedule): void {
+    this.#open();
+    this.#pendingSchedules.set(state.id, state);
+    this.#schedule();
+  }
+
+  scheduleRemoved(id: string): void {
+    this.#open();
+    this.#pendingSchedules.set(id, null);
+    this.#schedule();
+  }
+
+  schedules(): StoredSchedule[] {
+    this.#commitNow();
+    const rows = this.#db.prepare('SELECT id, state FROM schedules ORDER BY rowid').raw().all() as [string, string][];
+    return rows.map(([id, state]) => {
+      try {
+        const parsed = parseJson(state, 'schedule');
+        if (typeof parsed !== 'object' || parsed === null || (parsed as { id?: unknown }).id !== id) throw new SerializationError(`Expected \`schedule\` to be the state of schedule "${id}"`, { path: 'schedule' });
+        return parsed as StoredSchedule;
+      } catch (error) {
+        throw new StoreError(`Stored schedule ${id} in ${this.#file} cannot be read: ${(error as Error).message}`, { code: 'corrupt', file: this.#file, cause: error });
+      }
+    });
+  }
+
   flush(): Promise<void> {
     return this.#batch?.promise ?? Promise.resolve();
   }
@@ -256,9 +293,19 @@ class SqliteStore implements Store {
 
   /** The pending writes of `id`, scheduling the batch's commit for the end of this event-loop turn. */
   #write(id: string): Pending {
-    if (this.#closed) throw new StoreError(`The store ${this.#file} is closed`, { code: 'closed', file: this.#file });
+    this.#open();
     let pending = this.#pending.get(id);
     if (pending === undefined) this.#pending.set(id, (pending = {}));
+    this.#schedule();
+    return pending;
+  }
+
+  #open(): void {
+    if (this.#closed) throw new StoreError(`The store ${this.#file} is closed`, { code: 'closed', file: this.#file });
+  }
+
+  /** Schedules the batch's commit for the end of this event-loop turn. */
+  #schedule(): void {
     if (this.#batch === null) {
       let resolve!: () => void;
       let reject!: (error: Error) => void;
@@ -271,7 +318,6 @@ class SqliteStore implements Store {
       this.#batch = { promise, resolve, reject };
       setImmediate(() => this.#commitNow());
     }
-    return pending;
   }
 
   /** Commits every pending write in one transaction. */
@@ -281,9 +327,15 @@ class SqliteStore implements Store {
     this.#batch = null;
     const pending = [...this.#pending];
     this.#pending.clear();
+    const schedules = [...this.#pendingSchedules];
+    this.#pendingSchedules.clear();
     try {
       this.#db.transaction(() => {
         for (const [id, write] of pending) this.#apply(id, write);
+        for (const [id, state] of schedules) {
+          if (state === null) this.#removeSchedule.run(id);
+          else this.#saveSchedule.run(id, JSON.stringify(state));
+        }
       })();
       batch.resolve();
     } catch (error) {
