@@ -481,6 +481,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     yield* this.#guests.actors() as Iterable<never>;
   }
 
+  /** Calls `listener` when the dead-letter list may have changed (for the inspector); null without a store. */
   subscribeDeadLetters(listener: () => void): (() => void) | null {
     if (this.#journal === null) return null;
     this.#deadLetterListeners.add(listener);
