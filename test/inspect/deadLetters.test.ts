@@ -156,3 +156,38 @@ describe('redrive through the inspector server', () => {
     await sequence.shutdown();
   });
 });
+
+describe('dead letters of another process (a producer streaming into a standalone inspector)', () => {
+  test('they are relayed and kept for late viewers; a redrive goes back to the producer, with the token', async () => {
+    const { connectInspector } = await import('../../src/inspect/producer.js');
+    const { plan, state } = failingPlan();
+    const sequence = new Sequence({ plan, sites: 1, name: 'worker-d', store: memoryStore() }).start();
+    const handle = sequence.assign('Pay', { amount: 9 });
+    await handle.result.catch(() => undefined);
+    const server = await inspect([], { name: 'standalone' });
+    const connection = await connectInspector(sequence, { url: server.url, adapter: { deadLetterInterval: 0 } });
+    const viewer = await openViewer(server.url);
+    try {
+      viewer.send({ type: 'subscribe', version: 1 });
+      const first = await viewer.next<DeadLettersMessage>((m) => isDead(m) && m.total === 1, 'the remote dead letter');
+      expect(first.source).toBe(connection.source);
+      expect(first.letters.map((letter) => letter.id)).toEqual([handle.id]);
+      const late = await openViewer(server.url);
+      late.send({ type: 'subscribe', version: 1 });
+      await late.next((m) => isDead(m) && m.total === 1 && m.source === connection.source, 'the mirrored dead letter');
+      await late.close();
+
+      state.healthy = true;
+      viewer.send({ type: 'control', ref: 'd1', source: connection.source, command: { type: 'redrive', actionIds: [handle.id] } });
+      expect(await viewer.next<AckMessage>((m) => m.type === 'ack' && m.ref === 'd1', 'the ack')).toMatchObject({ ok: true });
+      await viewer.next((m) => isDead(m) && m.total === 0, 'the emptied list');
+      await sequence.whenIdle();
+      expect(sequence.deadLetters()).toEqual([]);
+    } finally {
+      await viewer.close();
+      connection.close();
+      await sequence.shutdown();
+      await server.close();
+    }
+  });
+});
