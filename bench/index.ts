@@ -30,6 +30,7 @@ import {
   promisePool,
 } from './runners.js';
 import { benchStore } from './store.bench.js';
+import { benchBullMQ } from './bullmq.bench.js';
 
 const N = Number(process.env.BENCH_N ?? 100_000);
 
@@ -186,6 +187,22 @@ const cases: BenchCase[] = [
       return [
         { case: 'flow', measure: `rate limit far above the load ÷ without (${fmt(n)})`, echo: `${fmt(flow.limited)}/s`, reference: `${fmt(flow.plain)}/s without`, ratio: flow.limitedRatio.toFixed(2), goal: '≥ 0.9', met: flow.limitedRatio >= 0.9 },
         { case: 'flow', measure: 'tracing on a no-op tracer ÷ disabled', echo: `${fmt(flow.traced)}/s`, reference: `${fmt(flow.plain)}/s without`, ratio: flow.tracedRatio.toFixed(2), goal: '≥ 0.9', met: flow.tracedRatio >= 0.9 },
+      ];
+    },
+  },
+  {
+    name: 'bullmq',
+    async run() {
+      // Redis at 127.0.0.1:6379; one add per job (as assign does), concurrency 16, noop jobs.
+      const n = Math.min(N, 2_000);
+      const bull = await benchBullMQ(n);
+      const ratio = bull.echo / bull.raw;
+      const ms = (v: number): string => `${v.toFixed(1)} ms`;
+      return [
+        { case: 'bullmq', measure: `Echo on BullMQ ÷ raw BullMQ Worker, one process, noop jobs (${fmt(n)}, 5 interleaved rounds)`, echo: `${fmt(bull.echo)}/s`, reference: `${fmt(bull.raw)}/s raw BullMQ`, ratio: times(ratio), goal: '≥ 0.8× raw BullMQ', met: ratio >= 0.8 },
+        ...Object.entries(bull.processes).map(([count, rate]) => infoRow('bullmq', `  ${count} worker process${count === '1' ? '' : 'es'}, assigned from this one`, `${fmt(rate)}/s`, '', '')),
+        infoRow('bullmq', '  cross-process cancel → CancellationError, p50', ms(bull.cancelP50), '', ''),
+        infoRow('bullmq', '  cross-process cancel → CancellationError, p99', ms(bull.cancelP99), '', ''),
       ];
     },
   },

@@ -9,7 +9,7 @@
  * const sequence = new Sequence({ plan, production }).start();
  * const sent = await sequence.assign('Send', { to: 'ada@example.com' }).result;
  */
-import { Queue, QueueEvents, type KeepJobs } from 'bullmq';
+import { Queue, type KeepJobs } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ActionHandle, type HandleControl } from '../action/ActionHandle.js';
 import type { ActionRun, RunInit } from '../action/ActionRun.js';
@@ -129,7 +129,7 @@ export class BullMQProduction implements ExternalProduction {
     const base = `${this.prefix}:${this.queue}`;
     this.#relay = new ControlRelay(this.#redis(), this.#redis(), base, (message) => this.#onControl(message), report);
     this.#listening = this.#relay.listen();
-    this.#bridge = new ResultBridge(this.#queue, new QueueEvents(this.queue, { connection: this.#redis(), prefix: this.prefix }), this.#relay, report);
+    this.#bridge = new ResultBridge(this.#queue, this.#redis(), this.#redis(), this.#relay, report);
   }
 
   /** @internal */
@@ -156,6 +156,7 @@ export class BullMQProduction implements ExternalProduction {
   /** Resolves once this process listens for cancels and License revokes and its results bridge is ready. */
   async ready(): Promise<void> {
     await this.#listening;
+    await this.#bridge?.ready;
     await this.#queue?.waitUntilReady();
   }
 
@@ -256,6 +257,8 @@ export class BullMQProduction implements ExternalProduction {
   }
 
   async #add(encoded: EncodedAction, init: RunInit, trace: TraceCarrier | undefined): Promise<void> {
+    // Added only once the results bridge reads the event stream: no outcome can come before it listens.
+    await this.#bridge!.ready;
     await this.#requireQueue().add(init.name, newJobData(encoded, trace), {
       jobId: init.id,
       priority: PRIORITY[init.priority],

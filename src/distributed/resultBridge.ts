@@ -5,7 +5,8 @@
  * A job settles its handle once, however many events or lookups report it.
  * @internal
  */
-import type { Job, Queue, QueueEvents } from 'bullmq';
+import { QueueEvents, type Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { ActionRun } from '../action/ActionRun.js';
 import { CancellationError, ExecutionError } from '../errors.js';
 import { encodeError, encodeResult, type EncodedResult } from '../store/codec.js';
@@ -16,36 +17,48 @@ import { settledPromise } from '../store/journal.js';
 
 export class ResultBridge {
   readonly #queue: Queue;
-  readonly #events: QueueEvents;
+  #events: QueueEvents | null = null;
   readonly #relay: ControlRelay;
   readonly #report: (error: unknown) => void;
   /** Remote runs of this process not settled yet, by id (several when assigned with the same idempotency key). */
   readonly #pending = new Map<string, Set<ActionRun>>();
   /** `result(id)` calls waiting for an outcome, by id. */
   readonly #waiting = new Map<string, ((result: EncodedResult) => void)[]>();
-  readonly #ready: Promise<unknown>;
-  #isReady = false;
+  /** Resolves once QueueEvents reads from the last event before it: nothing after that is missed. */
+  readonly ready: Promise<void>;
 
-  constructor(queue: Queue, events: QueueEvents, relay: ControlRelay, report: (error: unknown) => void) {
+  /** `connection` is for QueueEvents (blocking reads); `client` reads where the event stream ends now. */
+  constructor(queue: Queue, connection: Redis, client: Redis, relay: ControlRelay, report: (error: unknown) => void) {
     this.#queue = queue;
-    this.#events = events;
     this.#relay = relay;
     this.#report = report;
+    this.ready = (async () => {
+      const [last] = await client.xrevrange(`${queue.opts.prefix}:${queue.name}:events`, '+', '-', 'COUNT', 1);
+      const events = new QueueEvents(queue.name, { connection, prefix: queue.opts.prefix!, autorun: false, lastEventId: last?.[0] ?? '0-0' });
+      this.#events = events;
+      this.#listen(events);
+      events.run().catch(report);
+      await events.waitUntilReady();
+    })();
+  }
+
+  #listen(events: QueueEvents): void {
+    const report = this.#report;
     events.on('completed', ({ jobId, returnvalue }) => this.#decoded(jobId, returnvalue));
     events.on('failed', ({ jobId, failedReason }) => this.#decoded(jobId, failedReason));
     events.on('removed', ({ jobId }) => void this.#removed(jobId));
     events.on('active', ({ jobId }) => this.#move(jobId, 'running'));
     events.on('delayed', ({ jobId }) => this.#move(jobId, 'retrying'));
     events.on('error', (error) => report(error));
-    this.#ready = events.waitUntilReady().then(() => (this.#isReady = true));
   }
 
   /** Stops following the queue's events. */
-  close(): Promise<void> {
-    return this.#events.close();
+  async close(): Promise<void> {
+    await this.ready.catch(() => undefined);
+    await this.#events?.close();
   }
 
-  /** Follows a remote run until it settles. Before QueueEvents listens, the job's state is read once it does. */
+  /** Follows a remote run until it settles (its job is added once {@link ready} resolved, so no event is missed). */
   track(run: ActionRun): void {
     let runs = this.#pending.get(run.id);
     if (runs === undefined) this.#pending.set(run.id, (runs = new Set()));
@@ -54,17 +67,16 @@ export class ResultBridge {
       runs.delete(run);
       if (runs.size === 0 && this.#pending.get(run.id) === runs) this.#pending.delete(run.id);
     });
-    if (!this.#isReady) this.refresh(run.id);
   }
 
   /** Reads the job's state once QueueEvents listens (a job that settled before, or a duplicate of a settled one). */
   refresh(id: string): void {
-    void this.#ready.then(() => this.#lookUp(id)).catch((error) => this.#report(error));
+    void this.ready.then(() => this.#lookUp(id)).catch((error) => this.#report(error));
   }
 
   /** The result of action `id` from whichever process ran it; a TypeError when the queue has no such action. */
   async result(id: string): Promise<unknown> {
-    await this.#ready;
+    await this.ready;
     const outcome = new Promise<EncodedResult>((resolve) => {
       const list = this.#waiting.get(id);
       if (list === undefined) this.#waiting.set(id, [resolve]);

@@ -16,13 +16,13 @@
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AttemptRecord } from '../../machines/actionTypes.js';
-import type { ActionRun } from '../action/ActionRun.js';
+import type { ActionRun, RunInit } from '../action/ActionRun.js';
 import { prepareAssignment } from '../action/assignment.js';
 import type { License } from '../License.js';
 import { encodeError, encodeResult, toText, type EncodedResult } from '../store/codec.js';
 import type { ExternalProductionHost } from '../work/ExternalProduction.js';
 import { ECHO_BACKOFF, echoBackoffStrategy } from './backoff.js';
-import type { ControlRelay } from './controlRelay.js';
+import type { CancelRequest, ControlRelay } from './controlRelay.js';
 import type { DistributedLimits } from './distributedLimits.js';
 import { withTraceCarrier } from './tracePropagation.js';
 import { claimedAssignOptions, decodeJobData, interruptedHistory, licenseOf, withAttempts, type JobData } from './jobData.js';
@@ -54,6 +54,8 @@ export class SiteRunner {
   readonly #limits: DistributedLimits;
   readonly #worker: Worker;
   readonly #claims = new Map<string, Claim>();
+  /** Jobs being claimed (not run yet), with a cancel relayed meanwhile (null while none came). */
+  readonly #claiming = new Map<string, { reason: Parameters<ExternalProductionHost['cancel']>[1]; message: string } | null>();
   /** One License object per name in this process, so a revoke reaches every local holder. */
   readonly #licenses = new Map<string, License>();
   #closing: Promise<void> | null = null;
@@ -93,6 +95,7 @@ export class SiteRunner {
   cancel(id: string, reason: Parameters<ExternalProductionHost['cancel']>[1], message: string): void {
     const claim = this.#claims.get(id);
     if (claim !== undefined) this.#host.cancel(claim.run, reason, message);
+    else if (this.#claiming.has(id)) this.#claiming.set(id, { reason, message });
   }
 
   /** A License revoked in another process: its holders here learn it. */
@@ -127,7 +130,7 @@ export class SiteRunner {
   async #run(job: Job, token: string | undefined, data: JobData): Promise<EncodedResult> {
     const action = data.action;
     const license = await this.#license(action);
-    let run: ActionRun;
+    let init: RunInit;
     try {
       const prepared = prepareAssignment(action.name, action.content, claimedAssignOptions(action, license), {
         ...this.#host.deps,
@@ -136,19 +139,31 @@ export class SiteRunner {
         overflow: 'wait',
         isLive: undefined,
       });
-      const history = interruptedHistory(data.attempts);
-      const claimedAt = this.#host.clock.now();
-      await job.updateData(withAttempts(data, [...history, { number: history.length + 1, startedAt: claimedAt, endedAt: null, outcome: 'running', error: null, backoff: null }]));
-      // Its spans are children of the context active where it was assigned, in whichever process.
-      run = withTraceCarrier(data.trace, () => this.#host.runHere({ ...prepared, startDelay: 0, attemptTimeout: action.attemptTimeout, totalTimeout: action.totalTimeout, cancelGrace: action.cancelGrace, history }));
+      init = { ...prepared, startDelay: 0, attemptTimeout: action.attemptTimeout, totalTimeout: action.totalTimeout, cancelGrace: action.cancelGrace, history: interruptedHistory(data.attempts) };
     } catch (error) {
       // This process's Plan cannot run it (unknown name, content no longer valid): it fails for good.
       throw new UnrecoverableError(toText(failure(action.id, error, data.attempts)));
     }
+    // One round trip for both: the claimed attempt's `running` record goes into the job (a kill from now
+    // on leaves it behind), and a cancel requested before this claim is read.
+    this.#claiming.set(action.id, null);
+    const history = init.history!;
+    const claimed: AttemptRecord = { number: history.length + 1, startedAt: this.#host.clock.now(), endedAt: null, outcome: 'running', error: null, backoff: null };
+    let requested: CancelRequest | null;
+    try {
+      [, requested] = await Promise.all([job.updateData(withAttempts(data, [...history, claimed])), this.#relay.cancelRequested(action.id)]);
+    } catch (error) {
+      this.#claiming.delete(action.id);
+      throw error;
+    }
+    // From here to the claim's registration nothing awaits: no relayed cancel can slip between.
+    const cancel = requested ?? this.#claiming.get(action.id) ?? null;
+    this.#claiming.delete(action.id);
+    // Its spans are children of the context active where it was assigned, in whichever process.
+    const run = withTraceCarrier(data.trace, () => this.#host.runHere(init));
     const outcome = new Promise<Outcome>((resolve) => this.#claims.set(action.id, { run, end: resolve }));
     const following = this.#followRetry(run);
     run.onSettled(() => this.#claims.get(action.id)?.end({ kind: 'settled' }));
-    const cancel = await this.#relay.cancelRequested(action.id);
     if (cancel !== null) this.#host.cancel(run, cancel.reason, cancel.message);
     const ended = await outcome;
     this.#claims.delete(action.id);
