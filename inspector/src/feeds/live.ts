@@ -15,6 +15,14 @@ export interface LiveFeedOptions {
   batchMs?: number;
 }
 
+/** Ops reduced in one task at most (a message is never split). */
+const MAX_OPS_PER_TASK = 1000;
+
+/** How much reducing a message costs, roughly: its actors or ops. */
+function weight(message: ServerMessage): number {
+  return message.type === 'delta' ? message.ops.length : message.type === 'full' ? message.actors.length : 1;
+}
+
 export function createLiveFeed(options: LiveFeedOptions = {}): Feed {
   const page = new URL(window.location.href);
   const token = options.token ?? page.searchParams.get('token');
@@ -37,10 +45,19 @@ export function createLiveFeed(options: LiveFeedOptions = {}): Feed {
 
   const flush = (): void => {
     flushTimer = undefined;
+    const bulk = bulkSince !== undefined;
     bulkSince = undefined;
     if (queue.length === 0) return;
-    const messages = queue;
-    queue = [];
+    // Live changes: at most MAX_OPS_PER_TASK ops are reduced per task (at least one message),
+    // the rest follow in the next tasks, so a flood's batches never add up to one long task.
+    // A bulk transfer (a join's full state) is reduced in one go: in pieces, each piece's
+    // render would go over every actor received so far.
+    let take = bulk ? queue.length : 0;
+    let ops = 0;
+    while (take < queue.length && (take === 0 || ops + weight(queue[take]!) <= MAX_OPS_PER_TASK)) ops += weight(queue[take++]!);
+    const messages = take === queue.length ? queue : queue.slice(0, take);
+    queue = take === queue.length ? [] : queue.slice(take);
+    if (queue.length > 0) flushTimer = setTimeout(flush, 0);
     const started = performance.now();
     dispatch({ type: 'receive', messages, receivedAt: Date.now() });
     // The next batch waits at least twice as long as this one took to reduce and paint, so
