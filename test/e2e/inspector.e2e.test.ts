@@ -1,6 +1,6 @@
 /**
  * End to end in real Chromium: the built app, served by `inspect()`, streaming a
- * fake Sequence made of real XState actors on the wall clock.
+ * real Sequence on the wall clock whose actions take time in each step.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -9,10 +9,12 @@ import { systemClock } from '../../src/clock.js';
 import { parseTrace } from '../../src/inspect/protocol.js';
 import { inspect, type InspectorServer } from '../../src/inspect/server.js';
 import type { InspectableActorRef, InspectorTarget } from '../../src/inspect/target.js';
-import { createFakeTarget, type FakeTarget } from '../inspect/fakeTarget.js';
+import { createTestSequence, type TestSequence } from '../inspect/testSequence.js';
 import { buildInspector, CHROMIUM_INSTALL, chromiumMissing, distInspector, launchChromium, repo, waitFor } from './harness.js';
 
 const results = `${repo}test-results`;
+/** The action names of the demo sequence's busy run. */
+const JOB_NAMES = ['send-invoice', 'resize-image', 'sync-crm', 'charge-card', 'notify-slack', 'send-welcome-mail'];
 
 if (chromiumMissing) {
   console.warn(`Skipping the inspector e2e tests: /usr/bin/chromium is missing (${CHROMIUM_INSTALL}).`);
@@ -20,14 +22,14 @@ if (chromiumMissing) {
 
 describe.skipIf(chromiumMissing)('inspector in Chromium', () => {
   let browser: Browser;
-  let target: FakeTarget;
+  let target: TestSequence;
   let server: InspectorServer;
   let page: Page;
 
   beforeAll(async () => {
     mkdirSync(results, { recursive: true });
     buildInspector();
-    target = createFakeTarget({ clock: systemClock, sites: ['mail', 'billing'], id: 'demo', name: 'Demo sequence' });
+    target = createTestSequence({ clock: systemClock, sites: 2, names: [...JOB_NAMES, 'traced-job'], name: 'Demo sequence' });
     server = await inspect(target, { staticDir: distInspector });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1600, height: 960 }, acceptDownloads: true });
@@ -38,59 +40,62 @@ describe.skipIf(chromiumMissing)('inspector in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    target?.stop();
+    await target?.shutdown({ deadline: 0 });
   });
+  /** The root's state in the runtime (running, paused, …). */
+  const runtimeState = (): unknown => ([...target.currentActors()][0]!.getSnapshot() as { value: unknown }).value;
 
   const rowState = (id: string) => page.getAttribute(`[data-action="${id}"]`, 'data-state').catch(() => null);
 
   test('an action moves through its states in the list', async () => {
-    target.addAction({ id: 'watch-me', name: 'send-welcome-mail', site: 'mail', plan: ['fail'], timings: { delay: 300, queue: 300, hooks: 300, attempt: 400, backoff: 900, afterHooks: 300 } });
+    const handle = target.assign('send-welcome-mail', { hooks: 300, attempt: 400, afterHooks: 300, fail: 1 }, { delay: 300, retry: { initialDelay: 900 } });
+    const watched = handle.id;
     const seen: string[] = [];
     await waitFor(async () => {
-      const state = await rowState('watch-me');
+      const state = await rowState(watched);
       if (state && seen.at(-1) !== state) seen.push(state);
       return state === 'done';
-    }, 'watch-me to be done');
+    }, `${watched} to be done`);
     // The list showed the action moving (a busy machine may skip a frame, so sampled states are a subsequence)…
-    const expected = ['delayed', 'queued', 'hooks', 'running', 'retrying', 'running', 'afterHooks', 'done'];
+    // A retried action goes back to its queue and through its before-hooks again.
+    const expected = ['delayed', 'queued', 'hooks', 'running', 'retrying', 'queued', 'hooks', 'running', 'afterHooks', 'done'];
     expect(seen.length).toBeGreaterThanOrEqual(4);
     let at = 0;
     for (const state of seen) at = expected.indexOf(state, at) + 1 || Number.NaN;
     expect(at).toBe(expected.length);
     // …and its history, built from every delta (batched steps included), has each state in order.
-    await page.click('[data-action="watch-me"]');
+    await page.click(`[data-action="${watched}"]`);
     const history = await page.$$eval('[data-testid="detail"] .hist', (spans) => spans.map((span) => span.textContent!.split(' @ ')[0]));
     expect(history).toEqual(expected);
   }, 30_000);
 
   test('cancel from the UI reaches the runtime', async () => {
-    target.addAction({ id: 'cancel-me', name: 'charge-card', site: 'billing', timings: { queue: 0, hooks: 0, attempt: 60_000, cancelGrace: 300 } });
-    await page.waitForSelector('[data-action="cancel-me"][data-state="running"]');
-    await page.click('[data-action="cancel-me"]');
+    const handle = target.assign('charge-card', { hooks: 0, attempt: 60_000 });
+    handle.result.catch(() => undefined);
+    const id = handle.id;
+    await page.waitForSelector(`[data-action="${id}"][data-state="running"]`);
+    await page.click(`[data-action="${id}"]`);
     await page.waitForSelector('[data-testid="detail"] h2:text("charge-card")');
     await page.click('[data-testid="cancel"]');
-    await waitFor(() => target.commands.some((c) => c.type === 'cancel' && c.actionId === 'cancel-me'), 'the cancel command at the runtime');
-    await waitFor(() => target.action('cancel-me')?.value === 'cancelled', 'cancel-me cancelled in the runtime');
-    await page.waitForSelector('[data-action="cancel-me"][data-state="cancelled"]');
+    await waitFor(() => handle.getSnapshot().value === 'cancelled', `${id} cancelled in the runtime`);
+    expect(handle.getSnapshot().context.cancellation).toMatchObject({ reason: 'user' });
+    await page.waitForSelector(`[data-action="${id}"][data-state="cancelled"]`);
     await page.waitForSelector('.toast.ok');
   }, 30_000);
 
   test('a busy run looks right: statechart, attempts with causes, countdown, timeline', async () => {
-    const names = ['send-invoice', 'resize-image', 'sync-crm', 'charge-card', 'notify-slack', 'send-welcome-mail'];
-    for (let i = 0; i < 14; i++) {
-      target.addAction({
-        id: `job-${i}`,
-        name: names[i % names.length]!,
-        site: i % 2 ? 'mail' : 'billing',
-        plan: i % 3 === 0 ? ['fail', 'fail'] : [],
-        timings: { delay: i % 4 === 0 ? 4000 : 0, queue: 200 + i * 150, attempt: 700 + i * 120, backoff: 6000 },
-      });
-    }
+    const jobs = Array.from({ length: 14 }, (_, i) => {
+      const handle = target.assign(JOB_NAMES[i % JOB_NAMES.length]!, { hooks: 200 + i * 150, attempt: 700 + i * 120, fail: i % 3 === 0 ? 2 : 0 }, { delay: i % 4 === 0 ? 4000 : 0, retry: { initialDelay: 6000 } });
+      handle.result.catch(() => undefined);
+      return handle;
+    });
     await page.click('[data-testid="pause"]');
-    await waitFor(() => target.commands.some((c) => c.type === 'pause'), 'pause at the runtime');
+    await waitFor(() => runtimeState() === 'paused', 'the Sequence paused in the runtime');
     await page.waitForSelector('[data-testid="resume"]');
-    await page.waitForSelector('[data-action="job-0"][data-state="retrying"]', { timeout: 15_000 });
-    await page.click('[data-action="job-0"]');
+    // One that fails and needs no start delay: a Site took it before the pause (a paused Sequence takes nothing new).
+    const first = jobs[3]!.id;
+    await page.waitForSelector(`[data-action="${first}"][data-state="retrying"]`, { timeout: 15_000 });
+    await page.click(`[data-action="${first}"]`);
     await page.waitForSelector('.statechart .node.active[data-state="echo.action.retrying"]');
     await page.waitForSelector('[data-testid="waiting"]:has-text("retry in")');
     expect(await page.textContent('.cause-chain')).toContain('socket hang up');
@@ -100,13 +105,13 @@ describe.skipIf(chromiumMissing)('inspector in Chromium', () => {
     await page.waitForSelector('.log-row');
     await page.screenshot({ path: `${results}/inspector-events.png` });
     await page.click('[data-testid="resume"]');
-    await waitFor(() => target.commands.some((c) => c.type === 'resume'), 'resume at the runtime');
+    await waitFor(() => runtimeState() === 'running', 'the Sequence running again in the runtime');
   }, 40_000);
 
   test('record a trace, then open it offline and scrub it', async () => {
     await page.click('[data-testid="record"]');
-    target.addAction({ id: 'traced', name: 'traced-job', site: 'mail', timings: { queue: 100, attempt: 300 } });
-    await page.waitForSelector('[data-action="traced"][data-state="done"]');
+    const traced = target.assign('traced-job', { hooks: 100, attempt: 300 }).id;
+    await page.waitForSelector(`[data-action="${traced}"][data-state="done"]`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="record"]')]);
     const path = `${results}/recorded.echo-trace.ndjson`;
     await download.saveAs(path);
@@ -119,14 +124,14 @@ describe.skipIf(chromiumMissing)('inspector in Chromium', () => {
     expect(await page.textContent('[data-testid="connection"]')).toBe('trace');
     // It opens at the start of the recording (scrubber at 0): the traced action does not exist yet.
     expect(await page.inputValue('[data-testid="scrub"]')).toBe('0');
-    await waitFor(async () => (await page.$('[data-action="traced"]')) === null, 'traced absent at the start');
+    await waitFor(async () => (await page.$(`[data-action="${traced}"]`)) === null, 'traced absent at the start');
     await page.fill('[data-testid="scrub"]', await page.getAttribute('[data-testid="scrub"]', 'max') ?? '0');
-    await page.waitForSelector('[data-action="traced"][data-state="done"]');
+    await page.waitForSelector(`[data-action="${traced}"][data-state="done"]`);
     await page.fill('[data-testid="scrub"]', '0');
-    await waitFor(async () => (await page.$('[data-action="traced"]')) === null, 'traced to vanish at the start');
+    await waitFor(async () => (await page.$(`[data-action="${traced}"]`)) === null, 'traced to vanish at the start');
     await page.fill('[data-testid="scrub"]', await page.getAttribute('[data-testid="scrub"]', 'max') ?? '0');
-    await page.waitForSelector('[data-action="traced"][data-state="done"]');
-    await page.click('[data-action="traced"]');
+    await page.waitForSelector(`[data-action="${traced}"][data-state="done"]`);
+    await page.click(`[data-action="${traced}"]`);
     await page.screenshot({ path: `${results}/inspector-trace.png` });
   }, 40_000);
 });
@@ -148,7 +153,8 @@ function bigTarget(count: number, machines: InspectorTarget['machines']): Inspec
 
 describe.skipIf(chromiumMissing)('inspector with 100k actions', () => {
   test('renders, filters and selects with virtualized lists', async () => {
-    const machines = createFakeTarget({ clock: systemClock }).machines;
+    const machineSource = createTestSequence({ clock: systemClock });
+    const machines = (): ReturnType<InspectorTarget['machines']> => machineSource.machines();
     const target = bigTarget(100_000, machines);
     const server = await inspect(target, { staticDir: distInspector, adapter: { maxActors: 200_000 } });
     const browser = await launchChromium();
@@ -191,6 +197,7 @@ describe.skipIf(chromiumMissing)('inspector with 100k actions', () => {
     } finally {
       await browser.close();
       await server.close();
+      await machineSource.shutdown({ deadline: 0 });
     }
   }, 240_000);
 });

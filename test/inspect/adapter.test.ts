@@ -4,14 +4,14 @@ import { ManualClock } from '../../src/clock.js';
 import { createInspectionAdapter, type AdapterOptions } from '../../src/inspect/adapter.js';
 import { SourceMirror } from '../../src/inspect/mirror.js';
 import type { DeltaMessage, DeltaOp, SourceMessage, WireActor } from '../../src/inspect/protocol.js';
-import { createFakeTarget } from './fakeTarget.js';
+import { createTestSequence } from './testSequence.js';
 
-function setup(options: AdapterOptions = {}, sites = ['a']) {
+function setup(options: AdapterOptions = {}, sites = 1, names = ['a']) {
   const clock = new ManualClock(1000);
-  const target = createFakeTarget({ clock, sites });
-  const adapter = createInspectionAdapter('fake', target, { clock, flushInterval: 50, ...options });
+  const sequence = createTestSequence({ clock, sites, names });
+  const adapter = createInspectionAdapter(sequence.id, sequence, { clock, flushInterval: 50, ...options });
   const messages: SourceMessage[] = [];
-  const mirror = new SourceMirror('fake');
+  const mirror = new SourceMirror(sequence.id);
   mirror.apply(adapter.fullState());
   adapter.subscribe((message) => {
     messages.push(message);
@@ -20,7 +20,7 @@ function setup(options: AdapterOptions = {}, sites = ['a']) {
   const deltas = () => messages.filter((m): m is DeltaMessage => m.type === 'delta');
   const ops = <K extends DeltaOp['op']>(kind: K) =>
     deltas().flatMap((m) => m.ops.filter((op): op is Extract<DeltaOp, { op: K }> => op.op === kind));
-  return { clock, target, adapter, messages, mirror, deltas, ops };
+  return { clock, sequence, adapter, messages, mirror, deltas, ops };
 }
 
 const byKind = (actors: WireActor[], kind: WireActor['kind']) => actors.filter((a) => a.kind === kind);
@@ -28,33 +28,36 @@ const byKind = (actors: WireActor[], kind: WireActor['kind']) => actors.filter((
 describe('createInspectionAdapter', () => {
   test('a late joiner gets the current actors, their kinds and parents, and the machines, without a replay', async () => {
     const clock = new ManualClock(0);
-    const target = createFakeTarget({ clock, sites: ['a', 'b'] });
-    target.addAction({ id: 'act-1', name: 'send-mail', site: 'a', timings: { attempt: 1000 } });
+    const sequence = createTestSequence({ clock, sites: 2, names: ['send-mail'] });
+    const handle = sequence.assign('send-mail', { attempt: 1000 });
     await clock.advance(40);
-    const adapter = createInspectionAdapter('fake', target, { clock });
+    const adapter = createInspectionAdapter(sequence.id, sequence, { clock });
     const full = adapter.fullState();
     expect(full.type).toBe('full');
-    const [sequence] = byKind(full.actors, 'sequence');
-    expect(sequence).toMatchObject({ parentId: null, machineId: 'echo.sequence', value: 'running' });
-    expect(byKind(full.actors, 'site').map((s) => s.parentId)).toEqual([sequence!.sessionId, sequence!.sessionId]);
-    const [action] = byKind(full.actors, 'action');
-    expect(action).toMatchObject({ id: 'act-1', value: 'running', status: 'active' });
-    expect((action!.context as { name: string }).name).toBe('send-mail');
+    const [root] = byKind(full.actors, 'sequence');
+    expect(root).toMatchObject({ parentId: null, machineId: 'echo.sequence', value: 'running' });
+    expect(byKind(full.actors, 'site').map((s) => s.parentId)).toEqual([root!.sessionId, root!.sessionId]);
+    const actions = byKind(full.actors, 'action');
+    expect(actions).toHaveLength(1);
+    expect(actions[0]).toMatchObject({ id: handle.id, value: 'running', status: 'active' });
+    expect(byKind(full.actors, 'site').map((s) => s.sessionId)).toContain(actions[0]!.parentId);
+    expect((actions[0]!.context as { name: string }).name).toBe('send-mail');
     expect(adapter.machines().map((m) => m.machine.id).sort()).toEqual(['echo.action', 'echo.sequence', 'echo.site']);
     expect(JSON.stringify(full)).not.toContain('"children"');
   });
 
   test('changes are batched per flush: one delta per interval, steps folded into one state op', async () => {
-    const { clock, target, deltas, ops } = setup();
-    target.addAction({ id: 'act-1', name: 'a', site: 'a', timings: { queue: 10, hooks: 10, attempt: 200 } });
+    const { clock, sequence, deltas, ops } = setup();
+    const handle = sequence.assign('a', { hooks: 10, attempt: 200 });
     expect(deltas()).toHaveLength(0);
     await clock.advance(50);
     expect(deltas()).toHaveLength(1);
     const added = ops('add');
-    expect(added.map((op) => op.actor.id)).toEqual(['act-1']);
-    // delayed → queued → hooks → running all happened inside the first batch: the add op carries the latest state.
+    expect(added.map((op) => op.actor.id)).toEqual([handle.id]);
+    // queued → hooks → running all happened inside the first batch: the add op carries the latest state.
     expect(added[0]!.actor.value).toBe('running');
     await clock.advance(400);
+    expect(await handle.result).toEqual({ ok: true, attempts: 1 });
     const states = ops('state').filter((op) => op.sessionId === added[0]!.actor.sessionId);
     expect(states.at(-1)).toMatchObject({ value: 'done', status: 'done' });
     const folded = states.find((op) => op.steps !== undefined);
@@ -62,52 +65,59 @@ describe('createInspectionAdapter', () => {
   });
 
   test('state ops carry a patch of the changed context keys only', async () => {
-    const { clock, target, ops } = setup();
-    target.addAction({ id: 'act-1', name: 'a', site: 'a', plan: ['fail'], timings: { queue: 0, hooks: 0, attempt: 100, backoff: 500 } });
+    const { clock, sequence, ops } = setup();
+    const handle = sequence.assign('a', { hooks: 0, attempt: 100, fail: 1 }, { retry: { initialDelay: 500 } });
     await clock.advance(60);
     await clock.advance(100);
+    expect(handle.getSnapshot().value).toBe('retrying');
     const retrying = ops('state').find((op) => op.value === 'retrying');
     expect(retrying?.patch?.set).toBeDefined();
     expect(Object.keys(retrying!.patch!.set!).sort()).toEqual(['attempts', 'retryAt']);
-    const attempts = retrying!.patch!.set!.attempts as Array<{ outcome: string; error: { cause: { cause: { message: string } } } }>;
+    const attempts = retrying!.patch!.set!.attempts as Array<{ outcome: string; error: unknown }>;
     expect(attempts[0]!.outcome).toBe('failed');
-    expect(attempts[0]!.error.cause.cause.message).toBe('socket hang up');
+    // The whole cause chain travels: Echo's ExecutionError ← the function's error ← its causes.
+    expect(attempts[0]!.error).toMatchObject({
+      name: 'ExecutionError',
+      cause: { name: 'AttemptError', message: 'attempt 1 failed: upstream answered 503', cause: { name: 'HttpError', cause: { message: 'socket hang up' } } },
+    });
   });
 
   test('applying the deltas to the first full state gives the current full state', async () => {
-    const { clock, target, adapter, mirror } = setup({}, ['a', 'b']);
-    for (let i = 0; i < 6; i++) {
-      target.addAction({ id: `act-${i}`, name: `job-${i % 2}`, site: i % 2 ? 'a' : 'b', plan: i % 3 === 0 ? ['fail'] : [] });
-    }
+    const { clock, sequence, adapter, mirror } = setup({}, 2, ['job-0', 'job-1']);
+    const handles = Array.from({ length: 6 }, (_, i) => sequence.assign(`job-${i % 2}`, { attempt: 300, fail: i % 3 === 0 ? 1 : 0 }));
+    for (const handle of handles) handle.result.catch(() => undefined);
     await clock.advance(120);
-    await target.control({ type: 'cancel', actionId: 'act-1' });
+    await sequence.control({ type: 'cancel', actionId: handles[1]!.id });
     await clock.advance(130);
     adapter.flush();
     const sort = (actors: WireActor[]) => [...actors].sort((x, y) => x.sessionId.localeCompare(y.sessionId));
     expect(sort(mirror.fullState().actors)).toEqual(sort(adapter.fullState().actors));
+    expect(mirror.fullState().actors.find((a) => a.id === handles[1]!.id)).toMatchObject({ value: 'cancelled', status: 'done' });
+    expect(byKind(mirror.fullState().actors, 'action')).toHaveLength(6);
   });
 
   test('large content is truncated: strings, arrays, depth', async () => {
-    const { clock, target, adapter } = setup({ sanitize: { maxString: 16, maxArray: 4, maxDepth: 3 } });
+    const { clock, sequence, adapter } = setup({ sanitize: { maxString: 16, maxArray: 4, maxDepth: 3 } });
     const deep = { l1: { l2: { l3: { l4: 'deep' } } } };
-    target.addAction({ id: 'big', name: 'x'.repeat(100), site: 'a', content: { text: 'y'.repeat(10_000), list: Array.from({ length: 1000 }, (_, i) => i), deep } });
+    const handle = sequence.assign('a', { title: 'x'.repeat(100), text: 'y'.repeat(10_000), list: Array.from({ length: 1000 }, (_, i) => i), deep });
     await clock.advance(50);
-    const action = adapter.fullState().actors.find((a) => a.id === 'big')!;
+    const action = adapter.fullState().actors.find((a) => a.id === handle.id)!;
     const context = action.context as Record<string, any>;
-    expect(context.name).toBe(`${'x'.repeat(16)}…(+84 chars)`);
+    expect(context.content.title).toBe(`${'x'.repeat(16)}…(+84 chars)`);
     expect(context.content.list).toEqual([0, 1, '…(996 more items)', 998, 999]);
     expect(context.content.deep.l1).toBe('[Object]');
     expect(JSON.stringify(action).length).toBeLessThan(2000);
   });
 
   test('finished actors beyond the limit are evicted, counted and removed on the wire', async () => {
-    const { clock, target, adapter, ops } = setup({ maxFinished: 3 });
-    for (let i = 0; i < 10; i++) target.addAction({ id: `act-${i}`, name: 'n', site: 'a', timings: { queue: 0, hooks: 0, attempt: 10 * (i + 1) } });
+    const { clock, sequence, adapter, ops } = setup({ maxFinished: 3 });
+    const handles = Array.from({ length: 10 }, (_, i) => sequence.assign('a', { hooks: 0, afterHooks: 0, attempt: 10 * (i + 1) }));
     await clock.advance(400);
+    for (const handle of handles) await handle.result;
     const stats = adapter.stats();
     expect(stats.finished).toBe(3);
     expect(stats.droppedActors).toBe(7);
-    expect(byKind(adapter.fullState().actors, 'action').map((a) => a.id)).toEqual(['act-7', 'act-8', 'act-9']);
+    expect(byKind(adapter.fullState().actors, 'action').map((a) => a.id)).toEqual(handles.slice(7).map((h) => h.id));
     const removed = new Set(ops('remove').map((op) => op.sessionId));
     const added = ops('add').filter((op) => removed.has(op.actor.sessionId));
     expect(added.length + ops('remove').length).toBeGreaterThan(0);
@@ -116,22 +126,23 @@ describe('createInspectionAdapter', () => {
   test('a parent never grows on the wire with the number of its children', async () => {
     const sizes: number[] = [];
     for (const count of [1, 200]) {
-      const { clock, target, adapter } = setup();
-      for (let i = 0; i < count; i++) target.addAction({ id: `act-${i}`, name: 'n', site: 'a', timings: { attempt: 10_000 } });
+      const { clock, sequence, adapter } = setup();
+      for (let i = 0; i < count; i++) sequence.assign('a', { attempt: 10_000 });
       await clock.advance(100);
       const site = adapter.fullState().actors.find((a) => a.kind === 'site')!;
-      sizes.push(JSON.stringify({ ...site, context: { ...(site.context as object), started: 0 } }).length);
+      // Counters aside (their digits grow), the Site's wire form is the same with 1 or 200 actions.
+      sizes.push(JSON.stringify({ ...site, context: JSON.parse(JSON.stringify(site.context), (_key, value: unknown) => (typeof value === 'number' ? 0 : value)) }).length);
     }
     expect(sizes[1]).toBe(sizes[0]);
   });
 
   test('event ops are bounded per flush and drops are counted', async () => {
-    const { clock, target, adapter, ops } = setup({ maxEventsPerFlush: 5 });
-    for (let i = 0; i < 4; i++) target.addAction({ id: `act-${i}`, name: 'n', site: 'a' });
+    const { clock, sequence, adapter, ops } = setup({ maxEventsPerFlush: 5 });
+    for (let i = 0; i < 4; i++) sequence.assign('a', {});
     await clock.advance(50);
     expect(ops('event')).toHaveLength(5);
     expect(adapter.stats().droppedEvents).toBeGreaterThan(0);
-    expect(ops('event')[0]!.event).toMatchObject({ type: 'SPAWN' });
+    expect(ops('event')[0]!.event).toMatchObject({ type: 'BUSY' }) // the Site that took the first action;
   });
 
   test('with no listener nothing is queued, and third-party machines are described from their logic', () => {

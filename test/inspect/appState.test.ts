@@ -3,7 +3,7 @@ import { ManualClock } from '../../src/clock.js';
 import { createInspectionAdapter } from '../../src/inspect/adapter.js';
 import { splitFullState, type ServerMessage, type SourceInfo, type WireActor } from '../../src/inspect/protocol.js';
 import { actorKey, initialState, reduce, type AppState } from '../../inspector/src/state/model.js';
-import { createFakeTarget } from './fakeTarget.js';
+import { createTestSequence } from './testSequence.js';
 
 const source: SourceInfo = { id: 'src', name: 'Source', kind: 'echo', controllable: true, connected: true };
 const stats = { actors: 0, finished: 0, droppedActors: 0, droppedEvents: 0 };
@@ -17,25 +17,27 @@ const receive = (state: AppState, messages: ServerMessage[], receivedAt = 1000):
 describe('app reducer', () => {
   test('replaying a run through the adapter ends in the adapter’s own full state', async () => {
     const clock = new ManualClock(0);
-    const target = createFakeTarget({ clock, sites: ['a', 'b'], id: 'src' });
-    const adapter = createInspectionAdapter('src', target, { clock });
-    let state = receive(initialState(), [{ type: 'sources', sources: [source] }, ...adapter.machines(), adapter.fullState()]);
+    const sequence = createTestSequence({ clock, sites: 2, names: ['job-0', 'job-1', 'job-2'] });
+    const id = sequence.id;
+    const adapter = createInspectionAdapter(id, sequence, { clock });
+    let state = receive(initialState(), [{ type: 'sources', sources: [{ ...source, id }] }, ...adapter.machines(), adapter.fullState()]);
     adapter.subscribe((message) => {
       state = receive(state, [message], clock.now());
     });
-    for (let i = 0; i < 8; i++) target.addAction({ id: `act-${i}`, name: `job-${i % 3}`, site: i % 2 ? 'a' : 'b', plan: i % 4 === 0 ? ['fail'] : [] });
+    const handles = Array.from({ length: 8 }, (_, i) => sequence.assign(`job-${i % 3}`, { attempt: 300, fail: i % 4 === 0 ? 1 : 0 }));
+    handles[3]!.result.catch(() => undefined);
     await clock.advance(100);
-    await target.control({ type: 'cancel', actionId: 'act-3' });
-    await clock.advance(500);
+    await sequence.control({ type: 'cancel', actionId: handles[3]!.id });
+    await clock.advance(800);
     adapter.flush();
     const strip = (actors: Iterable<WireActor>) =>
       [...actors].map(({ sessionId, value, status, context }) => ({ sessionId, value, status, context })).sort((x, y) => x.sessionId.localeCompare(y.sessionId));
     expect(strip(state.actors.values())).toEqual(strip(adapter.fullState().actors));
-    const cancelled = [...state.actors.values()].find((a) => a.id === 'act-3')!;
+    const cancelled = [...state.actors.values()].find((a) => a.id === handles[3]!.id)!;
     expect(cancelled.history.map(([value]) => value)).toContain('cancelling');
     expect(cancelled.history.at(-1)![0]).toBe('cancelled');
-    expect(state.log.some((entry) => entry.type === 'CANCEL' && entry.actorName === 'job-0')).toBe(true);
-    expect(Object.keys(state.machines).sort()).toEqual(['src|echo.action', 'src|echo.sequence', 'src|echo.site']);
+    expect(state.log.some((entry) => entry.type === 'CANCEL' && entry.actorName === 'job-0' && entry.actionId === handles[3]!.id)).toBe(true);
+    expect(Object.keys(state.machines).sort()).toEqual([`${id}|echo.action`, `${id}|echo.sequence`, `${id}|echo.site`]);
   });
 
   test('a full state replaces the source’s actors; remove ops delete; chunks add up', () => {

@@ -6,7 +6,7 @@ import { main, USAGE } from '../../src/inspect/cli.js';
 import { connectInspector } from '../../src/inspect/producer.js';
 import { parseTrace } from '../../src/inspect/protocol.js';
 import { ManualClock } from '../../src/clock.js';
-import { createFakeTarget } from './fakeTarget.js';
+import { createTestSequence } from './testSequence.js';
 
 describe('echo-actions inspect', () => {
   test('starts a standalone inspector, prints its URL, records what producers stream', async () => {
@@ -17,8 +17,8 @@ describe('echo-actions inspect', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=secret-token$/);
     expect(lines[0]).toBe(`Echo inspector running at ${url}`);
     const clock = new ManualClock(0);
-    const target = createFakeTarget({ clock, id: 'w1', name: 'Worker 1' });
-    const connection = await connectInspector(target, { url, adapter: { clock }, sourceId: 'w1' });
+    const sequence = createTestSequence({ clock, name: 'Worker 1' });
+    const connection = await connectInspector(sequence, { url, adapter: { clock }, sourceId: 'w1' });
     const delta = new Promise<void>((resolve) => {
       const off = run.server.subscribe((message) => {
         if (message.type === 'delta') {
@@ -27,16 +27,16 @@ describe('echo-actions inspect', () => {
         }
       });
     });
-    target.addAction({ id: 'a', name: 'a', site: 'default' });
+    const handle = sequence.assign('work', {});
     await clock.advance(60);
     await delta;
     connection.close();
     await connection.closed;
     await run.stop();
-    target.stop();
     const trace = parseTrace(await readFile(path, 'utf8'));
     expect(trace.entries.some((e) => e.m.type === 'full' && e.m.source === 'w1')).toBe(true);
-    expect(trace.entries.some((e) => e.m.type === 'delta' && e.m.source === 'w1')).toBe(true);
+    expect(trace.entries.some((e) => e.m.type === 'sources' && e.m.sources.some((s) => s.id === 'w1' && s.name === 'Worker 1'))).toBe(true);
+    expect(trace.entries.some((e) => e.m.type === 'delta' && e.m.source === 'w1' && e.m.ops.some((op) => op.op === 'add' && op.actor.id === handle.id))).toBe(true);
   });
 
   test('--help prints the usage; unknown options throw', async () => {

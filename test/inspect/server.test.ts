@@ -9,7 +9,7 @@ import { ManualClock } from '../../src/clock.js';
 import { connectInspector } from '../../src/inspect/producer.js';
 import { PROTOCOL_VERSION, type AckMessage, type DeltaMessage, type ErrorFrame, type FullState, type ServerMessage } from '../../src/inspect/protocol.js';
 import { inspect, type InspectorServer } from '../../src/inspect/server.js';
-import { createFakeTarget, type FakeTarget } from './fakeTarget.js';
+import { createTestSequence } from './testSequence.js';
 import { openViewer, wsUrl, type TestViewer } from './viewer.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -19,9 +19,9 @@ afterEach(async () => {
 
 async function start(options: { token?: string; staticDir?: string; maxProducerMessageBytes?: number } = {}) {
   const clock = new ManualClock(0);
-  const target = createFakeTarget({ clock, sites: ['a'], id: 'local', name: 'Local sequence' });
+  const target = createTestSequence({ clock, names: ['mail'], name: 'Local sequence', concurrency: 1 });
   const server = await inspect(target, { clock, staticDir: options.staticDir ?? join(tmpdir(), 'echo-no-build'), ...options });
-  cleanups.push(() => server.close(), () => target.stop());
+  cleanups.push(() => server.close());
   return { clock, target, server };
 }
 
@@ -34,8 +34,10 @@ async function viewer(server: InspectorServer, token?: string): Promise<TestView
 }
 
 const isError = (code: ErrorFrame['code']) => (m: ServerMessage) => m.type === 'error' && m.code === code;
+/** A delta in which actor `id` (an Echo action's session is `echo:<id>`; '' for any actor) is in state `value`. */
 const actionValue = (m: ServerMessage, id: string, value: string): boolean =>
-  m.type === 'delta' && m.ops.some((op) => (op.op === 'state' && op.value === value) || (op.op === 'add' && op.actor.id === id && op.actor.value === value));
+  m.type === 'delta' &&
+  m.ops.some((op) => (op.op === 'state' && op.value === value && (id === '' || op.sessionId === `echo:${id}`)) || (op.op === 'add' && (id === '' || op.actor.id === id) && op.actor.value === value));
 
 describe('inspect()', () => {
   test('binds 127.0.0.1 by default and prints a URL with the token', async () => {
@@ -52,24 +54,26 @@ describe('inspect()', () => {
     expect(types.slice(0, 2)).toEqual(['hello', 'sources']);
     expect(types.filter((t) => t === 'machine')).toHaveLength(3);
     expect(v.messages[0]).toMatchObject({ type: 'hello', canControl: false });
-    target.addAction({ id: 'act-1', name: 'mail', site: 'a', timings: { queue: 100, hooks: 100, attempt: 100 } });
+    // The Site runs one action at a time: the second waits in the queue until the first is done.
+    target.assign('mail', { hooks: 0, afterHooks: 0, attempt: 100 });
+    const watched = target.assign('mail', { hooks: 100, attempt: 100 });
     await clock.advance(50);
-    await v.next((m) => actionValue(m, 'act-1', 'queued'), 'act-1 queued');
+    await v.next((m) => actionValue(m, watched.id, 'queued'), 'queued');
     await clock.advance(100);
-    await v.next((m) => actionValue(m, 'act-1', 'hooks'), 'act-1 in hooks');
+    await v.next((m) => actionValue(m, watched.id, 'hooks'), 'in hooks');
     await clock.advance(100);
-    await v.next((m) => actionValue(m, 'act-1', 'running'), 'act-1 running');
+    await v.next((m) => actionValue(m, watched.id, 'running'), 'running');
   });
 
   test('a late joiner gets the current state only', async () => {
     const { clock, target, server } = await start();
     const early = await viewer(server);
-    target.addAction({ id: 'act-1', name: 'mail', site: 'a', timings: { attempt: 10_000 } });
+    const handle = target.assign('mail', { attempt: 10_000 });
     await clock.advance(100);
-    await early.next((m) => actionValue(m, 'act-1', 'running'), 'running');
+    await early.next((m) => actionValue(m, handle.id, 'running'), 'running');
     const late = await viewer(server);
     const full = late.messages.find((m): m is FullState => m.type === 'full')!;
-    expect(full.actors.find((a) => a.id === 'act-1')).toMatchObject({ value: 'running', kind: 'action' });
+    expect(full.actors.find((a) => a.id === handle.id)).toMatchObject({ value: 'running', kind: 'action' });
     // After the full state only the recent event history follows (a bounded ring), in order, with the actors' ids.
     const deltas = late.messages.filter((m): m is DeltaMessage => m.type === 'delta');
     expect(deltas).toHaveLength(1);
@@ -77,30 +81,33 @@ describe('inspect()', () => {
     expect(events.every((op) => op.op === 'event')).toBe(true);
     const times = events.map((op) => (op as Extract<typeof op, { op: 'event' }>).at);
     expect(times).toEqual([...times].sort((a, b) => a - b));
-    const act = full.actors.find((a) => a.id === 'act-1')!;
+    const act = full.actors.find((a) => a.id === handle.id)!;
     expect(events.some((op) => op.op === 'event' && op.sessionId === act.sessionId)).toBe(true);
   });
 
   test('control needs the token; with it the command reaches the runtime', async () => {
     const { clock, target, server } = await start();
-    target.addAction({ id: 'act-1', name: 'mail', site: 'a', timings: { attempt: 10_000 } });
+    const handle = target.assign('mail', { attempt: 10_000 });
+    handle.result.catch(() => undefined);
     await clock.advance(50);
+    const source = target.id;
     const anonymous = await viewer(server);
-    anonymous.send({ type: 'control', ref: 'r1', source: 'local', command: { type: 'cancel', actionId: 'act-1' } });
+    anonymous.send({ type: 'control', ref: 'r1', source, command: { type: 'cancel', actionId: handle.id } });
     await anonymous.next(isError('unauthorized'), 'unauthorized');
-    anonymous.send({ type: 'control', ref: 'r2', source: 'local', command: { type: 'cancel', actionId: 'act-1' }, token: 'wrong' });
+    anonymous.send({ type: 'control', ref: 'r2', source, command: { type: 'cancel', actionId: handle.id }, token: 'wrong' });
     await anonymous.next((m) => isError('unauthorized')(m) && (m as ErrorFrame).ref === 'r2', 'unauthorized again');
-    expect(target.commands).toEqual([]);
+    expect(handle.getSnapshot().value).toBe('running');
+    expect(handle.getSnapshot().context.cancellation).toBeNull();
 
     const owner = await viewer(server, server.token);
     expect(owner.messages[0]).toMatchObject({ type: 'hello', canControl: true });
-    owner.send({ type: 'control', ref: 'r3', source: 'local', command: { type: 'cancel', actionId: 'act-1' }, token: server.token });
+    owner.send({ type: 'control', ref: 'r3', source, command: { type: 'cancel', actionId: handle.id }, token: server.token });
     expect(await owner.next<AckMessage>((m) => m.type === 'ack', 'ack')).toEqual({ type: 'ack', ref: 'r3', ok: true });
-    expect(target.commands).toEqual([{ type: 'cancel', actionId: 'act-1' }]);
     await clock.advance(100);
-    expect(target.action('act-1')?.value).toBe('cancelled');
-    owner.send({ type: 'control', ref: 'r4', source: 'local', command: { type: 'retry', actionId: 'nope' }, token: server.token });
-    expect(await owner.next<AckMessage>((m) => m.type === 'ack' && m.ref === 'r4', 'failed ack')).toMatchObject({ ok: false, error: 'No running action nope' });
+    await expect(handle.result).rejects.toMatchObject({ name: 'CancellationError', reason: 'user' });
+    expect(handle.getSnapshot().value).toBe('cancelled');
+    owner.send({ type: 'control', ref: 'r4', source, command: { type: 'retry', actionId: 'nope' }, token: server.token });
+    expect(await owner.next<AckMessage>((m) => m.type === 'ack' && m.ref === 'r4', 'failed ack')).toMatchObject({ ok: false, error: 'No action "nope" in Sequence "Local sequence"' });
     owner.send({ type: 'control', ref: 'r5', source: 'elsewhere', command: { type: 'pause' }, token: server.token });
     await owner.next(isError('unknown-source'), 'unknown source');
   });
@@ -112,7 +119,7 @@ describe('inspect()', () => {
     await v.next(isError('bad-json'), 'bad-json');
     v.socket.send(Buffer.from([1, 2, 3]), { binary: true });
     await v.next((m) => isError('bad-message')(m) && (m as ErrorFrame).message.includes('binary'), 'binary refused');
-    v.send({ type: 'control', ref: 'x', source: 'local', command: { type: 'explode' }, token: server.token });
+    v.send({ type: 'control', ref: 'x', source: 'any', command: { type: 'explode' }, token: server.token });
     await v.next((m) => isError('bad-message')(m) && (m as ErrorFrame).message.includes('command.type'), 'bad command');
     v.send([1, 2]);
     v.send({ type: 'subscribe', version: 99 });
@@ -139,30 +146,30 @@ describe('inspect()', () => {
   });
 
   test('two sources: a runtime in another process streams in as a producer and obeys controls', async () => {
-    const { clock, server } = await start();
+    const { target, server } = await start();
     const remoteClock = new ManualClock(0);
-    const remote: FakeTarget = createFakeTarget({ clock: remoteClock, sites: ['b'], id: 'worker-2', name: 'Worker 2' });
+    const remote = createTestSequence({ clock: remoteClock, names: ['remote job'], name: 'Worker 2' });
     const connection = await connectInspector(remote, { url: server.url, adapter: { clock: remoteClock }, sourceId: 'worker-2' });
-    cleanups.push(() => connection.close(), () => remote.stop());
+    cleanups.push(() => connection.close());
     const v = await viewer(server, server.token);
     await v.next((m) => m.type === 'sources' && m.sources.length === 2, 'two sources');
     const sources = [...v.messages].reverse().find((m) => m.type === 'sources')!;
-    expect(sources).toMatchObject({ sources: [{ id: 'local', kind: 'echo' }, { id: 'worker-2', kind: 'remote', connected: true, controllable: true }] });
+    expect(sources).toMatchObject({ sources: [{ id: target.id, kind: 'echo' }, { id: 'worker-2', name: 'Worker 2', kind: 'remote', connected: true, controllable: true }] });
     expect(v.messages.some((m) => m.type === 'full' && m.source === 'worker-2')).toBe(true);
 
-    remote.addAction({ id: 'r-1', name: 'remote job', site: 'b', timings: { attempt: 10_000 } });
+    const handle = remote.assign('remote job', { attempt: 10_000 });
+    handle.result.catch(() => undefined);
     await remoteClock.advance(50);
-    await v.next((m) => m.type === 'delta' && m.source === 'worker-2' && actionValue(m, 'r-1', 'running'), 'remote action running');
-    v.send({ type: 'control', ref: 'rc', source: 'worker-2', command: { type: 'cancel', actionId: 'r-1' }, token: server.token });
+    await v.next((m) => m.type === 'delta' && m.source === 'worker-2' && actionValue(m, handle.id, 'running'), 'remote action running');
+    v.send({ type: 'control', ref: 'rc', source: 'worker-2', command: { type: 'cancel', actionId: handle.id }, token: server.token });
     expect(await v.next<AckMessage>((m) => m.type === 'ack' && m.ref === 'rc', 'remote ack')).toMatchObject({ ok: true });
-    expect(remote.commands).toEqual([{ type: 'cancel', actionId: 'r-1' }]);
     await remoteClock.advance(100);
-    await v.next((m) => m.type === 'delta' && m.source === 'worker-2' && actionValue(m, 'r-1', 'cancelled'), 'remote cancelled');
+    await expect(handle.result).rejects.toMatchObject({ name: 'CancellationError', reason: 'user' });
+    await v.next((m) => m.type === 'delta' && m.source === 'worker-2' && actionValue(m, handle.id, 'cancelled'), 'remote cancelled');
 
     connection.close();
     await connection.closed;
     await v.next((m) => m.type === 'sources' && m.sources.some((s) => s.id === 'worker-2' && !s.connected), 'remote disconnected');
-    void clock;
   });
 
   test('an XState app using @statelyai/inspect appears as a source', async () => {

@@ -10,7 +10,7 @@ import { loadTrace, recordTrace } from '../../src/inspect/trace.js';
 import { createRecording } from '../../inspector/src/feeds/recorder.js';
 import { createTracePlayer, stateAtIndex } from '../../inspector/src/feeds/trace.js';
 import { initialState, reduce, type AppState } from '../../inspector/src/state/model.js';
-import { createFakeTarget } from './fakeTarget.js';
+import { createTestSequence } from './testSequence.js';
 
 const dir = () => mkdtemp(join(tmpdir(), 'echo-trace-'));
 const summary = (state: AppState) =>
@@ -19,15 +19,16 @@ const summary = (state: AppState) =>
 describe('trace files', () => {
   test('a recorded target replays to the state it ended in', async () => {
     const clock = new ManualClock(0);
-    const target = createFakeTarget({ clock, sites: ['a'], id: 'src' });
-    target.addAction({ id: 'early', name: 'early', site: 'a' });
+    const sequence = createTestSequence({ clock, names: ['early', 'job'] });
+    const early = sequence.assign('early', {}); // still running when the recording starts
     await clock.advance(30);
     const path = join(await dir(), 'run.ndjson');
-    const recorder = recordTrace(target, path, { clock });
-    const witness = createInspectionAdapter('src', target, { clock });
-    for (let i = 0; i < 5; i++) target.addAction({ id: `job-${i}`, name: 'job', site: 'a', plan: i === 2 ? ['fail'] : [] });
+    const recorder = recordTrace(sequence, path, { clock });
+    const witness = createInspectionAdapter(sequence.id, sequence, { clock });
+    const jobs = Array.from({ length: 5 }, (_, i) => sequence.assign('job', { attempt: 300, fail: i === 2 ? 1 : 0 }));
+    jobs[4]!.result.catch(() => undefined);
     await clock.advance(100);
-    await target.control({ type: 'cancel', actionId: 'job-4' });
+    await sequence.control({ type: 'cancel', actionId: jobs[4]!.id });
     await clock.advance(800);
     await recorder.stop();
     expect(recorder.count).toBeGreaterThan(3);
@@ -37,22 +38,23 @@ describe('trace files', () => {
     expect(trace.entries.map((e) => e.m.type).slice(0, 2)).toEqual(['sources', 'machine']);
     const replayed = stateAtIndex(trace, trace.entries.length - 1);
     expect(summary(replayed)).toEqual(witness.fullState().actors.map((a) => `${a.id}:${String(a.value)}:${a.status}`).sort());
-    expect(summary(replayed)).toEqual(expect.arrayContaining(['early:done:done', 'job-2:done:done', 'job-4:cancelled:done']));
+    expect(summary(replayed)).toEqual(expect.arrayContaining([`${early.id}:done:done`, `${jobs[2]!.id}:done:done`, `${jobs[4]!.id}:cancelled:done`]));
+    expect(jobs[2]!.getSnapshot().context.attempts).toHaveLength(2);
   });
 
   test('a server recording starts with what a late viewer would see', async () => {
     const clock = new ManualClock(0);
-    const target = createFakeTarget({ clock, sites: ['a'], id: 'src' });
-    const server = await inspect(target, { clock });
+    const sequence = createTestSequence({ clock });
+    const server = await inspect(sequence, { clock });
     const path = join(await dir(), 'server.ndjson');
     const recorder = recordTrace(server, path, { clock });
-    target.addAction({ id: 'x', name: 'x', site: 'a' });
+    const handle = sequence.assign('work', {});
     await clock.advance(400);
     await recorder.stop();
     await server.close();
     const trace = parseTrace(await readFile(path, 'utf8'));
-    expect(trace.entries[0]!.m).toMatchObject({ type: 'sources', sources: [{ id: 'src' }] });
-    expect(summary(stateAtIndex(trace, trace.entries.length - 1))).toContain('x:done:done');
+    expect(trace.entries[0]!.m).toMatchObject({ type: 'sources', sources: [{ id: sequence.id }] });
+    expect(summary(stateAtIndex(trace, trace.entries.length - 1))).toContain(`${handle.id}:done:done`);
   });
 
   test('the app’s own recording round-trips, and the player seeks back and forth', () => {

@@ -15,6 +15,13 @@ export interface LiveFeedOptions {
   batchMs?: number;
 }
 
+let reducingBatch = false;
+
+/** True while a batch of live messages is being dispatched (its render then waits for a task of its own). */
+export function isReducingBatch(): boolean {
+  return reducingBatch;
+}
+
 /** Ops reduced in one task at most (a message is never split). */
 const MAX_OPS_PER_TASK = 1000;
 
@@ -59,7 +66,12 @@ export function createLiveFeed(options: LiveFeedOptions = {}): Feed {
     queue = take === queue.length ? [] : queue.slice(take);
     if (queue.length > 0) flushTimer = setTimeout(flush, 0);
     const started = performance.now();
-    dispatch({ type: 'receive', messages, receivedAt: Date.now() });
+    reducingBatch = true;
+    try {
+      dispatch({ type: 'receive', messages, receivedAt: Date.now() });
+    } finally {
+      reducingBatch = false;
+    }
     // The next batch waits at least twice as long as this one took to reduce and paint, so
     // a large state (100k actors) is updated less often instead of falling behind.
     requestAnimationFrame(() => {
