@@ -142,7 +142,7 @@ describe('createInspectionAdapter', () => {
     await clock.advance(50);
     expect(ops('event')).toHaveLength(5);
     expect(adapter.stats().droppedEvents).toBeGreaterThan(0);
-    expect(ops('event')[0]!.event).toMatchObject({ type: 'BUSY' }) // the Site that took the first action;
+    expect(ops('event')[0]!.event).toMatchObject({ type: 'xstate.init' }) // the first action's first step;
   });
 
   test('with no listener nothing is queued, and third-party machines are described from their logic', () => {
