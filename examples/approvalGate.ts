@@ -18,7 +18,7 @@ type Types = ActionMachineTypes<object, { readonly type: 'APPROVE' }>;
 const base = actionMachine.config as { states: Record<string, object> } & Record<string, unknown>;
 const implementations = actionMachine.implementations as unknown as { actions: Record<string, never>; guards: Record<string, never>; delays: Record<string, never> };
 
-/** Echo's chart with `hooks ─HOOKS_PASSED→ awaitingApproval ─APPROVE→ running` (or `─approvalTimeout→ failed`). */
+/** Echo's chart with `hooks ─HOOKS_PASSED→ awaitingApproval ─APPROVE→ running` (or `─approvalTimeout→ finalizing → failed`). */
 export function approvalGateMachine(approvalTimeout: number): AnyStateMachine {
   const machine = setup({
     types: {} as Types,
@@ -38,7 +38,7 @@ export function approvalGateMachine(approvalTimeout: number): AnyStateMachine {
       hooks: { entry: 'runBeforeHooks', on: { HOOKS_PASSED: 'awaitingApproval', HOOK_FAILED: { target: 'afterHooks', actions: 'recordHookFailure' } } },
       awaitingApproval: {
         on: { APPROVE: 'running' },
-        after: { approvalTimeout: { target: 'failed', actions: 'recordApprovalTimeout' } },
+        after: { approvalTimeout: { target: 'finalizing', actions: 'recordApprovalTimeout' } },
       },
     },
   } as never);

@@ -8,12 +8,19 @@
  *
  * A retrying action gives its Site slot back (`releaseSite`) and queues again when
  * its backoff ends, so waiting retries never hold a Site's concurrency.
- * running ──ATTEMPT_SUCCEEDED / final ATTEMPT_FAILED──▶ afterHooks ──▶ done | failed
- * running ──CANCEL──▶ cancelling ──settled or cancelGrace──▶ cancelled
- * queued ──REJECT (a Site behaviour kept crashing on it)──▶ failed
- * any other state ──CANCEL──▶ cancelled · LICENSE_REVOKED ──▶ failed · totalTimeout ──▶ failed
+ * running ──ATTEMPT_SUCCEEDED / final ATTEMPT_FAILED──▶ afterHooks ──▶ finalizing
+ * running ──CANCEL──▶ cancelling ──settled or cancelGrace──▶ finalizing
+ * queued ──REJECT (a Site behaviour kept crashing on it)──▶ finalizing
+ * any other state ──CANCEL · LICENSE_REVOKED · totalTimeout──▶ finalizing
+ * finalizing ──(at once)──▶ cancelled | done | failed
  * (LICENSE_REVOKED is ignored in afterHooks: the License guards attempts, and they are over)
  * ```
+ *
+ * Every end passes `finalizing`, where the outcome is decided from the context the
+ * transitions recorded (a cancellation wins, then an error fails it, else it is
+ * done: the same rule as the output) and the after-hooks an abruptly ended action
+ * still owes run (`runOwedAfterHooks`: they see the outcome and cannot change it).
+ * `finalizing` is left in the same step, so no snapshot shows it.
  *
  * Pure configuration: context changes are the recipes of `actionUpdates.ts`,
  * guards and delays the functions of `actionRules.ts`, each with its positional
@@ -70,12 +77,15 @@ export const actionMachine = setup({
     abortWork: slot,
     /** Run after-hooks with the outcome; answer AFTER_HOOKS_PASSED or HOOK_FAILED. */
     runAfterHooks: slot,
+    /** In `finalizing`: run the after-hooks an abruptly ended action still owes (their failures are reported, the outcome stands). */
+    runOwedAfterHooks: slot,
   },
   guards: {
     hasStartDelay: positionalGuard(actionGuards.hasStartDelay),
     retryPlanned: positionalGuard(actionGuards.retryPlanned),
     succeeded: positionalGuard(actionGuards.succeeded),
     notCancelling: positionalGuard(actionGuards.notCancelling),
+    wasCancelled: positionalGuard(actionGuards.wasCancelled),
   },
   delays: {
     startDelay: positionalDelay(actionDelays.startDelay),
@@ -89,11 +99,11 @@ export const actionMachine = setup({
   context: ({ input }) => createActionContext(input),
   initial: 'scheduled',
   on: {
-    CANCEL: { guard: 'notCancelling', target: '.cancelled', actions: ['recordCancellation', 'abortWork'] },
-    LICENSE_REVOKED: { guard: 'notCancelling', target: '.failed', actions: ['recordLicenseRevoked', 'abortWork'] },
+    CANCEL: { guard: 'notCancelling', target: '.finalizing', actions: ['recordCancellation', 'abortWork'] },
+    LICENSE_REVOKED: { guard: 'notCancelling', target: '.finalizing', actions: ['recordLicenseRevoked', 'abortWork'] },
   },
   after: {
-    totalTimeout: { guard: 'notCancelling', target: '.failed', actions: ['recordTotalTimeout', 'abortWork'] },
+    totalTimeout: { guard: 'notCancelling', target: '.finalizing', actions: ['recordTotalTimeout', 'abortWork'] },
   },
   states: {
     scheduled: {
@@ -108,7 +118,7 @@ export const actionMachine = setup({
       on: {
         START: { target: 'hooks', actions: 'recordSite' },
         RECEIVED: { actions: 'recordReceived', description: "A Site behaviour changed the action's metadata or queue" },
-        REJECT: { target: 'failed', actions: 'recordHookFailure' },
+        REJECT: { target: 'finalizing', actions: 'recordHookFailure' },
       },
     },
     hooks: {
@@ -138,18 +148,27 @@ export const actionMachine = setup({
     afterHooks: {
       entry: 'runAfterHooks',
       on: {
-        AFTER_HOOKS_PASSED: [{ guard: 'succeeded', target: 'done' }, { target: 'failed' }],
-        HOOK_FAILED: { target: 'failed', actions: 'recordHookFailure' },
+        AFTER_HOOKS_PASSED: 'finalizing',
+        HOOK_FAILED: { target: 'finalizing', actions: 'recordHookFailure' },
         LICENSE_REVOKED: { description: 'The License guards attempts, and they are over: the outcome stands' },
         CANCEL: { description: 'The outcome is known; the after-hooks finish and it stands' },
       },
     },
     cancelling: {
-      after: { cancelGrace: { target: 'cancelled', actions: 'recordAbandoned' } },
+      after: { cancelGrace: { target: 'finalizing', actions: 'recordAbandoned' } },
       on: {
-        ATTEMPT_SUCCEEDED: { target: 'cancelled', actions: 'recordAttemptStopped' },
-        ATTEMPT_FAILED: { target: 'cancelled', actions: 'recordAttemptStopped' },
+        ATTEMPT_SUCCEEDED: { target: 'finalizing', actions: 'recordAttemptStopped' },
+        ATTEMPT_FAILED: { target: 'finalizing', actions: 'recordAttemptStopped' },
       },
+    },
+    finalizing: {
+      description: 'The outcome is decided here; after-hooks an abruptly ended action owes run',
+      entry: 'runOwedAfterHooks',
+      always: [
+        { guard: 'wasCancelled', target: 'cancelled' },
+        { guard: 'succeeded', target: 'done' },
+        { target: 'failed' },
+      ],
     },
     done: { type: 'final', entry: 'recordSettled' },
     failed: { type: 'final', entry: 'recordSettled' },
@@ -171,6 +190,7 @@ export const actionEffectNames = [
   'abortWork',
   'runAfterHooks',
   'releaseSite',
+  'runOwedAfterHooks',
 ] as const;
 
 /** One of the Action statechart's effect slots. */

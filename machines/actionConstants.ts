@@ -44,6 +44,7 @@ export const ACTION_STATES = [
   'retrying',
   'afterHooks',
   'cancelling',
+  'finalizing',
   'done',
   'failed',
   'cancelled',
@@ -62,7 +63,7 @@ export type ActionFinalState = (typeof ACTION_FINAL_STATES)[number];
  * States whose outcome is decided: an action there keeps it (a cancel, a License
  * revocation or a shutdown changes nothing but how long it waits).
  */
-export const ACTION_OUTCOME_DECIDED_STATES = ['afterHooks', 'cancelling'] as const satisfies readonly ActionState[];
+export const ACTION_OUTCOME_DECIDED_STATES = ['afterHooks', 'cancelling', 'finalizing'] as const satisfies readonly ActionState[];
 
 /** Whether an action in state `value` keeps the outcome it has (see {@link ACTION_OUTCOME_DECIDED_STATES}). */
 export function isOutcomeDecided(value: unknown): boolean {

@@ -8,6 +8,7 @@
 import type { AnyStateMachine } from 'xstate';
 import type { ActionContext, ActionEvent, ActionInput, ActionOutput } from './actionTypes.js';
 import { actionEffectNames, actionFinalStates } from './action.machine.js';
+import type { ActionState } from './actionConstants.js';
 
 /** Events Echo sends every Action actor; the machine must handle each (in some state or on its root). */
 export const actionContractEvents = [
@@ -47,6 +48,15 @@ export class ActionContractError extends TypeError {
 
 type Config = Record<string, unknown>;
 
+/** The state every end passes: it decides the outcome and runs the after-hooks still owed. */
+const FINALIZING = 'finalizing' satisfies ActionState;
+
+/** Whether an `entry`/`actions` value names `action` (a name, `{ type }`, or a list of those). */
+function referencesAction(actions: unknown, action: string): boolean {
+  const list = Array.isArray(actions) ? (actions as unknown[]) : [actions];
+  return list.some((ref) => ref === action || (typeof ref === 'object' && ref !== null && (ref as { type?: unknown }).type === action));
+}
+
 const SAMPLE_INPUT: ActionInput = { id: 'contract-check', name: 'ContractCheck', content: null, createdAt: 0 };
 
 /** Every state config under `config` (the root excluded), with its path. */
@@ -78,6 +88,9 @@ export function checkActionMachine<TMachine extends AnyStateMachine>(machine: TM
   }
   for (const type of actionContractEvents) if (!handled.has(type)) problems.push(`no transition for \`${type}\` (Echo sends it; handle it in a state or on the root)`);
   for (const state of actionFinalStates) if (!finals.has(state)) problems.push(`no top-level final state \`${state}\``);
+  const finalizing = ((config.states ?? {}) as Record<string, Config>)[FINALIZING];
+  if (finalizing === undefined) problems.push(`no top-level state \`${FINALIZING}\` (every end passes it: it decides the outcome and runs owed after-hooks)`);
+  else if (!referencesAction(finalizing.entry, 'runOwedAfterHooks')) problems.push(`state \`${FINALIZING}\` does not run \`runOwedAfterHooks\` on entry (an abruptly ended action's after-hooks would never run)`);
   const actions = ((machine.implementations as { actions?: Record<string, unknown> }).actions ?? {}) as Record<string, unknown>;
   for (const slot of actionEffectNames) if (!(slot in actions)) problems.push(`no action \`${slot}\` (an effect slot Echo provides; declare it in setup({ actions }))`);
   if (typeof config.output !== 'function') problems.push('no `output` function returning { status, output, error }');

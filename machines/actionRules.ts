@@ -14,11 +14,12 @@ export type ActionGuard = (context: ActionContext, event: AnyActionEvent) => boo
 export type ActionDelay = (context: ActionContext, event: AnyActionEvent) => number;
 
 /** The Action statechart's guards, by name (pure functions of context and event). */
-export const actionGuards: Readonly<Record<'hasStartDelay' | 'retryPlanned' | 'succeeded' | 'notCancelling', ActionGuard>> = {
+export const actionGuards: Readonly<Record<'hasStartDelay' | 'retryPlanned' | 'succeeded' | 'notCancelling' | 'wasCancelled', ActionGuard>> = {
   hasStartDelay: (context) => context.startDelay > 0,
   retryPlanned: (_context, event) => event.type === 'ATTEMPT_FAILED' && (event as { retryDelay?: number | null }).retryDelay !== null,
   succeeded: (context) => context.error === null,
   notCancelling: (context) => context.cancellation === null,
+  wasCancelled: (context) => context.cancellation !== null,
 };
 
 /** The Action statechart's delays, by name, in ms from its context. */

@@ -20,7 +20,7 @@ import { UnsupportedMachineError } from './engine/compileMachine.js';
 import { ActionHandle, runOfHandle, type HandleControl } from './action/ActionHandle.js';
 import { createActionLogic, type ActionLogic, type ActionLogicOptions } from './action/fromAction.js';
 import type { ActionRecord } from './action/actionRecord.js';
-import { ActionRun, type FollowUp, type Provenance, type RunServices } from './action/ActionRun.js';
+import { ActionRun, type FollowUp, type Provenance, type RunServices, type Settlement } from './action/ActionRun.js';
 import { prepareAssignment, type AssignmentDeps, type AssignOptions } from './action/assignment.js';
 import type { Clock } from './clock.js';
 import { CancellationError, messageOf, serializeError } from './errors.js';
@@ -558,36 +558,38 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   }
 
   #launch(run: ActionRun, parent: ActionRun | null, options: AssignOptions | undefined, encoded: EncodedAction | undefined): ActionHandle {
-    if (encoded !== undefined) run.accepted = this.#journal!.assigned(run, encoded);
+    if (encoded !== undefined) run.acceptedWhen(this.#journal!.assigned(run, encoded));
     this.#live.add(run);
     this.#shutdown.assigned();
     this.#actionStats.assigned(run.name);
     this.#telemetry.assigned(run);
     if (run.idempotencyKey !== undefined) this.#byKey.set(run.idempotencyKey, run);
-    if (parent !== null) (parent.children ??= new Set()).add(run);
+    if (parent !== null) parent.addChild(run);
     if (this.#events.observed) this.#services.emit({ type: 'assigned', actionId: run.id, name: run.name, at: run.createdAt, priority: run.priority, queue: run.queue, parentId: parent?.id ?? null });
     if (options?.signal?.aborted === true) {
       // Aborted before it was assigned: the actor skips its enqueue once and takes the CANCEL below, so no Site runs it.
-      run.preQueued = true;
+      run.queueBeforeActor();
       this.#engine.start(run, run.host ?? this.#root);
     } else if (this.#tableEngine && run.startDelay === 0 && run.totalTimeout === null && !this.#hub.active) {
       // A plain queued action stays a small record until a Site takes it (or someone looks at it).
-      run.preQueued = true;
+      run.queueBeforeActor();
       run.deferActor(this.#materialize);
       this.#queues.enqueue(run);
     } else {
       this.#engine.start(run, run.host ?? this.#root);
     }
     if (run.license !== null && !run.settled) {
-      run.licenseRelease = run.license.onRevoke((error) => {
+      const release = run.license.onRevoke((error) => {
         if (run.settled) return; // it failed on its own check while an earlier holder was told
         try {
-          run.actor.send({ type: 'LICENSE_REVOKED', error: serializeError(error), at: this.clock.now() });
+          run.actor.send({ type: 'LICENSE_REVOKED', error: run.recordError(error), at: this.clock.now() });
         } catch (thrown) {
           // The revoker must go on telling the other holders; this one is failed through the engine's own path.
           this.#report(thrown);
         }
       });
+      if (run.settled) release();
+      else run.holdLicense(release);
     }
     if (options?.signal !== undefined && !run.settled) this.#follow(run, options.signal);
     return new ActionHandle(run, this.#control);
@@ -600,9 +602,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
       const message = `Action "${run.name}" was cancelled: its signal was aborted`;
       const state = run.actor.getSnapshot().value;
       // The signal's reason becomes the cause, unless the outcome is already decided or a cancel is under way.
-      if (!isOutcomeDecided(state)) {
-        run.cancelError ??= new CancellationError(message, { reason: 'user', actionId: run.id, cause: signal.reason });
-      }
+      if (!isOutcomeDecided(state)) run.noteCancelCause(signal.reason);
       this.#cancel(run, 'user', message);
     };
     if (signal.aborted) {
@@ -625,16 +625,17 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     }
   }
 
-  #settled(run: ActionRun, output: ActionOutput, context: ActionContext): void {
-    if (run.settled) return; // abandoned at shutdown already; a late end of its actor changes nothing
-    if (this.#handedBack.has(run)) return; // another process runs it now
-    const settlement = run.settle(output, context);
+  /** Everything that follows an action's end, once: `output` is the chart's (or, with `error`, the runtime's when it ended the action itself). */
+  #settled(run: ActionRun, output: ActionOutput, context: ActionContext, error?: Error): Settlement | null {
+    if (run.settled) return null; // abandoned at shutdown already; a late end of its actor changes nothing
+    if (this.#handedBack.has(run)) return null; // another process runs it now
+    const settlement = run.settle(output, context, error);
     this.#journal?.settled(run, output, context, settlement.ok ? null : settlement.error, this.clock.now());
     if (output.status === 'failed' && this.#deadLetterListeners.size > 0) this.#deadLettersChanged();
     this.#live.delete(run);
     if (output.status === 'failed') this.#remember(run);
     if (run.idempotencyKey !== undefined && this.#byKey.get(run.idempotencyKey) === run) this.#byKey.delete(run.idempotencyKey);
-    run.parent?.children?.delete(run);
+    run.parent?.removeChild(run);
     const site = run.site as Site | null;
     if (site !== null) site.release(run);
     else this.#queues.discard(run);
@@ -653,8 +654,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     } else if (listening) {
       this.#services.emit({ type: 'cancelled', actionId: run.id, name: run.name, at, reason: context.cancellation?.reason ?? 'user', attempts });
     }
-    runOwedAfterHooks(run, settlement, attempts);
     this.#left();
+    return settlement;
   }
 
   /** A run left the live set: shutdown may be drained, idle waiters may resolve. */
@@ -683,8 +684,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     else this.#queues.discard(run);
     this.#flow.settled(run);
     this.#telemetry.handedBack(run);
-    run.licenseRelease?.();
-    run.licenseRelease = null;
+    run.releaseLicense();
     this.#shutdown.handedBack();
     if (run.hasActor && run.actor.getSnapshot().status === 'active') {
       try {
@@ -741,7 +741,6 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   #forceFail(run: ActionRun, error: Error): void {
     this.#report(error);
     if (run.settled) return;
-    run.lastError = error;
     if (run.actor.getSnapshot().status === 'active') {
       try {
         run.actor.stop();
@@ -750,7 +749,10 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
       }
     }
     const context = run.actor.getSnapshot().context;
-    this.#settled(run, { status: 'failed', output: undefined, error: serializeError(error) }, { ...context, error: serializeError(error) });
+    const record = run.recordError(error);
+    this.#settled(run, { status: 'failed', output: undefined, error: record }, { ...context, error: record });
+    // The chart did not end it (an effect threw): the after-hooks it owes run here.
+    runOwedAfterHooks(run, { ok: false, error }, context.attempts.length);
   }
 
   /**
@@ -782,8 +784,9 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
     } else {
       const message = `Sequence "${this.name}" shut down; action ${run.id} was abandoned after its cancel grace`;
       const cancellation = context.cancellation ?? { reason: 'shutdown' as const, message, at: now };
-      run.cancelError ??= new CancellationError(cancellation.message, { reason: cancellation.reason, actionId: run.id });
-      this.#settled(run, { status: 'cancelled', output: undefined, error: null }, { ...context, cancellation, settledAt: now });
+      const settlement = this.#settled(run, { status: 'cancelled', output: undefined, error: null }, { ...context, cancellation, settledAt: now });
+      // The chart did not end it (its user code never answered): the after-hooks it owes run here.
+      if (settlement !== null) runOwedAfterHooks(run, settlement, context.attempts.length);
     }
     if (run.actor.getSnapshot().status === 'active') {
       try {

@@ -128,7 +128,7 @@ describe('typed Plans', () => {
   });
 
   it('getSnapshot().value is the union of the statechart\'s states', () => {
-    type Expected = 'scheduled' | 'delayed' | 'queued' | 'hooks' | 'running' | 'retrying' | 'afterHooks' | 'cancelling' | 'done' | 'failed' | 'cancelled';
+    type Expected = 'scheduled' | 'delayed' | 'queued' | 'hooks' | 'running' | 'retrying' | 'afterHooks' | 'cancelling' | 'finalizing' | 'done' | 'failed' | 'cancelled';
     expectTypeOf<ActionStateValue>().toEqualTypeOf<Expected>();
     expectTypeOf(sequence.assign('Read', 'a').getSnapshot().value).toEqualTypeOf<Expected>();
     // @ts-expect-error no state "finished"

@@ -2,110 +2,42 @@
  * The runtime side of one assigned action: its value, resolved definition, the
  * actor running its statechart, the AbortController of whatever runs now, and
  * how its result settles. Effects (`actionEffects.ts`) act on it.
+ *
+ * The action's state is its statechart's snapshot; what the runtime keeps beside
+ * it (the Site holding it, the live errors behind the chart's error records, ...)
+ * is private here, changed only through the methods below, and read through
+ * getters. The outcome is the chart's: `settle` takes the final output and maps
+ * the error record the chart chose back to its live error (see `recordError`).
+ * The public slots `livePrev`/`liveNext`, `productionTicket`, `flowMark` and
+ * `traced` are each written by one module only (named beside each).
  * @internal
  */
-import type { ActionContext, ActionEvent, ActionOutput, ActionSpec, Priority } from '../../machines/actionTypes.js';
-import { CancellationError, reviveError } from '../errors.js';
+import type { ActionContext, ActionOutput, ErrorRecord, Priority } from '../../machines/actionTypes.js';
+import { CancellationError, reviveError, serializeError } from '../errors.js';
 import type { NamedHook } from './hooks.js';
-import type { Clock } from '../clock.js';
 import type { License } from '../License.js';
 import type { RunningAttempt } from './RunningAttempt.js';
 import type { Life } from '../Life.js';
 import type { ActionDefinition, RunContext } from '../Plan.js';
 import type { RetryPolicy } from '../retryPolicy.js';
-import { activityOf, type ActionActivity, type ActivityServices } from './ActionActivity.js';
+import { activityOf, type ActionActivity } from './ActionActivity.js';
+import type { ActionActor, FollowUp, Provenance, RunInit, RunServices, WorkPiece } from './runTypes.js';
 
-/** The actor interface both engines give (table engine and XState's createActor). */
-export interface ActionActor {
-  readonly sessionId: string;
-  _parent?: { readonly sessionId: string } | undefined;
-  send(event: ActionEvent): void;
-  getSnapshot(): { readonly value: unknown; readonly status: string; readonly context: ActionContext; readonly output?: unknown };
-  subscribe(listener: (snapshot: never) => void): { unsubscribe(): void };
-  stop(): void;
-}
-
-/** A follow-up action (the seed's `NextAction`), assigned after success with the output. */
-export interface FollowUp {
-  readonly name: string;
-  /** The follow-up's content. @default the parent's output (see `contentFrom`) */
-  readonly content?: unknown;
-  /** Makes the follow-up's content from the parent's output. */
-  readonly contentFrom?: (output: unknown) => unknown;
-  readonly metadata?: Readonly<Record<string, unknown>>;
-  readonly priority?: Priority;
-}
-
-/** What an ActionRun needs from its Sequence. */
-export interface RunServices {
-  readonly clock: Clock;
-  readonly random: () => number;
-  readonly life: Life;
-  enqueue(run: ActionRun): void;
-  releaseSite(run: ActionRun): void;
-  emit(event: import('../events.js').EchoEvent): void;
-  /** True while someone listens to events (build event objects only then). */
-  readonly listening: boolean;
-  /** An attempt failed (a RateLimitError pauses its name or queue; telemetry records it). */
-  attemptFailed(run: ActionRun, attempt: number, error: Error, retryDelay: number | null): void;
-  /** Traces attempts and hooks; null when tracing is off. */
-  readonly tracer: import('../telemetry/RunTracer.js').RunTracer | null;
-  /** Bounds of `ctx.progress`/`ctx.log`, and who to tell when they change. */
-  readonly activity: ActivityServices;
-}
-
-/**
- * Where an action came from, apart from the user's metadata: `recordOf` is the id
- * of the ActionRecord it was assigned from, `againOf` the id of the action that
- * `sequence.again()` re-ran.
- */
-export interface Provenance {
-  readonly recordOf?: string;
-  readonly againOf?: string;
-  /** The dead letter that `sequence.redrive()` assigned again. */
-  readonly redriveOf?: string;
-}
-
-/** A piece of user code running for an action (named in shutdown's report when abandoned). */
-export interface WorkPiece {
-  readonly piece: 'site-behaviour' | 'before-hook' | 'function' | 'after-hook';
-  /** The Site's id, the hook's name, or `attempt <n>` for the function. */
-  readonly name: string;
-}
-
-/** What an assignment resolves to before the run exists. */
-export interface RunInit extends ActionSpec {
-  readonly license: License | null;
-  readonly definition: ActionDefinition;
-  readonly policy: RetryPolicy;
-  readonly before: readonly NamedHook[];
-  readonly after: readonly NamedHook[];
-  readonly followUps: readonly FollowUp[];
-  readonly idempotencyKey: string | undefined;
-  readonly provenance: Provenance | null;
-  readonly createdAt: number;
-  readonly startDelay: number;
-  readonly attemptTimeout: number | null;
-  readonly totalTimeout: number | null;
-  readonly cancelGrace: number;
-  /** Attempts made before, when a durable Sequence restores the action. */
-  readonly history?: readonly import('../../machines/actionTypes.js').AttemptRecord[];
-  /** The user's actor that invoked or spawned the action (`sequence.actor(name)`): its parent in the actor tree. */
-  readonly host?: { readonly sessionId: string } | null;
-}
+export type { ActionActor, FollowUp, Provenance, RunInit, RunServices, WorkPiece } from './runTypes.js';
 
 const ACCEPTED: Promise<void> = Promise.resolve();
 
 /** Settled result, kept until someone asks for `result`. */
-type Settlement = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: Error };
+export type Settlement = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: Error };
+
+/** The outcome's error when the chart failed it without a record (a user's machine may). */
+const NO_ERROR_RECORD: ErrorRecord = Object.freeze({ version: 1, name: 'Error', message: 'failed' });
 
 export class ActionRun {
   readonly id: string;
   readonly name: string;
   readonly content: unknown;
-  metadata: Readonly<Record<string, unknown>>;
   readonly priority: Priority;
-  queue: string;
   readonly license: License | null;
   readonly definition: ActionDefinition;
   readonly policy: RetryPolicy;
@@ -116,7 +48,6 @@ export class ActionRun {
   readonly parent: ActionRun | null;
   readonly idempotencyKey: string | undefined;
   readonly provenance: Provenance | null;
-  children: Set<ActionRun> | null = null;
   readonly createdAt: number;
   readonly startDelay: number;
   readonly attemptTimeout: number | null;
@@ -125,41 +56,43 @@ export class ActionRun {
   readonly history: RunInit['history'];
   /** The user's actor that invoked it (see `RunInit.host`), null for an action assigned directly. */
   readonly host: { readonly sessionId: string } | null;
-  /** Resolves once the assignment is committed to the Sequence's store (at once without a durable store). */
-  accepted: Promise<void> = ACCEPTED;
-  /** Put in its Production at assignment, before its actor exists: the actor's `enqueue` skips once. */
-  preQueued = false;
-  /** Neighbours in its Sequence's list of live runs (see `LiveRuns`). */
+  /** Slot of `LiveRuns` (only it writes them): neighbours in its Sequence's list of live runs. */
   livePrev: ActionRun | null = null;
   liveNext: ActionRun | null = null;
-  /** Its ticket in the Production that holds it (0 = in none); see `TicketSlot`. */
+  /** Slot of `Queues`/`Production` (only they write it): its ticket in the Production that holds it (0 = in none); see `TicketSlot`. */
   productionTicket = 0;
-  /** Flow-control marks (see `src/flow/FlowControl.ts`; 0 = none). */
+  /** Slot of `FlowControl` (only it writes it): flow-control marks (0 = none). */
   flowMark = 0;
-  /** Its spans while traced (see `src/telemetry/Telemetry.ts`). */
+  /** Slot of `Telemetry` (only it writes it): its spans while traced. */
   traced: unknown = null;
+  /** What its function reported with `ctx.progress`/`ctx.log` (null until it does; made by `activityOf`). */
+  activity: ActionActivity | null = null;
+
+  #metadata: Readonly<Record<string, unknown>>;
+  #queue: string;
+  #children: Set<ActionRun> | null = null;
+  #accepted: Promise<void> = ACCEPTED;
+  /** Put in its Production at assignment, before its actor exists: the actor's `enqueue` skips once. */
+  #preQueued = false;
   #actor: ActionActor | null = null;
   #materialize: ((run: ActionRun) => ActionActor) | null = null;
-  /** The Site running it now (between START and release/settle). */
-  site: { readonly id: string } | null = null;
-  /** Its latest call of the function (null before the first): a slot or a retry waits for it to stop. */
-  attempt: RunningAttempt | null = null;
-  /** The user code running for it now (null when none): set when a piece starts, cleared when it settles. */
-  working: WorkPiece | null = null;
-  /** How many times a Site behaviour crashed on it. */
-  crashes = 0;
+  #site: { readonly id: string } | null = null;
+  #attempt: RunningAttempt | null = null;
+  #working: WorkPiece | null = null;
+  #crashes = 0;
   /** A Site took it and its hooks phase began (so its after-hooks owe it a run). */
-  hooksBegan = false;
-  /** Its after-hooks ran (inside the statechart or after an abrupt end). */
-  afterHooksRan = false;
-  /** The live error of the last failure (attempt or hook), with its real cause chain. */
-  lastError: Error | null = null;
-  /** The error of an abrupt end (license revoked, total timeout). */
-  terminalError: Error | null = null;
-  cancelError: CancellationError | null = null;
-  licenseRelease: (() => void) | null = null;
-  /** What its function reported with `ctx.progress`/`ctx.log` (null until it does). */
-  activity: ActionActivity | null = null;
+  #hooksBegan = false;
+  /** Its after-hooks ran (in `afterHooks`, or as owed ones on the way to a final state). */
+  #afterHooksRan = false;
+  /**
+   * The live errors behind the error records the chart holds (an error record, or
+   * its `cancellation`), so the outcome keeps its real class and cause chain. Made
+   * on the first failure: a run that succeeds never makes it.
+   */
+  #liveErrors: Map<object, Error> | null = null;
+  /** What the next cancellation's error names as its cause (an aborted signal's reason). */
+  #cancelCause: { readonly cause: unknown } | null = null;
+  #licenseRelease: (() => void) | null = null;
 
   #phase = 0;
   #controller: AbortController | null = null;
@@ -175,9 +108,9 @@ export class ActionRun {
     this.id = init.id;
     this.name = init.name;
     this.content = init.content;
-    this.metadata = init.metadata;
+    this.#metadata = init.metadata;
     this.priority = init.priority;
-    this.queue = init.queue;
+    this.#queue = init.queue;
     this.license = init.license;
     this.definition = init.definition;
     this.policy = init.policy;
@@ -197,6 +130,46 @@ export class ActionRun {
     this.host = init.host ?? null;
   }
 
+  // ── what it is now (read-only views) ───────────────────────────────────────
+  get metadata(): Readonly<Record<string, unknown>> {
+    return this.#metadata;
+  }
+
+  /** The named Production it is routed to. */
+  get queue(): string {
+    return this.#queue;
+  }
+
+  /** Its live follow-ups (null before the first). */
+  get children(): ReadonlySet<ActionRun> | null {
+    return this.#children;
+  }
+
+  /** Resolves once the assignment is committed to the Sequence's store (at once without a durable store). */
+  get accepted(): Promise<void> {
+    return this.#accepted;
+  }
+
+  /** The Site running it now (between START and release/settle). */
+  get site(): { readonly id: string } | null {
+    return this.#site;
+  }
+
+  /** Its latest call of the function (null before the first): a slot or a retry waits for it to stop. */
+  get attempt(): RunningAttempt | null {
+    return this.#attempt;
+  }
+
+  /** The user code running for it now (null when none). */
+  get working(): WorkPiece | null {
+    return this.#working;
+  }
+
+  /** How many times a Site behaviour crashed on it. */
+  get crashes(): number {
+    return this.#crashes;
+  }
+
   /**
    * The actor running this action's statechart. A plain queued action gets its
    * actor only when first needed (a Site takes it, someone looks or cancels):
@@ -212,13 +185,19 @@ export class ActionRun {
     return this.#actor;
   }
 
-  set actor(actor: ActionActor) {
-    this.#actor = actor;
-  }
-
   /** True once the actor exists. */
   get hasActor(): boolean {
     return this.#actor !== null;
+  }
+
+  get settled(): boolean {
+    return this.#settlement !== null;
+  }
+
+  // ── changes, each by the module that owns the fact ─────────────────────────
+  /** The engine made its actor (or a store or a remote production stands one in). */
+  attach(actor: ActionActor): void {
+    this.#actor = actor;
   }
 
   /** Defers creating the actor until it is first needed. */
@@ -226,8 +205,152 @@ export class ActionRun {
     this.#materialize = materialize;
   }
 
-  get settled(): boolean {
-    return this.#settlement !== null;
+  /** Its assignment is committed when `commit` resolves (a durable store, an external production). */
+  acceptedWhen(commit: Promise<void>): void {
+    this.#accepted = commit;
+  }
+
+  /** It is put in its Production before its actor exists: the actor's first `enqueue` skips. */
+  queueBeforeActor(): void {
+    this.#preQueued = true;
+  }
+
+  /** Whether it was queued before its actor existed (once: the next enqueue is a real one). */
+  takePreQueued(): boolean {
+    const was = this.#preQueued;
+    this.#preQueued = false;
+    return was;
+  }
+
+  addChild(child: ActionRun): void {
+    (this.#children ??= new Set()).add(child);
+  }
+
+  removeChild(child: ActionRun): void {
+    this.#children?.delete(child);
+  }
+
+  /** A Site behaviour changed its metadata (`updateMetadata`). */
+  receiveMetadata(metadata: Readonly<Record<string, unknown>>): void {
+    this.#metadata = metadata;
+  }
+
+  /** A Site behaviour routed it to another queue. */
+  route(queue: string): void {
+    this.#queue = queue;
+  }
+
+  /** `site` took it. */
+  takenBy(site: { readonly id: string }): void {
+    this.#site = site;
+  }
+
+  /** `site` gives it back; false when `site` did not hold it. */
+  releasedBy(site: { readonly id: string }): boolean {
+    if (this.#site !== site) return false;
+    this.#site = null;
+    return true;
+  }
+
+  /** A Site behaviour crashed on it; returns how many times one has. */
+  noteCrash(): number {
+    return ++this.#crashes;
+  }
+
+  /** Its function was called (again). */
+  attemptStarted(attempt: RunningAttempt): void {
+    this.#attempt = attempt;
+  }
+
+  /** User code starts running for it; pass the same piece to `workEnded`. */
+  workStarted(piece: WorkPiece): void {
+    this.#working = piece;
+  }
+
+  /** `piece` settled (a later piece that started meanwhile stays named). */
+  workEnded(piece: WorkPiece | null): void {
+    if (piece === null || this.#working === piece) this.#working = null;
+  }
+
+  /** Its before-hooks phase began: after-hooks are owed from now on. */
+  hooksBegan(): void {
+    this.#hooksBegan = true;
+  }
+
+  /** Its after-hooks run (in `afterHooks`). */
+  afterHooksRun(): void {
+    this.#afterHooksRan = true;
+  }
+
+  /** True once, when its hooks began and its after-hooks have not run: the caller runs them now. */
+  takeOwedAfterHooks(): boolean {
+    if (!this.#hooksBegan || this.#afterHooksRan || this.after.length === 0) return false;
+    this.#afterHooksRan = true;
+    return true;
+  }
+
+  /** Holds its License until it settles: `release` lets go of the revocation listener. */
+  holdLicense(release: () => void): void {
+    this.#licenseRelease = release;
+  }
+
+  /** Lets go of its License (settled, or handed back). */
+  releaseLicense(): void {
+    const release = this.#licenseRelease;
+    this.#licenseRelease = null;
+    release?.();
+  }
+
+  /**
+   * The error record an event gives the chart for `error`, remembered with it, so
+   * the outcome the chart decides on is this live error. Returns the record.
+   */
+  recordError(error: Error, record: ErrorRecord = serializeError(error)): ErrorRecord {
+    this.keepLive(record, error);
+    return record;
+  }
+
+  /** Remembers `error` as the live form of `record` (an error record, or the chart's `cancellation`); the first stays. */
+  keepLive(record: object, error: Error): Error {
+    const live = (this.#liveErrors ??= new Map());
+    const kept = live.get(record);
+    if (kept !== undefined) return kept;
+    live.set(record, error);
+    return error;
+  }
+
+  /** The live error behind `record`, or undefined when none was recorded. */
+  liveError(record: object | null): Error | undefined {
+    return record === null ? undefined : this.#liveErrors?.get(record);
+  }
+
+  /** The next cancellation's error names `cause` (a signal's abort reason). */
+  noteCancelCause(cause: unknown): void {
+    this.#cancelCause ??= { cause };
+  }
+
+  /** The cause noted for the cancellation under way, as error options (`{}` when none). */
+  takeCancelCause(): { readonly cause?: unknown } {
+    const noted = this.#cancelCause;
+    this.#cancelCause = null;
+    return noted ?? {};
+  }
+
+  /**
+   * The outcome the chart decided, as the runtime hands it out: the output, or the
+   * live error behind the chart's record (its `cancellation` when cancelled). The
+   * same error object every time it is asked.
+   */
+  outcomeOf(output: ActionOutput, context: ActionContext): Settlement {
+    if (output.status === 'done') return { ok: true, value: output.output };
+    if (output.status === 'cancelled') {
+      const cancellation = context.cancellation;
+      const made = (): CancellationError =>
+        new CancellationError(cancellation?.message ?? `Action "${this.name}" was cancelled`, { reason: cancellation?.reason ?? 'user', actionId: this.id });
+      return { ok: false, error: cancellation === null ? made() : (this.liveError(cancellation) ?? this.keepLive(cancellation, made())) };
+    }
+    const record = output.error ?? NO_ERROR_RECORD;
+    return { ok: false, error: this.liveError(record) ?? this.keepLive(record, reviveError(record)) };
   }
 
   /** Starts a new phase (hooks or an attempt): earlier phases' late answers are ignored from now on. */
@@ -258,7 +381,8 @@ export class ActionRun {
 
   /** Aborts whatever runs now with `reason`. */
   abort(reason: unknown): void {
-    if (this.attempt !== null && !this.attempt.stopped) this.attempt.abortedAt ??= this.services.clock.now();
+    const attempt = this.#attempt;
+    if (attempt !== null && !attempt.stopped) attempt.abortedAt ??= this.services.clock.now();
     if (this.#abortReason !== undefined) return;
     this.#abortReason = reason;
     this.#aborted = { phase: this.#phase, reason };
@@ -290,39 +414,26 @@ export class ActionRun {
     else (this.#onSettled ??= []).push(listener);
   }
 
-  /** Settles from the machine's final output. Returns the settlement. */
-  settle(output: ActionOutput, context: ActionContext): Settlement {
+  /**
+   * Settles from the machine's final output (`error`: the live error of an outcome
+   * decided outside this process, a store's or a remote worker's). Returns the settlement.
+   */
+  settle(output: ActionOutput, context: ActionContext, error?: Error): Settlement {
     if (this.#settlement !== null) return this.#settlement;
     this.endPhase();
-    if (output.status === 'done') {
-      this.#settlement = { ok: true, value: output.output };
-    } else if (output.status === 'cancelled') {
-      const cancellation = context.cancellation;
-      this.#settlement = {
-        ok: false,
-        error:
-          this.cancelError ??
-          new CancellationError(cancellation?.message ?? `Action "${this.name}" was cancelled`, {
-            reason: cancellation?.reason ?? 'user',
-            actionId: this.id,
-          }),
-      };
-    } else {
-      const error = this.terminalError ?? this.lastError ?? (output.error === null ? new Error('failed') : reviveError(output.error));
-      this.#settlement = { ok: false, error };
-    }
-    this.licenseRelease?.();
-    this.licenseRelease = null;
+    const settlement: Settlement = error === undefined || output.status === 'done' ? this.outcomeOf(output, context) : { ok: false, error };
+    this.#settlement = settlement;
+    this.releaseLicense();
     const waiters = this.#waiters;
     this.#waiters = null;
     if (waiters !== null) {
-      if (this.#settlement.ok) waiters.resolve(this.#settlement.value);
-      else waiters.reject(this.#settlement.error);
+      if (settlement.ok) waiters.resolve(settlement.value);
+      else waiters.reject(settlement.error);
     }
     const listeners = this.#onSettled;
     this.#onSettled = null;
     if (listeners !== null) for (const listener of listeners) listener();
-    return this.#settlement;
+    return settlement;
   }
 }
 

@@ -5,9 +5,9 @@
  * @internal
  */
 import type { ActionEffectName } from '../../machines/action.machine.js';
-import type { ActionContext, ActionEvent } from '../../machines/actionTypes.js';
+import type { ActionContext, ActionEvent, ActionOutput } from '../../machines/actionTypes.js';
 import { positionalAction, type PositionalAction } from '../../machines/positional.js';
-import { AttemptContext, type ActionRun } from './ActionRun.js';
+import { AttemptContext, type ActionRun, type Settlement, type WorkPiece } from './ActionRun.js';
 import {
   CancellationError,
   EchoError,
@@ -42,8 +42,15 @@ export type RunLookup = (self: unknown) => ActionRun;
 
 /** Keeps `run.working` naming the hook that runs now (for shutdown's report of abandoned work). */
 function tracking(run: ActionRun, piece: 'before-hook' | 'after-hook'): (hook: NamedHook | null) => void {
+  let current: WorkPiece | null = null;
   return (hook) => {
-    run.working = hook === null ? null : { piece, name: hook.name };
+    if (hook === null) {
+      run.workEnded(current);
+      current = null;
+      return;
+    }
+    current = { piece, name: hook.name };
+    run.workStarted(current);
   };
 }
 
@@ -70,9 +77,9 @@ function attemptError(thrown: unknown, run: ActionRun, attempt: number): Error {
 function failAttempt(run: ActionRun, self: Self, context: ActionContext, error: Error): void {
   const now = run.services.clock.now();
   const attempt = context.attempts.length;
-  if (run.cancelError !== null) {
-    run.lastError = error;
-    self.send({ type: 'ATTEMPT_FAILED', error: serializeError(error), retryDelay: null, at: now });
+  if (context.cancellation !== null) {
+    // Cancelled while it ran: the attempt is over and the outcome is the cancellation (no retry is decided).
+    self.send({ type: 'ATTEMPT_FAILED', error: run.recordError(error), retryDelay: null, at: now });
     return;
   }
   const previousDelay = context.attempts[attempt - 2]?.backoff ?? null;
@@ -96,15 +103,20 @@ function failAttempt(run: ActionRun, self: Self, context: ActionContext, error: 
     failure = new TypeError(`Could not decide whether to retry action "${run.name}" after attempt ${attempt}: ${messageOf(thrown)}`, { cause: error });
     decision = { retry: false, reason: 'non-retryable' };
   }
-  run.lastError = failure;
   run.services.attemptFailed(run, attempt, failure, decision.retry ? decision.delay : null);
-  const serialized = serializeError(failure);
+  const serialized = run.recordError(failure);
   const emit = run.services.emit;
   if (run.services.listening) emit({ type: 'attempt-failed', actionId: run.id, name: run.name, at: now, attempt, error: serialized });
   if (decision.retry && run.services.listening) {
     emit({ type: 'retrying', actionId: run.id, name: run.name, at: now, attempt, delay: decision.delay, retryAt: now + decision.delay });
   }
   self.send({ type: 'ATTEMPT_FAILED', error: serialized, retryDelay: decision.retry ? decision.delay : null, at: now });
+}
+
+/** The outcome `finalizing` goes on to (its guards' order: cancelled, then done unless an error). */
+function outcomeFromContext(context: ActionContext): ActionOutput {
+  const status = context.cancellation !== null ? 'cancelled' : context.error === null ? 'done' : 'failed';
+  return { status, output: context.output, error: context.error };
 }
 
 /** An effect, called with the machine's context, the event and the actor. */
@@ -125,10 +137,7 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
   return {
     enqueue: (_context: ActionContext, _event: AnyEvent, self: unknown) => {
       const run = runOf(self);
-      if (run.preQueued) {
-        run.preQueued = false;
-        return;
-      }
+      if (run.takePreQueued()) return;
       const previous = run.attempt;
       if (previous === null || previous.isOver(run.services.clock.now(), run.cancelGrace)) {
         run.services.enqueue(run);
@@ -151,11 +160,10 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
       const actor = self as Self;
       const now = timeOf(event, run);
       if (run.license?.revoked === true) {
-        run.terminalError = run.license.error;
-        actor.send({ type: 'LICENSE_REVOKED', error: serializeError(run.license.error), at: now });
+        actor.send({ type: 'LICENSE_REVOKED', error: run.recordError(run.license.error ?? new LicenseError(`License of action "${run.name}" was revoked`, { actionId: run.id })), at: now });
         return;
       }
-      run.hooksBegan = true;
+      run.hooksBegan();
       const token = run.beginPhase();
       if (run.before.length === 0) {
         actor.send({ type: 'HOOKS_PASSED', at: now });
@@ -170,8 +178,7 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
         },
         (thrown: unknown) => {
           if (!run.isPhase(token)) return;
-          run.lastError = toError(thrown);
-          actor.send({ type: 'HOOK_FAILED', error: serializeError(thrown), at: run.services.clock.now() });
+          actor.send({ type: 'HOOK_FAILED', error: run.recordError(toError(thrown), serializeError(thrown)), at: run.services.clock.now() });
         },
       );
     },
@@ -189,11 +196,11 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
       const working = { piece: 'function', name: `attempt ${attempt}` } as const;
       const current = new RunningAttempt();
       const stopped = (): void => {
-        if (run.working === working) run.working = null;
+        run.workEnded(working);
         current.stop();
       };
-      run.working = working;
-      run.attempt = current;
+      run.workStarted(working);
+      run.attemptStarted(current);
       const succeed = (output: unknown): void => {
         if (answered) return;
         answered = true;
@@ -252,33 +259,40 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
       failAttempt(run, self as Self, context, error);
     },
 
+    /**
+     * Runs after the transition's record (`recordCancellation`, `recordLicenseRevoked`,
+     * `recordTotalTimeout`): the live error it aborts with is kept behind the record the
+     * chart now holds, so the outcome the chart decides on is that error.
+     */
     abortWork: (context: ActionContext, event: AnyEvent, self: unknown) => {
       const run = runOf(self);
       let reason: Error;
-      if (event.type === 'CANCEL') {
+      if (event.type === 'CANCEL' && context.cancellation !== null) {
         const cancel = event as Extract<ActionEvent, { type: 'CANCEL' }>;
-        run.cancelError ??= new CancellationError(cancel.message, { reason: cancel.reason as CancellationReason, actionId: run.id });
-        reason = run.cancelError;
-      } else if (event.type === 'LICENSE_REVOKED') {
-        run.terminalError ??= run.license?.error ?? new LicenseError(`License of action "${run.name}" was revoked`, { actionId: run.id });
-        reason = run.terminalError;
+        const made = new CancellationError(cancel.message, { reason: cancel.reason as CancellationReason, actionId: run.id, ...run.takeCancelCause() });
+        reason = run.keepLive(context.cancellation, made);
+      } else if (event.type === 'LICENSE_REVOKED' && context.error !== null) {
+        reason =
+          run.liveError(context.error) ??
+          run.keepLive(context.error, run.license?.error ?? new LicenseError(`License of action "${run.name}" was revoked`, { actionId: run.id }));
       } else {
         const ms = context.totalTimeout ?? 0;
-        run.terminalError ??= new TimeoutError(`Action "${run.name}" exceeded its total timeout of ${ms} ms`, {
-          timeout: 'total',
-          ms,
-          actionId: run.id,
-        });
-        reason = run.terminalError;
+        const made = new TimeoutError(`Action "${run.name}" exceeded its total timeout of ${ms} ms`, { timeout: 'total', ms, actionId: run.id });
+        reason = context.error === null ? made : (run.liveError(context.error) ?? run.keepLive(context.error, made));
       }
       run.abort(reason);
-      void self;
+    },
+
+    /** In `finalizing`: the outcome is decided (the chart's context); the after-hooks it still owes run now. */
+    runOwedAfterHooks: (context: ActionContext, _event: AnyEvent, self: unknown) => {
+      const run = runOf(self);
+      runOwedAfterHooks(run, run.outcomeOf(outcomeFromContext(context), context), context.attempts.length);
     },
 
     runAfterHooks: (context: ActionContext, event: AnyEvent, self: unknown) => {
       const run = runOf(self);
       const actor = self as Self;
-      run.afterHooksRan = true;
+      run.afterHooksRun();
       const token = run.beginPhase();
       if (run.after.length === 0) {
         actor.send({ type: 'AFTER_HOOKS_PASSED', at: timeOf(event, run) });
@@ -287,7 +301,7 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
       const outcome: HookInfo['outcome'] =
         context.error === null
           ? { status: 'done', output: context.output }
-          : { status: 'failed', error: run.lastError ?? new Error(context.error.message) };
+          : { status: 'failed', error: run.liveError(context.error) ?? new Error(context.error.message) };
       const tracer = run.services.tracer;
       const info = hookInfo(run, 'after', context.attempts.length, outcome);
       const onHook = tracking(run, 'after-hook');
@@ -297,8 +311,7 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
         },
         (thrown: unknown) => {
           if (!run.isPhase(token)) return;
-          run.lastError = toError(thrown);
-          actor.send({ type: 'HOOK_FAILED', error: serializeError(thrown), at: run.services.clock.now() });
+          actor.send({ type: 'HOOK_FAILED', error: run.recordError(toError(thrown), serializeError(thrown)), at: run.services.clock.now() });
         },
       );
     },
@@ -306,13 +319,14 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
 }
 
 /**
- * After an abrupt end (cancel, License revocation, total timeout), runs the
- * after-hooks a started action still owes, outside the statechart: they see the
- * outcome, cannot change it, and a throw is reported as an `after-hook-failed` event.
+ * After an abrupt end (cancel, License revocation, total timeout, a rejection),
+ * runs the after-hooks a started action still owes: on its way through the
+ * chart's `finalizing` state (the `runOwedAfterHooks` effect), or when the runtime
+ * settles it without the chart (shutdown abandons it, an effect threw). They see
+ * the outcome, cannot change it, and a throw is reported as an `after-hook-failed` event.
  */
-export function runOwedAfterHooks(run: ActionRun, outcome: { ok: true; value: unknown } | { ok: false; error: Error }, attempts: number): void {
-  if (!run.hooksBegan || run.afterHooksRan || run.after.length === 0) return;
-  run.afterHooksRan = true;
+export function runOwedAfterHooks(run: ActionRun, outcome: Settlement, attempts: number): void {
+  if (!run.takeOwedAfterHooks()) return;
   const status: NonNullable<HookInfo['outcome']> = outcome.ok
     ? { status: 'done', output: outcome.value }
     : outcome.error instanceof CancellationError

@@ -166,7 +166,7 @@ export class BullMQProduction implements ExternalProduction {
     const encoded = encodeAction({ ...init, license: init.license === null ? null : { name: init.license.name, error: init.license.error }, parentId });
     const run = createRemoteRun(init, host.services);
     this.#bridge!.track(run);
-    run.accepted = this.#add(encoded, init, activeTraceCarrier());
+    run.acceptedWhen(this.#add(encoded, init, activeTraceCarrier()));
     // A key already used names a job that may have settled before: its result is read once it is known.
     if (init.idempotencyKey !== undefined) run.accepted.then(() => this.#bridge?.refresh(run.id), () => undefined);
     run.accepted.catch((error: unknown) => settleRemote(run, notQueued(run, error)));

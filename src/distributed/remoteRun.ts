@@ -73,7 +73,7 @@ class RemoteActor implements ActionActor {
 /** A run standing for an action assigned to the queue; settle it with {@link settleRemote}. */
 export function createRemoteRun(init: RunInit, services: RunServices): ActionRun {
   const run = new ActionRun(init, services, null);
-  run.actor = new RemoteActor(run);
+  run.attach(new RemoteActor(run));
   return run;
 }
 
@@ -99,10 +99,8 @@ export function settleRemote(run: ActionRun, result: EncodedResult): void {
     return;
   }
   const error = result.error === null ? new ExecutionError(`Action ${run.id} ${result.status} without an error`, { actionId: run.id, attempt: result.attempts.length }) : decodeError(result.error);
-  if (error instanceof CancellationError) run.cancelError = error;
-  else run.lastError = error;
   actor.move(result.status, context);
-  run.settle({ status: result.status, output: undefined, error: result.error }, actor.getSnapshot().context);
+  run.settle({ status: result.status, output: undefined, error: result.error }, actor.getSnapshot().context, error);
 }
 
 function cancellationOf(result: EncodedResult): ActionContext['cancellation'] {

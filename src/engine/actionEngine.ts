@@ -64,7 +64,7 @@ export function createTableEngine(services: EngineServices, machine: AnyStateMac
     start(run, parent) {
       const actor = new TableActor<ActionContext>(table, shared, run.id, run, parent);
       actor.owner = run;
-      run.actor = actor as unknown as ActionActor;
+      run.attach(actor as unknown as ActionActor);
       actor.start();
       return run.actor;
     },
@@ -85,7 +85,7 @@ export function createXStateEngine(services: EngineServices, actionLogic: AnySta
       const input: ActionInput = run;
       const actor = createActor(machine, { input, clock, id: run.id, inspect: (event) => services.hub.emit(event) });
       runs.set(actor, run);
-      run.actor = actor as unknown as ActionActor;
+      run.attach(actor as unknown as ActionActor);
       actor.subscribe({
         complete: () => {
           const snapshot = actor.getSnapshot();

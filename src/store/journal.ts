@@ -213,13 +213,11 @@ export class Journal {
     const run = new ActionRun(init, services, null);
     const promise = settledPromise(result);
     promise.catch(() => undefined);
-    run.actor = storedActor(run.id, result);
+    run.attach(storedActor(run.id, result));
     if (result.status === 'done' && result.error === null) run.settle({ status: 'done', output: result.output, error: null }, run.actor.getSnapshot().context);
     else {
-      const error = result.error === null ? null : decodeError(result.error);
-      if (error instanceof CancellationError) run.cancelError = error;
-      else run.lastError = error;
-      run.settle({ status: result.status, output: undefined, error: result.error }, run.actor.getSnapshot().context);
+      const error = result.error === null ? undefined : decodeError(result.error);
+      run.settle({ status: result.status, output: undefined, error: result.error }, run.actor.getSnapshot().context, error);
     }
     return new ActionHandle(run, control);
   }

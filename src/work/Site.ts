@@ -137,8 +137,7 @@ export class Site {
 
   /** Gives back the slot of `run` (it settled, or waits for a retry). */
   release(run: ActionRun): void {
-    if (run.site !== this) return;
-    run.site = null;
+    if (!run.releasedBy(this)) return;
     const attempt = run.attempt;
     if (attempt === null || attempt.stopped) {
       this.#free(run);
@@ -237,7 +236,7 @@ export class Site {
     if (run.settled) return;
     this.#active++;
     this.#host.loadChanged(this);
-    run.site = this;
+    run.takenBy(this);
     this.#host.adopt(this, run);
     if (this.behavior === undefined) {
       run.actor.send({ type: 'START', site: this.id, at: this.#host.now() });
@@ -255,16 +254,16 @@ export class Site {
         redirect = queue;
       },
       updateMetadata: (recipe) => {
-        run.metadata = produce(run.metadata as Record<string, unknown>, recipe);
+        run.receiveMetadata(produce(run.metadata as Record<string, unknown>, recipe));
       },
     };
     const view: ReceivedAction = { id: run.id, name: run.name, content: run.content, metadata: run.metadata, priority: run.priority, queue: run.queue };
     // Named while it runs, so a shutdown that has to abandon it can say so.
     const working = { piece: 'site-behaviour', name: this.id } as const;
     const settled = (): void => {
-      if (run.working === working) run.working = null;
+      run.workEnded(working);
     };
-    run.working = working;
+    run.workStarted(working);
     const received = run.metadata;
     const proceed = (): void => {
       settled();
@@ -302,8 +301,7 @@ export class Site {
   }
 
   #crash(run: ActionRun, error: unknown): void {
-    if (run.site === this) {
-      run.site = null;
+    if (run.releasedBy(this)) {
       this.#active--;
       this.#host.loadChanged(this);
     }

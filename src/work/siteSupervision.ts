@@ -36,21 +36,20 @@ export function createSiteHost(deps: SupervisionDeps): SiteHost {
   const crashed = (site: Site, run: ActionRun, error: unknown): void => {
     const at = deps.clock.now();
     const serialized = serializeError(error);
-    run.crashes++;
+    const crashes = run.noteCrash();
     deps.emit({ type: 'site-crashed', site: site.id, actionId: run.id, error: serialized, at });
     const actor = deps.siteActor(site.id);
     actor?.send({ type: 'CRASH', actionId: run.id, error: serialized, at });
     if (actor === undefined) site.restart(); // no actor to time the restart
     if (run.settled) return;
-    if (run.crashes >= deps.maxSiteCrashes) {
-      const hookError = new HookError(`Site "${site.id}" behaviour crashed ${run.crashes} times on action ${run.id}: ${messageOf(error)}`, {
+    if (crashes >= deps.maxSiteCrashes) {
+      const hookError = new HookError(`Site "${site.id}" behaviour crashed ${crashes} times on action ${run.id}: ${messageOf(error)}`, {
         cause: error,
         hook: `site:${site.id}`,
         phase: 'before',
         actionId: run.id,
       });
-      run.lastError = hookError;
-      run.actor.send({ type: 'REJECT', error: serializeError(hookError), at });
+      run.actor.send({ type: 'REJECT', error: run.recordError(hookError), at });
       return;
     }
     deps.queues.enqueue(run);
@@ -73,7 +72,7 @@ export function createSiteHost(deps: SupervisionDeps): SiteHost {
         crashed(site, run, new TypeError(`Site behaviour redirected action ${run.id} to queue "${queue}", which no Site serves`));
         return;
       }
-      run.queue = queue;
+      run.route(queue);
       // Before it is queued again: a Site may take it at once, and START leaves `queued`.
       run.actor.send({ type: 'RECEIVED', metadata: run.metadata, queue, at });
       deps.queues.enqueue(run);

@@ -102,6 +102,42 @@ describe('the table engine as createTableEngine builds it equals createActor, on
         }
       });
 
+      it(`${variant}, ${label}: every path that ends passes finalizing once on both engines, and owed after-hooks are asked for on abrupt ends`, () => {
+        const { effects, callsOf } = recordingEffects();
+        const table = compileActionTable(machine, effects);
+        const provided = machine.provide({ actions: asXStateActions(effects) });
+        const ends = new Map<string, number>();
+        let abruptAfterHooks = 0;
+        for (const path of [...shortest, ...simple]) {
+          const xs = createActor(provided, { input, clock: new SimulatedClock() }).start();
+          const tb = new TableActor(table, { clock: new ManualClock() }, input.id, input).start();
+          const sent: string[] = [];
+          for (const step of path.steps) {
+            if ((step.event.type as string) === 'xstate.init' || xs.getSnapshot().status !== 'active') continue;
+            sent.push(step.event.type);
+            xs.send(step.event as ActionEvent);
+            tb.send(step.event);
+          }
+          const finalizing = (calls: Call[]) => calls.filter(([name]) => name === 'runOwedAfterHooks').length;
+          if (xs.getSnapshot().status === 'done') {
+            expect(finalizing(callsOf(xs)), sent.join(' → ')).toBe(1);
+            expect(finalizing(callsOf(tb)), sent.join(' → ')).toBe(1);
+            const end = String(xs.getSnapshot().value);
+            ends.set(end, (ends.get(end) ?? 0) + 1);
+            // An abrupt end after the hooks began (not through afterHooks): the effect is what runs the owed hooks.
+            if (sent.includes('START') && !sent.includes('AFTER_HOOKS_PASSED') && !callsOf(xs).some(([name]) => name === 'runAfterHooks')) abruptAfterHooks++;
+          } else {
+            expect(finalizing(callsOf(xs)), sent.join(' → ')).toBe(0);
+            expect(finalizing(callsOf(tb)), sent.join(' → ')).toBe(0);
+          }
+          expect(tb.getSnapshot().value, 'finalizing is left in the step that entered it').not.toBe('finalizing');
+          xs.stop();
+          tb.stop();
+        }
+        expect([...ends.keys()].sort()).toEqual(['cancelled', 'done', 'failed']);
+        expect(abruptAfterHooks).toBeGreaterThan(0);
+      });
+
       it(`${variant}, ${label}: unobserved steps (recipes in place) end where XState ends, and a snapshot once taken never changes`, () => {
         const { effects } = recordingEffects();
         const table = compileActionTable(machine, {});

@@ -55,6 +55,33 @@ describe('user Action machines in a Sequence', () => {
     expect(() => new Sequence({ plan: createPlan({ A: async () => 1 }), actionMachine: broken as never })).toThrow(ActionContractError);
   });
 
+  it('checkActionMachine requires the finalizing state every end passes, running runOwedAfterHooks on entry', () => {
+    const config = actionMachine.config as { states: Record<string, Record<string, unknown>> } & Record<string, unknown>;
+    const impl = actionMachine.implementations as unknown as { actions: Record<string, never>; guards: Record<string, never>; delays: Record<string, never> };
+    const { finalizing, ...withoutFinalizing } = config.states;
+    // The same chart with every `finalizing` target going straight to `failed` (functions kept).
+    const retarget = (value: unknown): unknown => {
+      if (value === 'finalizing' || value === '.finalizing') return String(value).replace('finalizing', 'failed');
+      if (Array.isArray(value)) return value.map(retarget);
+      if (typeof value !== 'object' || value === null) return value;
+      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, retarget(inner)]));
+    };
+    const problemsOf = (states: Record<string, unknown>, root: object = config): string => {
+      const machine = setup({ actions: impl.actions, guards: impl.guards, delays: impl.delays }).createMachine({ ...root, states } as never);
+      try {
+        checkActionMachine(machine as never);
+      } catch (thrown) {
+        expect(thrown).toBeInstanceOf(ActionContractError);
+        return (thrown as Error).message;
+      }
+      return '';
+    };
+    const root = { ...config, on: retarget(config.on), after: retarget(config.after) };
+    expect(problemsOf(retarget(withoutFinalizing) as Record<string, unknown>, root)).toMatch(/no top-level state `finalizing`/);
+    expect(problemsOf({ ...config.states, finalizing: { ...finalizing, entry: [] } })).toMatch(/state `finalizing` does not run `runOwedAfterHooks` on entry/);
+    expect(problemsOf(config.states)).toBe('');
+  });
+
   it('a machine the table engine cannot compile runs with createActor, with a one-line notice through onError', async () => {
     const config = actionMachine.config as { states: Record<string, object> } & Record<string, unknown>;
     const impl = actionMachine.implementations as unknown as { actions: Record<string, never>; guards: Record<string, never>; delays: Record<string, never> };
