@@ -56,7 +56,7 @@ describe('user Action machines in a Sequence', () => {
   });
 
   it('checkActionMachine requires the finalizing state every end passes, running runOwedAfterHooks on entry', () => {
-    const config = actionMachine.config as { states: Record<string, Record<string, unknown>> } & Record<string, unknown>;
+    const config = actionMachine.config as unknown as { states: Record<string, Record<string, unknown>> } & Record<string, unknown>;
     const impl = actionMachine.implementations as unknown as { actions: Record<string, never>; guards: Record<string, never>; delays: Record<string, never> };
     const { finalizing, ...withoutFinalizing } = config.states;
     // The same chart with every `finalizing` target going straight to `failed` (functions kept).
