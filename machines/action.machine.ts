@@ -161,8 +161,11 @@ export const actionMachine = setup({
         ATTEMPT_FAILED: { target: 'finalizing', actions: 'recordAttemptStopped' },
       },
     },
+    done: { type: 'final', entry: 'recordSettled' },
+    failed: { type: 'final', entry: 'recordSettled' },
+    cancelled: { type: 'final', entry: 'recordSettled' },
+    // The outcome is decided here; the after-hooks an abruptly ended action owes run.
     finalizing: {
-      description: 'The outcome is decided here; after-hooks an abruptly ended action owes run',
       entry: 'runOwedAfterHooks',
       always: [
         { guard: 'wasCancelled', target: 'cancelled' },
@@ -170,9 +173,6 @@ export const actionMachine = setup({
         { target: 'failed' },
       ],
     },
-    done: { type: 'final', entry: 'recordSettled' },
-    failed: { type: 'final', entry: 'recordSettled' },
-    cancelled: { type: 'final', entry: 'recordSettled' },
   },
   output: ({ context }) => ({
     status: context.cancellation !== null ? 'cancelled' : context.error === null ? 'done' : 'failed',

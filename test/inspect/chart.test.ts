@@ -46,7 +46,7 @@ describe('statechart layout with elkjs', () => {
   test('the Action chart: every state, the finals, labelled transitions, no overlapping states, a compact size', async () => {
     const layout = await layoutMachine(describeMachine(actionMachine));
     const states = layout.nodes.filter((n) => n.kind === 'state');
-    expect(states.map((n) => n.label).sort()).toEqual(['afterHooks', 'cancelled', 'cancelling', 'delayed', 'done', 'failed', 'hooks', 'queued', 'retrying', 'running', 'scheduled']);
+    expect(states.map((n) => n.label).sort()).toEqual(['afterHooks', 'cancelled', 'cancelling', 'delayed', 'done', 'failed', 'finalizing', 'hooks', 'queued', 'retrying', 'running', 'scheduled']);
     expect(layout.nodes.filter((n) => n.final).map((n) => n.label).sort()).toEqual(['cancelled', 'done', 'failed']);
     expect(layout.edges.flatMap((e) => e.lines)).toEqual(expect.arrayContaining(['START', 'RETRY_NOW', 'after backoff', 'CANCEL [notCancelling]']));
     // Transitions between the same two states share one edge.
