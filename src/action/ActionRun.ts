@@ -282,6 +282,11 @@ export class ActionRun {
     this.#afterHooksRan = true;
   }
 
+  /** Whether its hooks began and its after-hooks have not run (read-only; see `takeOwedAfterHooks`). */
+  get owesAfterHooks(): boolean {
+    return this.#hooksBegan && !this.#afterHooksRan && this.after.length > 0;
+  }
+
   /** True once, when its hooks began and its after-hooks have not run: the caller runs them now. */
   takeOwedAfterHooks(): boolean {
     if (!this.#hooksBegan || this.#afterHooksRan || this.after.length === 0) return false;

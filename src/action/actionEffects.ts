@@ -286,7 +286,8 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
     /** In `finalizing`: the outcome is decided (the chart's context); the after-hooks it still owes run now. */
     runOwedAfterHooks: (context: ActionContext, _event: AnyEvent, self: unknown) => {
       const run = runOf(self);
-      runOwedAfterHooks(run, run.outcomeOf(outcomeFromContext(context), context), context.attempts.length);
+      // Most ends owe nothing (their after-hooks ran in `afterHooks`): no outcome object is made for them.
+      if (run.owesAfterHooks) runOwedAfterHooks(run, run.outcomeOf(outcomeFromContext(context), context), context.attempts.length);
     },
 
     runAfterHooks: (context: ActionContext, event: AnyEvent, self: unknown) => {
