@@ -93,6 +93,7 @@ export class ActionRun {
   /** What the next cancellation's error names as its cause (an aborted signal's reason). */
   #cancelCause: { readonly cause: unknown } | null = null;
   #licenseRelease: (() => void) | null = null;
+  #lastError: Error | null = null;
 
   #phase = 0;
   #controller: AbortController | null = null;
@@ -312,7 +313,13 @@ export class ActionRun {
    */
   recordError(error: Error, record: ErrorRecord = serializeError(error)): ErrorRecord {
     this.keepLive(record, error);
+    this.#lastError = error;
     return record;
+  }
+
+  /** The live error it last sent the chart (an attempt's, a hook's, a License's), or null. */
+  get lastError(): Error | null {
+    return this.#lastError;
   }
 
   /** Remembers `error` as the live form of `record` (an error record, or the chart's `cancellation`); the first stays. */
