@@ -31,3 +31,12 @@ export type {
 } from './actionTypes.js';
 export { DEFAULT_RESTART_DELAY, siteMachine, type SiteContext, type SiteEvent, type SiteInput } from './site.machine.js';
 export { sequenceMachine, type SequenceContext, type SequenceEvent, type SequenceInput } from './sequence.machine.js';
+export {
+  ActionContractError,
+  actionContractEvents,
+  actionContractFields,
+  checkActionMachine,
+  type ActionMachineTypes,
+} from './actionContract.js';
+export { recipeAssign, type Recipe } from './positional.js';
+export { copyContext, type ActionDraft } from './actionUpdates.js';

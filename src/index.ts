@@ -6,6 +6,7 @@ export { Sequence, createSequence, type AnySequence, type AssignArguments, type 
 export type { SequenceOptions, SiteOptions } from './sequenceOptions.js';
 export { ActionHandle, type ActionSnapshot, type ActionStateValue } from './action/ActionHandle.js';
 export { fromAction, type ActionLogic, type ActionLogicOptions } from './action/fromAction.js';
+export { echoImplementations, type EchoImplementations, type EchoRuntime, type EffectImplementation } from './action/echoImplementations.js';
 export type { FollowUp, Provenance } from './action/ActionRun.js';
 export {
   Plan,

@@ -8,6 +8,7 @@ import { main as seedUsage } from '../examples/seedUsage.js';
 import { main as files } from '../examples/files.js';
 import { main as stealing } from '../examples/stealing.js';
 import { main as circuitBreaker } from '../examples/circuitBreaker.js';
+import { main as composeOwnSystem } from '../examples/composeOwnSystem.js';
 import { main as namedQueues } from '../examples/namedQueues.js';
 import { main as forwardEvents, type ForwardedResult } from '../examples/forwardEvents.js';
 
@@ -153,6 +154,20 @@ describe('examples/circuitBreaker', () => {
     expect(out.lines[0]).toBe('after 3 failures the circuit is open');
     expect(out.lines[1]).toMatch(/^circuit closed; calls: .*a-4@1200 down, a-5@2300 ok, a-6@2400 ok$/);
     expect(Object.values(summary.outcomes).filter((outcome) => outcome === 'page')).toHaveLength(2);
+  });
+});
+
+describe('examples/composeOwnSystem', () => {
+  it('runs one action with Echo’s effects as a root actor and invoked by a user machine, no Sequence', async () => {
+    const out = capture();
+    const summary = await composeOwnSystem({ log: out.log });
+    expect(summary.standalone.output).toEqual({ status: 'done', output: { item: 'lamp', cents: 1200 }, error: null });
+    expect(summary.standalone.states).toEqual(['queued', 'hooks', 'running', 'retrying', 'queued', 'hooks', 'running', 'afterHooks', 'done']);
+    expect(summary.order).toEqual({ state: 'priced', quote: { item: 'desk', cents: 1200 } });
+    expect(out.lines).toEqual([
+      'standalone: done {"item":"lamp","cents":1200} after 2 attempts (queued → hooks → running → retrying → queued → hooks → running → afterHooks → done)',
+      'order: priced {"item":"desk","cents":1200}',
+    ]);
   });
 });
 

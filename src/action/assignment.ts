@@ -72,7 +72,8 @@ export interface AssignmentDeps {
 /** Per Plan entry: the resolved policy and hook chains, computed once. */
 const resolvedCache = new WeakMap<ActionDefinition, WeakMap<Life, { policy: RetryPolicy; before: NamedHook[]; after: NamedHook[] }>>();
 
-function resolvedFor(definition: ActionDefinition, life: Life) {
+/** A Plan entry's retry policy and hook chains under `life` (computed once per entry and Life). */
+export function resolvedFor(definition: ActionDefinition, life: Life): { readonly policy: RetryPolicy; readonly before: readonly NamedHook[]; readonly after: readonly NamedHook[] } {
   let byLife = resolvedCache.get(definition);
   if (byLife === undefined) resolvedCache.set(definition, (byLife = new WeakMap()));
   let resolved = byLife.get(life);
