@@ -31,6 +31,7 @@ import {
 } from './runners.js';
 import { benchStore } from './store.bench.js';
 import { benchBullMQ } from './bullmq.bench.js';
+import { benchUserMachine } from './userMachine.bench.js';
 
 const N = Number(process.env.BENCH_N ?? 100_000);
 
@@ -93,6 +94,25 @@ const cases: BenchCase[] = [
     async run() {
       const n = Math.min(N, 5_000);
       return [throughputRow('xstate', `engine: 'xstate', queued at once (${fmt(n)})`, await duel(echoXState, pQueue, n, { rounds: 3, warmUp: 1 }), 0.1)];
+    },
+  },
+  {
+    // Issue #9: a user's Action machine (the circuit breaker) beside the built-in one, both on the table engine.
+    name: 'user-machine',
+    async run() {
+      const n = Math.min(N, 50_000);
+      const result = await benchUserMachine(n);
+      return [
+        {
+          case: 'user-machine',
+          measure: `circuit-breaker machine ÷ built-in machine, queued at once (${fmt(n)})`,
+          echo: `${fmt(result.echoPerSecond)}/s`,
+          reference: `${fmt(result.referencePerSecond)}/s built-in`,
+          ratio: times(result.ratio),
+          goal: '≥ 0.8× built-in',
+          met: result.ratio >= 0.8,
+        },
+      ];
     },
   },
   {

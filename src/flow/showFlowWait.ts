@@ -10,7 +10,8 @@
  * @internal
  */
 import type { ActionActor } from '../action/ActionRun.js';
-import { annotatedView, type InspectionHub, type PullableActor } from '../inspect/InspectionHub.js';
+import { annotatedView, type InspectionHub } from '../inspect/InspectionHub.js';
+import type { PullableRef } from '../inspect/target.js';
 import type { FlowWait } from './FlowControl.js';
 
 export function showFlowWait(hub: InspectionHub, actor: ActionActor, rootId: string, wait: FlowWait | null): void {
@@ -20,7 +21,7 @@ export function showFlowWait(hub: InspectionHub, actor: ActionActor, rootId: str
   hub.emit({ type: '@xstate.snapshot', actorRef: actor, rootId, snapshot: annotated, event: { type: 'echo.flow.wait' } });
   const pull = hub.pull;
   if (pull === null || !('takeTrail' in actor)) return;
-  const real = actor as unknown as PullableActor;
+  const real = actor as unknown as PullableRef;
   if (real.pullSlot === undefined) return; // not known to the puller yet: the snapshot above introduces it
   pull(annotatedView(real, () => annotated));
 }

@@ -11,6 +11,7 @@
  * @internal
  */
 import type { InspectionEvent } from 'xstate';
+import type { PullableRef } from './target.js';
 
 export type InspectionObserver = (event: InspectionEvent) => void;
 
@@ -20,22 +21,7 @@ export interface InspectionSubscribeOptions {
    * Called for a table-engine action that changed since it was last read; its XState
    * events are not sent then. Answering `false` declines the actor until it is read.
    */
-  readonly pull?: (actor: PullableActor) => boolean | void;
-}
-
-/** What a pulling observer can read from a table-engine actor. */
-export interface PullableActor {
-  readonly sessionId: string;
-  readonly id: string;
-  readonly _parent?: { readonly sessionId: string } | undefined;
-  readonly logic: unknown;
-  /** A slot the puller may keep its record of this actor in. */
-  pullSlot: unknown;
-  /** `active` until it settles (cheaper to read than a snapshot). */
-  readonly status: 'active' | 'done' | 'stopped';
-  getSnapshot(): unknown;
-  /** The states it went through since the last read, with their times and events; clears them and re-arms `pull`. */
-  takeTrail(): ReadonlyArray<readonly [value: string, at: number, event: string]>;
+  readonly pull?: (actor: PullableRef) => boolean | void;
 }
 
 /** Context keys a runtime shows beside an actor's own (an Echo action's progress and logs); read on every look. */
@@ -49,14 +35,14 @@ export class InspectionHub {
   readonly #extras = new WeakMap<object, ContextExtras>();
   #annotating = false;
   /** Observers that pull table actors (they get no XState events from them). */
-  readonly #pulling = new Map<InspectionObserver, (actor: PullableActor) => boolean | void>();
+  readonly #pulling = new Map<InspectionObserver, (actor: PullableRef) => boolean | void>();
   readonly #onError: (error: unknown) => void;
   /** Table actors emit XState events: some observer wants them. */
   enabled = false;
   /** Someone inspects at all (table actors are then made eagerly, so queued ones show). */
   active = false;
   /** Set while some observer pulls table actors. */
-  pull: ((actor: PullableActor) => boolean | void) | null = null;
+  pull: ((actor: PullableRef) => boolean | void) | null = null;
 
   constructor(onError: (error: unknown) => void) {
     this.#onError = onError;
@@ -108,11 +94,11 @@ export class InspectionHub {
   /** The actor itself, or a view of it whose snapshot shows its extras (for a puller or a late joiner). */
   viewOf<Actor extends object>(actor: Actor): Actor {
     if (!this.#annotating || !this.#extras.has(actor)) return actor;
-    const real = actor as unknown as PullableActor;
+    const real = actor as unknown as PullableRef;
     const snapshot = (): unknown => this.snapshotOf(real);
     if ('takeTrail' in real) return annotatedView(real, snapshot) as unknown as Actor;
     // An XState actor: what a late joiner reads of it.
-    const { sessionId, id, _parent, logic } = actor as unknown as PullableActor;
+    const { sessionId, id, _parent, logic } = actor as unknown as PullableRef;
     return { sessionId, id, _parent, logic, getSnapshot: snapshot } as unknown as Actor;
   }
 
@@ -120,7 +106,7 @@ export class InspectionHub {
    * The extras of `actor` changed: observers read it again (an `@xstate.snapshot` with
    * `eventType`; a puller gets the annotated view at its next flush).
    */
-  touched(actor: PullableActor | { sessionId: string; getSnapshot(): unknown }, rootId: string, eventType: string): void {
+  touched(actor: PullableRef | { sessionId: string; getSnapshot(): unknown }, rootId: string, eventType: string): void {
     if (!this.active) return;
     this.emit({ type: '@xstate.snapshot', actorRef: actor, rootId, snapshot: actor.getSnapshot(), event: { type: eventType } });
     const pull = this.#puller;
@@ -150,11 +136,11 @@ export class InspectionHub {
     this.pull = puller === null ? null : (actor) => puller(this.#annotating ? this.viewOf(actor) : actor);
   }
 
-  #puller: ((actor: PullableActor) => boolean | void) | null = null;
+  #puller: ((actor: PullableRef) => boolean | void) | null = null;
 }
 
 /** A pullable actor whose snapshot is `snapshot()`; everything else is the actor's own (its trail, its slot). */
-export function annotatedView(real: PullableActor, snapshot: () => unknown): PullableActor {
+export function annotatedView(real: PullableRef, snapshot: () => unknown): PullableRef {
   return {
     get sessionId() {
       return real.sessionId;
