@@ -91,7 +91,7 @@ export function echoImplementations(runtime: EchoRuntime): EchoImplementations {
       services,
       null,
     );
-    run.actor = self as ActionActor;
+    run.attach(self as ActionActor);
     runs.set(self as object, run);
     return run;
   };
