@@ -2,7 +2,6 @@
  * `echo-actions/bullmq`: Sites in many processes sharing one Production on BullMQ 6 and Redis.
  * Needs the optional peers `bullmq` (6) and `ioredis` (5).
  * @example
- * import { bullmqProduction } from 'echo-actions/bullmq';
  * const sequence = new Sequence({ plan, production: bullmqProduction({ connection: { host: '127.0.0.1', port: 6379 } }) }).start();
  * @module
  */
