@@ -198,3 +198,6 @@ export type ActionEffectName = (typeof actionEffectNames)[number];
 
 /** State values of the Action statechart that are final (the same list as `ACTION_FINAL_STATES`). */
 export const actionFinalStates = ACTION_FINAL_STATES;
+
+/** The type of Echo's own Action statechart: a Sequence's `actionMachine` unless it is given another. */
+export type BuiltInActionMachine = typeof actionMachine;

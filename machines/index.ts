@@ -15,7 +15,7 @@ export {
   type ActionState,
   type AttemptOutcome,
 } from './actionConstants.js';
-export { actionMachine, actionEffectNames, actionFinalStates, type ActionEffectName } from './action.machine.js';
+export { actionMachine, actionEffectNames, actionFinalStates, type ActionEffectName, type BuiltInActionMachine } from './action.machine.js';
 export { actionDelays, actionGuards, type ActionDelay, type ActionGuard } from './actionRules.js';
 export { actionUpdates, createActionContext, type ActionUpdate, type AnyActionEvent } from './actionUpdates.js';
 export type {

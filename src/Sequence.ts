@@ -9,7 +9,8 @@
  * await sequence.shutdown();
  */
 import { Subject, type Observable } from 'rxjs';
-import type { AnyActorRef, AnyStateMachine, InspectionEvent } from 'xstate';
+import type { AnyActorRef, AnyStateMachine, EventFromLogic, InspectionEvent } from 'xstate';
+import type { BuiltInActionMachine } from '../machines/action.machine.js';
 import { CANCELLATION_REASONS, DEFAULT_QUEUE, isOutcomeDecided, type CancellationReason, type Priority } from '../machines/actionConstants.js';
 import type { ActionContext, ActionOutput } from '../machines/actionTypes.js';
 import { sequenceMachine } from '../machines/sequence.machine.js';
@@ -66,14 +67,14 @@ export type AssignArguments<Actions extends ActionMap, Name extends ActionName<A
  * A Sequence of any Plan, for code that accepts every typed Sequence (a typed
  * `Sequence<Actions>` is not assignable to the plain `Sequence`, whose `assign` takes any name).
  */
-export type AnySequence = Sequence<any>;
+export type AnySequence = Sequence<any, any>;
 
 /**
  * Runs the actions of a Plan on Sites. `Actions` are the Plan's types, inferred from
  * `plan`: `assign` takes only its names, each with its content type, and the handle's
  * `result` has the action's result type.
  */
-export class Sequence<Actions extends ActionMap = AnyActions> implements InspectorTarget {
+export class Sequence<Actions extends ActionMap = AnyActions, Machine extends AnyStateMachine = BuiltInActionMachine> implements InspectorTarget {
   readonly id: string;
   readonly name: string;
   readonly life: Life;
@@ -113,7 +114,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   #started = false;
   #idleWaiters: (() => void)[] = [];
 
-  constructor(options: SequenceOptions<Actions>) {
+  constructor(options: SequenceOptions<Actions, Machine>) {
     const resolved = resolveSequenceOptions(options);
     this.#options = resolved;
     this.name = resolved.name;
@@ -257,8 +258,8 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
    * (`BigInt`, functions, symbols, `NaN`/`Infinity`, circular references): such an action's
    * record is `null` and a `SerializationError` names the first path that cannot be encoded.
    */
-  assign<Name extends ActionName<Actions>>(name: Name, ...rest: AssignArguments<Actions, Name>): ActionHandle<ResultOf<Actions, Name>>;
-  assign(record: ActionRecord, options?: AssignOptions): ActionHandle<unknown>;
+  assign<Name extends ActionName<Actions>>(name: Name, ...rest: AssignArguments<Actions, Name>): ActionHandle<ResultOf<Actions, Name>, EventFromLogic<Machine>>;
+  assign(record: ActionRecord, options?: AssignOptions): ActionHandle<unknown, EventFromLogic<Machine>>;
   assign(nameOrRecord: string | ActionRecord, contentOrOptions?: unknown, maybeOptions?: unknown): ActionHandle<unknown> {
     return this.#assign(nameOrRecord, contentOrOptions, maybeOptions as AssignOptions | undefined, null);
   }
@@ -276,7 +277,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
   }
 
   /** The handle of a live action (or, while an inspector is attached, of a recently failed one). */
-  get(id: string): ActionHandle | undefined {
+  get(id: string): ActionHandle<unknown, EventFromLogic<Machine>> | undefined {
     const run = this.#live.get(id) ?? this.#settledRuns.get(id);
     return run === undefined ? undefined : new ActionHandle(run, this.#control);
   }
@@ -880,7 +881,7 @@ export class Sequence<Actions extends ActionMap = AnyActions> implements Inspect
  * @example
  * const sequence = createSequence({ plan, sites: 4 }).start();
  */
-export function createSequence<Actions extends ActionMap = AnyActions>(options: SequenceOptions<Actions>): Sequence<Actions> {
+export function createSequence<Actions extends ActionMap = AnyActions, Machine extends AnyStateMachine = BuiltInActionMachine>(options: SequenceOptions<Actions, Machine>): Sequence<Actions, Machine> {
   return new Sequence(options);
 }
 

@@ -37,7 +37,7 @@ export interface SiteOptions {
 }
 
 /** Options of a Sequence. `Actions` are the Plan's types (inferred from `plan`). */
-export interface SequenceOptions<Actions extends ActionMap = AnyActions> {
+export interface SequenceOptions<Actions extends ActionMap = AnyActions, Machine extends AnyStateMachine = AnyStateMachine> {
   /** The actions that can be assigned. */
   readonly plan: Plan<Actions>;
   /** A count of identical Sites, or one entry per Site. @default 4 */
@@ -69,7 +69,7 @@ export interface SequenceOptions<Actions extends ActionMap = AnyActions> {
    * that keeps the contract (`checkActionMachine`). A machine the table engine cannot
    * compile runs with `createActor`, reported once through `onError`. @default actionMachine
    */
-  readonly actionMachine?: AnyStateMachine;
+  readonly actionMachine?: Machine;
   /** @default 'sequence' */
   readonly name?: string;
   /** Site behaviour for Sites that set none. */

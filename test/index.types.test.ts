@@ -1,5 +1,7 @@
 /** Type-level tests of the public surface: checked by `npm run typecheck` (tsc), run as ordinary tests by vitest. */
 import { describe, expectTypeOf, it } from 'vitest';
+import { setup } from 'xstate';
+import type { ActionEvent } from '../machines/index.js';
 import {
   createPlan,
   type ActionTypes,
@@ -22,11 +24,28 @@ describe('public types', () => {
 
   it('assign returns a handle whose result carries the inferred type', () => {
     const handle = sequence.assign('Read', 'a.txt');
-    expectTypeOf(handle).toEqualTypeOf<ActionHandle<number>>();
+    expectTypeOf(handle).toEqualTypeOf<ActionHandle<number, ActionEvent>>();
     expectTypeOf(handle.result).toEqualTypeOf<Promise<number>>();
     expectTypeOf(handle.getSnapshot()).toEqualTypeOf<ActionSnapshot>();
     handle.result.catch(() => {});
     handle.cancel();
+  });
+
+  it('handle.send takes the events of the Sequence\'s action machine, and nothing else', () => {
+    // Only typechecked (never called): a user machine would have to keep the contract at run time.
+    const typedSend = (): void => {
+      const gate = setup({ types: { events: {} as ActionEvent | { type: 'APPROVE'; by: string } } }).createMachine({ initial: 'queued', states: { queued: {} } });
+      const gated = new Sequence({ plan, actionMachine: gate }).assign('Read', 'a.txt');
+      gated.send({ type: 'APPROVE', by: 'ops' });
+      // @ts-expect-error: APPROVE needs its `by`
+      gated.send({ type: 'APPROVE' });
+      // @ts-expect-error: not an event of this machine
+      gated.send({ type: 'REJECTED' });
+      // @ts-expect-error: the built-in machine takes no APPROVE
+      sequence.assign('Read', 'a.txt').send({ type: 'APPROVE', by: 'ops' });
+      sequence.assign('Read', 'a.txt').send({ type: 'RETRY_NOW', at: 0 });
+    };
+    expectTypeOf(typedSend).toBeFunction();
   });
 
   it('functions get their content and a RunContext with an AbortSignal', () => {

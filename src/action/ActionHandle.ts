@@ -35,8 +35,11 @@ export function runOfHandle(handle: ActionHandle<unknown>): ActionRun | undefine
   return handle[RUN];
 }
 
-/** The handle of one assigned action: its id, its typed `result`, its state and controls. */
-export class ActionHandle<Result = unknown> {
+/**
+ * The handle of one assigned action: its id, its typed `result`, its state and controls.
+ * `Events` are the events its machine takes (the Sequence's `actionMachine`), what `send` accepts.
+ */
+export class ActionHandle<Result = unknown, Events extends { readonly type: string } = { readonly type: string }> {
   readonly #run: ActionRun;
   readonly #control: HandleControl;
 
@@ -95,12 +98,11 @@ export class ActionHandle<Result = unknown> {
     this.#control.cancel(this.#run, reason, message ?? `Action "${this.#run.name}" was cancelled (${reason})`);
   }
 
-  /** Skips the rest of a retry backoff or start delay. */
   /**
    * Sends an event of the action's own machine (a user machine's `APPROVE`, say) to its
-   * actor; ignored once the action settled, like any event to a finished actor.
+   * actor, typed by that machine; ignored once the action settled, like any event to a finished actor.
    */
-  send<TEvent extends { readonly type: string }>(event: TEvent): void {
+  send(event: Events): void {
     if (this.#run.settled) return;
     this.#run.actor.send(event as never);
   }
