@@ -113,7 +113,8 @@ export class ResultBridge {
       result = decodeSettled(value);
     } catch {
       // Not an Echo result: BullMQ itself failed the job (it stalled more often than allowed, say).
-      const error = new ExecutionError(`Job ${id} failed in BullMQ: ${String(value)}`, { actionId: id, attempt: 0 });
+      // A job fails in BullMQ only once a worker claimed it: attempt 1 at least (attempts count from 1).
+      const error = new ExecutionError(`Job ${id} failed in BullMQ: ${String(value)}`, { actionId: id, attempt: 1 });
       result = encodeResult({ id, status: 'failed', output: undefined, error: encodeError(error), settledAt: Date.now(), attempts: [] });
     }
     this.#deliver(id, result);
