@@ -129,7 +129,7 @@ export class ShutdownTracker {
       assigned: this.counts.assigned,
       finished: this.#finished,
       unfinished: [...this.#unfinished.values()],
-      abandoned: this.#watched.flatMap((run) => (run.working === null ? [] : [{ actionId: run.id, action: run.name, ...run.working }])),
+      abandoned: this.#watched.flatMap((run) => (run.working === null ? [] : [{ actionId: run.id, action: run.name, piece: run.working.piece, name: run.working.name }])),
       done: this.counts.done,
       failed: this.counts.failed,
       cancelled: this.counts.cancelled,

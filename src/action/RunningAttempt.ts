@@ -7,13 +7,37 @@
  * @internal
  */
 import type { Clock } from '../clock.js';
+import type { WorkPiece } from './runTypes.js';
 
-export class RunningAttempt {
+/**
+ * It is also the work piece its run names while the function runs (`run.working`):
+ * one object per call, its name made only when read (shutdown's report).
+ */
+export class RunningAttempt implements WorkPiece {
+  /** Which call this is (1-based). */
+  readonly number: number;
+  /** The run's phase the call belongs to: an answer outside it is ignored. */
+  readonly token: number;
+  /** True once the function answered or threw: a thenable that calls back twice, or both ways, counts once. */
+  answered = false;
   /** True once the function answered or threw. */
   stopped = false;
   /** When its signal was aborted (timeout, cancel, revocation, shutdown), or null. */
   abortedAt: number | null = null;
   #waiters: (() => void)[] | null = null;
+
+  constructor(number: number, token: number) {
+    this.number = number;
+    this.token = token;
+  }
+
+  get piece(): 'function' {
+    return 'function';
+  }
+
+  get name(): string {
+    return `attempt ${this.number}`;
+  }
 
   /** The function answered or threw: whoever waits goes on. */
   stop(): void {

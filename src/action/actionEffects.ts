@@ -113,6 +113,26 @@ function failAttempt(run: ActionRun, self: Self, context: ActionContext, error: 
   self.send({ type: 'ATTEMPT_FAILED', error: serialized, retryDelay: decision.retry ? decision.delay : null, at: now });
 }
 
+/** The first answer of a call counts: marks it answered and stopped, true when this was the first. */
+function answer(run: ActionRun, current: RunningAttempt): boolean {
+  if (current.answered) return false;
+  current.answered = true;
+  run.workEnded(current);
+  current.stop();
+  return true;
+}
+
+function attemptSucceeded(run: ActionRun, actor: Self, current: RunningAttempt, output: unknown): void {
+  if (!answer(run, current) || !run.isPhase(current.token)) return;
+  run.services.tracer?.attemptSucceeded(run, current.number);
+  actor.send({ type: 'ATTEMPT_SUCCEEDED', output, at: run.services.clock.now() });
+}
+
+function attemptFailed(run: ActionRun, actor: Self, current: RunningAttempt, thrown: unknown): void {
+  if (!answer(run, current) || !run.isPhase(current.token)) return;
+  failAttempt(run, actor, run.actor.getSnapshot().context, attemptError(thrown, run, current.number));
+}
+
 /** The outcome `finalizing` goes on to (its guards' order: cancelled, then done unless an error). */
 function outcomeFromContext(context: ActionContext): ActionOutput {
   const status = context.cancellation !== null ? 'cancelled' : context.error === null ? 'done' : 'failed';
@@ -191,31 +211,11 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
       const now = timeOf(event, run);
       if (run.services.listening) run.services.emit({ type: 'started', actionId: run.id, name: run.name, at: now, attempt, site: run.site?.id ?? null });
       const tracer = run.services.tracer;
-      // A thenable may call back twice, or both ways: the first answer counts.
-      let answered = false;
-      const working = { piece: 'function', name: `attempt ${attempt}` } as const;
-      const current = new RunningAttempt();
-      const stopped = (): void => {
-        run.workEnded(working);
-        current.stop();
-      };
-      run.workStarted(working);
+      // The call's state lives in `current` (also the work piece `run.working` names), so the two
+      // callbacks below keep only it, `run` and `actor`: a live action holds no more per call.
+      const current = new RunningAttempt(attempt, token);
+      run.workStarted(current);
       run.attemptStarted(current);
-      const succeed = (output: unknown): void => {
-        if (answered) return;
-        answered = true;
-        stopped();
-        if (!run.isPhase(token)) return;
-        tracer?.attemptSucceeded(run, attempt);
-        actor.send({ type: 'ATTEMPT_SUCCEEDED', output, at: run.services.clock.now() });
-      };
-      const fail = (thrown: unknown): void => {
-        if (answered) return;
-        answered = true;
-        stopped();
-        if (!run.isPhase(token)) return;
-        failAttempt(run, actor, run.actor.getSnapshot().context, attemptError(thrown, run, attempt));
-      };
       let then: unknown;
       let result: unknown;
       try {
@@ -226,22 +226,22 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
       } catch (thrown) {
         // A synchronous throw lands while the machine is still entering `running`: the actor's
         // snapshot does not hold this attempt yet, the effect's own `context` does.
-        answered = true;
-        stopped();
-        if (run.isPhase(token)) failAttempt(run, actor, context, attemptError(thrown, run, attempt));
+        if (answer(run, current) && run.isPhase(token)) failAttempt(run, actor, context, attemptError(thrown, run, attempt));
         return;
       }
       if (typeof then !== 'function') {
-        succeed(result);
+        attemptSucceeded(run, actor, current, result);
         return;
       }
       try {
-        (then as PromiseLike<unknown>['then']).call(result, succeed, fail);
+        (then as PromiseLike<unknown>['then']).call(
+          result,
+          (output: unknown) => attemptSucceeded(run, actor, current, output),
+          (thrown: unknown) => attemptFailed(run, actor, current, thrown),
+        );
       } catch (thrown) {
-        if (answered) return; // it answered, then threw: the answer stands
-        answered = true;
-        stopped();
-        if (run.isPhase(token)) failAttempt(run, actor, context, attemptError(thrown, run, attempt));
+        // It answered, then threw: the answer stands.
+        if (answer(run, current) && run.isPhase(token)) failAttempt(run, actor, context, attemptError(thrown, run, attempt));
       }
     },
 
