@@ -133,7 +133,7 @@ export class Sequence<Actions extends ActionMap = AnyActions, Machine extends An
       report: (error) => this.#report(error),
       ...(resolved.store !== null && { store: { saved: (state) => resolved.store!.scheduleSaved(state), removed: (id) => resolved.store!.scheduleRemoved(id) } }),
     });
-    this.schedules = new Schedules(this.#scheduler);
+    this.schedules = new Schedules(this.#scheduler, () => this.#external?.schedules);
     this.#telemetry = new Telemetry(resolved.telemetry, this.clock, () => this.#inFlight());
     this.#flow = new FlowControl(resolved.limits, {
       clock: this.clock,
@@ -313,6 +313,8 @@ export class Sequence<Actions extends ActionMap = AnyActions, Machine extends An
    * sequence.schedule('Report', { kind: 'daily' }, { cron: '0 9 * * *', timezone: 'Europe/Berlin', catchUp: 'one' });
    */
   schedule(name: string, content: unknown, spec: ScheduleSpec): ScheduleState {
+    // An external production that keeps schedules (BullMQ job schedulers) shares them with every process.
+    if (this.#external?.schedules !== undefined) return this.#external.schedules.schedule(name, content, spec);
     this.#options.plan.require(name);
     if (this.#journal !== null) assertEncodable(content, 'content'); // it is stored with the schedule
     return this.#scheduler.add(name, content, spec);

@@ -21,11 +21,13 @@ import type { DeadLetter } from '../store/Store.js';
 import { checkKnownKeys, checkNumber, checkString, describeValue } from '../validate.js';
 import { EXTERNAL_PRODUCTION, type ExternalProduction, type ExternalProductionHost } from '../work/ExternalProduction.js';
 import { ECHO_BACKOFF } from './backoff.js';
+import { BullMQSchedules } from './bullmqSchedules.js';
 import { ControlRelay, type ControlMessage } from './controlRelay.js';
 import { DistributedLimits } from './distributedLimits.js';
 import { decodeJobData, decodeSettled, newJobData } from './jobData.js';
 import { createRemoteRun, settleRemote } from './remoteRun.js';
 import { ResultBridge } from './resultBridge.js';
+import { ScheduledRuns } from './scheduledRuns.js';
 import { SiteRunner } from './siteRunner.js';
 import { activeTraceCarrier, type TraceCarrier } from './tracePropagation.js';
 
@@ -92,6 +94,7 @@ export class BullMQProduction implements ExternalProduction {
   #bridge: ResultBridge | null = null;
   #runner: SiteRunner | null = null;
   #limits: DistributedLimits | null = null;
+  #schedules: BullMQSchedules | null = null;
   #listening: Promise<void> = Promise.resolve();
   #closed: Promise<void> | null = null;
   /** Licenses of this process whose revoke is relayed already. */
@@ -130,6 +133,13 @@ export class BullMQProduction implements ExternalProduction {
     this.#relay = new ControlRelay(this.#redis(), this.#redis(), base, (message) => this.#onControl(message), report);
     this.#listening = this.#relay.listen();
     this.#bridge = new ResultBridge(this.#queue, this.#redis(), this.#redis(), this.#relay, report);
+    this.#schedules = new BullMQSchedules({ queue: this.#queue, redis: this.#redis(), base, host, jobOptions: (init) => this.#jobOptions(init) });
+  }
+
+  /** The schedules of this queue, in Redis: shared by every process, they survive restarts (see {@link BullMQSchedules}). */
+  get schedules(): BullMQSchedules {
+    this.#requireHost();
+    return this.#schedules!;
   }
 
   /** @internal */
@@ -148,6 +158,7 @@ export class BullMQProduction implements ExternalProduction {
       stalledInterval: this.#options.stalledInterval,
       maxStalledCount: this.#options.maxStalledCount,
       limits: this.#limits,
+      schedules: new ScheduledRuns({ redis: this.#redis(), base, relay: this.#relay!, clock: host.clock, leaseDuration: this.#options.lockDuration, report }),
     });
     // Claim only once cancels and pauses reach this process.
     void Promise.all([this.#listening, limitsKnown]).then(() => this.#runner?.start(), report);
@@ -259,15 +270,12 @@ export class BullMQProduction implements ExternalProduction {
   async #add(encoded: EncodedAction, init: RunInit, trace: TraceCarrier | undefined): Promise<void> {
     // Added only once the results bridge reads the event stream: no outcome can come before it listens.
     await this.#bridge!.ready;
-    await this.#requireQueue().add(init.name, newJobData(encoded, trace), {
-      jobId: init.id,
-      priority: PRIORITY[init.priority],
-      ...(init.startDelay > 0 && { delay: init.startDelay }),
-      attempts: init.policy.attempts,
-      backoff: { type: ECHO_BACKOFF },
-      removeOnComplete: this.#options.removeOnComplete,
-      removeOnFail: false,
-    });
+    await this.#requireQueue().add(init.name, newJobData(encoded, trace), { ...this.#jobOptions(init), jobId: init.id, ...(init.startDelay > 0 && { delay: init.startDelay }) });
+  }
+
+  /** The BullMQ options of an Echo job (a job scheduler's template too). */
+  #jobOptions(init: RunInit): { priority: number; attempts: number; backoff: { type: string }; removeOnComplete: boolean | number | KeepJobs; removeOnFail: false } {
+    return { priority: PRIORITY[init.priority], attempts: init.policy.attempts, backoff: { type: ECHO_BACKOFF }, removeOnComplete: this.#options.removeOnComplete, removeOnFail: false };
   }
 
   #cancel(id: string, reason: CancellationError['reason'], message: string): void {

@@ -6,3 +6,4 @@
  * @module
  */
 export { bullmqProduction, BullMQProduction, type BullMQProductionOptions } from './bullmqProduction.js';
+export { BullMQSchedules, ScheduleNotSupportedError } from './bullmqSchedules.js';

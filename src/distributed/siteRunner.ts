@@ -24,6 +24,7 @@ import type { ExternalProductionHost } from '../work/ExternalProduction.js';
 import { ECHO_BACKOFF, echoBackoffStrategy } from './backoff.js';
 import type { CancelRequest, ControlRelay } from './controlRelay.js';
 import type { DistributedLimits } from './distributedLimits.js';
+import type { ScheduledAdmission, ScheduledRuns } from './scheduledRuns.js';
 import { withTraceCarrier } from './tracePropagation.js';
 import { claimedAssignOptions, decodeJobData, interruptedHistory, licenseOf, withAttempts, type JobData } from './jobData.js';
 
@@ -46,12 +47,15 @@ export interface SiteRunnerSettings {
   readonly maxStalledCount: number;
   /** Flow limits and pauses shared by every process. */
   readonly limits: DistributedLimits;
+  /** Admits the jobs of job schedulers (Echo's schedules) under their policies. */
+  readonly schedules: ScheduledRuns;
 }
 
 export class SiteRunner {
   readonly #host: ExternalProductionHost;
   readonly #relay: ControlRelay;
   readonly #limits: DistributedLimits;
+  readonly #schedules: ScheduledRuns;
   readonly #worker: Worker;
   readonly #claims = new Map<string, Claim>();
   /** Jobs being claimed (not run yet), with a cancel relayed meanwhile (null while none came). */
@@ -64,6 +68,7 @@ export class SiteRunner {
     this.#host = host;
     this.#relay = relay;
     this.#limits = settings.limits;
+    this.#schedules = settings.schedules;
     this.#worker = new Worker(settings.queue, (job, token) => this.#process(job, token), {
       connection: settings.connection,
       prefix: settings.prefix,
@@ -120,9 +125,13 @@ export class SiteRunner {
     // The name's and queue's limits across processes: a job that may not start now waits in BullMQ's delayed set.
     const admission = await this.#limits.admit(job, token, data.action.name, data.action.queue);
     if (admission.kind === 'deferred') throw new DelayedError();
+    let scheduled: ScheduledAdmission | null = null;
     try {
-      return await this.#run(job, token, data);
+      scheduled = await this.#schedules.admit(job, data);
+      if (scheduled?.kind === 'skip') throw new UnrecoverableError(toText(scheduled.result));
+      return await this.#run(job, token, scheduled?.data ?? data);
     } finally {
+      if (scheduled?.kind === 'run') await scheduled.release();
       await admission.lease?.release();
     }
   }

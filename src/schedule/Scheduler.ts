@@ -122,18 +122,7 @@ export class Scheduler {
 
   /** Adds a schedule; throws a TypeError naming the field for a bad spec, or a taken id. */
   add(name: string, content: unknown, spec: ScheduleSpec): ScheduleState {
-    if (typeof name !== 'string' || name === '') throw new TypeError(`Expected \`name\` to be an action name, got ${describeValue(name)}`);
-    if (typeof spec !== 'object' || spec === null) throw new TypeError(`Expected a schedule ({ every } or { cron, timezone? } with options), got ${describeValue(spec)}`);
-    const triggerPart: Record<string, unknown> = {};
-    const optionPart: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(spec)) {
-      if (TRIGGER_KEYS.has(key)) triggerPart[key] = value;
-      else if (key in defaultOptions) optionPart[key] = value;
-      else throw new TypeError(`Unknown schedule option \`${key}\``);
-    }
-    const trigger = readTrigger(triggerPart);
-    const { paused, ...options } = readOptions(optionPart);
-    const id = (optionPart.id as string | undefined) ?? name;
+    const { id, trigger, options, paused } = readScheduleSpec(name, spec);
     const now = this.#services.clock.now();
     const stored = this.#dormant.get(id);
     if (stored !== undefined) {
@@ -327,6 +316,23 @@ export class Scheduler {
   }
 }
 
+/** A schedule's spec read and checked: its id, trigger, options and whether it starts paused. @internal */
+export function readScheduleSpec(name: string, spec: ScheduleSpec): { id: string; trigger: ScheduleTrigger; options: ScheduleState['options']; paused: boolean } {
+  if (typeof name !== 'string' || name === '') throw new TypeError(`Expected \`name\` to be an action name, got ${describeValue(name)}`);
+  if (typeof spec !== 'object' || spec === null) throw new TypeError(`Expected a schedule ({ every } or { cron, timezone? } with options), got ${describeValue(spec)}`);
+  const triggerPart: Record<string, unknown> = {};
+  const optionPart: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(spec)) {
+    if (TRIGGER_KEYS.has(key)) triggerPart[key] = value;
+    else if (key in defaultOptions) optionPart[key] = value;
+    else throw new TypeError(`Unknown schedule option \`${key}\``);
+  }
+  const trigger = readTrigger(triggerPart);
+  compileTrigger(trigger, 0); // a bad cron pattern or time zone is refused here, naming the field
+  const { paused, ...options } = readOptions(optionPart);
+  return { id: (optionPart.id as string | undefined) ?? name, trigger, options, paused };
+}
+
 function readOptions(value: Record<string, unknown>): ScheduleState['options'] & { paused: boolean } {
   const merged = { ...defaultOptions, ...Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) };
   const { overlap, catchUp, maxCatchUp, lateness, paused, metadata, priority, queue, id } = merged as Record<string, unknown>;
@@ -354,8 +360,8 @@ function readOptions(value: Record<string, unknown>): ScheduleState['options'] &
   };
 }
 
-/** Whether a stored schedule is the one being made again: same action, content, trigger and options. */
-function sameDefinition(stored: ScheduleState, made: Pick<ScheduleState, 'name' | 'content' | 'trigger' | 'options'>): boolean {
+/** Whether a stored schedule is the one being made again: same action, content, trigger and options. @internal */
+export function sameDefinition(stored: ScheduleState, made: Pick<ScheduleState, 'name' | 'content' | 'trigger' | 'options'>): boolean {
   const definition = (state: Pick<ScheduleState, 'name' | 'content' | 'trigger' | 'options'>): string => JSON.stringify([state.name, state.content, canonical(state.trigger), canonical(state.options)]);
   return definition(stored) === definition(made);
 }

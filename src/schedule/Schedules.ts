@@ -1,4 +1,5 @@
 import type { Scheduler, ScheduleState } from './Scheduler.js';
+import type { ScheduleKeeper } from './ScheduleKeeper.js';
 
 /**
  * The schedules of a Sequence (`sequence.schedules`): list them with their next run, pause,
@@ -7,13 +8,26 @@ import type { Scheduler, ScheduleState } from './Scheduler.js';
  * sequence.schedule('Report', null, { cron: '0 9 * * *', timezone: 'Europe/Berlin' });
  * sequence.schedules.list(); // [{ id: 'Report', nextRunAt: …, paused: false, runs: 0, … }]
  * sequence.schedules.pause('Report');
+ *
+ * On a production that keeps schedules itself (`bullmqProduction`: in Redis, shared by every
+ * process), manage them there (`production.schedules`, async); these methods throw a TypeError
+ * that says so.
  */
 export class Schedules {
-  readonly #scheduler: Scheduler;
+  readonly #local: Scheduler;
+  readonly #keeper: () => ScheduleKeeper | undefined;
 
   /** @internal */
-  constructor(scheduler: Scheduler) {
-    this.#scheduler = scheduler;
+  constructor(scheduler: Scheduler, keeper: () => ScheduleKeeper | undefined = () => undefined) {
+    this.#local = scheduler;
+    this.#keeper = keeper;
+  }
+
+  /** This process's Scheduler, unless the production keeps the schedules. */
+  get #scheduler(): Scheduler {
+    const keeper = this.#keeper();
+    if (keeper !== undefined) throw new TypeError(`Expected schedules kept by this Sequence, got a production that keeps them: use ${keeper.managedAt}`);
+    return this.#local;
   }
 
   /** Every schedule with its state and next run (JSON-safe: a store can persist each). */

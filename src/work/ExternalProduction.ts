@@ -12,6 +12,7 @@ import type { AssignmentDeps, AssignOptions } from '../action/assignment.js';
 import type { CancellationReason } from '../errors.js';
 import type { Clock } from '../clock.js';
 import type { ResolvedLimits } from '../flow/limits.js';
+import type { ScheduleKeeper } from '../schedule/ScheduleKeeper.js';
 
 /** Marks an object as an external production (the `production` option takes either kind). */
 export const EXTERNAL_PRODUCTION: unique symbol = Symbol.for('echo.externalProduction');
@@ -60,6 +61,8 @@ export interface ExternalProduction {
   stopClaiming(): void;
   /** Releases connections once the Sequence's own shutdown is done. */
   close(): Promise<void>;
+  /** Keeps the Sequence's schedules, shared by every process (read after `bind`); absent: the Sequence's own Scheduler does. */
+  readonly schedules?: ScheduleKeeper;
 }
 
 /** Whether `value` is an external production (not the options of an in-memory one). */

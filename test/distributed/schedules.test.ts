@@ -1,0 +1,195 @@
+/**
+ * Schedules on BullMQ job schedulers, on the real Redis: made by every process at boot, they are one
+ * schedule in Redis whose due times each run once across worker processes; they go on after every
+ * process restarted; overlap `skip` and `cancel-previous` hold across processes; catch-up `none`
+ * skips a late run and `one` runs it; pause/resume/remove and list from any process; what BullMQ
+ * cannot honour is refused with a ScheduleNotSupportedError.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createPlan } from '../../src/Plan.js';
+import { Sequence } from '../../src/Sequence.js';
+import { CancellationError } from '../../src/errors.js';
+import { bullmqProduction, ScheduleNotSupportedError } from '../../src/distributed/index.js';
+import { connection, dropPrefix, randomPrefix } from './redis.js';
+import { killWorker, startWorker, WorkerLog, type WorkerProcess, type WorkerSettings } from './workers.js';
+
+/** The worker fixture's Plan (this process claims nothing unless a test says so). */
+const plan = createPlan({ Tick: async (_: { ms: number }) => undefined });
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A Sequence on a fresh prefix; `worker` says whether this process claims. */
+function sequenceOn(prefix: string, worker: boolean, run: (content: { ms: number }) => Promise<void> = async () => undefined) {
+  const production = bullmqProduction({ connection, prefix, queue: 'jobs', worker, lockDuration: 1000, stalledInterval: 500 });
+  const sequence = new Sequence({ plan: createPlan({ Tick: run }), production, sites: 1 }).start();
+  cleanups.push(() => sequence.shutdown({ deadline: 0 }));
+  return { production, sequence };
+}
+
+function setup() {
+  const prefix = randomPrefix();
+  const log = new WorkerLog();
+  const workers: WorkerProcess[] = [];
+  cleanups.push(async () => {
+    await Promise.all(workers.map(killWorker));
+    await dropPrefix(prefix);
+  });
+  const start = async (name: string, args: readonly string[]): Promise<WorkerProcess> => {
+    const settings: WorkerSettings = { prefix, queue: 'jobs', fixture: 'scheduleWorker', lockDuration: 1000, stalledInterval: 500, args };
+    const worker = await startWorker(name, settings, log);
+    workers.push(worker);
+    return worker;
+  };
+  return { prefix, log, workers, start };
+}
+
+/** The scheduled runs the workers started: action id, due time and the worker, in order. */
+function startsOf(log: WorkerLog): { id: string; due: number; worker: string }[] {
+  return log.of('start').map((line) => ({ id: line.words[1]!, due: Number(line.words[2]), worker: line.worker }));
+}
+
+describe('Schedules on BullMQ job schedulers', () => {
+  it('made by every process at boot, it is one schedule: each due time runs once across three worker processes', { timeout: 30_000 }, async () => {
+    const { prefix, log, start } = setup();
+    const spec = JSON.stringify({ content: { ms: 10 }, every: 200, id: 'tick' });
+    for (const name of ['w1', 'w2', 'w3']) await start(name, ['schedule', spec]);
+    const { sequence, production } = sequenceOn(prefix, false);
+    sequence.schedule('Tick', { ms: 10 }, { every: 200, id: 'tick' });
+    await production.schedules.ready();
+    await log.until(() => log.of('end').length >= 8);
+    const starts = startsOf(log);
+    expect(new Set(starts.map((run) => run.id)).size).toBe(starts.length); // no due time ran twice
+    for (const run of starts) expect(run.id).toBe(`repeat:tick:${run.due}`);
+    const dues = starts.map((run) => run.due).sort((a, b) => a - b);
+    for (let i = 1; i < dues.length; i++) expect((dues[i]! - dues[0]!) % 200).toBe(0);
+    const [state, ...others] = await production.schedules.list();
+    expect(others).toEqual([]);
+    expect(state).toMatchObject({ id: 'tick', name: 'Tick', trigger: { every: 200 }, paused: false });
+    expect(state!.runs).toBeGreaterThanOrEqual(8);
+    expect(state!.nextRunAt).toBeGreaterThan(dues.at(-1)!);
+  });
+
+  it('survives a restart of every process: new processes that make no schedule go on running it', { timeout: 30_000 }, async () => {
+    const { log, workers, start } = setup();
+    const spec = JSON.stringify({ content: { ms: 10 }, every: 200, id: 'tick' });
+    await start('w1', ['schedule', spec]);
+    await start('w2', ['schedule', spec]);
+    await log.until(() => log.of('end').length >= 2);
+    await Promise.all(workers.splice(0).map(killWorker));
+    const before = new Set(startsOf(log).map((run) => run.id));
+    await start('w3', ['claim-only']);
+    await start('w4', ['claim-only']);
+    await log.until(() => startsOf(log).filter((run) => !before.has(run.id) && (run.worker === 'w3' || run.worker === 'w4')).length >= 3);
+    const starts = startsOf(log);
+    expect(new Set(starts.map((run) => run.id)).size).toBe(starts.length);
+  });
+
+  it("overlap 'skip': a run due while the previous one runs in another process is skipped and counted", { timeout: 30_000 }, async () => {
+    const { prefix, log, start } = setup();
+    const spec = JSON.stringify({ content: { ms: 700 }, every: 150, id: 'slow', overlap: 'skip' });
+    await start('w1', ['schedule', spec]);
+    await start('w2', ['claim-only']);
+    await log.until(() => log.of('end').length >= 3);
+    // Never two at once: every start comes after the end of the run before it.
+    const order = log.lines.filter((line) => line.words[0] === 'start' || line.words[0] === 'end').map((line) => line.words[0]);
+    for (let i = 0; i < order.length; i++) expect(order[i]).toBe(i % 2 === 0 ? 'start' : 'end');
+    const { production } = sequenceOn(prefix, false);
+    await production.ready();
+    const state = await production.schedules.get('slow');
+    expect(state!.skipped).toBeGreaterThan(0);
+    const skipped = await production.result(`repeat:slow:${startsOf(log)[0]!.due + 150}`).catch((error: unknown) => error);
+    expect(skipped).toBeInstanceOf(CancellationError);
+    expect((skipped as CancellationError).message).toMatch(/previous run still runs \(overlap 'skip'\)/);
+  });
+
+  it("overlap 'cancel-previous': each run cancels the one before it, in whichever process runs it", { timeout: 30_000 }, async () => {
+    const { log, start } = setup();
+    const spec = JSON.stringify({ content: { ms: 20_000 }, every: 250, id: 'long', overlap: 'cancel-previous' });
+    await start('w1', ['schedule', spec]);
+    await start('w2', ['claim-only']);
+    await log.until(() => log.of('aborted').length >= 2);
+    const starts = startsOf(log);
+    const aborted = log.of('aborted').map((line) => ({ id: line.words[1], reason: line.words[2] }));
+    expect(aborted.slice(0, 2)).toEqual([
+      { id: starts[0]!.id, reason: 'CancellationError' },
+      { id: starts[1]!.id, reason: 'CancellationError' },
+    ]);
+  });
+
+  it("catch-up 'none' skips a run more than `lateness` late; 'one' runs it", { timeout: 30_000 }, async () => {
+    const prefix = randomPrefix();
+    cleanups.push(() => dropPrefix(prefix));
+    const { sequence, production } = sequenceOn(prefix, false);
+    sequence.schedule('Tick', { ms: 0 }, { every: 400, id: 'strict', catchUp: 'none', lateness: 50 });
+    sequence.schedule('Tick', { ms: 0 }, { every: 400, id: 'lenient', catchUp: 'one', lateness: 50 });
+    await production.schedules.ready();
+    const [lenient, strict] = await production.schedules.list();
+    // No process claims until both first runs are past due by more than their lateness.
+    const due = Math.max(lenient!.nextRunAt!, strict!.nextRunAt!);
+    await new Promise((resolve) => setTimeout(resolve, due + 100 - Date.now()));
+    const ran: string[] = [];
+    sequenceOn(prefix, true, async () => void ran.push('run'));
+    const late = await production.result(`repeat:strict:${strict!.nextRunAt}`).catch((error: unknown) => error);
+    expect(late).toBeInstanceOf(CancellationError);
+    expect((late as Error).message).toMatch(/ms late \(catch-up 'none', lateness 50 ms\)/);
+    await expect(production.result(`repeat:lenient:${lenient!.nextRunAt}`)).resolves.toBeUndefined();
+    expect((await production.schedules.get('strict'))!.skipped).toBe(1);
+    expect((await production.schedules.get('lenient'))!.runs).toBeGreaterThanOrEqual(1);
+  });
+
+  it('pause, resume and remove from any process; list shows the next run', { timeout: 30_000 }, async () => {
+    const prefix = randomPrefix();
+    cleanups.push(() => dropPrefix(prefix));
+    const ran: number[] = [];
+    let ranNow: () => void = () => undefined;
+    const claimer = sequenceOn(prefix, true, async () => {
+      ran.push(ran.length);
+      ranNow();
+    });
+    claimer.sequence.schedule('Tick', { ms: 0 }, { cron: '*/1 * * * * *', timezone: 'Europe/Berlin', id: 'each-second' });
+    await claimer.production.schedules.ready();
+    const other = sequenceOn(prefix, false).production;
+    await other.ready();
+    const [listed] = await other.schedules.list();
+    expect(listed).toMatchObject({ id: 'each-second', trigger: { cron: '*/1 * * * * *', timezone: 'Europe/Berlin' }, paused: false });
+    expect(listed!.nextRunAt! % 1000).toBe(0);
+    await new Promise<void>((resolve) => (ranNow = resolve));
+    const paused = await other.schedules.pause('each-second');
+    expect(paused).toMatchObject({ paused: true, nextRunAt: null });
+    const resumed = await other.schedules.resume('each-second');
+    expect(resumed.paused).toBe(false);
+    expect(resumed.nextRunAt).toBeGreaterThan(Date.now() - 1000);
+    const count = ran.length;
+    await new Promise<void>((resolve) => (ranNow = resolve));
+    expect(ran.length).toBe(count + 1);
+    expect(await other.schedules.remove('each-second')).toBe(true);
+    expect(await claimer.production.schedules.list()).toEqual([]);
+    expect(await other.schedules.remove('each-second')).toBe(false);
+    await expect(other.schedules.pause('each-second')).rejects.toThrow(TypeError);
+  });
+
+  it('refuses what BullMQ cannot honour, and a bad spec, when the schedule is made; sequence.schedules points to production.schedules', { timeout: 30_000 }, async () => {
+    const prefix = randomPrefix();
+    cleanups.push(() => dropPrefix(prefix));
+    const { sequence, production } = sequenceOn(prefix, false);
+    const refused = (spec: Parameters<typeof sequence.schedule>[2]): unknown => {
+      try {
+        sequence.schedule('Tick', { ms: 0 }, spec);
+      } catch (error) {
+        return error;
+      }
+      return null;
+    };
+    expect(refused({ every: 1000, overlap: 'queue' })).toMatchObject({ name: 'ScheduleNotSupportedError', option: 'overlap', value: 'queue' });
+    expect(refused({ every: 1000, catchUp: 'all' })).toBeInstanceOf(ScheduleNotSupportedError);
+    expect(refused({ cron: 'not a pattern' })).toMatchObject({ name: 'TypeError', message: expect.stringContaining('`cron`') });
+    expect(refused({ cron: '0 * * * *', timezone: 'Mars/Base' })).toMatchObject({ name: 'TypeError', message: expect.stringContaining('`timezone`') });
+    expect(() => sequence.schedule('Nope', null, { every: 1000 })).toThrow(/Nope/);
+    expect(() => sequence.schedules.list()).toThrow(/production\.schedules/);
+    await production.ready();
+    expect(await production.schedules.list()).toEqual([]);
+  });
+});
