@@ -13,7 +13,7 @@ import type { ActionActor, ActionRun } from '../action/ActionRun.js';
 import type { Clock } from '../clock.js';
 import { toError } from '../errors.js';
 import type { InspectionHub } from '../inspect/InspectionHub.js';
-import { compileMachine, type CompiledMachine } from './compileMachine.js';
+import { compileMachine, UnsupportedMachineError, type CompiledMachine } from './compileMachine.js';
 import { TableActor } from './TableActor.js';
 import { zeroDelayClock } from './zeroDelayClock.js';
 
@@ -99,4 +99,24 @@ export function createXStateEngine(services: EngineServices, actionLogic: AnySta
     // XState's own actors stay roots: a parent would receive their done events.
     adopt() {},
   };
+}
+
+/**
+ * The engine `kind` names for `machine`: the table engine when it can compile it, else
+ * `createActor`, after `unsupported` is told why (the Sequence's one-line notice).
+ */
+export function chooseActionEngine(
+  kind: 'table' | 'xstate',
+  machine: AnyStateMachine,
+  services: EngineServices,
+  unsupported: (error: UnsupportedMachineError) => void,
+): { readonly engine: ActionEngine; readonly table: boolean } {
+  if (kind === 'xstate') return { engine: createXStateEngine(services, machine), table: false };
+  try {
+    return { engine: createTableEngine(services, machine), table: true };
+  } catch (error) {
+    if (!(error instanceof UnsupportedMachineError)) throw error;
+    unsupported(error);
+    return { engine: createXStateEngine(services, machine), table: false };
+  }
 }
