@@ -7,33 +7,31 @@
  * it (the Site holding it, the live errors behind the chart's error records, ...)
  * is private here, changed only through the methods below, and read through
  * getters. The outcome is the chart's: `settle` takes the final output and maps
- * the error record the chart chose back to its live error (see `recordError`).
+ * the error record the chart chose back to its live error (see `recordError` and
+ * `runOutcome.ts`). Its phases (tokens and abort signal) are `PhaseSignal`'s.
  * The public slots `livePrev`/`liveNext`, `productionTicket`, `flowMark` and
  * `traced` are each written by one module only (named beside each).
  * @internal
  */
 import type { ActionContext, ActionOutput, ErrorRecord, Priority } from '../../machines/actionTypes.js';
-import { CancellationError, reviveError, serializeError } from '../errors.js';
+import { serializeError } from '../errors.js';
 import type { NamedHook } from './hooks.js';
 import type { License } from '../License.js';
 import type { RunningAttempt } from './RunningAttempt.js';
-import type { Life } from '../Life.js';
-import type { ActionDefinition, RunContext } from '../Plan.js';
+import type { ActionDefinition } from '../Plan.js';
 import type { RetryPolicy } from '../retryPolicy.js';
-import { activityOf, type ActionActivity } from './ActionActivity.js';
+import type { ActionActivity } from './ActionActivity.js';
+import { PhaseSignal } from './PhaseSignal.js';
+import { outcomeOf, type Settlement } from './runOutcome.js';
 import type { ActionActor, FollowUp, Provenance, RunInit, RunServices, WorkPiece } from './runTypes.js';
 
 export type { ActionActor, FollowUp, Provenance, RunInit, RunServices, WorkPiece } from './runTypes.js';
 
 const ACCEPTED: Promise<void> = Promise.resolve();
 
-/** Settled result, kept until someone asks for `result`. */
-export type Settlement = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: Error };
+export type { Settlement } from './runOutcome.js';
 
-/** The outcome's error when the chart failed it without a record (a user's machine may). */
-const NO_ERROR_RECORD: ErrorRecord = Object.freeze({ version: 1, name: 'Error', message: 'failed' });
-
-export class ActionRun {
+export class ActionRun extends PhaseSignal {
   readonly id: string;
   readonly name: string;
   readonly content: unknown;
@@ -95,17 +93,13 @@ export class ActionRun {
   #licenseRelease: (() => void) | null = null;
   #lastError: Error | null = null;
 
-  #phase = 0;
-  #controller: AbortController | null = null;
-  #abortReason: unknown = undefined;
-  /** The last phase that was aborted, and why: a function that reads its signal late still learns the real reason. */
-  #aborted: { readonly phase: number; readonly reason: unknown } | null = null;
   #settlement: Settlement | null = null;
   #waiters: { resolve(value: unknown): void; reject(error: Error): void } | null = null;
   #result: Promise<unknown> | null = null;
   #onSettled: (() => void)[] | null = null;
 
   constructor(init: RunInit, services: RunServices, parent: ActionRun | null) {
+    super();
     this.id = init.id;
     this.name = init.name;
     this.content = init.content;
@@ -348,62 +342,11 @@ export class ActionRun {
     return noted ?? {};
   }
 
-  /**
-   * The outcome the chart decided, as the runtime hands it out: the output, or the
-   * live error behind the chart's record (its `cancellation` when cancelled). The
-   * same error object every time it is asked.
-   */
-  outcomeOf(output: ActionOutput, context: ActionContext): Settlement {
-    if (output.status === 'done') return { ok: true, value: output.output };
-    if (output.status === 'cancelled') {
-      const cancellation = context.cancellation;
-      const made = (): CancellationError =>
-        new CancellationError(cancellation?.message ?? `Action "${this.name}" was cancelled`, { reason: cancellation?.reason ?? 'user', actionId: this.id });
-      return { ok: false, error: cancellation === null ? made() : (this.liveError(cancellation) ?? this.keepLive(cancellation, made())) };
-    }
-    const record = output.error ?? NO_ERROR_RECORD;
-    return { ok: false, error: this.liveError(record) ?? this.keepLive(record, reviveError(record)) };
-  }
-
-  /** Starts a new phase (hooks or an attempt): earlier phases' late answers are ignored from now on. */
-  beginPhase(): number {
-    this.#controller = null;
-    this.#abortReason = undefined;
-    return ++this.#phase;
-  }
-
-  /** True while `token` is the current phase. */
-  isPhase(token: number): boolean {
-    return token === this.#phase;
-  }
-
-  /** Abandons the current phase: its late answer will be ignored. */
-  endPhase(): void {
-    this.#phase++;
-  }
-
-  /** The current phase's signal, made on first use (a function that never reads it costs no AbortController). */
-  signal(): AbortSignal {
-    if (this.#controller === null) {
-      this.#controller = new AbortController();
-      if (this.#abortReason !== undefined) this.#controller.abort(this.#abortReason);
-    }
-    return this.#controller.signal;
-  }
-
-  /** Aborts whatever runs now with `reason`. */
-  abort(reason: unknown): void {
+  /** Aborts whatever runs now with `reason` (its running attempt notes when). */
+  override abort(reason: unknown): void {
     const attempt = this.#attempt;
     if (attempt !== null && !attempt.stopped) attempt.abortedAt ??= this.services.clock.now();
-    if (this.#abortReason !== undefined) return;
-    this.#abortReason = reason;
-    this.#aborted = { phase: this.#phase, reason };
-    this.#controller?.abort(reason);
-  }
-
-  /** Why phase `token` was aborted, or undefined when it was not (or is too old to tell). */
-  abortReasonOf(token: number): unknown {
-    return this.#aborted?.phase === token ? this.#aborted.reason : undefined;
+    super.abort(reason);
   }
 
   /** The promise of the action's output; rejects with its typed error. Made on first use, so an unobserved failure is no unhandled rejection. */
@@ -433,7 +376,7 @@ export class ActionRun {
   settle(output: ActionOutput, context: ActionContext, error?: Error): Settlement {
     if (this.#settlement !== null) return this.#settlement;
     this.endPhase();
-    const settlement: Settlement = error === undefined || output.status === 'done' ? this.outcomeOf(output, context) : { ok: false, error };
+    const settlement: Settlement = error === undefined || output.status === 'done' ? outcomeOf(this, output, context) : { ok: false, error };
     this.#settlement = settlement;
     this.releaseLicense();
     const waiters = this.#waiters;
@@ -446,52 +389,5 @@ export class ActionRun {
     this.#onSettled = null;
     if (listeners !== null) for (const listener of listeners) listener();
     return settlement;
-  }
-}
-
-/** The context an attempt's function receives. */
-export class AttemptContext implements RunContext {
-  readonly #run: ActionRun;
-  readonly #phase: number;
-  readonly attempt: number;
-
-  constructor(run: ActionRun, attempt: number, phase: number) {
-    this.#run = run;
-    this.#phase = phase;
-    this.attempt = attempt;
-  }
-
-  get signal(): AbortSignal {
-    if (this.#run.isPhase(this.#phase)) return this.#run.signal();
-    // This attempt is over (timed out, cancelled, or settled) before the function asked:
-    // the signal is aborted, with the reason the attempt was stopped for when there was one.
-    const reason =
-      this.#run.abortReasonOf(this.#phase) ??
-      new CancellationError(`Attempt ${this.attempt} of "${this.#run.name}" is over`, { reason: 'timeout', actionId: this.#run.id });
-    return AbortSignal.abort(reason);
-  }
-
-  get metadata(): Readonly<Record<string, unknown>> {
-    return this.#run.metadata;
-  }
-
-  get action(): string {
-    return this.#run.id;
-  }
-
-  get name(): string {
-    return this.#run.name;
-  }
-
-  get life(): Life {
-    return this.#run.services.life;
-  }
-
-  progress(value: unknown): void {
-    activityOf(this.#run).progress(value, this.attempt);
-  }
-
-  log(message: string, data?: unknown): void {
-    activityOf(this.#run).log(message, data, this.attempt);
   }
 }

@@ -7,7 +7,9 @@
 import type { ActionEffectName } from '../../machines/action.machine.js';
 import type { ActionContext, ActionEvent, ActionOutput } from '../../machines/actionTypes.js';
 import { positionalAction, type PositionalAction } from '../../machines/positional.js';
-import { AttemptContext, type ActionRun, type Settlement, type WorkPiece } from './ActionRun.js';
+import type { ActionRun, Settlement, WorkPiece } from './ActionRun.js';
+import { AttemptContext } from './AttemptContext.js';
+import { outcomeOf } from './runOutcome.js';
 import {
   CancellationError,
   EchoError,
@@ -287,7 +289,7 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
     runOwedAfterHooks: (context: ActionContext, _event: AnyEvent, self: unknown) => {
       const run = runOf(self);
       // Most ends owe nothing (their after-hooks ran in `afterHooks`): no outcome object is made for them.
-      if (run.owesAfterHooks) runOwedAfterHooks(run, run.outcomeOf(outcomeFromContext(context), context), context.attempts.length);
+      if (run.owesAfterHooks) runOwedAfterHooks(run, outcomeOf(run, outcomeFromContext(context), context), context.attempts.length);
     },
 
     runAfterHooks: (context: ActionContext, event: AnyEvent, self: unknown) => {
