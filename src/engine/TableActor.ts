@@ -68,7 +68,8 @@ type PullState = typeof ARMED | typeof READING | typeof DECLINED;
 /** A statechart actor on a compiled table. */
 export class TableActor<TContext> {
   readonly id: string;
-  readonly sessionId: string;
+  /** Made on first read (an unobserved actor never builds the string). */
+  #sessionId: string | undefined = undefined;
   /** The parent in the actor tree: the Sequence while queued, the Site that runs it after. */
   _parent: { readonly sessionId: string } | undefined;
   /** Free slot for the runtime that owns this actor (its per-action state). */
@@ -112,11 +113,15 @@ export class TableActor<TContext> {
     this.#table = table;
     this.#options = options;
     this.id = id;
-    this.sessionId = `echo:${id}`;
     this._parent = parent;
     this.#state = table.states[table.initial[table.initial.length - 1]!]!;
     this.#context = table.createContext(input);
     this.#owned = table.freshContext;
+  }
+
+  /** Its id in the actor tree, `echo:<id>`. */
+  get sessionId(): string {
+    return (this.#sessionId ??= `echo:${this.id}`);
   }
 
   /** The current context (no snapshot object is built); it is never changed after this read. */
