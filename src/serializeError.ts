@@ -33,6 +33,8 @@ export const NON_ERROR_THROWN = 'NonErrorThrown';
 const DEFAULT_CAUSE_DEPTH = 8;
 /** A thrown 10 MB object should not become a 10 MB message. */
 const MAX_MESSAGE_LENGTH = 1_000;
+/** Up to this many links, `serializeChain` looks for a loop in its list rather than a Set. */
+const SHORT_CHAIN = 16;
 /** Own keys an error's JSON form carries in its own fields rather than in `data`. */
 const RESERVED_KEYS: ReadonlySet<string> = new Set(['name', 'message', 'stack', 'cause']);
 
@@ -98,13 +100,16 @@ export function serializeError(value: unknown, depth: number = DEFAULT_CAUSE_DEP
  */
 function serializeChain(value: unknown, depth: number): SerializedError {
   const chain: unknown[] = [];
-  const seen = new Set<unknown>();
+  // Every link before the current one: a cause that is one of them loops back. A short chain
+  // (the common one: an error and its cause) is searched in `chain`; a long one gets a Set.
+  let seen: Set<unknown> | null = null;
   for (let current = value; ; ) {
     chain.push(current);
     if (current instanceof ThrownValue || !isErrorLike(current) || chain.length > depth) break;
-    seen.add(current);
+    if (seen !== null) seen.add(current);
+    else if (chain.length > SHORT_CHAIN) seen = new Set(chain);
     const next = readCause(current);
-    if (!next.found || seen.has(next.cause)) break;
+    if (!next.found || (seen === null ? chain.includes(next.cause) : seen.has(next.cause))) break;
     current = next.cause;
   }
   let result: SerializedError | undefined;
@@ -121,13 +126,10 @@ function serializeLink(value: unknown, cause: SerializedError | undefined): Seri
   const name = readString(value, 'name') ?? 'Error';
   const message = readString(value, 'message') ?? '';
   const data = readData(value);
-  const record = {
-    version: 1 as const,
-    name,
-    message,
-    ...(data === undefined ? {} : { data }),
-    ...(cause === undefined ? {} : { cause }),
-  };
+  // Fields added in the order of the JSON form (version, name, message, data, cause, stack).
+  const record: { version: 1; name: string; message: string; data?: Readonly<Record<string, unknown>>; cause?: SerializedError } = { version: 1, name, message };
+  if (data !== undefined) record.data = data;
+  if (cause !== undefined) record.cause = cause;
   return hasStack(value) ? withLazyStack(record, value) : record;
 }
 
@@ -227,6 +229,17 @@ type JsonResult = { readonly ok: true; readonly value: unknown } | { readonly ok
  * bigints, cycles, a throwing `toJSON`).
  */
 function toJsonValue(value: unknown): JsonResult {
+  // The primitives an error's fields mostly are (`attempt`, `actionId`, `code`, `status`) come back
+  // from a JSON round trip as they went in, but a non-finite number (null) and -0 (0).
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return { ok: true, value };
+    case 'number':
+      return { ok: true, value: Number.isFinite(value) ? value + 0 : null };
+    case 'undefined':
+      return { ok: false };
+  }
   try {
     const text = JSON.stringify(value);
     if (text === undefined) return { ok: false };
