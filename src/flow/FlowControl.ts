@@ -91,8 +91,11 @@ export class FlowControl {
   open(queue: string): boolean {
     const state = this.#queues.get(queue);
     if (state === undefined) return true;
+    const window = state.window;
+    // Never paused and room in the window: open, without a clock read.
+    if (state.pausedUntil === -Infinity && (window === null || window.logged < window.limit)) return true;
     const now = this.#services.clock.now();
-    return now >= state.pausedUntil && (state.window === null || state.window.available(now) > 0);
+    return now >= state.pausedUntil && (window === null || window.available(now) > 0);
   }
 
   /** A Site that found `queue` closed waits for it to open. */
@@ -212,7 +215,7 @@ export class FlowControl {
   }
 
   #free(state: KeyState, now: number, reserved: number): boolean {
-    return now >= state.pausedUntil && state.running < state.concurrency && (state.window === null || state.window.available(now) - reserved > 0);
+    return now >= state.pausedUntil && state.running < state.concurrency && (state.window === null || state.window.logged + reserved < state.window.limit || state.window.available(now) - reserved > 0);
   }
 
   /** When `state` next allows a start (`now` when it does now); null when only a release can free it. */

@@ -33,6 +33,15 @@ export class SlidingWindow {
     return this.limit - this.#size;
   }
 
+  /**
+   * Starts in the log, expired ones included until a read drops them: while fewer than `limit`,
+   * a start is allowed without reading the log or the clock (the common case of a limit far
+   * above the load costs one comparison).
+   */
+  get logged(): number {
+    return this.#size;
+  }
+
   /** Counts a start at `now`. */
   record(now: number): void {
     this.#expire(now);

@@ -11,7 +11,9 @@
  * on an attempt it cut short. Span times are the Sequence clock's. When the action span does
  * not record (a no-op tracer, or a sampler that dropped it), no child spans are made: the
  * function and hooks run in the action span's context, so the sampling decision still reaches
- * any span they start.
+ * any span they start. Such a span records nothing, so it is ended at once and the run keeps
+ * only that context (with a no-op tracer, the context of `assign` itself): tracing on a no-op
+ * tracer keeps nothing more per live action than tracing off.
  *
  * Metrics (`meter`): `echo.actions` (counter: settled actions by name and outcome),
  * `echo.attempts` (counter: attempts by name and outcome), `echo.attempt.duration` and
@@ -49,12 +51,27 @@ export interface TelemetryOptions {
   readonly meter?: Meter;
 }
 
-interface Traced {
+/** A run's recording action span, its context and its attempt span while one runs. */
+class Traced {
   readonly span: Span;
   readonly context: Context;
-  /** False for a no-op tracer's or a sampled-out span: no child spans are made for it. */
-  readonly recording: boolean;
-  attempt: Span | null;
+  attempt: Span | null = null;
+
+  constructor(span: Span, context: Context) {
+    this.span = span;
+    this.context = context;
+  }
+}
+
+/**
+ * What `run.traced` holds: a Traced for a recording span; for one that does not record (a no-op
+ * tracer's, a sampled-out one), only the context its function and hooks run in.
+ */
+type RunTrace = Traced | Context;
+
+/** The context a run's work runs in (the action span's). */
+function contextOf(traced: RunTrace): Context {
+  return traced instanceof Traced ? traced.context : traced;
 }
 
 interface Instruments {
@@ -101,7 +118,8 @@ export class Telemetry implements RunTracer {
   assigned(run: ActionRun): void {
     const tracer = this.#tracer;
     if (tracer === null) return;
-    const parent = (run.parent !== null ? (run.parent.traced as Traced | null)?.context : undefined) ?? otelContext.active();
+    const parentTrace = run.parent === null ? null : (run.parent.traced as RunTrace | null);
+    const parent = parentTrace === null ? otelContext.active() : contextOf(parentTrace);
     const span = tracer.startSpan(
       run.name,
       {
@@ -110,21 +128,25 @@ export class Telemetry implements RunTracer {
       },
       parent,
     );
-    const recording = span.isRecording();
+    if (span.isRecording()) {
+      run.traced = new Traced(span, trace.setSpan(parent, span));
+      return;
+    }
+    // It records nothing (ending it is all it takes); its context carries the sampling decision.
     // A no-op tracer hands back the parent's span context: the parent context then serves as is.
-    const context = !recording && sameSpanContext(span.spanContext(), trace.getSpanContext(parent)) ? parent : trace.setSpan(parent, span);
-    run.traced = { span, context, recording, attempt: null } satisfies Traced;
+    run.traced = sameSpanContext(span.spanContext(), trace.getSpanContext(parent)) ? parent : trace.setSpan(parent, span);
+    span.end(run.createdAt);
   }
 
   attempt(run: ActionRun, attempt: number, context: RunContext): unknown {
     const definition = run.definition;
-    const traced = run.traced as Traced | null;
+    const traced = run.traced as RunTrace | null;
     if (traced === null || this.#tracer === null) return definition.run(run.content, context);
-    if (!traced.recording) {
+    if (!(traced instanceof Traced)) {
       // Not recording (a no-op tracer, or sampled out): the function runs in the action span's
       // context, which carries the sampling decision to any span it starts, and no child is made.
-      if (otelContext.active() === traced.context) return definition.run(run.content, context);
-      return otelContext.with(traced.context, definition.run, definition, run.content, context);
+      if (otelContext.active() === traced) return definition.run(run.content, context);
+      return otelContext.with(traced, definition.run, definition, run.content, context);
     }
     const span = this.#tracer.startSpan(
       `${run.name} attempt ${attempt}`,
@@ -136,8 +158,8 @@ export class Telemetry implements RunTracer {
   }
 
   attemptSucceeded(run: ActionRun): void {
-    const traced = run.traced as Traced | null;
-    if (traced?.attempt == null) return;
+    const traced = run.traced as RunTrace | null;
+    if (!(traced instanceof Traced) || traced.attempt === null) return;
     traced.attempt.setStatus({ code: SpanStatusCode.OK });
     traced.attempt.end(this.#clock.now());
     traced.attempt = null;
@@ -145,8 +167,8 @@ export class Telemetry implements RunTracer {
 
   /** An attempt failed; `retryDelay` is the planned backoff, or null when it will not retry. */
   attemptFailed(run: ActionRun, attempt: number, error: Error, retryDelay: number | null): void {
-    const traced = run.traced as Traced | null;
-    if (traced === null || !traced.recording) return;
+    const traced = run.traced as RunTrace | null;
+    if (!(traced instanceof Traced)) return;
     const now = this.#clock.now();
     const span = traced.attempt;
     if (span !== null) {
@@ -164,9 +186,9 @@ export class Telemetry implements RunTracer {
   }
 
   hooks(run: ActionRun, phase: 'before' | 'after', call: () => Promise<void>): Promise<void> {
-    const traced = run.traced as Traced | null;
+    const traced = run.traced as RunTrace | null;
     if (traced === null || this.#tracer === null) return call();
-    if (!traced.recording) return otelContext.with(traced.context, call);
+    if (!(traced instanceof Traced)) return otelContext.with(traced, call);
     const span = this.#tracer.startSpan(`${run.name} ${phase}-hooks`, { startTime: this.#clock.now(), attributes: { [NAME]: run.name, 'echo.hooks.phase': phase } }, traced.context);
     return otelContext.with(trace.setSpan(traced.context, span), call).then(
       () => {
@@ -187,27 +209,22 @@ export class Telemetry implements RunTracer {
    * shutdown): its spans end here, marked `echo.handed_back`; the next claim makes its own.
    */
   handedBack(run: ActionRun): void {
-    const traced = run.traced as Traced | null;
-    if (traced === null) return;
+    const traced = run.traced as RunTrace | null;
     run.traced = null;
+    if (!(traced instanceof Traced)) return; // a span that records nothing ended when it started
     const at = this.#clock.now();
-    if (traced.recording) {
-      traced.attempt?.setAttribute('echo.handed_back', true);
-      traced.attempt?.end(at);
-      traced.span.setAttribute('echo.handed_back', true);
-    }
+    traced.attempt?.setAttribute('echo.handed_back', true);
+    traced.attempt?.end(at);
+    traced.span.setAttribute('echo.handed_back', true);
     traced.span.end(at);
   }
 
   /** An action settled: its spans end, and its metrics are recorded. */
   settled(run: ActionRun, output: ActionOutput, context: ActionContext, error: Error | null): void {
     const at = context.settledAt ?? this.#clock.now();
-    const traced = run.traced as Traced | null;
-    if (traced !== null && !traced.recording) {
-      run.traced = null;
-      traced.span.end(at); // a span that records nothing takes no attributes
-    } else if (traced !== null) {
-      run.traced = null;
+    const traced = run.traced as RunTrace | null;
+    run.traced = null;
+    if (traced instanceof Traced) {
       const { span } = traced;
       const cancellation = context.cancellation;
       if (traced.attempt !== null) {
