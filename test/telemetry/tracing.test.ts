@@ -1,6 +1,6 @@
 import { context, createContextKey, trace, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlan, ManualClock, Sequence } from '../../src/index.js';
 import { clockSleep } from '../support/clockSleep.js';
@@ -113,6 +113,31 @@ describe('OpenTelemetry tracing', () => {
     await clock.runAll();
     expect(await handle.result).toBe(1);
     expect(seen).toBe('req-7');
+    await sequence.shutdown();
+  });
+
+  it('a sampled-out action span reaches its function as the active span (unsampled, so spans it starts are dropped too), and nothing is exported', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracer = new BasicTracerProvider({ sampler: new AlwaysOffSampler(), spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('sampled-out');
+    const clock = new ManualClock();
+    let active: Span | undefined;
+    let child: Span | undefined;
+    const plan = createPlan({
+      Read: async () => {
+        await Promise.resolve();
+        active = trace.getActiveSpan();
+        child = tracer.startSpan('query');
+        child.end();
+        return 1;
+      },
+    });
+    const sequence = new Sequence({ plan, clock, telemetry: { tracer } }).start();
+    expect(await sequence.assign('Read').result).toBe(1);
+    expect(active?.isRecording()).toBe(false);
+    expect(trace.isSpanContextValid(active!.spanContext())).toBe(true);
+    expect(active!.spanContext().traceFlags & 1).toBe(0); // not sampled
+    expect(child!.spanContext().traceId).toBe(active!.spanContext().traceId);
+    expect(exporter.getFinishedSpans()).toEqual([]);
     await sequence.shutdown();
   });
 
