@@ -85,6 +85,8 @@ export function createXStateEngine(services: EngineServices, actionLogic: AnySta
       const input: ActionInput = run;
       const actor = createActor(machine, { input, clock, id: run.id, inspect: (event) => services.hub.emit(event) });
       runs.set(actor, run);
+      // Invoked by a user's actor (`fromAction`): it stays a root here, yet shows under that actor, as on the table engine.
+      if (run.host !== null) services.hub.place(actor, run.host);
       run.attach(actor as unknown as ActionActor);
       actor.subscribe({
         complete: () => {
@@ -96,7 +98,8 @@ export function createXStateEngine(services: EngineServices, actionLogic: AnySta
       actor.start();
       return run.actor;
     },
-    // XState's own actors stay roots: a parent would receive their done events.
+    // XState's own actors stay roots (a parent would receive their done events): they do not move under their Site.
+    // One a user's actor invoked shows under that actor all the same (`InspectionHub.place`, in `start`).
     adopt() {},
   };
 }

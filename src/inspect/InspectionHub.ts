@@ -29,11 +29,30 @@ export interface ContextExtras {
   readonly view: object;
 }
 
+/** What {@link InspectionHub.place} reads of an actor. */
+export interface PlaceableRef {
+  readonly sessionId: string;
+  readonly id: string;
+  readonly logic?: unknown;
+  getSnapshot(): unknown;
+}
+
+/** The view of a placed actor: its own, but for its parent. */
+interface PlacedRef extends PlaceableRef {
+  readonly _parent: { readonly sessionId: string };
+}
+
 export class InspectionHub {
   readonly #observers = new Set<InspectionObserver>();
   /** Extras by actor (an actor without any costs one boolean check per event). */
   readonly #extras = new WeakMap<object, ContextExtras>();
   #annotating = false;
+  /**
+   * Views of actors shown under another parent than their own `_parent` (see {@link place}),
+   * by actor; an actor without one costs one boolean check per event.
+   */
+  readonly #placed = new WeakMap<object, PlacedRef>();
+  #placing = false;
   /** Observers that pull table actors (they get no XState events from them). */
   readonly #pulling = new Map<InspectionObserver, (actor: PullableRef) => boolean | void>();
   readonly #onError: (error: unknown) => void;
@@ -64,7 +83,33 @@ export class InspectionHub {
   emit(event: unknown): void {
     if (!this.active) return;
     if (this.#annotating) event = this.#annotate(event);
+    if (this.#placing) event = this.#placeIn(event);
     for (const observer of this.#observers) this.#deliver(observer, event);
+  }
+
+  /**
+   * Shows `actor` under `parent` in the actor tree, to every observer (its events, late
+   * joiners through {@link viewOf}), while its own `_parent` stays what its engine needs:
+   * an XState-engine action invoked by a user's actor is a root of its own system (a
+   * parent would receive its done event and refuse to let it be stopped), yet it belongs
+   * under the actor that invoked it, as a table-engine action is.
+   */
+  place(actor: PlaceableRef, parent: { readonly sessionId: string }): void {
+    const snapshot = (): unknown => this.snapshotOf(actor);
+    this.#placed.set(actor, {
+      get sessionId() {
+        return actor.sessionId;
+      },
+      get id() {
+        return actor.id;
+      },
+      get logic() {
+        return actor.logic;
+      },
+      _parent: parent,
+      getSnapshot: snapshot,
+    });
+    this.#placing = true;
   }
 
   /** Sends an event of a table actor to the observers that do not pull. */
@@ -93,6 +138,8 @@ export class InspectionHub {
 
   /** The actor itself, or a view of it whose snapshot shows its extras (for a puller or a late joiner). */
   viewOf<Actor extends object>(actor: Actor): Actor {
+    const placed = this.#placing ? this.#placed.get(actor) : undefined;
+    if (placed !== undefined) return placed as unknown as Actor;
     if (!this.#annotating || !this.#extras.has(actor)) return actor;
     const real = actor as unknown as PullableRef;
     const snapshot = (): unknown => this.snapshotOf(real);
@@ -118,6 +165,12 @@ export class InspectionHub {
     const candidate = event as { type?: unknown; actorRef?: object; snapshot?: unknown };
     if (candidate.type !== '@xstate.snapshot' || candidate.actorRef === undefined || !this.#extras.has(candidate.actorRef)) return event;
     return { ...candidate, snapshot: this.snapshotOf(candidate.actorRef as { getSnapshot(): unknown }, candidate.snapshot) };
+  }
+
+  #placeIn(event: unknown): unknown {
+    const candidate = event as { actorRef?: object };
+    const placed = candidate.actorRef === undefined ? undefined : this.#placed.get(candidate.actorRef);
+    return placed === undefined ? event : { ...candidate, actorRef: placed };
   }
 
   #deliver(observer: InspectionObserver, event: unknown): void {

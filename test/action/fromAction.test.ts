@@ -7,7 +7,7 @@ import { createInspectionAdapter } from '../../src/inspect/adapter.js';
 import { actorKey, initialState, reduce, type AppState } from '../../inspector/src/state/model.js';
 import { filterActions } from '../../inspector/src/state/derive.js';
 
-function setupSequence(clock = new ManualClock()) {
+function setupSequence(clock = new ManualClock(), engine: 'table' | 'xstate' = 'table') {
   const seen: { attempt: number; reason: unknown }[] = [];
   let flakyCalls = 0;
   const plan = createPlan({
@@ -29,7 +29,7 @@ function setupSequence(clock = new ManualClock()) {
         }),
       ),
   });
-  const sequence = new Sequence({ plan, clock, sites: 1 }).start();
+  const sequence = new Sequence({ plan, clock, sites: 1, engine }).start();
   const events: EchoEvent[] = [];
   sequence.events$.subscribe((event) => events.push(event));
   return { sequence, clock, seen, events };
@@ -67,9 +67,9 @@ function checkoutMachine(charge: AnyActorLogic) {
   });
 }
 
-describe('fromAction: an Echo action invoked by a user machine', () => {
+describe.each(['table', 'xstate'] as const)('fromAction: an Echo action invoked by a user machine (engine %s)', (engine) => {
   it('the output is the action’s result', async () => {
-    const { sequence } = setupSequence();
+    const { sequence } = setupSequence(undefined, engine);
     const checkout = createActor(checkoutMachine(fromAction(sequence, 'Charge'))).start();
     const output = await toPromise(checkout);
     expect(checkout.getSnapshot().value).toBe('paid');
@@ -78,7 +78,7 @@ describe('fromAction: an Echo action invoked by a user machine', () => {
   });
 
   it('an error is the typed Echo error, after the action’s own retries', async () => {
-    const { sequence, clock, events } = setupSequence();
+    const { sequence, clock, events } = setupSequence(undefined, engine);
     const checkout = createActor(checkoutMachine(sequence.actor('Decline'))).start();
     const done = toPromise(checkout);
     await clock.advance(100);
@@ -91,7 +91,7 @@ describe('fromAction: an Echo action invoked by a user machine', () => {
   });
 
   it('leaving the invoking state cancels the action with reason `parent`; its function’s signal says so', async () => {
-    const { sequence, clock, seen, events } = setupSequence();
+    const { sequence, clock, seen, events } = setupSequence(undefined, engine);
     const checkout = createActor(checkoutMachine(fromAction(sequence, 'Hold'))).start();
     await clock.advance(0);
     expect(sequence.stats().live).toBe(1);
@@ -107,7 +107,7 @@ describe('fromAction: an Echo action invoked by a user machine', () => {
   });
 
   it('spawned actions run side by side; stopping one child cancels only its action', async () => {
-    const { sequence, clock, events } = setupSequence();
+    const { sequence, clock, events } = setupSequence(undefined, engine);
     const machine = setup({
       types: {} as { context: { receipts: string[] }; events: { type: 'STOP_HOLD' } | { type: 'xstate.done.actor.small' | 'xstate.done.actor.large'; output: unknown } },
       actors: { charge: sequence.actor('Charge'), hold: sequence.actor('Hold') },
@@ -133,14 +133,14 @@ describe('fromAction: an Echo action invoked by a user machine', () => {
   });
 
   it('an unknown name is a RoutingError at once; signal and then are refused with a TypeError', () => {
-    const { sequence } = setupSequence();
+    const { sequence } = setupSequence(undefined, engine);
     expect(() => fromAction(sequence, 'Nope' as never)).toThrow(RoutingError);
     expect(() => sequence.actor('Charge', { signal: new AbortController().signal } as never)).toThrow(/without `signal` or `then`/);
   });
 
   it('in the inspector the action, its retries and attempts show under the user’s actor', async () => {
     const clock = new ManualClock();
-    const { sequence } = setupSequence(clock);
+    const { sequence } = setupSequence(clock, engine);
     const adapter = createInspectionAdapter(sequence.id, sequence, { clock, flushInterval: 10 });
     let state: AppState = reduce(initialState(), {
       type: 'receive',
