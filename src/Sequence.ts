@@ -39,7 +39,7 @@ import type { SequenceRoot } from './sequenceRoot.js';
 import type { ShutdownReport, ShutdownTracker } from './shutdown.js';
 import { assertEncodable } from './store/encodable.js';
 import type { Journal } from './store/journal.js';
-import type { DeadLetter } from './store/Store.js';
+import type { DeadLetter, DeadLetterPage, DeadLetterQuery } from './store/Store.js';
 import type { ActionStats, ActionNameStats } from './telemetry/ActionStats.js';
 import { checkNumber, invalid } from './validate.js';
 import type { ExternalProduction } from './work/ExternalProduction.js';
@@ -240,9 +240,17 @@ export class Sequence<Actions extends ActionMap = AnyActions, Machine extends An
     return this.#journal?.store.flush() ?? Promise.resolve();
   }
 
-  /** The dead letters in the store: failed actions set aside with their whole history. */
-  deadLetters(): DeadLetter[] {
-    return this.#deadLetters.list();
+  /**
+   * One page of the dead letters in the store (failed actions set aside with their whole history),
+   * oldest first: `limit` per page (default 100), the next page from the page's `next` cursor.
+   * @example
+   * for (let page = sequence.deadLetters(); ; page = sequence.deadLetters({ cursor: page.next })) {
+   *   for (const letter of page.letters) console.log(letter.action.id, letter.result.error?.message);
+   *   if (page.next === null) break;
+   * }
+   */
+  deadLetters(query?: DeadLetterQuery): DeadLetterPage {
+    return this.#deadLetters.page(query);
   }
 
   /**

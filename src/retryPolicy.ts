@@ -74,6 +74,9 @@ const POLICY_KEYS: ReadonlySet<string> = new Set(Object.keys(defaultRetryPolicy)
 /** How far down a cause chain hints and wrapped errors are looked for. */
 const MAX_CAUSE_DEPTH = 8;
 
+/** The policies `resolveRetryPolicy` made (frozen, complete, checked): a restored action passes its own again. */
+const resolvedPolicies = new WeakSet<object>();
+
 /**
  * Merges `options` over `base` (absent or `undefined` fields keep the base's; `deadline: null`
  * clears a deadline), validates every field and returns a frozen policy. Accepts JSON-parsed input.
@@ -83,6 +86,8 @@ const MAX_CAUSE_DEPTH = 8;
  * resolveRetryPolicy({ attempts: -2 }); // TypeError: Expected `attempts` to be an integer >= 1, got -2 (number)
  */
 export function resolveRetryPolicy(options?: Partial<RetryPolicy>, base: RetryPolicy = defaultRetryPolicy): RetryPolicy {
+  // A policy this function made has every field, checked: it overrides the whole base, so it is the answer.
+  if (options !== undefined && resolvedPolicies.has(options)) return options as RetryPolicy;
   const given: unknown = options ?? {};
   if (kindOf(given) !== 'object') throw invalid('retry', 'an object of retry policy options', given);
   checkKnownKeys(given as object, POLICY_KEYS, 'retry policy option');
@@ -106,7 +111,7 @@ export function resolveRetryPolicy(options?: Partial<RetryPolicy>, base: RetryPo
   if (typeof retryAfter !== 'boolean') throw expected('retryAfter', 'a boolean', retryAfter);
   const deadline = pick('deadline');
   if (deadline !== null) checkNumber('deadline', deadline, 0, false, ' or null');
-  return Object.freeze({
+  const policy: RetryPolicy = Object.freeze({
     attempts,
     initialDelay,
     factor,
@@ -116,7 +121,10 @@ export function resolveRetryPolicy(options?: Partial<RetryPolicy>, base: RetryPo
     retryAfter,
     deadline: deadline as number | null,
   });
+  resolvedPolicies.add(policy);
+  return policy;
 }
+
 
 /**
  * The delay after failed attempt number `attempt` (1-based): exponential, jittered with

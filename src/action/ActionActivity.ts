@@ -100,8 +100,15 @@ export class ActionActivity {
   /** The context keys, rebuilt when something changes (stable between changes, so diffs by reference stay cheap). */
   #view: ActivityContext = {};
 
-  constructor(run: ActionRun) {
+  /** `restored`: what the action reported before a restart (a durable Sequence restores it). */
+  constructor(run: ActionRun, restored?: ActivityContext) {
     this.#run = run;
+    if (restored !== undefined) {
+      if ('progress' in restored) this.#progress = { value: restored.progress! };
+      this.#logs = restored.logs ?? [];
+      this.#dropped = restored.logsDropped ?? 0;
+      this.#view = restored;
+    }
     run.onSettled(() => this.#settle());
   }
 

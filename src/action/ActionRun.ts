@@ -20,7 +20,7 @@ import type { License } from '../License.js';
 import type { RunningAttempt } from './RunningAttempt.js';
 import type { ActionDefinition } from '../Plan.js';
 import type { RetryPolicy } from '../retryPolicy.js';
-import type { ActionActivity } from './ActionActivity.js';
+import { ActionActivity } from './ActionActivity.js';
 import { PhaseSignal } from './PhaseSignal.js';
 import { outcomeOf, type Settlement } from './runOutcome.js';
 import type { ActionActor, FollowUp, Provenance, RunInit, RunServices, WorkPiece } from './runTypes.js';
@@ -123,6 +123,7 @@ export class ActionRun extends PhaseSignal {
     this.cancelGrace = init.cancelGrace;
     this.history = init.history;
     this.host = init.host ?? null;
+    if (init.activity != null) this.activity = new ActionActivity(this, init.activity);
   }
 
   // ── what it is now (read-only views) ───────────────────────────────────────

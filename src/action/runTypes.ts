@@ -10,7 +10,7 @@ import type { License } from '../License.js';
 import type { Life } from '../Life.js';
 import type { ActionDefinition } from '../Plan.js';
 import type { RetryPolicy } from '../retryPolicy.js';
-import type { ActivityServices } from './ActionActivity.js';
+import type { ActivityContext, ActivityServices } from './ActionActivity.js';
 import type { ActionRun } from './ActionRun.js';
 
 /** The actor interface both engines give (table engine and XState's createActor). */
@@ -88,6 +88,8 @@ export interface RunInit extends ActionSpec {
   readonly cancelGrace: number;
   /** Attempts made before, when a durable Sequence restores the action. */
   readonly history?: readonly AttemptRecord[];
+  /** What its function reported before (`ctx.progress`/`ctx.log`), when a durable Sequence restores the action. */
+  readonly activity?: ActivityContext | null;
   /** The user's actor that invoked or spawned the action (`sequence.actor(name)`): its parent in the actor tree. */
   readonly host?: { readonly sessionId: string } | null;
 }

@@ -174,7 +174,7 @@ export class BullMQProduction implements ExternalProduction {
   /** @internal */
   assign(init: RunInit, parentId: string | null, options: AssignOptions | undefined): ActionHandle {
     const host = this.#requireHost();
-    const encoded = encodeAction({ ...init, license: init.license === null ? null : { name: init.license.name, error: init.license.error }, parentId });
+    const encoded = encodeAction(init, parentId);
     const run = createRemoteRun(init, host.services);
     this.#bridge!.track(run);
     run.acceptedWhen(this.#add(encoded, init, activeTraceCarrier()));

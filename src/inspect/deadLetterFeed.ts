@@ -1,7 +1,8 @@
 /**
  * A durable runtime's dead letters as wire messages: read from the target when they
  * may have changed, at most once per `interval` ms (reading them is a store query),
- * the newest `max` of them sent whole with their total. Only while someone listens.
+ * as one page: the newest `max` of them, sent whole with their total (never the
+ * whole list: a store may hold millions). Only while someone listens.
  * @internal
  */
 import type { Clock } from '../clock.js';
@@ -56,9 +57,10 @@ export function createDeadLetterFeed(source: string, target: Pick<InspectorTarge
   const read = (): DeadLettersMessage => {
     dirty = false;
     readAt = clock.now();
-    const all = target.deadLetters?.() ?? [];
-    const letters = all.slice(Math.max(0, all.length - options.max)).map((letter) => toWireDeadLetter(letter, options.limits));
-    latest = { type: 'dead-letters', source, at: readAt, letters, total: all.length };
+    const page = target.deadLetters?.({ limit: options.max, newestFirst: true });
+    // The page is newest first; the message lists them oldest first.
+    const letters = (page?.letters ?? []).map((letter) => toWireDeadLetter(letter, options.limits)).reverse();
+    latest = { type: 'dead-letters', source, at: readAt, letters, total: page?.total ?? 0 };
     return latest;
   };
   const publish = (): void => {

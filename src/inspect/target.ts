@@ -4,7 +4,7 @@
  * these few methods, and nothing in `src/inspect/` reaches further into it.
  */
 import type { AnyStateMachine, InspectionEvent } from 'xstate';
-import type { DeadLetter } from '../store/Store.js';
+import type { DeadLetterPage, DeadLetterQuery } from '../store/Store.js';
 import type { ControlCommand } from './protocol.js';
 
 export type { ControlCommand };
@@ -55,6 +55,6 @@ export interface InspectorTarget {
    * action failed, some were redriven); answers null when the runtime keeps none (no store).
    */
   subscribeDeadLetters?(listener: () => void): (() => void) | null;
-  /** The dead letters not yet redriven, oldest first (a runtime whose `subscribeDeadLetters` answered a function). */
-  deadLetters?(): readonly DeadLetter[];
+  /** One page of the dead letters not yet redriven (a runtime whose `subscribeDeadLetters` answered a function); see `DeadLetterQuery`. */
+  deadLetters?(query?: DeadLetterQuery): DeadLetterPage;
 }

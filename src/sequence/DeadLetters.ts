@@ -7,7 +7,7 @@ import type { ActionHandle } from '../action/ActionHandle.js';
 import type { Clock } from '../clock.js';
 import type { EncodedAction } from '../store/codec.js';
 import type { Journal } from '../store/journal.js';
-import type { DeadLetter } from '../store/Store.js';
+import type { DeadLetter, DeadLetterPage, DeadLetterQuery } from '../store/Store.js';
 
 export class DeadLetters {
   readonly #journal: Journal | null;
@@ -20,15 +20,15 @@ export class DeadLetters {
     this.#clock = clock;
   }
 
-  /** The dead letters in the store; a TypeError without a store. */
-  list(): DeadLetter[] {
-    return this.#requireJournal('deadLetters').deadLetters();
+  /** One page of the dead letters in the store; a TypeError without a store. */
+  page(query?: DeadLetterQuery): DeadLetterPage {
+    return this.#requireJournal('deadLetters').deadLetters(query);
   }
 
   /** Assigns the chosen dead letters again with `assign`; they leave the list. */
   redrive(selection: readonly string[] | ((dead: DeadLetter) => boolean), assign: (action: EncodedAction) => ActionHandle): ActionHandle[] {
     const journal = this.#requireJournal('redrive');
-    const dead = journal.deadLetters();
+    const dead = journal.allDeadLetters();
     let chosen: DeadLetter[];
     if (typeof selection === 'function') chosen = dead.filter(selection);
     else if (Array.isArray(selection)) {

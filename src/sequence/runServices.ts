@@ -51,6 +51,7 @@ export function createRunServices(deps: RunServicesDeps): RunServices {
       options: options.activity,
       changed: (run, eventType) => {
         if (!run.hasActor) return;
+        journal?.activityChanged(run);
         // Registered even while nobody inspects, so a viewer that joins later sees it.
         hub.annotate(run.actor, run.activity!);
         hub.touched(run.actor as never, deps.rootId(), eventType);

@@ -5,6 +5,7 @@
  * `flush()` resolves once everything written before it is committed.
  */
 import type { AttemptRecord } from '../../machines/actionTypes.js';
+import type { ActivityContext } from '../action/ActionActivity.js';
 import type { EncodedAction, EncodedResult } from './codec.js';
 
 /** An action the store holds that has not settled: what a restart restores. */
@@ -14,6 +15,8 @@ export interface StoredLiveAction {
   readonly attempts: readonly AttemptRecord[];
   /** When its planned retry starts, when it was waiting for one. */
   readonly retryAt: number | null;
+  /** What its function reported with `ctx.progress`/`ctx.log` (bounded as in memory); null when nothing. */
+  readonly activity: ActivityContext | null;
 }
 
 /** An action that failed and was set aside, with its whole history. */
@@ -21,6 +24,41 @@ export interface DeadLetter {
   readonly action: EncodedAction;
   readonly result: EncodedResult;
   readonly deadAt: number;
+}
+
+/** Which page of dead letters to read. */
+export interface DeadLetterQuery {
+  /** Dead letters on the page, at most. @default 100 */
+  readonly limit?: number;
+  /** Where the page starts: the `next` of the page before; absent or null for the first page. */
+  readonly cursor?: string | null;
+  /** Newest first (the inspector's list), instead of oldest first. @default false */
+  readonly newestFirst?: boolean;
+}
+
+/** One page of dead letters. */
+export interface DeadLetterPage {
+  readonly letters: DeadLetter[];
+  /** The cursor of the page after this one; null on the last page. */
+  readonly next: string | null;
+  /** How many dead letters there are in all (not yet redriven). */
+  readonly total: number;
+}
+
+/** The defaults of {@link DeadLetterQuery}. */
+export const defaultDeadLetterQuery = { limit: 100, cursor: null, newestFirst: false } as const satisfies Required<DeadLetterQuery>;
+
+/**
+ * Validates a dead-letter query and fills its defaults (a TypeError names the bad field).
+ * A cursor is the position of the last letter of a page: a non-negative integer, as text.
+ */
+export function resolveDeadLetterQuery(query: DeadLetterQuery | undefined): { readonly limit: number; readonly after: number | null; readonly newestFirst: boolean } {
+  if (query !== undefined && (typeof query !== 'object' || query === null)) throw new TypeError(`Expected the dead-letter query to be an object { limit?, cursor?, newestFirst? }, got ${String(query)} (${typeof query})`);
+  const { limit, cursor, newestFirst } = { ...defaultDeadLetterQuery, ...query };
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1) throw new TypeError(`Expected \`limit\` to be an integer >= 1, got ${String(limit)} (${typeof limit})`);
+  if (cursor !== null && (typeof cursor !== 'string' || !/^\d{1,15}$/.test(cursor))) throw new TypeError(`Expected \`cursor\` to be the \`next\` of a dead-letter page, got ${String(cursor)} (${typeof cursor})`);
+  if (typeof newestFirst !== 'boolean') throw new TypeError(`Expected \`newestFirst\` to be a boolean, got ${String(newestFirst)} (${typeof newestFirst})`);
+  return { limit, after: cursor === null ? null : Number(cursor), newestFirst };
 }
 
 /** A stored action found by its idempotency key. */
@@ -60,6 +98,8 @@ export interface Store {
   attemptEnded(id: string, attempts: readonly AttemptRecord[]): void;
   /** A retry was planned: `retryAt` is when it starts. */
   backoffChosen(id: string, attempts: readonly AttemptRecord[], retryAt: number): void;
+  /** What the action's function reported changed (`ctx.progress`/`ctx.log`): `activity` is the whole of it, bounded. */
+  activityChanged(id: string, activity: ActivityContext): void;
   /** An action reached its terminal state. */
   settled(result: EncodedResult): void;
   /** An action failed for good and goes to the dead-letter list with its history. */
@@ -70,8 +110,8 @@ export interface Store {
   result(id: string): EncodedResult | undefined;
   /** The stored action assigned with this idempotency key. */
   byIdempotencyKey(key: string): StoredByKey | undefined;
-  /** The dead letters not yet redriven, oldest first. */
-  deadLetters(): DeadLetter[];
+  /** One page of the dead letters not yet redriven, oldest first (or newest first); see {@link DeadLetterQuery}. */
+  deadLetters(query?: DeadLetterQuery): DeadLetterPage;
   /** Drops settled rows per `retention`; returns how many. */
   prune(retention: RetentionOptions, now: number): number;
   /**

@@ -15,7 +15,7 @@ import { reviveError, serializeError, SerializationError, type SerializedError }
 import { resolveRetryPolicy, type RetryPolicy } from '../retryPolicy.js';
 import { decodeWith, parseJson } from './decode.js';
 import { assertEncodable } from './encodable.js';
-import { actionSchema, actionWithoutPolicySchema, attemptsSchema, errorSchema, resultSchema, retryPolicySchema, snapshotSchema } from './schemas.js';
+import { actionSchema, attemptsSchema, errorSchema, resultSchema, retryPolicySchema, snapshotSchema } from './schemas.js';
 
 /** The codec's version, written in every payload as `codec`. */
 export const CODEC_VERSION = 1;
@@ -44,41 +44,34 @@ export interface ActionFields {
   readonly attemptTimeout: number | null;
   readonly totalTimeout: number | null;
   readonly cancelGrace: number;
-  readonly parentId: string | null;
+  /** The action that assigned it (a follow-up's parent); also given as `encodeAction`'s second argument. */
+  readonly parentId?: string | null;
   /** Where it came from (a record, `again`, a redriven dead letter); absent or null for none. */
   readonly provenance?: Provenance | null;
 }
 
+/** Follow-ups of an action that has none (the common case: nothing to encode). */
+const NO_FOLLOW_UPS: EncodedAction['followUps'] = Object.freeze([]) as never;
+
 /**
- * Encodes an action, or throws a SerializationError naming what cannot be
- * encoded (`content.when`, `then[0].contentFrom`).
+ * Encodes an action (a follow-up's parent given as `parentId`, or in the fields),
+ * or throws a SerializationError naming what cannot be encoded (`content.when`,
+ * `then[0].contentFrom`). Built without object spreads: it runs on every durable `assign`.
  */
-export function encodeAction(action: ActionFields): EncodedAction {
+export function encodeAction(action: ActionFields, parentId: string | null = action.parentId ?? null): EncodedAction {
   assertEncodable(action.content, 'content');
   assertEncodable(action.metadata, 'metadata');
-  const followUps = action.followUps.map((next, i) => {
-    if (next.contentFrom !== undefined) {
-      throw new SerializationError(`Expected \`then[${i}].contentFrom\` to be absent: a function cannot be stored; give \`content\` (or none, for the output)`, { path: `then[${i}].contentFrom` });
-    }
-    assertEncodable(next.content, `then[${i}].content`);
-    if (next.metadata !== undefined) assertEncodable(next.metadata, `then[${i}].metadata`);
-    return {
-      name: next.name,
-      ...(next.content !== undefined && { content: next.content }),
-      ...(next.metadata !== undefined && { metadata: next.metadata as Record<string, unknown> }),
-      ...(next.priority !== undefined && { priority: next.priority }),
-    };
-  });
-  return {
+  const followUps = action.followUps.length === 0 ? NO_FOLLOW_UPS : action.followUps.map(encodeFollowUp);
+  const license = action.license;
+  const encoded: EncodedAction = {
     codec: CODEC_VERSION,
     kind: 'action',
     id: action.id,
     name: action.name,
-    ...(action.content !== undefined && { content: action.content }),
     metadata: action.metadata as Record<string, unknown>,
     priority: action.priority,
     queue: action.queue,
-    license: action.license === null ? null : { name: action.license.name, revoked: action.license.error === null ? null : encodeError(action.license.error) },
+    license: license === null ? null : { name: license.name, revoked: license.error === null ? null : encodeError(license.error) },
     followUps,
     idempotencyKey: action.idempotencyKey ?? null,
     policy: encodeRetryPolicy(action.policy),
@@ -88,8 +81,24 @@ export function encodeAction(action: ActionFields): EncodedAction {
     attemptTimeout: action.attemptTimeout,
     totalTimeout: action.totalTimeout,
     cancelGrace: action.cancelGrace,
-    parentId: action.parentId,
-    ...(action.provenance != null && { provenance: encodeProvenance(action.provenance) }),
+    parentId,
+  };
+  if (action.content !== undefined) encoded.content = action.content;
+  if (action.provenance != null) encoded.provenance = encodeProvenance(action.provenance);
+  return encoded;
+}
+
+function encodeFollowUp(next: ActionFields['followUps'][number], i: number): EncodedAction['followUps'][number] {
+  if (next.contentFrom !== undefined) {
+    throw new SerializationError(`Expected \`then[${i}].contentFrom\` to be absent: a function cannot be stored; give \`content\` (or none, for the output)`, { path: `then[${i}].contentFrom` });
+  }
+  assertEncodable(next.content, `then[${i}].content`);
+  if (next.metadata !== undefined) assertEncodable(next.metadata, `then[${i}].metadata`);
+  return {
+    name: next.name,
+    ...(next.content !== undefined && { content: next.content }),
+    ...(next.metadata !== undefined && { metadata: next.metadata as Record<string, unknown> }),
+    ...(next.priority !== undefined && { priority: next.priority }),
   };
 }
 
@@ -111,17 +120,6 @@ export function decodeAction(json: unknown): EncodedAction {
 
 /** A stored retry policy. */
 export type EncodedRetryPolicy = v.InferOutput<typeof retryPolicySchema>;
-
-/**
- * Decodes a stored action whose policy is kept apart (a store keeps each distinct
- * policy once): `policy` is that policy, decoded already.
- */
-export function decodeActionWithPolicy(json: unknown, policy: EncodedRetryPolicy): EncodedAction {
-  const action = decodeWith(actionWithoutPolicySchema, json) as EncodedAction;
-  // valibot's output is a fresh object: completing it copies nothing.
-  (action as { policy: EncodedRetryPolicy }).policy = policy;
-  return action;
-}
 
 /** Encoded policies by the policy they encode: the actions of one Plan entry share one frozen copy. */
 const encodedPolicies = new WeakMap<RetryPolicy, EncodedRetryPolicy>();

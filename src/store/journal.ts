@@ -13,7 +13,7 @@ import type { EchoEvent } from '../events.js';
 import { License } from '../License.js';
 import type { RetryPolicy } from '../retryPolicy.js';
 import { decodeError, decodeRetryPolicy, encodeAction, encodeError, encodeResult, type EncodedAction, type EncodedResult } from './codec.js';
-import type { DeadLetter, RetentionOptions, Store, StoredByKey } from './Store.js';
+import type { DeadLetter, DeadLetterPage, DeadLetterQuery, RetentionOptions, Store, StoredByKey } from './Store.js';
 
 /** Which failures go to the dead-letter list: those that used up their attempts, every failure, or your choice. */
 export type DeadLetterPolicy = 'exhausted' | 'failed' | 'none' | ((failure: { readonly name: string; readonly error: Error; readonly attempts: number; readonly exhausted: boolean }) => boolean);
@@ -52,7 +52,7 @@ export class Journal {
 
   /** Encodes an assignment before its run exists: content that cannot be stored is refused here, with its path. */
   encode(init: RunInit, parentId: string | null): EncodedAction {
-    return encodeAction({ ...init, license: init.license === null ? null : { name: init.license.name, error: init.license.error }, parentId });
+    return encodeAction(init, parentId);
   }
 
   /** Records the assignment; returns the promise of its commit. */
@@ -138,7 +138,7 @@ export class Journal {
       try {
         const init = prepareAssignment(action.name, action.content, this.#assignOptions(action, wait), { ...deps, ids: () => action.id, now: () => action.createdAt, overflow: 'wait' });
         restored.push({
-          init: { ...init, provenance: action.provenance ?? null, attemptTimeout: action.attemptTimeout, totalTimeout: action.totalTimeout, cancelGrace: action.cancelGrace, history },
+          init: { ...init, provenance: action.provenance ?? null, attemptTimeout: action.attemptTimeout, totalTimeout: action.totalTimeout, cancelGrace: action.cancelGrace, history, activity: stored.activity },
           parentId: action.parentId,
           encoded: action,
         });
@@ -188,8 +188,26 @@ export class Journal {
     return settledPromise(result);
   }
 
-  deadLetters(): DeadLetter[] {
-    return this.store.deadLetters();
+  deadLetters(query?: DeadLetterQuery): DeadLetterPage {
+    return this.store.deadLetters(query);
+  }
+
+  /** Every dead letter, oldest first, read page by page. */
+  allDeadLetters(): DeadLetter[] {
+    const all: DeadLetter[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = this.store.deadLetters({ cursor, limit: 1000 });
+      all.push(...page.letters);
+      cursor = page.next;
+    } while (cursor !== null);
+    return all;
+  }
+
+  /** What `run`'s function reported changed: stored whole (bounded as in memory), committed with the turn's writes. */
+  activityChanged(run: ActionRun): void {
+    const view = run.activity?.view;
+    if (view !== undefined && this.#histories.has(run.id)) this.store.activityChanged(run.id, view);
   }
 
   /** Commits what is pending and closes the store. */

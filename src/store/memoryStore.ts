@@ -6,12 +6,16 @@
  * const sequence = new Sequence({ plan, store: memoryStore() });
  */
 import type { AttemptRecord } from '../../machines/actionTypes.js';
+import type { ActivityContext } from '../action/ActionActivity.js';
 import type { EncodedAction, EncodedResult } from './codec.js';
-import type { DeadLetter, RetentionOptions, Store, StoredByKey, StoredLiveAction, StoredSchedule } from './Store.js';
-import { StoreError } from './Store.js';
+import type { DeadLetter, DeadLetterPage, DeadLetterQuery, RetentionOptions, Store, StoredByKey, StoredLiveAction, StoredSchedule } from './Store.js';
+import { resolveDeadLetterQuery, StoreError } from './Store.js';
 
 interface Row {
+  /** Its place in assignment order (the dead letters' page cursor). */
+  readonly seq: number;
   readonly action: EncodedAction;
+  activity: ActivityContext | null;
   attempts: readonly AttemptRecord[];
   retryAt: number | null;
   state: 'live' | 'settled' | 'dead' | 'redriven';
@@ -25,17 +29,18 @@ class MemoryStore implements Store {
   readonly #rows = new Map<string, Row>();
   readonly #byKey = new Map<string, string>();
   readonly #schedules = new Map<string, StoredSchedule>();
+  #seq = 0;
   #closed = false;
 
   live(): StoredLiveAction[] {
     const live: StoredLiveAction[] = [];
-    for (const row of this.#rows.values()) if (row.state === 'live') live.push({ action: row.action, attempts: row.attempts, retryAt: row.retryAt });
+    for (const row of this.#rows.values()) if (row.state === 'live') live.push({ action: row.action, attempts: row.attempts, retryAt: row.retryAt, activity: row.activity });
     return live;
   }
 
   assigned(action: EncodedAction): void {
     this.#open();
-    this.#rows.set(action.id, { action, attempts: [], retryAt: null, state: 'live', result: undefined, settledAt: null });
+    this.#rows.set(action.id, { seq: ++this.#seq, action, activity: null, attempts: [], retryAt: null, state: 'live', result: undefined, settledAt: null });
     if (action.idempotencyKey !== null) this.#byKey.set(action.idempotencyKey, action.id);
   }
 
@@ -55,6 +60,10 @@ class MemoryStore implements Store {
       row.attempts = attempts;
       row.retryAt = retryAt;
     });
+  }
+
+  activityChanged(id: string, activity: ActivityContext): void {
+    this.#update(id, (row) => (row.activity = activity));
   }
 
   settled(result: EncodedResult): void {
@@ -79,10 +88,15 @@ class MemoryStore implements Store {
     return row === undefined ? undefined : { id: row.action.id, action: row.action, result: row.result };
   }
 
-  deadLetters(): DeadLetter[] {
-    const dead: DeadLetter[] = [];
-    for (const row of this.#rows.values()) if (row.state === 'dead') dead.push({ action: row.action, result: row.result!, deadAt: row.settledAt! });
-    return dead;
+  deadLetters(query?: DeadLetterQuery): DeadLetterPage {
+    const { limit, after, newestFirst } = resolveDeadLetterQuery(query);
+    const dead = [...this.#rows.values()].filter((row) => row.state === 'dead');
+    if (newestFirst) dead.reverse();
+    const start = after === null ? 0 : dead.findIndex((row) => (newestFirst ? row.seq < after : row.seq > after));
+    const page = start === -1 ? [] : dead.slice(start, start + limit);
+    const more = start !== -1 && start + limit < dead.length;
+    const letters = page.map((row): DeadLetter => ({ action: row.action, result: row.result!, deadAt: row.settledAt! }));
+    return { letters, next: more ? String(page[page.length - 1]!.seq) : null, total: dead.length };
   }
 
   prune(retention: RetentionOptions, now: number): number {

@@ -36,6 +36,7 @@ const time = v.pipe(v.number(), v.finite());
 const ms = v.pipe(v.number(), v.finite(), v.minValue(0));
 const positiveMs = v.pipe(v.number(), v.finite(), v.gtValue(0));
 const nonEmpty = v.pipe(v.string(), v.minLength(1));
+const positiveInteger = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
 
 /** Echo's SerializedError, with its cause chain (recursive through `lazy`, built once). */
 export const errorSchema: v.GenericSchema<ErrorShape> = v.lazy(() => errorObjectSchema);
@@ -61,7 +62,7 @@ export interface ErrorShape {
 export const prioritySchema = v.picklist(PRIORITIES);
 
 export const retryPolicySchema = v.strictObject({
-  attempts: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+  attempts: positiveInteger,
   initialDelay: ms,
   factor: v.pipe(v.number(), v.finite(), v.minValue(1)),
   maxDelay: ms,
@@ -72,7 +73,7 @@ export const retryPolicySchema = v.strictObject({
 });
 
 export const attemptSchema = v.strictObject({
-  number: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+  number: positiveInteger,
   startedAt: time,
   endedAt: v.nullable(time),
   outcome: v.picklist(ATTEMPT_OUTCOMES),
@@ -97,25 +98,30 @@ export const licenseSchema = v.nullable(v.strictObject({ name: v.string(), revok
 
 const CODEC = v.literal(1);
 
-export const actionSchema = v.strictObject({
-  codec: CODEC,
-  kind: v.literal('action'),
+/** The fields an action's payload and its snapshot's context share: defined once, spread into both. */
+const actionEntries = {
   id: nonEmpty,
   name: nonEmpty,
   content: v.optional(jsonSchema),
   metadata: jsonObjectSchema,
   priority: prioritySchema,
   queue: nonEmpty,
-  license: licenseSchema,
-  followUps: v.array(followUpSchema),
-  idempotencyKey: v.nullable(v.string()),
-  policy: retryPolicySchema,
   createdAt: time,
   startDelay: ms,
   notBefore: v.nullable(time),
   attemptTimeout: v.nullable(positiveMs),
   totalTimeout: v.nullable(positiveMs),
   cancelGrace: ms,
+};
+
+export const actionSchema = v.strictObject({
+  codec: CODEC,
+  kind: v.literal('action'),
+  ...actionEntries,
+  license: licenseSchema,
+  followUps: v.array(followUpSchema),
+  idempotencyKey: v.nullable(v.string()),
+  policy: retryPolicySchema,
   parentId: v.nullable(nonEmpty),
   // Absent when the action has none (and in payloads written before it was stored).
   // An object, not an array: valibot's strictObject would read [] as {} (every key here is optional).
@@ -127,8 +133,27 @@ export const actionSchema = v.strictObject({
   ),
 });
 
-/** A stored action without its retry policy: a store that keeps each distinct policy once decodes rows with it. */
-export const actionWithoutPolicySchema = v.omit(actionSchema, ['policy']);
+/*
+ * The SQLite layout keeps an action in three parts, each checked by its own schema
+ * (all picked from actionSchema, so each field is defined once):
+ * - its shape: what the actions of one Plan entry share, stored once per distinct value;
+ * - its columns: what every action has of its own;
+ * - its extras: the fields that differ from their usual value (empty metadata, no
+ *   License, no follow-ups, no parent, no provenance), absent when none does.
+ */
+/** What the actions of one Plan entry share: stored once, decoded once per restore. */
+export const actionShapeSchema = v.pick(actionSchema, ['name', 'priority', 'queue', 'startDelay', 'attemptTimeout', 'totalTimeout', 'cancelGrace', 'policy']);
+/** What each stored action has of its own. */
+export const actionColumnsSchema = v.pick(actionSchema, ['id', 'content', 'createdAt', 'idempotencyKey']);
+/** The fields of a stored action that differ from their usual value; each absent one has it. */
+export const actionExtrasSchema = v.partial(v.pick(actionSchema, ['metadata', 'license', 'followUps', 'parentId', 'provenance']));
+
+/** What `ctx.progress`/`ctx.log` left on an action (its context's activity keys). */
+export const activitySchema = v.strictObject({
+  progress: v.optional(jsonSchema),
+  logs: v.optional(v.array(v.strictObject({ at: time, attempt: positiveInteger, message: v.string(), data: v.optional(jsonSchema) }))),
+  logsDropped: v.optional(positiveInteger),
+});
 
 export const resultSchema = v.strictObject({
   codec: CODEC,
@@ -142,19 +167,8 @@ export const resultSchema = v.strictObject({
 });
 
 export const contextSchema = v.strictObject({
-  id: nonEmpty,
-  name: nonEmpty,
-  content: v.optional(jsonSchema),
-  metadata: jsonObjectSchema,
-  priority: prioritySchema,
-  queue: nonEmpty,
+  ...actionEntries,
   site: v.nullable(v.string()),
-  createdAt: time,
-  startDelay: ms,
-  notBefore: v.nullable(time),
-  attemptTimeout: v.nullable(positiveMs),
-  totalTimeout: v.nullable(positiveMs),
-  cancelGrace: ms,
   attempts: attemptsSchema,
   retryAt: v.nullable(time),
   output: v.optional(jsonSchema),
@@ -166,7 +180,7 @@ export const contextSchema = v.strictObject({
 export const snapshotSchema = v.strictObject({
   codec: CODEC,
   kind: v.literal('snapshot'),
-  machine: v.strictObject({ id: nonEmpty, version: v.pipe(v.number(), v.safeInteger(), v.minValue(1)) }),
+  machine: v.strictObject({ id: nonEmpty, version: positiveInteger }),
   value: nonEmpty,
   status: v.picklist(['active', 'done', 'stopped']),
   context: contextSchema,

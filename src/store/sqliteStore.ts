@@ -8,14 +8,15 @@
  * @example
  * const sequence = new Sequence({ plan, store: sqliteStore('echo.db') });
  */
-import { existsSync, statSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { AttemptRecord } from '../../machines/actionTypes.js';
+import type { ActivityContext } from '../action/ActionActivity.js';
 import { SerializationError } from '../errors.js';
-import { decodeActionWithPolicy, decodeAttempts, decodeResult, decodeRetryPolicy, encodeRetryPolicy, type EncodedAction, type EncodedResult, type EncodedRetryPolicy } from './codec.js';
+import type { EncodedAction, EncodedResult } from './codec.js';
 import { parseJson } from './decode.js';
-import type { DeadLetter, RetentionOptions, Store, StoredByKey, StoredLiveAction, StoredSchedule } from './Store.js';
-import { StoreError } from './Store.js';
+import { openStoreFile, prepareStatements, type Statements } from './sqliteLayout.js';
+import { decodeRowAction, decodeRowActivity, decodeRowAttempts, decodeRowResult, decodeShape, extraText, NO_ATTEMPTS, optionalText, shapeKey, shapeOf, type Row, type Shape } from './sqliteRows.js';
+import { resolveDeadLetterQuery, StoreError, type DeadLetter, type DeadLetterPage, type DeadLetterQuery, type RetentionOptions, type Store, type StoredByKey, type StoredLiveAction, type StoredSchedule } from './Store.js';
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions {
@@ -27,33 +28,6 @@ export interface SqliteStoreOptions {
 
 const defaultOptions = { durability: 'normal', verify: true } as const satisfies Required<SqliteStoreOptions>;
 
-/** The schema's version, kept in `PRAGMA user_version`. */
-const SCHEMA_VERSION = 2;
-const APPLICATION_ID = 0x4563686f; // 'Echo'
-
-/** Schedules by id: each row a ScheduleState as JSON (created at open in files made before they were stored). */
-const SCHEDULES = 'CREATE TABLE IF NOT EXISTS schedules (id TEXT PRIMARY KEY, state TEXT NOT NULL);';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS policies (id INTEGER PRIMARY KEY, policy TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS actions (
-  seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
-  state TEXT NOT NULL,
-  action TEXT NOT NULL,
-  policy INTEGER NOT NULL REFERENCES policies(id),
-  attempts TEXT NOT NULL,
-  retry_at REAL,
-  result TEXT,
-  settled_at REAL,
-  idem TEXT
-);
-CREATE INDEX IF NOT EXISTS actions_idem ON actions(idem) WHERE idem IS NOT NULL;
-CREATE INDEX IF NOT EXISTS actions_state ON actions(state, settled_at);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-${SCHEDULES}
-`;
-
 /**
  * What one action's pending writes come to, merged within a batch: the latest of
  * each field wins, and JSON text is made once, at commit.
@@ -62,122 +36,44 @@ interface Pending {
   insert?: EncodedAction;
   attempts?: readonly AttemptRecord[];
   retryAt?: number | null;
+  activity?: ActivityContext;
   finish?: { state: 'settled' | 'dead'; result: EncodedResult; settledAt: number };
   redriven?: true;
 }
-
-/*
- * Layout (version 2): an action's row holds its encoded action without the retry
- * policy, and the id of its policy in \`policies\`, where each distinct policy is
- * kept once: the actions of one Plan entry share one, so rows are smaller and a
- * restore decodes each policy once. \`seq\` (the rowid) orders rows by assignment.
- */
-
-/** A settled row's `attempts` column: its history is in `result`, once. */
-const NO_ATTEMPTS = '[]';
 
 class SqliteStore implements Store {
   readonly durable = true;
   readonly session: number;
   readonly #file: string;
   readonly #db: Database.Database;
-  readonly #pending = new Map<string, Pending>();
+  readonly #sql: Statements;
+  #pending = new Map<string, Pending>();
   /** Schedule writes of the batch: the latest state per id, or null for a removal. */
   readonly #pendingSchedules = new Map<string, StoredSchedule | null>();
   #batch: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } | null = null;
   #closed = false;
-  readonly #insert: Database.Statement;
-  readonly #insertSettled: Database.Statement;
-  readonly #setAttempts: Database.Statement;
-  readonly #setAttemptsRetry: Database.Statement;
-  readonly #setRetry: Database.Statement;
-  readonly #finish: Database.Statement;
-  readonly #redrive: Database.Statement;
-  readonly #byId: Database.Statement;
-  readonly #byKey: Database.Statement;
-  readonly #insertPolicy: Database.Statement;
-  readonly #saveSchedule: Database.Statement;
-  readonly #removeSchedule: Database.Statement;
-  readonly #policyById: Database.Statement;
-  /** Policy ids by JSON text, and by the encoded policy object (actions of one Plan entry share one). */
-  #policyIds = new Map<string, number>();
-  #policyIdsByObject = new WeakMap<object, number>();
-  /** Decoded policies by id, read once. */
-  readonly #policies = new Map<number, EncodedRetryPolicy>();
+  /** Shape ids by shape key (the actions of one Plan entry share one); cleared when a commit fails. */
+  #shapeIds = new Map<string, number>();
+  /** JSON of each encoded policy object (one per Plan entry). */
+  readonly #policyTexts = new WeakMap<object, string>();
+  /** Decoded shapes by id, read once. */
+  readonly #shapes = new Map<number, Shape>();
 
   constructor(file: string, options: Required<SqliteStoreOptions>) {
     this.#file = file;
-    const existed = file !== ':memory:' && existsSync(file);
-    if (existed && statSync(file).size === 0 && !(existsSync(`${file}-wal`) && statSync(`${file}-wal`).size > 0)) {
-      throw new StoreError(`The store file ${file} exists but is empty (0 bytes): truncated, or not an Echo store; refusing to start with an empty store`, { code: 'corrupt', file });
-    }
-    let db: Database.Database;
-    try {
-      db = new Database(file, { timeout: 0 });
-    } catch (error) {
-      throw new StoreError(`Could not open the store file ${file}: ${(error as Error).message}`, { code: 'corrupt', file, cause: error });
-    }
+    const { db, session } = openStoreFile(file, options);
     this.#db = db;
-    try {
-      db.pragma('locking_mode = EXCLUSIVE');
-      db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
-      // Take the write lock now: a second writer is refused at open, not at its first commit.
-      db.exec('BEGIN EXCLUSIVE; COMMIT');
-      if (options.verify) {
-        const check = db.pragma('quick_check', { simple: true }) as string;
-        if (check !== 'ok') throw Object.assign(new Error(`integrity check: ${check}`), { code: 'SQLITE_CORRUPT' });
-      }
-      const applicationId = db.pragma('application_id', { simple: true }) as number;
-      const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name <> 'sqlite_sequence'").get() as { n: number };
-      if (applicationId !== APPLICATION_ID) {
-        if (tables.n > 0) throw new StoreError(`The file ${file} is an SQLite database, but not an Echo store`, { code: 'not-echo', file });
-        db.exec(SCHEMA);
-        db.pragma(`application_id = ${APPLICATION_ID}`);
-        db.pragma(`user_version = ${SCHEMA_VERSION}`);
-      }
-      const version = db.pragma('user_version', { simple: true }) as number;
-      if (version !== SCHEMA_VERSION) throw new StoreError(`The store ${file} has schema version ${version}; this Echo reads version ${SCHEMA_VERSION}`, { code: 'version', file });
-      db.exec(SCHEDULES);
-    } catch (error) {
-      db.close();
-      if (error instanceof StoreError) throw error;
-      const code = (error as { code?: string }).code;
-      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
-        throw new StoreError(`The store ${file} is held by another process (one writer per store); stop it or use another file`, { code: 'locked', file, cause: error });
-      }
-      throw new StoreError(`The store file ${file} is damaged or not a database (${code ?? 'error'}: ${(error as Error).message})`, { code: 'corrupt', file, cause: error });
-    }
-    this.#insert = db.prepare("INSERT INTO actions (id, state, action, policy, attempts, retry_at, idem) VALUES (?, 'live', ?, ?, ?, ?, ?)");
-    // Assigned and settled within one batch (most short actions): one row, written once.
-    this.#insertSettled = db.prepare(`INSERT INTO actions (id, state, action, policy, attempts, result, settled_at, idem) VALUES (?, ?, ?, ?, '${NO_ATTEMPTS}', ?, ?, ?)`);
-    this.#insertPolicy = db.prepare('INSERT INTO policies (policy) VALUES (?)');
-    this.#saveSchedule = db.prepare('INSERT INTO schedules (id, state) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state');
-    this.#removeSchedule = db.prepare('DELETE FROM schedules WHERE id = ?');
-    this.#policyById = db.prepare('SELECT policy FROM policies WHERE id = ?').pluck();
-    this.#loadPolicyIds();
-    this.#setAttempts = db.prepare('UPDATE actions SET attempts = ? WHERE id = ?');
-    this.#setAttemptsRetry = db.prepare('UPDATE actions SET attempts = ?, retry_at = ? WHERE id = ?');
-    this.#setRetry = db.prepare('UPDATE actions SET retry_at = ? WHERE id = ?');
-    this.#finish = db.prepare(`UPDATE actions SET state = ?, result = ?, settled_at = ?, retry_at = NULL, attempts = '${NO_ATTEMPTS}' WHERE id = ?`);
-    this.#redrive = db.prepare("UPDATE actions SET state = 'redriven' WHERE id = ? AND state = 'dead'");
-    this.#byId = db.prepare('SELECT result FROM actions WHERE id = ?');
-    this.#byKey = db.prepare('SELECT id, action, policy, result FROM actions WHERE idem = ? ORDER BY seq DESC LIMIT 1');
-    db.prepare("INSERT INTO meta (key, value) VALUES ('session', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1").run();
-    this.session = (db.prepare("SELECT value FROM meta WHERE key = 'session'").get() as { value: number }).value;
+    this.session = session;
+    this.#sql = prepareStatements(db);
   }
 
   live(): StoredLiveAction[] {
     this.#commitNow();
-    const rows = this.#db.prepare("SELECT id, action, policy, attempts, retry_at FROM actions WHERE state = 'live' ORDER BY seq").raw().all() as [string, string, number, string, number | null][];
+    const rows = this.#sql.live.raw().all() as Row[];
     const live: StoredLiveAction[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      const [id, action, policy, attempts, retryAt] = rows[i]!;
-      try {
-        live[i] = { action: this.#decodeAction(action, policy), attempts: attempts === NO_ATTEMPTS ? [] : decodeAttempts(parseJson(attempts, 'attempts'), 'attempts'), retryAt };
-      } catch (error) {
-        this.#unreadable(id, error);
-      }
+      const row = rows[i]!;
+      live[i] = this.#read(row, () => ({ action: this.#decodeAction(row), attempts: decodeRowAttempts(row), retryAt: row[7], activity: decodeRowActivity(row) }));
     }
     return live;
   }
@@ -202,6 +98,10 @@ class SqliteStore implements Store {
     pending.retryAt = retryAt;
   }
 
+  activityChanged(id: string, activity: ActivityContext): void {
+    this.#write(id).activity = activity;
+  }
+
   settled(result: EncodedResult): void {
     this.#write(result.id).finish = { state: 'settled', result, settledAt: result.settledAt };
   }
@@ -216,23 +116,26 @@ class SqliteStore implements Store {
 
   result(id: string): EncodedResult | undefined {
     this.#commitNow();
-    const row = this.#byId.get(id) as { result: string | null } | undefined;
-    return row?.result == null ? undefined : this.#read(id, () => decodeResult(parseJson(row.result!, 'result')));
+    const row = this.#sql.byId.raw().get(id) as Row | undefined;
+    return row === undefined ? undefined : this.#read(row, () => decodeRowResult(row));
   }
 
   byIdempotencyKey(key: string): StoredByKey | undefined {
     this.#commitNow();
-    const row = this.#byKey.get(key) as { id: string; action: string; policy: number; result: string | null } | undefined;
+    const row = this.#sql.byKey.raw().get(key) as Row | undefined;
     if (row === undefined) return undefined;
-    return { id: row.id, action: this.#read(row.id, () => this.#decodeAction(row.action, row.policy)), result: row.result === null ? undefined : this.#read(row.id, () => decodeResult(parseJson(row.result!, 'result'))) };
+    return this.#read(row, () => ({ id: row[0], action: this.#decodeAction(row), result: decodeRowResult(row) }));
   }
 
-  deadLetters(): DeadLetter[] {
+  deadLetters(query?: DeadLetterQuery): DeadLetterPage {
+    const { limit, after, newestFirst } = resolveDeadLetterQuery(query);
     this.#commitNow();
-    const rows = this.#db.prepare("SELECT id, action, policy, result, settled_at FROM actions WHERE state = 'dead' ORDER BY seq").raw().all() as [string, string, number, string, number][];
-    return rows.map(([id, action, policy, result, deadAt]) =>
-      this.#read(id, () => ({ action: this.#decodeAction(action, policy), result: decodeResult(parseJson(result, 'result')), deadAt })),
-    );
+    // One row more than the page tells whether a page follows.
+    const rows = (newestFirst ? this.#sql.deadBefore.raw().all(after ?? Number.MAX_SAFE_INTEGER, limit + 1) : this.#sql.deadAfter.raw().all(after ?? 0, limit + 1)) as Row[];
+    const more = rows.length > limit;
+    if (more) rows.length = limit;
+    const letters = rows.map((row): DeadLetter => this.#read(row, () => ({ action: this.#decodeAction(row), result: decodeRowResult(row)!, deadAt: row[12]! })));
+    return { letters, next: more ? String(rows[rows.length - 1]![13]) : null, total: this.#sql.deadCount.pluck().get() as number };
   }
 
   prune(retention: RetentionOptions, now: number): number {
@@ -240,14 +143,8 @@ class SqliteStore implements Store {
     let dropped = 0;
     const maxAge = retention.maxAge ?? Infinity;
     const maxCount = retention.maxCount ?? Infinity;
-    if (Number.isFinite(maxAge)) {
-      dropped += this.#db.prepare("DELETE FROM actions WHERE state IN ('settled', 'redriven') AND settled_at < ?").run(now - maxAge).changes;
-    }
-    if (Number.isFinite(maxCount)) {
-      dropped += this.#db
-        .prepare("DELETE FROM actions WHERE state IN ('settled', 'redriven') AND seq NOT IN (SELECT seq FROM actions WHERE state IN ('settled', 'redriven') ORDER BY settled_at DESC, seq DESC LIMIT ?)")
-        .run(maxCount).changes;
-    }
+    if (Number.isFinite(maxAge)) dropped += this.#sql.pruneByAge.run(now - maxAge).changes;
+    if (Number.isFinite(maxCount)) dropped += this.#sql.pruneByCount.run(maxCount).changes;
     return dropped;
   }
 
@@ -265,7 +162,7 @@ class SqliteStore implements Store {
 
   schedules(): StoredSchedule[] {
     this.#commitNow();
-    const rows = this.#db.prepare('SELECT id, state FROM schedules ORDER BY rowid').raw().all() as [string, string][];
+    const rows = this.#sql.schedules.raw().all() as [string, string][];
     return rows.map(([id, state]) => {
       try {
         const parsed = parseJson(state, 'schedule');
@@ -325,83 +222,85 @@ class SqliteStore implements Store {
     const batch = this.#batch;
     if (batch === null || this.#closed) return;
     this.#batch = null;
-    const pending = [...this.#pending];
-    this.#pending.clear();
+    const pending = this.#pending;
+    this.#pending = new Map();
     const schedules = [...this.#pendingSchedules];
     this.#pendingSchedules.clear();
     try {
       this.#db.transaction(() => {
         for (const [id, write] of pending) this.#apply(id, write);
         for (const [id, state] of schedules) {
-          if (state === null) this.#removeSchedule.run(id);
-          else this.#saveSchedule.run(id, JSON.stringify(state));
+          if (state === null) this.#sql.removeSchedule.run(id);
+          else this.#sql.saveSchedule.run(id, JSON.stringify(state));
         }
       })();
       batch.resolve();
     } catch (error) {
-      this.#loadPolicyIds(); // ids handed out in the rolled-back transaction do not exist
-
+      this.#shapeIds = new Map(); // ids handed out in the rolled-back transaction do not exist
       batch.reject(new StoreError(`Could not commit to the store ${this.#file}: ${(error as Error).message}`, { code: 'corrupt', file: this.#file, cause: error }));
     }
   }
 
   /** One action's merged writes, in as few statements as its case needs (one, mostly). */
   #apply(id: string, write: Pending): void {
-    const { insert, finish, attempts, retryAt } = write;
+    const { insert, finish, attempts, retryAt, activity } = write;
+    const sql = this.#sql;
     if (insert !== undefined) {
-      const { policy, ...action } = insert;
-      const policyId = this.#policyId(policy);
-      if (finish !== undefined) this.#insertSettled.run(id, finish.state, JSON.stringify(action), policyId, JSON.stringify(finish.result), finish.settledAt, insert.idempotencyKey);
-      else this.#insert.run(id, JSON.stringify(action), policyId, attempts === undefined ? NO_ATTEMPTS : JSON.stringify(attempts), retryAt ?? null, insert.idempotencyKey);
-    } else if (finish !== undefined) {
-      this.#finish.run(finish.state, JSON.stringify(finish.result), finish.settledAt, id);
-    } else if (attempts !== undefined && retryAt !== undefined) this.#setAttemptsRetry.run(JSON.stringify(attempts), retryAt, id);
-    else if (attempts !== undefined) this.#setAttempts.run(JSON.stringify(attempts), id);
-    else if (retryAt !== undefined) this.#setRetry.run(retryAt, id);
-    if (write.redriven === true) this.#redrive.run(id);
+      // Assigned (and often settled) within one batch: one row, written once.
+      const result = finish?.result;
+      const history = result?.attempts ?? attempts;
+      sql.insert.run(
+        id, finish?.state ?? 'live', this.#shapeId(insert), optionalText(insert.content), insert.createdAt, extraText(insert), insert.idempotencyKey,
+        history === undefined || history.length === 0 ? NO_ATTEMPTS : JSON.stringify(history), finish === undefined ? (retryAt ?? null) : null, optionalText(activity),
+        result?.status ?? null, optionalText(result?.output), result === undefined || result.error === null ? null : JSON.stringify(result.error), finish?.settledAt ?? null,
+      );
+    } else {
+      if (activity !== undefined) sql.setActivity.run(JSON.stringify(activity), id);
+      if (finish !== undefined) {
+        const { result } = finish;
+        sql.finish.run(finish.state, result.status, optionalText(result.output), result.error === null ? null : JSON.stringify(result.error), JSON.stringify(result.attempts), finish.settledAt, id);
+      } else if (attempts !== undefined && retryAt !== undefined) sql.setAttemptsRetry.run(JSON.stringify(attempts), retryAt, id);
+      else if (attempts !== undefined) sql.setAttempts.run(JSON.stringify(attempts), id);
+      else if (retryAt !== undefined) sql.setRetry.run(retryAt, id);
+    }
+    if (write.redriven === true) sql.redrive.run(id);
   }
 
-  /** The id of `policy` in \`policies\`, inserted (inside the running transaction) the first time it is seen. */
-  #policyId(policy: EncodedRetryPolicy): number {
-    let id = this.#policyIdsByObject.get(policy);
-    if (id !== undefined) return id;
-    const text = JSON.stringify(policy);
-    id = this.#policyIds.get(text);
+  /** The id of `action`'s shape in \`shapes\`, inserted (inside the running transaction) the first time it is seen. */
+  #shapeId(action: EncodedAction): number {
+    let policyText = this.#policyTexts.get(action.policy);
+    if (policyText === undefined) this.#policyTexts.set(action.policy, (policyText = JSON.stringify(action.policy)));
+    const key = shapeKey(action, policyText);
+    let id = this.#shapeIds.get(key);
     if (id === undefined) {
-      id = Number(this.#insertPolicy.run(text).lastInsertRowid);
-      this.#policyIds.set(text, id);
+      const text = JSON.stringify(shapeOf(action));
+      this.#sql.insertShape.run(text);
+      id = this.#sql.shapeId.pluck().get(text) as number;
+      this.#shapeIds.set(key, id);
     }
-    this.#policyIdsByObject.set(policy, id);
     return id;
   }
 
-  #loadPolicyIds(): void {
-    this.#policyIds = new Map((this.#db.prepare('SELECT policy, id FROM policies').raw().all() as [string, number][]).map(([text, id]) => [text, id]));
-    this.#policyIdsByObject = new WeakMap();
-  }
-
-  /** A stored action: its row's text, and its policy (decoded once per distinct policy). */
-  #decodeAction(text: string, policyId: number): EncodedAction {
-    let policy = this.#policies.get(policyId);
-    if (policy === undefined) {
-      const policyText = this.#policyById.get(policyId) as string | undefined;
-      if (policyText === undefined) throw new SerializationError(`Expected \`policy\` to name a stored retry policy, got ${policyId}`, { path: 'policy' });
-      policy = encodeRetryPolicy(decodeRetryPolicy(parseJson(policyText, 'policy'), 'policy'));
-      this.#policies.set(policyId, policy);
+  /** A row's action, its shape decoded once per distinct shape. */
+  #decodeAction(row: Row): EncodedAction {
+    const shapeId = row[1];
+    let shape = this.#shapes.get(shapeId);
+    if (shape === undefined) {
+      const text = this.#sql.shapeById.pluck().get(shapeId) as string | undefined;
+      if (text === undefined) throw new SerializationError(`Expected \`shape\` to name a stored shape, got ${shapeId}`, { path: 'shape' });
+      shape = decodeShape(text);
+      this.#shapes.set(shapeId, shape);
     }
-    return decodeActionWithPolicy(parseJson(text, 'action'), policy);
+    return decodeRowAction(row, shape);
   }
 
-  #read<T>(id: string, decode: () => T): T {
+  /** Decodes from a row, or throws a StoreError naming the action. */
+  #read<T>(row: Row, decode: () => T): T {
     try {
       return decode();
     } catch (error) {
-      this.#unreadable(id, error);
+      throw new StoreError(`Stored action ${row[0]} in ${this.#file} cannot be read: ${(error as Error).message}`, { code: 'corrupt', file: this.#file, cause: error });
     }
-  }
-
-  #unreadable(id: string, error: unknown): never {
-    throw new StoreError(`Stored action ${id} in ${this.#file} cannot be read: ${(error as Error).message}`, { code: 'corrupt', file: this.#file, cause: error });
   }
 }
 

@@ -188,7 +188,7 @@ describe.skipIf(chromiumMissing)('a durable Sequence after a restart: earlier at
     await page.click('[data-testid="redrive-yes"]');
     await waitFor(async () => (await page.$(`[data-dead="${failed[1]!.id}"]`)) === null, 'the second dead letter redriven');
     await waitFor(() => done.length === 2, 'both redriven actions done');
-    expect(second.deadLetters()).toEqual([]);
+    expect(second.deadLetters().letters).toEqual([]);
     expect(await page.textContent('[data-testid="dead-tab"]')).toBe('Dead letters (0)');
     expect(pageErrors).toEqual([]);
     await page.close();

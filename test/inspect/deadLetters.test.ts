@@ -137,7 +137,7 @@ describe('redrive through the inspector server', () => {
     anonymous.send({ type: 'control', ref: 'r1', source: sequence.id, command: { type: 'redrive', actionIds: [handle.id] } });
     const refused = await anonymous.next<ErrorFrame>((m) => m.type === 'error' && m.ref === 'r1', 'the refusal');
     expect(refused.code).toBe('unauthorized');
-    expect(sequence.deadLetters().map((letter) => letter.action.id)).toEqual([handle.id]);
+    expect(sequence.deadLetters().letters.map((letter) => letter.action.id)).toEqual([handle.id]);
 
     state.healthy = true;
     const owner = await openViewer(server.url);
@@ -146,7 +146,7 @@ describe('redrive through the inspector server', () => {
     owner.send({ type: 'control', ref: 'r2', source: sequence.id, command: { type: 'redrive', actionIds: [handle.id] } });
     const ack = await owner.next<AckMessage>((m) => m.type === 'ack' && m.ref === 'r2', 'the ack');
     expect(ack.ok).toBe(true);
-    expect(sequence.deadLetters()).toEqual([]);
+    expect(sequence.deadLetters().letters).toEqual([]);
     // Every viewer is told the list changed.
     await anonymous.next((m) => isDead(m) && m.total === 0, 'the empty list');
     await sequence.whenIdle();
@@ -182,7 +182,7 @@ describe('dead letters of another process (a producer streaming into a standalon
       expect(await viewer.next<AckMessage>((m) => m.type === 'ack' && m.ref === 'd1', 'the ack')).toMatchObject({ ok: true });
       await viewer.next((m) => isDead(m) && m.total === 0, 'the emptied list');
       await sequence.whenIdle();
-      expect(sequence.deadLetters()).toEqual([]);
+      expect(sequence.deadLetters().letters).toEqual([]);
     } finally {
       await viewer.close();
       connection.close();

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/random.js';
-import { decodeAttempts, decodeResult } from '../../src/store/codec.js';
+import { sqliteStore } from '../../src/store/sqliteStore.js';
 
 const SOURCE = join(import.meta.dirname, 'fixtures', 'crashChild.ts');
 // Compiled once with esbuild (tsx's compiler) into node_modules/.cache, so each restart is a plain, fast `node` start.
@@ -65,8 +65,9 @@ describe('crash test', () => {
     await last.exited;
 
     const database = new Database(db, { readonly: true });
-    const rows = database.prepare('SELECT id, state, attempts, result FROM actions').all() as { id: string; state: string; attempts: string; result: string | null }[];
+    const rows = database.prepare('SELECT id, state FROM actions').all() as { id: string; state: string }[];
     database.close();
+    const store = sqliteStore(db);
     const byId = new Map(rows.map((row) => [row.id, row]));
     const lines = readFileSync(log, 'utf8').trim().split('\n');
     const settledAt = new Map<string, number>();
@@ -83,15 +84,14 @@ describe('crash test', () => {
     const ranAgain = execs.filter((exec) => settledAt.has(exec.id) && exec.line > settledAt.get(exec.id)!);
     const counts = { done: 0, failed: 0, cancelled: 0, dead: 0, interrupted: 0 };
     for (const row of rows) {
-      const result = decodeResult(JSON.parse(row.result!)); // its attempts numbered 1, 2, 3… or it throws
-      // A settled row keeps its history once, in its result.
-      expect(decodeAttempts(JSON.parse(row.attempts))).toEqual([]);
+      const result = store.result(row.id)!; // decoded: its attempts numbered 1, 2, 3… or it throws
       const ran = execs.filter((exec) => exec.id === row.id).map((exec) => exec.attempt);
       // Every execution is in the history, and every history entry ran (no gaps, nothing invented).
       expect(new Set(ran)).toEqual(new Set(result.attempts.map((a) => a.number)));
       counts[row.state === 'dead' ? 'dead' : result.status]++;
       counts.interrupted += result.attempts.filter((a) => a.outcome === 'interrupted').length;
     }
+    store.close();
     console.log(`crash test: ${KILLS} SIGKILLs, ${acked.size} acknowledged, ${rows.length} stored (follow-ups included), ${execs.length} executions; ` +
       `done ${counts.done}, failed ${counts.failed}, cancelled ${counts.cancelled}, dead letters ${counts.dead}, interrupted attempts ${counts.interrupted}; ` +
       `lost ${lost.length}, not terminal ${notTerminal.length}, settled and ran again ${ranAgain.length}`);

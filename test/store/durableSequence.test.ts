@@ -130,14 +130,14 @@ describe('durable Sequence', () => {
     handle.result.catch(() => undefined);
     await clock.advance(10);
     await expect(handle.result).rejects.toThrow(/gateway down/);
-    const dead = sequence.deadLetters();
+    const dead = sequence.deadLetters().letters;
     expect(dead.map((d) => [d.action.id, d.result.attempts.length])).toEqual([[handle.id, 2]]);
     healthy = true;
     const [redriven] = sequence.redrive([handle.id]);
     expect(redriven!.provenance).toMatchObject({ redriveOf: handle.id });
     await clock.advance(0);
     await expect(redriven!.result).resolves.toBe('paid');
-    expect(sequence.deadLetters()).toEqual([]);
+    expect(sequence.deadLetters().letters).toEqual([]);
     expect(() => sequence.redrive(['nope'])).toThrow(/dead letters/);
     await sequence.shutdown();
   });
@@ -200,6 +200,47 @@ describe('durable Sequence', () => {
     await second.flush();
     // The restart pruned the three settled rows down to one; the delayed action settled since: one more to drop.
     expect(store2.prune({ maxCount: 1 }, later.now())).toBe(1);
+    await second.shutdown();
+  });
+
+  it("keeps what a function reported (progress, logs, bounded as in memory) across a restart: the restored action shows it", async () => {
+    const file = tempFile();
+    const clock = new ManualClock();
+    let open!: (value: string) => void;
+    const gate = new Promise<string>((resolve) => (open = resolve));
+    const plan = createPlan({
+      Report: (_content: null, ctx) => {
+        if (ctx.attempt === 1) {
+          ctx.progress({ done: 1, of: 2 });
+          for (let i = 1; i <= 5; i++) ctx.log(`line ${i}`, { i });
+          return new Promise<string>(() => undefined); // cut off by the crash
+        }
+        ctx.log('again');
+        return gate;
+      },
+    });
+    const activity = { maxLogs: 3 };
+    const store1 = sqliteStore(file);
+    const first = new Sequence({ plan, store: store1, clock, sites: 1, activity }).start();
+    const handle = first.assign('Report', null);
+    await clock.advance(0);
+    expect(handle.getSnapshot().context).toMatchObject({ progress: { done: 1, of: 2 }, logsDropped: 2 });
+    await crash(first, store1);
+
+    const store2 = sqliteStore(file);
+    const [live] = store2.live();
+    expect(live!.activity).toEqual({
+      progress: { done: 1, of: 2 },
+      logs: [3, 4, 5].map((i) => ({ at: 0, attempt: 1, message: `line ${i}`, data: { i } })),
+      logsDropped: 2,
+    });
+    const later = new ManualClock(clock.now());
+    const second = new Sequence({ plan, store: store2, clock: later, sites: 1, activity }).start();
+    const restored = second.get(handle.id)!;
+    // Attempt 2 runs and logs one line more: the bound goes on from the restored lines.
+    expect(restored.getSnapshot().context).toMatchObject({ progress: { done: 1, of: 2 }, logsDropped: 3, logs: [{ message: 'line 4' }, { message: 'line 5' }, { message: 'again', attempt: 2 }] });
+    open('reported');
+    await expect(restored.result).resolves.toBe('reported');
     await second.shutdown();
   });
 });

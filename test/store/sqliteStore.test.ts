@@ -41,15 +41,39 @@ function contract(name: string, open: () => Store) {
       expect(store.live().map((l) => [l.action.id, l.retryAt, l.attempts.length])).toEqual([['a-2', 102, 1]]);
       expect(store.result('a-1')?.output).toBe('ok');
       expect(store.byIdempotencyKey('k1')).toMatchObject({ id: 'a-1', result: { status: 'done' } });
-      expect(store.deadLetters().map((d) => d.action.id)).toEqual(['a-3']);
+      expect(store.deadLetters().letters.map((d) => d.action.id)).toEqual(['a-3']);
       store.redriven(['a-3'], 30);
-      expect(store.deadLetters()).toEqual([]);
+      expect(store.deadLetters().letters).toEqual([]);
       store.assigned(action('a-4'));
       store.settled(done('a-4', 50));
       expect(store.prune({ maxCount: 1 }, 60)).toBe(2); // a-1 and the redriven a-3
       expect(store.result('a-4')).toBeDefined();
       expect(store.prune({ maxAge: 5 }, 60)).toBe(1);
       expect(store.result('a-4')).toBeUndefined();
+      store.close();
+    });
+
+    it('reads dead letters in pages, oldest or newest first, with a cursor and the total', async () => {
+      const store = open();
+      const failed = (id: string) => ({ ...done(id), status: 'failed' as const });
+      for (let i = 1; i <= 5; i++) store.assigned(action(`d-${i}`));
+      store.assigned(action('live'));
+      for (let i = 1; i <= 5; i++) store.deadLettered(failed(`d-${i}`), 100 + i);
+      await store.flush();
+      const ids = (page: ReturnType<Store['deadLetters']>) => page.letters.map((letter) => letter.action.id);
+      const first = store.deadLetters({ limit: 2 });
+      expect([ids(first), first.total]).toEqual([['d-1', 'd-2'], 5]);
+      const second = store.deadLetters({ limit: 2, cursor: first.next });
+      expect(ids(second)).toEqual(['d-3', 'd-4']);
+      store.redriven(['d-3'], 200); // leaving the list between two pages moves no later letter to an earlier page
+      const third = store.deadLetters({ limit: 2, cursor: second.next });
+      expect([ids(third), third.next, third.total]).toEqual([['d-5'], null, 4]);
+      const newest = store.deadLetters({ limit: 3, newestFirst: true });
+      expect(ids(newest)).toEqual(['d-5', 'd-4', 'd-2']);
+      expect(ids(store.deadLetters({ limit: 3, newestFirst: true, cursor: newest.next }))).toEqual(['d-1']);
+      expect(store.deadLetters().letters[0]).toMatchObject({ deadAt: 101, result: { status: 'failed', attempts: [{ outcome: 'succeeded' }] } });
+      expect(() => store.deadLetters({ limit: 0 })).toThrow(/Expected `limit` to be an integer >= 1, got 0/);
+      expect(() => store.deadLetters({ cursor: 'page-2' })).toThrow(/Expected `cursor` to be the `next` of a dead-letter page, got page-2/);
       store.close();
     });
   });
@@ -129,20 +153,43 @@ describe('sqliteStore', () => {
     expect(() => sqliteStore(foreign)).toThrow(expect.objectContaining({ code: 'not-echo' }));
   });
 
-  it('a row that no longer decodes is a typed error naming the action, not a crash', async () => {
+  it('a row that no longer decodes is a typed error naming the action and the field, not a crash', async () => {
     const file = tempFile();
     const store = sqliteStore(file);
     store.assigned(action('a-1'));
+    store.assigned(action('a-2'));
     store.close();
-    const db = new Database(file);
-    db.prepare("UPDATE actions SET action = json_set(action, '$.priority', 'urgent')").run();
-    db.close();
-    const again = sqliteStore(file);
-    expect(() => again.live()).toThrow(expect.objectContaining({ name: 'StoreError', message: expect.stringMatching(/a-1.*priority/) }));
-    again.close();
+    const damage = (sql: string) => {
+      const db = new Database(file);
+      db.prepare(sql).run();
+      db.close();
+    };
+    const refusal = (pattern: RegExp) => {
+      const again = sqliteStore(file);
+      try {
+        expect(() => again.live()).toThrow(expect.objectContaining({ name: 'StoreError', code: 'corrupt', message: expect.stringMatching(pattern) }));
+      } finally {
+        again.close();
+      }
+    };
+    damage("UPDATE actions SET content = '{\"to\": ' WHERE id = 'a-2'");
+    refusal(/a-2.*`content` to be JSON text/);
+    damage(`UPDATE actions SET content = '{"to": "a-2"}', created_at = -1e400 WHERE id = 'a-2'`);
+    refusal(/a-2.*`createdAt`/);
+    damage(`UPDATE actions SET created_at = 0, extra = '{"parentId": ""}' WHERE id = 'a-2'`);
+    refusal(/a-2.*`parentId`/);
+    damage(`UPDATE actions SET extra = '{"id": "a-9"}' WHERE id = 'a-2'`);
+    refusal(/a-2.*`id`: Invalid key/);
+    damage("UPDATE actions SET extra = NULL, attempts = '[{\"number\": 2}]' WHERE id = 'a-2'");
+    refusal(/a-2.*`attempts\[0\]/);
+    damage("UPDATE actions SET attempts = '[]', activity = '{\"logsDropped\": -1}' WHERE id = 'a-2'");
+    refusal(/a-2.*`activity.logsDropped`/);
+    damage("UPDATE actions SET activity = NULL WHERE id = 'a-2'");
+    damage("UPDATE shapes SET shape = json_set(shape, '$.priority', 'urgent')");
+    refusal(/a-1.*priority/);
   });
 
-  it('keeps each distinct retry policy once; a damaged or missing policy is a typed error naming the action', async () => {
+  it('keeps each distinct shape (name, options, retry policy) once; a damaged or missing shape is a typed error naming the action', async () => {
     const file = tempFile();
     const store = sqliteStore(file);
     for (let i = 1; i <= 3; i++) store.assigned(action(`a-${i}`));
@@ -150,19 +197,20 @@ describe('sqliteStore', () => {
     store.close();
     const reopened = sqliteStore(file);
     expect(reopened.live().map((live) => live.action.policy.attempts)).toEqual([3, 3, 3, 7]);
+    expect(reopened.live().map((live) => live.action)).toEqual([1, 2, 3].map((i) => action(`a-${i}`)).concat({ ...action('a-4'), policy: { ...action('a-4').policy, attempts: 7 } }));
     reopened.close();
     const db = new Database(file);
-    expect(db.prepare('SELECT count(*) FROM policies').pluck().get()).toBe(2);
+    expect(db.prepare('SELECT count(*) FROM shapes').pluck().get()).toBe(2);
     db.pragma('foreign_keys = OFF'); // damage the way another tool could
-    db.prepare("UPDATE policies SET policy = json_set(policy, '$.factor', 0.5) WHERE id = 2").run();
-    db.prepare("UPDATE actions SET policy = 99 WHERE id = 'a-1'").run();
+    db.prepare("UPDATE shapes SET shape = json_set(shape, '$.policy.factor', 0.5) WHERE id = 2").run();
+    db.prepare("UPDATE actions SET shape = 99 WHERE id = 'a-1'").run();
     db.close();
     const again = sqliteStore(file);
-    expect(() => again.live()).toThrow(expect.objectContaining({ name: 'StoreError', code: 'corrupt', message: expect.stringMatching(/a-1.*policy/) }));
+    expect(() => again.live()).toThrow(expect.objectContaining({ name: 'StoreError', code: 'corrupt', message: expect.stringMatching(/a-1.*shape/) }));
     expect(() => again.deadLetters()).not.toThrow();
     again.close();
     const fixed = new Database(file);
-    fixed.prepare("UPDATE actions SET policy = 1 WHERE id = 'a-1'").run();
+    fixed.prepare("UPDATE actions SET shape = 1 WHERE id = 'a-1'").run();
     fixed.close();
     const last = sqliteStore(file);
     expect(() => last.live()).toThrow(expect.objectContaining({ name: 'StoreError', message: expect.stringMatching(/a-4.*factor/) }));
