@@ -8,6 +8,6 @@
  */
 export { sqliteStore, type SqliteStoreOptions } from './sqliteStore.js';
 export { memoryStore } from './memoryStore.js';
-export { StoreError, type DeadLetter, type RetentionOptions, type Store, type StoredByKey, type StoredLiveAction, type StoredSchedule } from './Store.js';
+export { StoreError, type DeadLetter, type DeadLetterPage, type DeadLetterQuery, type RetentionOptions, type Store, type StoredByKey, type StoredLiveAction, type StoredSchedule } from './Store.js';
 export type { DeadLetterPolicy } from './journal.js';
 export type { EncodedAction, EncodedResult } from './codec.js';
