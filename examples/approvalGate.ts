@@ -7,20 +7,25 @@
  * Run: `npx tsx examples/approvalGate.ts`
  */
 import { pathToFileURL } from 'node:url';
-import { setup, type AnyStateMachine } from 'xstate';
+import { setup } from 'xstate';
 import { actionMachine } from '../machines/action.machine.js';
 import { checkActionMachine, type ActionMachineTypes } from '../machines/actionContract.js';
 import { copyContext, type ActionDraft } from '../machines/actionUpdates.js';
 import { recipeAssign } from '../machines/positional.js';
-import { createPlan, Sequence, systemClock, type Clock } from '../src/index.js';
+import { createPlan, Sequence, systemClock, type ActionHandle, type Clock } from '../src/index.js';
 
-type Types = ActionMachineTypes<object, { readonly type: 'APPROVE' }>;
+/** The event that lets a waiting action run. */
+export type ApproveEvent = { readonly type: 'APPROVE' };
+type Types = ActionMachineTypes<object, ApproveEvent>;
 const base = actionMachine.config as { states: Record<string, object> } & Record<string, unknown>;
 const implementations = actionMachine.implementations as unknown as { actions: Record<string, never>; guards: Record<string, never>; delays: Record<string, never> };
 
+/** The gate's machine: Echo's context, input and output; Echo's events and `APPROVE` (what its handles' `send` takes). */
+export type ApprovalGateMachine = ReturnType<typeof approvalGateMachine>;
+
 /** Echo's chart with `hooks ─HOOKS_PASSED→ awaitingApproval ─APPROVE→ running` (or `─approvalTimeout→ finalizing → failed`). */
-export function approvalGateMachine(approvalTimeout: number): AnyStateMachine {
-  const machine = setup({
+export function approvalGateMachine(approvalTimeout: number) {
+  const gate = setup({
     types: {} as Types,
     actions: {
       ...implementations.actions,
@@ -30,7 +35,9 @@ export function approvalGateMachine(approvalTimeout: number): AnyStateMachine {
     },
     guards: implementations.guards,
     delays: { ...implementations.delays, approvalTimeout },
-  }).createMachine({
+  });
+  // Echo's config with the gate's states: typed as a config of this setup (its states are not spelled out for TypeScript).
+  return gate.createMachine({
     ...(base as object),
     id: 'echo.approvalGate',
     states: {
@@ -41,8 +48,19 @@ export function approvalGateMachine(approvalTimeout: number): AnyStateMachine {
         after: { approvalTimeout: { target: 'finalizing', actions: 'recordApprovalTimeout' } },
       },
     },
-  } as never);
-  return machine as unknown as AnyStateMachine;
+  } as unknown as Parameters<typeof gate.createMachine>[0]);
+}
+
+/** Resolves once `handle`'s action is in `state` (at once when it is): its snapshots are watched, never polled. */
+function whenIn(handle: ActionHandle<unknown, Types['events']>, state: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (String(handle.getSnapshot().value) === state) return resolve();
+    const stop = handle.subscribe((snapshot) => {
+      if (String(snapshot.value) !== state) return;
+      stop();
+      resolve();
+    });
+  });
 }
 
 export interface ApprovalGateOptions {
@@ -72,7 +90,7 @@ export async function main(options: ApprovalGateOptions = {}): Promise<{ approve
     (failure: Error) => failure.name,
   );
   // Approve the staging deploy once it waits for approval (a UI or a person would do this).
-  while ((approved.getSnapshot().value as string) !== 'awaitingApproval') await new Promise((resolve) => setImmediate(resolve));
+  await whenIn(approved, 'awaitingApproval');
   approved.send({ type: 'APPROVE' });
   const result = await approved.result;
   log(`staging: ${String(result)}`);

@@ -1,6 +1,7 @@
 /** Type-level tests of the public surface: checked by `npm run typecheck` (tsc), run as ordinary tests by vitest. */
 import { describe, expectTypeOf, it } from 'vitest';
-import { setup } from 'xstate';
+import { setup, type EventFromLogic } from 'xstate';
+import { approvalGateMachine, type ApprovalGateMachine, type ApproveEvent } from '../examples/approvalGate.js';
 import type { ActionEvent } from '../machines/index.js';
 import {
   createPlan,
@@ -46,6 +47,18 @@ describe('public types', () => {
       sequence.assign('Read', 'a.txt').send({ type: 'RETRY_NOW', at: 0 });
     };
     expectTypeOf(typedSend).toBeFunction();
+  });
+
+  it('the approval-gate example\'s machine types its handles\' send (APPROVE and Echo\'s events, nothing else)', () => {
+    const gatedSend = (): void => {
+      const gated = new Sequence({ plan, actionMachine: approvalGateMachine(1000) }).assign('Read', 'a.txt');
+      gated.send({ type: 'APPROVE' });
+      gated.send({ type: 'RETRY_NOW', at: 0 });
+      // @ts-expect-error: not an event of the approval gate
+      gated.send({ type: 'REJECTED' });
+    };
+    expectTypeOf(gatedSend).toBeFunction();
+    expectTypeOf<EventFromLogic<ApprovalGateMachine>>().toEqualTypeOf<ActionEvent | ApproveEvent>();
   });
 
   it('functions get their content and a RunContext with an AbortSignal', () => {
