@@ -193,10 +193,13 @@ export class SerializationError extends EchoError {
   override name = 'SerializationError';
   /** Which field was wrong, dotted (`cause.data.attempt`); `''` for the payload itself. */
   readonly path: string;
+  /** The raw payload that could not be read, when it is kept (a result that came from another process). */
+  declare readonly payload?: string;
 
-  constructor(message: string, options: EchoErrorOptions & { readonly path: string }) {
+  constructor(message: string, options: EchoErrorOptions & { readonly path: string; readonly payload?: string }) {
     super(message, options);
     this.path = options.path;
+    if (options.payload !== undefined) this.payload = options.payload;
   }
 }
 

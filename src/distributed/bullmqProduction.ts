@@ -22,6 +22,7 @@ import { checkKnownKeys, checkNumber, checkString, describeValue } from '../vali
 import { EXTERNAL_PRODUCTION, type ExternalProduction, type ExternalProductionHost } from '../work/ExternalProduction.js';
 import { ECHO_BACKOFF } from './backoff.js';
 import { BullMQSchedules } from './bullmqSchedules.js';
+import { FencedWrites } from './fencedWrites.js';
 import { ControlRelay, type ControlMessage } from './controlRelay.js';
 import { DistributedLimits } from './distributedLimits.js';
 import { decodeJobData, decodeSettled, newJobData } from './jobData.js';
@@ -47,8 +48,13 @@ export interface BullMQProductionOptions {
   readonly stalledInterval?: number;
   /** How many times a job may stall before it fails (BullMQ's `maxStalledCount`). @default 1 */
   readonly maxStalledCount?: number;
-  /** Which completed jobs Redis drops (BullMQ's `removeOnComplete`); kept ones answer `result(id)` anywhere. @default false (keeps all) */
+  /** Which completed jobs Redis drops (BullMQ's `removeOnComplete`); `result(id)` answers from the kept result after. @default false (keeps all) */
   readonly removeOnComplete?: boolean | number | KeepJobs;
+  /**
+   * How long the settled result of each action is kept in Redis, ms (`<prefix>:<queue>:echo:result:<id>`), so
+   * `sequence.result(id)` answers in any process after BullMQ removed the job. @default 604800000 (7 days)
+   */
+  readonly resultRetention?: number;
 }
 
 const defaultOptions = {
@@ -59,9 +65,10 @@ const defaultOptions = {
   stalledInterval: 30_000,
   maxStalledCount: 1,
   removeOnComplete: false as boolean | number | KeepJobs,
+  resultRetention: 7 * 24 * 3600 * 1000,
 } satisfies Required<Omit<BullMQProductionOptions, 'connection'>>;
 
-const KEYS: ReadonlySet<string> = new Set(['connection', 'queue', 'prefix', 'worker', 'lockDuration', 'stalledInterval', 'maxStalledCount', 'removeOnComplete']);
+const KEYS: ReadonlySet<string> = new Set(['connection', 'queue', 'prefix', 'worker', 'lockDuration', 'stalledInterval', 'maxStalledCount', 'removeOnComplete', 'resultRetention']);
 
 /** BullMQ priorities (1 is served first); every Echo job has one, so lanes are kept in order. */
 const PRIORITY = { high: 1, normal: 2, low: 3 } as const;
@@ -92,6 +99,7 @@ export class BullMQProduction implements ExternalProduction {
   #queue: Queue | null = null;
   #relay: ControlRelay | null = null;
   #bridge: ResultBridge | null = null;
+  #fenced: FencedWrites | null = null;
   #runner: SiteRunner | null = null;
   #limits: DistributedLimits | null = null;
   #schedules: BullMQSchedules | null = null;
@@ -101,7 +109,7 @@ export class BullMQProduction implements ExternalProduction {
   readonly #relayedLicenses = new WeakSet<License>();
   readonly #control: HandleControl = {
     cancel: (run, reason, message) => this.#cancel(run.id, reason, message),
-    retryNow: () => undefined, // the wait is BullMQ's; a delayed job could be promoted, but Echo's retry-now is local
+    retryNow: (run) => void this.#retryNow(run.id).catch((error: unknown) => this.#host?.report(error)),
     report: (error) => this.#host?.report(error),
   };
 
@@ -114,7 +122,7 @@ export class BullMQProduction implements ExternalProduction {
     checkString(merged.queue, { field: 'queue' });
     checkString(merged.prefix, { field: 'prefix' });
     if (typeof merged.worker !== 'boolean') throw new TypeError(`Expected \`worker\` to be a boolean, got ${describeValue(merged.worker)}`);
-    for (const field of ['lockDuration', 'stalledInterval'] as const) checkNumber(merged[field], { field }, { min: 1, integer: true });
+    for (const field of ['lockDuration', 'stalledInterval', 'resultRetention'] as const) checkNumber(merged[field], { field }, { min: 1, integer: true });
     checkNumber(merged.maxStalledCount, { field: 'maxStalledCount' }, { min: 0, integer: true });
     this.#options = merged as Required<Omit<BullMQProductionOptions, 'connection'>>;
     this.#connection = connection;
@@ -132,7 +140,9 @@ export class BullMQProduction implements ExternalProduction {
     const base = `${this.prefix}:${this.queue}`;
     this.#relay = new ControlRelay(this.#redis(), this.#redis(), base, (message) => this.#onControl(message), report);
     this.#listening = this.#relay.listen();
-    this.#bridge = new ResultBridge(this.#queue, this.#redis(), this.#redis(), this.#relay, report);
+    const relay = this.#relay;
+    this.#fenced = new FencedWrites(this.#redis(), base, this.#options.resultRetention, (id) => relay.cancelKey(id));
+    this.#bridge = new ResultBridge(this.#queue, this.#redis(), this.#redis(), this.#relay, this.#fenced, report);
     this.#schedules = new BullMQSchedules({ queue: this.#queue, redis: this.#redis(), base, host, jobOptions: (init) => this.#jobOptions(init) });
   }
 
@@ -159,6 +169,7 @@ export class BullMQProduction implements ExternalProduction {
       maxStalledCount: this.#options.maxStalledCount,
       limits: this.#limits,
       schedules: new ScheduledRuns({ redis: this.#redis(), base, relay: this.#relay!, clock: host.clock, leaseDuration: this.#options.lockDuration, report }),
+      fenced: this.#fenced!,
     });
     // Claim only once cancels and pauses reach this process.
     void Promise.all([this.#listening, limitsKnown]).then(() => this.#runner?.start(), report);
@@ -295,6 +306,18 @@ export class BullMQProduction implements ExternalProduction {
       if ((await queue.remove(id)) === 1) return;
     }
     await relay.cancel(id, { reason, message });
+  }
+
+  /** A job waiting for its retry (or its start) in BullMQ's delayed set is promoted: any process claims it at once. */
+  async #retryNow(id: string): Promise<void> {
+    const job = await this.#requireQueue().getJob(id);
+    if (job === undefined || job === null || (await job.getState()) !== 'delayed') return;
+    try {
+      await job.promote();
+    } catch (error) {
+      // Claimed or promoted meanwhile (BullMQ: not in the delayed state): the retry runs already.
+      if ((await job.getState()) === 'delayed') throw error;
+    }
   }
 
   #onControl(message: ControlMessage): void {

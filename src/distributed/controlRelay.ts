@@ -53,18 +53,18 @@ export class ControlRelay {
 
   /** Records a cancel request for `id` (the first one wins), then tells every process. */
   async cancel(id: string, request: CancelRequest): Promise<void> {
-    await this.#publisher.set(this.#cancelKey(id), JSON.stringify(request), 'EX', CANCEL_KEY_TTL, 'NX');
+    await this.#publisher.set(this.cancelKey(id), JSON.stringify(request), 'EX', CANCEL_KEY_TTL, 'NX');
     await this.#publish({ type: 'cancel', id, ...request });
   }
 
   /** Records a cancel request without telling anyone (the job was removed before anyone claimed it). */
   async recordCancel(id: string, request: CancelRequest): Promise<void> {
-    await this.#publisher.set(this.#cancelKey(id), JSON.stringify(request), 'EX', CANCEL_KEY_TTL, 'NX');
+    await this.#publisher.set(this.cancelKey(id), JSON.stringify(request), 'EX', CANCEL_KEY_TTL, 'NX');
   }
 
   /** The cancel request made for `id`, if any. */
   async cancelRequested(id: string): Promise<CancelRequest | null> {
-    const text = await this.#publisher.get(this.#cancelKey(id));
+    const text = await this.#publisher.get(this.cancelKey(id));
     return text === null ? null : (JSON.parse(text) as CancelRequest);
   }
 
@@ -90,7 +90,8 @@ export class ControlRelay {
     await this.#publisher.publish(this.#channel, JSON.stringify(message));
   }
 
-  #cancelKey(id: string): string {
+  /** The key a cancel request for `id` is kept in. */
+  cancelKey(id: string): string {
     return `${this.#keys}:cancel:${id}`;
   }
 }

@@ -7,3 +7,4 @@
  */
 export { bullmqProduction, BullMQProduction, type BullMQProductionOptions } from './bullmqProduction.js';
 export { BullMQSchedules, ScheduleNotSupportedError } from './bullmqSchedules.js';
+export { LockLostError } from './LockLostError.js';

@@ -77,9 +77,13 @@ export function createRemoteRun(init: RunInit, services: RunServices): ActionRun
   return run;
 }
 
-/** Mirrors a state the queue reported (`running` when a process claimed it, `retrying` when it waits for its retry). */
-export function moveRemote(run: ActionRun, value: 'running' | 'retrying' | 'queued'): void {
-  (run.actor as RemoteActor).move(value);
+/**
+ * Mirrors a state the queue reported: `running` when a process claimed it, `retrying` (with `retryAt` and
+ * the history so far) when it waits for its retry, `delayed` (with `notBefore`) when it waits to start,
+ * `queued` when it waits for a process again (handed back, or its process died).
+ */
+export function moveRemote(run: ActionRun, value: 'queued' | 'delayed' | 'running' | 'retrying', context: Partial<ActionContext> = {}): void {
+  (run.actor as RemoteActor).move(value, context);
 }
 
 /** Settles a remote run once, from its decoded result: the output, or the revived typed error. */

@@ -22,9 +22,11 @@ import type { License } from '../License.js';
 import { encodeError, encodeResult, toText, type EncodedResult } from '../store/codec.js';
 import type { ExternalProductionHost } from '../work/ExternalProduction.js';
 import { ECHO_BACKOFF, echoBackoffStrategy } from './backoff.js';
-import type { CancelRequest, ControlRelay } from './controlRelay.js';
+import type { ControlRelay } from './controlRelay.js';
 import type { DistributedLimits } from './distributedLimits.js';
 import type { ScheduledAdmission, ScheduledRuns } from './scheduledRuns.js';
+import { LockLostError } from './LockLostError.js';
+import type { ClaimCheck, FencedWrites } from './fencedWrites.js';
 import { withTraceCarrier } from './tracePropagation.js';
 import { claimedAssignOptions, decodeJobData, interruptedHistory, licenseOf, withAttempts, type JobData } from './jobData.js';
 
@@ -49,6 +51,8 @@ export interface SiteRunnerSettings {
   readonly limits: DistributedLimits;
   /** Admits the jobs of job schedulers (Echo's schedules) under their policies. */
   readonly schedules: ScheduledRuns;
+  /** The claimer's writes, fenced by the job's lock; settled results are kept there. */
+  readonly fenced: FencedWrites;
 }
 
 export class SiteRunner {
@@ -56,6 +60,7 @@ export class SiteRunner {
   readonly #relay: ControlRelay;
   readonly #limits: DistributedLimits;
   readonly #schedules: ScheduledRuns;
+  readonly #fenced: FencedWrites;
   readonly #worker: Worker;
   readonly #claims = new Map<string, Claim>();
   /** Jobs being claimed (not run yet), with a cancel relayed meanwhile (null while none came). */
@@ -69,6 +74,7 @@ export class SiteRunner {
     this.#relay = relay;
     this.#limits = settings.limits;
     this.#schedules = settings.schedules;
+    this.#fenced = settings.fenced;
     this.#worker = new Worker(settings.queue, (job, token) => this.#process(job, token), {
       connection: settings.connection,
       prefix: settings.prefix,
@@ -83,7 +89,8 @@ export class SiteRunner {
     this.#worker.on('lockRenewalFailed', (ids: string[]) => {
       for (const id of ids) this.#handBack(id, { kind: 'lost' });
     });
-    this.#worker.on('error', (error) => host.report(error));
+    // A lock BullMQ could not renew is reported once, as the LockLostError of the attempt it stops.
+    this.#worker.on('error', (error) => void (!error.message.startsWith('could not renew lock for job') && host.report(error)));
   }
 
   /** Starts claiming jobs. */
@@ -153,54 +160,84 @@ export class SiteRunner {
       // This process's Plan cannot run it (unknown name, content no longer valid): it fails for good.
       throw new UnrecoverableError(toText(failure(action.id, error, data.attempts)));
     }
-    // One round trip for both: the claimed attempt's `running` record goes into the job (a kill from now
-    // on leaves it behind), and a cancel requested before this claim is read.
+    // One round trip, fenced by the lock: the claimed attempt's `running` record goes into the job (a
+    // kill from now on leaves it behind), and a cancel requested before this claim is read.
     this.#claiming.set(action.id, null);
     const history = init.history!;
     const claimed: AttemptRecord = { number: history.length + 1, startedAt: this.#host.clock.now(), endedAt: null, outcome: 'running', error: null, backoff: null };
-    let requested: CancelRequest | null;
+    const fence = token ?? '';
+    let check: ClaimCheck;
     try {
-      [, requested] = await Promise.all([job.updateData(withAttempts(data, [...history, claimed])), this.#relay.cancelRequested(action.id)]);
+      check = await this.#fenced.claim(job.id!, fence, withAttempts(data, [...history, claimed]));
     } catch (error) {
       this.#claiming.delete(action.id);
       throw error;
     }
+    if (!check.held) {
+      this.#claiming.delete(action.id);
+      this.#lockLost(action.id, claimed.number, 'it was not started');
+      throw new WaitingError();
+    }
+    const requested = check.cancel;
     // From here to the claim's registration nothing awaits: no relayed cancel can slip between.
+    // This process still runs an older claim of the job (its loop stalled past the lock, and its own
+    // stalled check gave the job back to it): that attempt is a zombie now; it stops and commits nothing.
+    this.#handBack(action.id, { kind: 'lost' });
     const cancel = requested ?? this.#claiming.get(action.id) ?? null;
     this.#claiming.delete(action.id);
     // Its spans are children of the context active where it was assigned, in whichever process.
     const run = withTraceCarrier(data.trace, () => this.#host.runHere(init));
     const outcome = new Promise<Outcome>((resolve) => this.#claims.set(action.id, { run, end: resolve }));
     const following = this.#followRetry(run);
-    run.onSettled(() => this.#claims.get(action.id)?.end({ kind: 'settled' }));
+    run.onSettled(() => {
+      const claim = this.#claims.get(action.id);
+      if (claim?.run === run) claim.end({ kind: 'settled' });
+    });
     if (cancel !== null) this.#host.cancel(run, cancel.reason, cancel.message);
     const ended = await outcome;
-    this.#claims.delete(action.id);
+    if (this.#claims.get(action.id)?.run === run) this.#claims.delete(action.id);
     following.unsubscribe();
     await this.#limits.attemptEnded(action.name, action.queue, run.lastError);
     if (ended.kind === 'settled') {
       const result = await resultOf(run);
+      // The fence: kept (and then committed by BullMQ) only while this process holds the job's lock.
+      if (!(await this.#fenced.keepResult(job.id!, fence, result))) {
+        this.#lockLost(action.id, claimed.number, 'its outcome came after the lock was lost and is discarded');
+        throw new WaitingError();
+      }
       if (result.status === 'done') return result;
       throw new UnrecoverableError(toText(result));
     }
     if (ended.kind === 'retry') {
-      await job.updateData(withAttempts(data, ended.attempts));
+      const next = withAttempts(data, ended.attempts);
+      if (!(await this.#fenced.update(job.id!, fence, next))) {
+        this.#lockLost(action.id, claimed.number, 'its retry came after the lock was lost and is discarded');
+        throw new WaitingError();
+      }
+      job.data = next; // the backoff strategy reads the delay from this job object
       throw new Error(`Attempt ${ended.attempts.length} of action ${action.id} failed; Echo retries it in ${ended.attempts.at(-1)?.backoff ?? 0} ms`);
     }
     if (ended.kind === 'handed-back') await job.moveToWait(token);
+    if (ended.kind === 'lost') this.#lockLost(action.id, claimed.number, 'its attempt was stopped');
     // Handed back, or the lock is lost: the job is the queue's again; nothing is committed from here.
     throw new WaitingError();
   }
 
-  /** Ends the claim with `retry` (the run handed back) when the statechart plans a retry. */
+  /**
+   * Ends the claim with `retry` (the run handed back) when the statechart plans a retry; also when it did
+   * so already, before this subscription (an attempt that failed synchronously as the run started).
+   */
   #followRetry(run: ActionRun): { unsubscribe(): void } {
-    return run.actor.subscribe(((snapshot: { value: unknown; context: { attempts: readonly AttemptRecord[] } }) => {
+    const follow = (snapshot: { value: unknown; context: { attempts: readonly AttemptRecord[] } }): void => {
       if (snapshot.value !== 'retrying') return;
       const claim = this.#claims.get(run.id);
       if (claim?.run !== run) return;
       this.#host.handBack(run);
       claim.end({ kind: 'retry', attempts: snapshot.context.attempts });
-    }) as never);
+    };
+    const subscription = run.actor.subscribe(follow as never);
+    follow(run.actor.getSnapshot() as never);
+    return subscription;
   }
 
   #handBack(id: string, outcome: Outcome): void {
@@ -208,6 +245,10 @@ export class SiteRunner {
     if (claim === undefined) return;
     this.#host.handBack(claim.run);
     claim.end(outcome);
+  }
+
+  #lockLost(id: string, attempt: number, what: string): void {
+    this.#host.report(new LockLostError(`This process lost the lock of action ${id} during attempt ${attempt}: ${what}; another process runs the action now`, { actionId: id, attempt }));
   }
 
   /** The process-wide License of a claimed action's License name, revoked when it is revoked anywhere. */

@@ -1,20 +1,37 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPlan, type Plan } from '../../src/Plan.js';
 import { Sequence } from '../../src/Sequence.js';
 import { CancellationError, ExecutionError } from '../../src/errors.js';
 import { bullmqProduction } from '../../src/distributed/index.js';
+import type { ActionHandle } from '../../src/action/ActionHandle.js';
 import { connection, dropPrefix, randomPrefix } from './redis.js';
+import { killWorker, startWorker, WorkerLog } from './workers.js';
+
+/** Resolves with the handle's snapshot once `test` holds for it. */
+function until(handle: ActionHandle<any, any>, test: (snapshot: ReturnType<ActionHandle<any, any>['getSnapshot']>) => boolean) {
+  return new Promise<ReturnType<ActionHandle<any, any>['getSnapshot']>>((resolve) => {
+    const check = (snapshot: ReturnType<ActionHandle<any, any>['getSnapshot']>) => test(snapshot) && (unsubscribe?.(), resolve(snapshot));
+    let unsubscribe: (() => void) | undefined;
+    if (check(handle.getSnapshot())) return;
+    unsubscribe = handle.subscribe(check);
+  });
+}
 
 const cleanups: (() => Promise<unknown>)[] = [];
+/** What any Sequence of a test reported to `onError`: nothing, in every test here. */
+const unexpected: unknown[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  expect(unexpected.splice(0)).toEqual([]);
 });
 
-function setup(plan: Plan<any>, options: { prefix?: string; workers?: number } = {}) {
+function setup(plan: Plan<any>, options: { prefix?: string; workers?: number; removeOnComplete?: boolean } = {}) {
   const prefix = options.prefix ?? randomPrefix();
   const make = (worker: boolean) => {
-    const production = bullmqProduction({ connection, prefix, queue: 'jobs', worker, lockDuration: 2000, stalledInterval: 1000 });
-    const sequence = new Sequence({ plan, production, sites: 1, concurrency: 4 }).start();
+    const production = bullmqProduction({ connection, prefix, queue: 'jobs', worker, lockDuration: 2000, stalledInterval: 1000, removeOnComplete: options.removeOnComplete ?? false });
+    const sequence = new Sequence({ plan, production, sites: 1, concurrency: 4, onError: (error) => void unexpected.push(error) }).start();
     return { production, sequence };
   };
   const assigner = make(false);
@@ -154,5 +171,69 @@ describe('bullmqProduction', () => {
     expect(nowError).toBeInstanceOf(CancellationError);
     expect((nowError as CancellationError).message).toBe('stop it');
     expect(aborted).toBeInstanceOf(CancellationError);
+  });
+
+  it('the assigning handle follows the job: running, retrying with retryAt and the history, running again, done', async () => {
+    const plan = createPlan({
+      Flaky: {
+        run: (_: null, ctx) => {
+          if (ctx.attempt === 1) throw new Error('first attempt fails');
+          return ctx.attempt;
+        },
+        retry: { attempts: 3, initialDelay: 60_000, maxDelay: 60_000, jitter: 'none' },
+      },
+    });
+    const { assigner } = setup(plan);
+    const handle = assigner.sequence.assign('Flaky', null);
+    const seen: string[] = [String(handle.getSnapshot().value)];
+    handle.subscribe((snapshot) => void (seen.at(-1) !== snapshot.value && seen.push(String(snapshot.value))));
+    const retrying = await until(handle, (snapshot) => snapshot.value === 'retrying');
+    const [first] = retrying.context.attempts;
+    expect([first!.number, first!.outcome, first!.backoff]).toEqual([1, 'failed', 60_000]);
+    // The time Redis waits until, as the delayed set holds it: the failure's end plus the policy's delay.
+    expect(retrying.context.retryAt).toBeGreaterThanOrEqual(first!.endedAt! + 60_000);
+    // Retry now: the delayed job is promoted, the retry runs at once (not in a minute).
+    handle.retryNow();
+    await expect(handle.result).resolves.toBe(2);
+    expect(seen).toEqual(['queued', 'running', 'retrying', 'queued', 'running', 'done']);
+    expect(handle.getSnapshot().context.retryAt).toBe(null);
+  });
+
+  it('retry now starts a job waiting for its delay at once', async () => {
+    const plan = createPlan({ Echo: async (text: string) => text });
+    const { assigner } = setup(plan);
+    const handle = assigner.sequence.assign('Echo', 'soon', { delay: 60_000 });
+    await handle.accepted;
+    const delayed = handle.getSnapshot();
+    expect(delayed.value).toBe('delayed');
+    expect(delayed.context.notBefore).toBeGreaterThanOrEqual(delayed.context.createdAt + 60_000);
+    handle.retryNow();
+    await expect(handle.result).resolves.toBe('soon');
+  });
+
+  it('results stay answerable from another process after BullMQ removed the completed job', { timeout: 30_000 }, async () => {
+    const plan = createPlan({ Echo: async (text: string) => text.toUpperCase() });
+    const { prefix, assigner } = setup(plan, { removeOnComplete: true });
+    const handle = assigner.sequence.assign('Echo', 'kept');
+    await expect(handle.result).resolves.toBe('KEPT');
+    const queue = new Queue('jobs', { connection, prefix });
+    cleanups.push(() => queue.close());
+    expect(await queue.getJob(handle.id)).toBeUndefined();
+    const log = new WorkerLog();
+    const reader = await startWorker('reader', { prefix, queue: 'jobs', fixture: 'resultReader', args: [handle.id] }, log);
+    cleanups.push(() => killWorker(reader));
+    await log.until(() => log.lines.some((line) => line.words[0] === 'result' || line.words[0] === 'error'));
+    expect(log.lines.filter((line) => line.words[0] !== 'ready').map((line) => line.words.join(' '))).toEqual(['result "KEPT"']);
+    // Kept for resultRetention (7 days by default), not for ever.
+    const redis = new Redis(connection);
+    cleanups.push(() => redis.quit());
+    const ttl = await redis.pttl(`${prefix}:jobs:echo:result:${handle.id}`);
+    expect(ttl).toBeGreaterThan(7 * 24 * 3600 * 1000 - 60_000);
+    expect(ttl).toBeLessThanOrEqual(7 * 24 * 3600 * 1000);
+    // An id no process ever assigned is still an error there.
+    const stranger = await startWorker('stranger', { prefix, queue: 'jobs', fixture: 'resultReader', args: ['never-assigned'] }, log);
+    cleanups.push(() => killWorker(stranger));
+    await log.until(() => log.lines.some((line) => line.worker === 'stranger' && line.words[0] === 'error'));
+    expect(log.lines.find((line) => line.worker === 'stranger' && line.words[0] === 'error')!.words.slice(0, 2)).toEqual(['error', 'TypeError']);
   });
 });

@@ -3,11 +3,17 @@
  * so each start is a plain `node` start), their output lines, and waits on conditions over them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
+import { afterAll } from 'vitest';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
-const BUNDLES = join(process.cwd(), 'node_modules', '.cache', 'echo-bullmq');
+// Per test process (node_modules may be shared by several checkouts, whose fixtures differ), inside
+// node_modules so that the bundles' bare imports (bullmq, ioredis) resolve.
+const BUNDLES = join(process.cwd(), 'node_modules', '.cache', `echo-bullmq-${randomUUID().slice(0, 8)}`);
+afterAll(() => rmSync(BUNDLES, { recursive: true, force: true }));
 const built = new Set<string>();
 
 /** Settings of a worker process. */
