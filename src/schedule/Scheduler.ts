@@ -91,9 +91,17 @@ export interface SchedulerServices {
   /**
    * A durable Sequence's store: every change of a schedule's state is saved, and each run is
    * assigned with the idempotency key `schedule:<id>@<due time>`; the fire and its action are
-   * written in the same turn, so they commit together and a slot never fires twice.
+   * written in the same turn, so they commit together and a slot never fires twice. Runs waiting
+   * under overlap `queue` are saved with the state (`waiting`), so they survive a restart too.
    */
-  readonly store?: { saved(state: ScheduleState): void; removed(id: string): void };
+  readonly store?: { saved(state: StoredScheduleState): void; removed(id: string): void };
+  /** The live action assigned with this idempotency key (after a restart: the restored run a queue waits for). */
+  running?(idempotencyKey: string): ActionHandle | undefined;
+}
+
+/** What a store keeps of a schedule: its state, and the due times of the runs waiting under overlap `queue` (absent when none). */
+export interface StoredScheduleState extends ScheduleState {
+  readonly waiting?: readonly number[];
 }
 
 class Entry {
@@ -101,11 +109,16 @@ class Entry {
   readonly trigger: CompiledTrigger;
   timer: unknown = null;
   readonly live = new Set<ActionHandle>();
-  readonly waiting: number[] = [];
+  /** Due times of the runs waiting under overlap `queue`, oldest first. */
+  readonly waiting: number[];
+  /** Restored with waiting runs: they go on once the Sequence has restored the run they wait for (see `wake`). */
+  resumeQueue: boolean;
 
-  constructor(state: ScheduleState) {
+  constructor(state: ScheduleState, waiting: readonly number[] = []) {
     this.state = state;
     this.trigger = compileTrigger(state.trigger, state.createdAt);
+    this.waiting = [...waiting];
+    this.resumeQueue = waiting.length > 0;
   }
 }
 
@@ -114,6 +127,10 @@ export class Scheduler {
   readonly #entries = new Map<string, Entry>();
   /** Stored schedules not taken back yet: `add` with their id keeps their state, `wake` takes the rest. */
   readonly #dormant = new Map<string, ScheduleState>();
+  /** The waiting runs of stored schedules, by id, until they are taken back. */
+  readonly #dormantWaiting = new Map<string, readonly number[]>();
+  /** True once `wake` ran: the Sequence restored its actions, so a queue can find the run it waits for. */
+  #awake = false;
   #stopped = false;
 
   constructor(services: SchedulerServices) {
@@ -127,11 +144,12 @@ export class Scheduler {
     const stored = this.#dormant.get(id);
     if (stored !== undefined) {
       this.#dormant.delete(id);
+      const waiting = this.#takeWaiting(id);
       // The same schedule made again at boot (the usual way): it goes on from its stored state, paused or not.
-      if (sameDefinition(stored, { name, content, trigger, options })) return this.restore(stored);
+      if (sameDefinition(stored, { name, content, trigger, options })) return this.#restore(stored, waiting);
       // Changed since: the new definition, with its stored pause and counts.
       const changed: ScheduleState = { ...stored, name, content, trigger, options, createdAt: now, paused: stored.paused || paused, nextRunAt: null };
-      return this.#install(changed, (entry) => (entry.state.paused ? null : nextOccurrence(entry.trigger, now)));
+      return this.#install(changed, (entry) => (entry.state.paused ? null : nextOccurrence(entry.trigger, now)), waiting);
     }
     const state: ScheduleState = {
       version: 1, id, name, content, trigger, options, createdAt: now,
@@ -143,8 +161,18 @@ export class Scheduler {
 
   /** Takes a schedule back from its persisted state; runs missed since `nextRunAt` follow the catch-up policy. */
   restore(state: ScheduleState): ScheduleState {
+    return this.#restore(state, []);
+  }
+
+  #restore(state: ScheduleState, waiting: readonly number[]): ScheduleState {
     const checked = readState(state);
-    return this.#install(checked, () => (checked.paused ? null : checked.nextRunAt));
+    return this.#install(checked, () => (checked.paused ? null : checked.nextRunAt), waiting);
+  }
+
+  #takeWaiting(id: string): readonly number[] {
+    const waiting = this.#dormantWaiting.get(id) ?? [];
+    this.#dormantWaiting.delete(id);
+    return waiting;
   }
 
   /**
@@ -154,7 +182,9 @@ export class Scheduler {
   adopt(states: readonly unknown[]): void {
     for (const state of states) {
       try {
-        const checked = readState(state as ScheduleState);
+        const { waiting, ...rest } = state as StoredScheduleState;
+        const checked = readState(rest);
+        if (waiting !== undefined) this.#dormantWaiting.set(checked.id, readWaiting(waiting, checked.options.maxCatchUp));
         this.#dormant.set(checked.id, checked);
       } catch (error) {
         this.#services.report(new TypeError(`A stored schedule cannot be read: ${(error as Error).message}`, { cause: error }));
@@ -164,11 +194,26 @@ export class Scheduler {
 
   /** Takes back every adopted schedule not made again (the Sequence starts); missed runs follow their catch-up policy. */
   wake(): void {
+    this.#awake = true;
     for (const state of this.#dormant.values()) {
       if (this.#entries.has(state.id)) continue;
-      this.restore(state);
+      this.#restore(state, this.#takeWaiting(state.id));
     }
     this.#dormant.clear();
+    for (const entry of this.#entries.values()) this.#resumeQueue(entry);
+  }
+
+  /**
+   * A schedule restored with waiting runs: they wait for its last run, restored by the
+   * Sequence when it was still live; when it is not (it settled), the next one is assigned now.
+   */
+  #resumeQueue(entry: Entry): void {
+    if (!entry.resumeQueue || !this.#awake || this.#stopped) return;
+    entry.resumeQueue = false;
+    const { id, lastRunAt } = entry.state;
+    const last = lastRunAt === null ? undefined : this.#services.running?.(runKey(id, lastRunAt));
+    if (last !== undefined) this.#follow(entry, last);
+    else this.#next(entry);
   }
 
   pause(id: string): ScheduleState {
@@ -211,20 +256,27 @@ export class Scheduler {
     for (const entry of this.#entries.values()) this.#disarm(entry);
   }
 
-  #install(state: ScheduleState, first: (entry: Entry) => number | null): ScheduleState {
+  #install(state: ScheduleState, first: (entry: Entry) => number | null, waiting: readonly number[] = []): ScheduleState {
     if (this.#stopped) throw new TypeError('Expected a running Sequence, got one that is shutting down (schedules are stopped)');
     if (this.#entries.has(state.id)) throw new TypeError(`Expected a new schedule id, got "${state.id}", which is taken (give \`id\`)`);
-    const entry = new Entry(state);
-    this.#set(entry, { ...state, nextRunAt: first(entry) });
+    const entry = new Entry(state, waiting);
     this.#entries.set(state.id, entry);
+    this.#set(entry, { ...state, nextRunAt: first(entry) });
     this.#arm(entry);
+    this.#resumeQueue(entry);
     return entry.state;
   }
 
   /** Every change of a schedule's state goes through here (and to the store, when there is one). */
   #set(entry: Entry, state: ScheduleState): void {
     entry.state = state;
-    if (this.#entries.get(state.id) === entry) this.#services.store?.saved(state);
+    this.#save(entry);
+  }
+
+  /** Saves the state and the waiting runs (with the writes of the same turn). */
+  #save(entry: Entry): void {
+    const { state, waiting } = entry;
+    if (this.#entries.get(state.id) === entry) this.#services.store?.saved(waiting.length === 0 ? state : { ...state, waiting: [...waiting] });
   }
 
   #entry(id: string): Entry {
@@ -282,7 +334,10 @@ export class Scheduler {
       }
       if (overlap === 'queue') {
         if (entry.waiting.length >= entry.state.options.maxCatchUp) this.#set(entry, { ...entry.state, skipped: entry.state.skipped + 1 });
-        else entry.waiting.push(scheduledFor);
+        else {
+          entry.waiting.push(scheduledFor);
+          this.#save(entry);
+        }
         return;
       }
       for (const handle of entry.live) handle.cancel('user', `Replaced by the run of schedule "${entry.state.id}" due at ${scheduledFor}`);
@@ -296,7 +351,7 @@ export class Scheduler {
     try {
       handle = this.#services.assign(name, content, {
         metadata: { ...options.metadata, schedule: id, scheduledFor },
-        ...(this.#services.store !== undefined && { idempotencyKey: `schedule:${id}@${scheduledFor}` }),
+        ...(this.#services.store !== undefined && { idempotencyKey: runKey(id, scheduledFor) }),
         ...(options.priority !== undefined && { priority: options.priority }),
         ...(options.queue !== undefined && { queue: options.queue }),
       });
@@ -306,13 +361,24 @@ export class Scheduler {
       return;
     }
     this.#set(entry, { ...entry.state, runs: entry.state.runs + 1, lastRunAt: scheduledFor });
+    this.#follow(entry, handle);
+  }
+
+  /** Follows a live run: when it settles, the next waiting run (overlap `queue`) is assigned. */
+  #follow(entry: Entry, handle: ActionHandle): void {
     entry.live.add(handle);
     const settled = (): void => {
       entry.live.delete(handle);
-      const next = entry.waiting.shift();
-      if (next !== undefined && this.#entries.get(id) === entry && !this.#stopped) this.#assign(entry, next);
+      this.#next(entry);
     };
     handle.result.then(settled, settled);
+  }
+
+  /** Assigns the oldest waiting run, if any (its removal from the queue is saved with the run). */
+  #next(entry: Entry): void {
+    if (this.#entries.get(entry.state.id) !== entry || this.#stopped) return;
+    const next = entry.waiting.shift();
+    if (next !== undefined) this.#assign(entry, next);
   }
 }
 
@@ -371,6 +437,19 @@ function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (typeof value !== 'object' || value === null) return value;
   return Object.fromEntries(Object.keys(value).sort().filter((key) => (value as Record<string, unknown>)[key] !== undefined).map((key) => [key, canonical((value as Record<string, unknown>)[key])]));
+}
+
+/** The idempotency key of a durable schedule's run due at `scheduledFor`. */
+function runKey(id: string, scheduledFor: number): string {
+  return `schedule:${id}@${scheduledFor}`;
+}
+
+/** Checks the waiting runs of a stored schedule: due times, at most `max` (the queue's bound). */
+function readWaiting(waiting: unknown, max: number): number[] {
+  if (!Array.isArray(waiting) || waiting.length > max || !waiting.every((at) => typeof at === 'number' && Number.isFinite(at))) {
+    throw new TypeError(`Expected \`waiting\` to be at most ${max} due times, got ${describeValue(waiting)}`);
+  }
+  return waiting as number[];
 }
 
 /** Checks a persisted state (it may come from a store). */

@@ -112,6 +112,12 @@ export class ActionRuns {
     return this.#live.get(id) ?? this.#settledRuns.get(id);
   }
 
+  /** The handle of the live action assigned with idempotency key `key`. */
+  liveByKey(key: string): ActionHandle | undefined {
+    const run = this.#byKey.get(key);
+    return run === undefined ? undefined : new ActionHandle(run, this.control);
+  }
+
   /** Resolves when no action is live. */
   whenIdle(): Promise<void> {
     if (this.#live.size === 0) return Promise.resolve();

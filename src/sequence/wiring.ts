@@ -73,6 +73,7 @@ export function wireSequence(resolved: ResolvedSequenceOptions, injectedIds: boo
     assign: (action, content, options) => runs.assign(action, content, options, null),
     report,
     ...(resolved.store !== null && { store: { saved: (state) => resolved.store!.scheduleSaved(state), removed: (id) => resolved.store!.scheduleRemoved(id) } }),
+    running: (key) => runs.liveByKey(key),
   });
   const telemetry = new Telemetry(resolved.telemetry, clock, () => inFlight(runs.values()));
   const flow = new FlowControl(resolved.limits, {

@@ -144,4 +144,68 @@ describe('schedules on the durable store', () => {
     expect(ran).toEqual([1_000, 2_000]);
     await stop(second);
   });
+
+  it("keeps runs waiting under overlap 'queue' across a restart: they run in turn after the restored run they wait for", async () => {
+    const file = tempFile();
+    const ran: string[] = [];
+    const releases: (() => void)[] = [];
+    const app = (now: number) => {
+      const clock = new ManualClock(now);
+      const store = sqliteStore(file);
+      const plan = createPlan({
+        Hold: (_content: null, ctx) => {
+          ran.push(`${ctx.metadata.scheduledFor as number}#${ctx.attempt}`);
+          return new Promise<void>((resolve) => releases.push(resolve));
+        },
+      });
+      return { clock, store, sequence: new Sequence({ plan, store, clock, sites: 1 }) };
+    };
+    const first = app(0);
+    first.sequence.start();
+    first.sequence.schedule('Hold', null, { every: 1_000, overlap: 'queue' });
+    await first.clock.advance(3_500);
+    expect(ran).toEqual(['1000#1']); // 2 s and 3 s wait for it
+    await first.sequence.flush();
+    expect(first.store.schedules()).toEqual([expect.objectContaining({ id: 'Hold', lastRunAt: 1_000, waiting: [2_000, 3_000] })]);
+    await crash(first);
+
+    const second = app(3_500);
+    second.sequence.schedule('Hold', null, { every: 1_000, overlap: 'queue' }); // made again at boot, as apps do
+    second.sequence.start();
+    await second.clock.advance(0);
+    // The interrupted run at 1 s runs again; the waiting ones wait for it, as before the crash.
+    expect(ran).toEqual(['1000#1', '1000#2']);
+    releases.pop()!();
+    await second.clock.advance(0);
+    expect(ran).toEqual(['1000#1', '1000#2', '2000#1']);
+    releases.pop()!();
+    await second.clock.advance(0);
+    expect(ran).toEqual(['1000#1', '1000#2', '2000#1', '3000#1']);
+    await second.sequence.flush();
+    expect(second.store.schedules()[0]).not.toHaveProperty('waiting');
+    expect(second.sequence.schedules.get('Hold')).toMatchObject({ lastRunAt: 3_000, runs: 3 });
+    releases.pop()!();
+    await stop(second);
+  });
+
+  it("refuses stored waiting runs that are not due times, reporting it and keeping the other schedules", async () => {
+    const file = tempFile();
+    const ran: number[] = [];
+    const first = boot(file, 0, ran);
+    first.sequence.start();
+    first.sequence.schedule('Tick', null, { every: 1_000, id: 'kept' });
+    first.sequence.schedule('Tick', null, { every: 1_000, id: 'damaged' });
+    await crash(first);
+    const db = new Database(file);
+    expect(db.prepare(`UPDATE schedules SET state = json_set(state, '$.waiting', json('["soon"]')) WHERE id = 'damaged'`).run().changes).toBe(1);
+    db.close();
+    const errors: unknown[] = [];
+    const store = sqliteStore(file);
+    const clock = new ManualClock(0);
+    const sequence = new Sequence({ plan: createPlan({ Tick: () => undefined }), store, clock, sites: 1, onError: (error) => errors.push(error) }).start();
+    expect(sequence.schedules.list().map((state) => state.id)).toEqual(['kept']);
+    await clock.advance(0); // reported on a later tick
+    expect(String(errors[0])).toMatch(/stored schedule cannot be read: Expected `waiting` to be at most 10 due times, got \["soon"\]/);
+    await sequence.shutdown({ deadline: 0 });
+  });
 });
