@@ -22,6 +22,7 @@ import type { ActionDefinition } from '../Plan.js';
 import type { RetryPolicy } from '../retryPolicy.js';
 import { ActionActivity } from './ActionActivity.js';
 import { PhaseSignal } from './PhaseSignal.js';
+import { RunExtras } from './RunExtras.js';
 import { outcomeOf, type Settlement } from './runOutcome.js';
 import type { ActionActor, FollowUp, Provenance, RunInit, RunServices, WorkPiece } from './runTypes.js';
 
@@ -31,29 +32,35 @@ const ACCEPTED: Promise<void> = Promise.resolve();
 
 export type { Settlement } from './runOutcome.js';
 
+/** A run's `result()` promise; `resolve`/`reject` while it is pending. */
+interface ResultPromise {
+  promise: Promise<unknown>;
+  resolve: ((value: unknown) => void) | null;
+  reject: ((error: Error) => void) | null;
+}
+
+const NO_FOLLOW_UPS: readonly FollowUp[] = Object.freeze([]);
+
+/** Bits of `ActionRun.#flags`. */
+const PRE_QUEUED = 1;
+const HOOKS_BEGAN = 2;
+const AFTER_HOOKS_RAN = 4;
+
 export class ActionRun extends PhaseSignal {
   readonly id: string;
   readonly name: string;
   readonly content: unknown;
   readonly priority: Priority;
-  readonly license: License | null;
   readonly definition: ActionDefinition;
   readonly policy: RetryPolicy;
   readonly before: readonly NamedHook[];
   readonly after: readonly NamedHook[];
   readonly services: RunServices;
-  readonly followUps: readonly FollowUp[];
-  readonly parent: ActionRun | null;
-  readonly idempotencyKey: string | undefined;
-  readonly provenance: Provenance | null;
   readonly createdAt: number;
   readonly startDelay: number;
   readonly attemptTimeout: number | null;
   readonly totalTimeout: number | null;
   readonly cancelGrace: number;
-  readonly history: RunInit['history'];
-  /** The user's actor that invoked it (see `RunInit.host`), null for an action assigned directly. */
-  readonly host: { readonly sessionId: string } | null;
   /** Slot of `LiveRuns` (only it writes them): neighbours in its Sequence's list of live runs. */
   livePrev: ActionRun | null = null;
   liveNext: ActionRun | null = null;
@@ -61,42 +68,21 @@ export class ActionRun extends PhaseSignal {
   productionTicket = 0;
   /** Slot of `FlowControl` (only it writes it): flow-control marks (0 = none). */
   flowMark = 0;
-  /** Slot of `Telemetry` (only it writes it): its spans while traced. */
-  traced: unknown = null;
-  /** What its function reported with `ctx.progress`/`ctx.log` (null until it does; made by `activityOf`). */
-  activity: ActionActivity | null = null;
 
   #metadata: Readonly<Record<string, unknown>>;
   #queue: string;
-  #children: Set<ActionRun> | null = null;
-  #accepted: Promise<void> = ACCEPTED;
-  /** Put in its Production at assignment, before its actor exists: the actor's `enqueue` skips once. */
-  #preQueued = false;
-  #actor: ActionActor | null = null;
-  #materialize: ((run: ActionRun) => ActionActor) | null = null;
+  /** Its actor, or until it exists the function that makes it (see `deferActor`), or null. */
+  #actor: ActionActor | ((run: ActionRun) => ActionActor) | null = null;
   #site: { readonly id: string } | null = null;
   #attempt: RunningAttempt | null = null;
   #working: WorkPiece | null = null;
-  #crashes = 0;
-  /** A Site took it and its hooks phase began (so its after-hooks owe it a run). */
-  #hooksBegan = false;
-  /** Its after-hooks ran (in `afterHooks`, or as owed ones on the way to a final state). */
-  #afterHooksRan = false;
-  /**
-   * The live errors behind the error records the chart holds (an error record, or
-   * its `cancellation`), so the outcome keeps its real class and cause chain. Made
-   * on the first failure: a run that succeeds never makes it.
-   */
-  #liveErrors: Map<object, Error> | null = null;
-  /** What the next cancellation's error names as its cause (an aborted signal's reason). */
-  #cancelCause: { readonly cause: unknown } | null = null;
-  #licenseRelease: (() => void) | null = null;
-  #lastError: Error | null = null;
-
+  /** PRE_QUEUED: put in its Production before its actor existed (the actor's `enqueue` skips once); HOOKS_BEGAN: a Site took it and its hooks phase began (its after-hooks are owed); AFTER_HOOKS_RAN. */
+  #flags = 0;
+  /** What only some runs hold (see `RunExtras`), made on first need. */
+  #extras: RunExtras<ActionRun> | null = null;
   #settlement: Settlement | null = null;
-  #waiters: { resolve(value: unknown): void; reject(error: Error): void } | null = null;
-  #result: Promise<unknown> | null = null;
-  #onSettled: (() => void)[] | null = null;
+  /** Its `result()` promise once asked for, with how to settle it while it is pending. */
+  #result: ResultPromise | null = null;
 
   constructor(init: RunInit, services: RunServices, parent: ActionRun | null) {
     super();
@@ -106,27 +92,86 @@ export class ActionRun extends PhaseSignal {
     this.#metadata = init.metadata;
     this.priority = init.priority;
     this.#queue = init.queue;
-    this.license = init.license;
     this.definition = init.definition;
     this.policy = init.policy;
     this.before = init.before;
     this.after = init.after;
     this.services = services;
-    this.followUps = init.followUps;
-    this.parent = parent;
-    this.idempotencyKey = init.idempotencyKey;
-    this.provenance = init.provenance;
     this.createdAt = init.createdAt;
     this.startDelay = init.startDelay;
     this.attemptTimeout = init.attemptTimeout;
     this.totalTimeout = init.totalTimeout;
     this.cancelGrace = init.cancelGrace;
-    this.history = init.history;
-    this.host = init.host ?? null;
+    const host = init.host ?? null;
+    if (init.followUps.length > 0 || init.license !== null || init.idempotencyKey !== undefined || init.provenance !== null || init.history !== undefined || host !== null || parent !== null) {
+      const extras = this.#extra();
+      extras.license = init.license;
+      extras.idempotencyKey = init.idempotencyKey;
+      extras.provenance = init.provenance;
+      extras.history = init.history;
+      extras.host = host;
+      extras.parent = parent;
+      extras.followUps = init.followUps;
+    }
+    // A restored action's reported progress and logs (a durable store kept them).
     if (init.activity != null) this.activity = new ActionActivity(this, init.activity);
   }
 
+  #extra(): RunExtras<ActionRun> {
+    return (this.#extras ??= new RunExtras());
+  }
+
   // ── what it is now (read-only views) ───────────────────────────────────────
+  get license(): License | null {
+    return this.#extras?.license ?? null;
+  }
+
+  /** Follow-ups assigned after success with its output. */
+  get followUps(): readonly FollowUp[] {
+    return this.#extras?.followUps ?? NO_FOLLOW_UPS;
+  }
+
+  get idempotencyKey(): string | undefined {
+    return this.#extras?.idempotencyKey;
+  }
+
+  get provenance(): Provenance | null {
+    return this.#extras?.provenance ?? null;
+  }
+
+  /** Attempts made before, when a durable Sequence restored it. */
+  get history(): RunInit['history'] {
+    return this.#extras?.history;
+  }
+
+  /** The user's actor that invoked it (see `RunInit.host`), null for an action assigned directly. */
+  get host(): { readonly sessionId: string } | null {
+    return this.#extras?.host ?? null;
+  }
+
+  /** The action whose follow-up it is, or null. */
+  get parent(): ActionRun | null {
+    return this.#extras?.parent ?? null;
+  }
+
+  /** Slot of `Telemetry` (only it writes it): its spans while traced. */
+  get traced(): unknown {
+    return this.#extras?.traced ?? null;
+  }
+
+  set traced(value: unknown) {
+    if (value !== null || this.#extras !== null) this.#extra().traced = value;
+  }
+
+  /** What its function reported with `ctx.progress`/`ctx.log` (null until it does; made by `activityOf`). */
+  get activity(): ActionActivity | null {
+    return this.#extras?.activity ?? null;
+  }
+
+  set activity(value: ActionActivity | null) {
+    if (value !== null || this.#extras !== null) this.#extra().activity = value;
+  }
+
   get metadata(): Readonly<Record<string, unknown>> {
     return this.#metadata;
   }
@@ -138,12 +183,12 @@ export class ActionRun extends PhaseSignal {
 
   /** Its live follow-ups (null before the first). */
   get children(): ReadonlySet<ActionRun> | null {
-    return this.#children;
+    return this.#extras?.children ?? null;
   }
 
   /** Resolves once the assignment is committed to the Sequence's store (at once without a durable store). */
   get accepted(): Promise<void> {
-    return this.#accepted;
+    return this.#extras?.accepted ?? ACCEPTED;
   }
 
   /** The Site running it now (between START and release/settle). */
@@ -163,7 +208,7 @@ export class ActionRun extends PhaseSignal {
 
   /** How many times a Site behaviour crashed on it. */
   get crashes(): number {
-    return this.#crashes;
+    return this.#extras?.crashes ?? 0;
   }
 
   /**
@@ -172,18 +217,20 @@ export class ActionRun extends PhaseSignal {
    * queued actions stay small records.
    */
   get actor(): ActionActor {
-    if (this.#actor === null) {
-      const materialize = this.#materialize;
-      if (materialize === null) throw new Error(`Action ${this.id} has no actor`);
-      this.#materialize = null;
-      this.#actor = materialize(this);
+    const actor = this.#actor;
+    if (typeof actor !== 'function') {
+      if (actor === null) throw new Error(`Action ${this.id} has no actor`);
+      return actor;
     }
-    return this.#actor;
+    this.#actor = null;
+    const made = actor(this);
+    this.#actor = made;
+    return made;
   }
 
   /** True once the actor exists. */
   get hasActor(): boolean {
-    return this.#actor !== null;
+    return this.#actor !== null && typeof this.#actor !== 'function';
   }
 
   get settled(): boolean {
@@ -198,32 +245,32 @@ export class ActionRun extends PhaseSignal {
 
   /** Defers creating the actor until it is first needed. */
   deferActor(materialize: (run: ActionRun) => ActionActor): void {
-    this.#materialize = materialize;
+    if (this.#actor === null || typeof this.#actor === 'function') this.#actor = materialize;
   }
 
   /** Its assignment is committed when `commit` resolves (a durable store, an external production). */
   acceptedWhen(commit: Promise<void>): void {
-    this.#accepted = commit;
+    this.#extra().accepted = commit;
   }
 
   /** It is put in its Production before its actor exists: the actor's first `enqueue` skips. */
   queueBeforeActor(): void {
-    this.#preQueued = true;
+    this.#flags |= PRE_QUEUED;
   }
 
   /** Whether it was queued before its actor existed (once: the next enqueue is a real one). */
   takePreQueued(): boolean {
-    const was = this.#preQueued;
-    this.#preQueued = false;
+    const was = (this.#flags & PRE_QUEUED) !== 0;
+    this.#flags &= ~PRE_QUEUED;
     return was;
   }
 
   addChild(child: ActionRun): void {
-    (this.#children ??= new Set()).add(child);
+    (this.#extra().children ??= new Set()).add(child);
   }
 
   removeChild(child: ActionRun): void {
-    this.#children?.delete(child);
+    this.#extras?.children?.delete(child);
   }
 
   /** A Site behaviour changed its metadata (`updateMetadata`). */
@@ -250,7 +297,7 @@ export class ActionRun extends PhaseSignal {
 
   /** A Site behaviour crashed on it; returns how many times one has. */
   noteCrash(): number {
-    return ++this.#crashes;
+    return ++this.#extra().crashes;
   }
 
   /** Its function was called (again). */
@@ -270,35 +317,37 @@ export class ActionRun extends PhaseSignal {
 
   /** Its before-hooks phase began: after-hooks are owed from now on. */
   hooksBegan(): void {
-    this.#hooksBegan = true;
+    this.#flags |= HOOKS_BEGAN;
   }
 
   /** Its after-hooks run (in `afterHooks`). */
   afterHooksRun(): void {
-    this.#afterHooksRan = true;
+    this.#flags |= AFTER_HOOKS_RAN;
   }
 
   /** Whether its hooks began and its after-hooks have not run (read-only; see `takeOwedAfterHooks`). */
   get owesAfterHooks(): boolean {
-    return this.#hooksBegan && !this.#afterHooksRan && this.after.length > 0;
+    return (this.#flags & (HOOKS_BEGAN | AFTER_HOOKS_RAN)) === HOOKS_BEGAN && this.after.length > 0;
   }
 
   /** True once, when its hooks began and its after-hooks have not run: the caller runs them now. */
   takeOwedAfterHooks(): boolean {
-    if (!this.#hooksBegan || this.#afterHooksRan || this.after.length === 0) return false;
-    this.#afterHooksRan = true;
+    if (!this.owesAfterHooks) return false;
+    this.#flags |= AFTER_HOOKS_RAN;
     return true;
   }
 
   /** Holds its License until it settles: `release` lets go of the revocation listener. */
   holdLicense(release: () => void): void {
-    this.#licenseRelease = release;
+    this.#extra().licenseRelease = release;
   }
 
   /** Lets go of its License (settled, or handed back). */
   releaseLicense(): void {
-    const release = this.#licenseRelease;
-    this.#licenseRelease = null;
+    const extras = this.#extras;
+    if (extras === null) return;
+    const release = extras.licenseRelease;
+    extras.licenseRelease = null;
     release?.();
   }
 
@@ -308,18 +357,18 @@ export class ActionRun extends PhaseSignal {
    */
   recordError(error: Error, record: ErrorRecord = serializeError(error)): ErrorRecord {
     this.keepLive(record, error);
-    this.#lastError = error;
+    this.#extra().lastError = error;
     return record;
   }
 
   /** The live error it last sent the chart (an attempt's, a hook's, a License's), or null. */
   get lastError(): Error | null {
-    return this.#lastError;
+    return this.#extras?.lastError ?? null;
   }
 
   /** Remembers `error` as the live form of `record` (an error record, or the chart's `cancellation`); the first stays. */
   keepLive(record: object, error: Error): Error {
-    const live = (this.#liveErrors ??= new Map());
+    const live = (this.#extra().liveErrors ??= new Map());
     const kept = live.get(record);
     if (kept !== undefined) return kept;
     live.set(record, error);
@@ -328,18 +377,19 @@ export class ActionRun extends PhaseSignal {
 
   /** The live error behind `record`, or undefined when none was recorded. */
   liveError(record: object | null): Error | undefined {
-    return record === null ? undefined : this.#liveErrors?.get(record);
+    return record === null ? undefined : this.#extras?.liveErrors?.get(record);
   }
 
   /** The next cancellation's error names `cause` (a signal's abort reason). */
   noteCancelCause(cause: unknown): void {
-    this.#cancelCause ??= { cause };
+    this.#extra().cancelCause ??= { cause };
   }
 
   /** The cause noted for the cancellation under way, as error options (`{}` when none). */
   takeCancelCause(): { readonly cause?: unknown } {
-    const noted = this.#cancelCause;
-    this.#cancelCause = null;
+    const extras = this.#extras;
+    const noted = extras?.cancelCause ?? null;
+    if (extras !== null) extras.cancelCause = null;
     return noted ?? {};
   }
 
@@ -352,22 +402,26 @@ export class ActionRun extends PhaseSignal {
 
   /** The promise of the action's output; rejects with its typed error. Made on first use, so an unobserved failure is no unhandled rejection. */
   result(): Promise<unknown> {
-    if (this.#result !== null) return this.#result;
+    if (this.#result !== null) return this.#result.promise;
     const settlement = this.#settlement;
-    if (settlement !== null) {
-      this.#result = settlement.ok ? Promise.resolve(settlement.value) : Promise.reject(settlement.error);
-    } else {
-      this.#result = new Promise((resolve, reject) => {
-        this.#waiters = { resolve, reject };
-      });
-    }
-    return this.#result;
+    const made: ResultPromise = { promise: ACCEPTED, resolve: null, reject: null };
+    made.promise =
+      settlement !== null
+        ? settlement.ok
+          ? Promise.resolve(settlement.value)
+          : Promise.reject(settlement.error)
+        : new Promise((resolve, reject) => {
+            made.resolve = resolve;
+            made.reject = reject;
+          });
+    this.#result = made;
+    return made.promise;
   }
 
   /** Calls `listener` once settled (at once when already). */
   onSettled(listener: () => void): void {
     if (this.#settlement !== null) listener();
-    else (this.#onSettled ??= []).push(listener);
+    else (this.#extra().onSettled ??= []).push(listener);
   }
 
   /**
@@ -380,14 +434,15 @@ export class ActionRun extends PhaseSignal {
     const settlement: Settlement = error === undefined || output.status === 'done' ? outcomeOf(this, output, context) : { ok: false, error };
     this.#settlement = settlement;
     this.releaseLicense();
-    const waiters = this.#waiters;
-    this.#waiters = null;
-    if (waiters !== null) {
-      if (settlement.ok) waiters.resolve(settlement.value);
-      else waiters.reject(settlement.error);
+    const waiting = this.#result;
+    if (waiting !== null && waiting.resolve !== null) {
+      if (settlement.ok) waiting.resolve(settlement.value);
+      else waiting.reject!(settlement.error);
+      waiting.resolve = waiting.reject = null;
     }
-    const listeners = this.#onSettled;
-    this.#onSettled = null;
+    const extras = this.#extras;
+    const listeners = extras?.onSettled ?? null;
+    if (extras !== null) extras.onSettled = null;
     if (listeners !== null) for (const listener of listeners) listener();
     return settlement;
   }

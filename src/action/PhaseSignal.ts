@@ -6,17 +6,27 @@
  * costs no extra allocation for it).
  * @internal
  */
+/** A run's abort state, made when its signal is first read or a phase is first aborted. */
+interface AbortState {
+  controller: AbortController | null;
+  /** The current phase's abort reason (undefined: not aborted). */
+  reason: unknown;
+  /** The last phase that was aborted, and why: a function that reads its signal late still learns the real reason. */
+  aborted: { readonly phase: number; readonly reason: unknown } | null;
+}
+
 export class PhaseSignal {
   #phase = 0;
-  #controller: AbortController | null = null;
-  #abortReason: unknown = undefined;
-  /** The last phase that was aborted, and why: a function that reads its signal late still learns the real reason. */
-  #aborted: { readonly phase: number; readonly reason: unknown } | null = null;
+  /** Null until the first signal read or abort: a run whose code never looks costs one slot. */
+  #abort: AbortState | null = null;
 
   /** Starts a new phase (hooks or an attempt): earlier phases' late answers are ignored from now on. */
   beginPhase(): number {
-    this.#controller = null;
-    this.#abortReason = undefined;
+    const state = this.#abort;
+    if (state !== null) {
+      state.controller = null;
+      state.reason = undefined;
+    }
     return ++this.#phase;
   }
 
@@ -30,25 +40,32 @@ export class PhaseSignal {
     this.#phase++;
   }
 
+  #state(): AbortState {
+    return (this.#abort ??= { controller: null, reason: undefined, aborted: null });
+  }
+
   /** The current phase's signal, made on first use (a function that never reads it costs no AbortController). */
   signal(): AbortSignal {
-    if (this.#controller === null) {
-      this.#controller = new AbortController();
-      if (this.#abortReason !== undefined) this.#controller.abort(this.#abortReason);
+    const state = this.#state();
+    if (state.controller === null) {
+      state.controller = new AbortController();
+      if (state.reason !== undefined) state.controller.abort(state.reason);
     }
-    return this.#controller.signal;
+    return state.controller.signal;
   }
 
   /** Aborts the current phase's signal with `reason` (the first reason stays). */
   abort(reason: unknown): void {
-    if (this.#abortReason !== undefined) return;
-    this.#abortReason = reason;
-    this.#aborted = { phase: this.#phase, reason };
-    this.#controller?.abort(reason);
+    const state = this.#state();
+    if (state.reason !== undefined) return;
+    state.reason = reason;
+    state.aborted = { phase: this.#phase, reason };
+    state.controller?.abort(reason);
   }
 
   /** Why phase `token` was aborted, or undefined when it was not (or is too old to tell). */
   abortReasonOf(token: number): unknown {
-    return this.#aborted?.phase === token ? this.#aborted.reason : undefined;
+    const aborted = this.#abort?.aborted;
+    return aborted?.phase === token ? aborted.reason : undefined;
   }
 }

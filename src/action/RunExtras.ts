@@ -1,0 +1,33 @@
+/**
+ * What an ActionRun holds only in some lives: its License, idempotency key,
+ * provenance, restored history, host, parent and follow-ups; its live follow-ups;
+ * a store's commit; the live errors of its failures; listeners of its settling; its spans and reported activity. A run
+ * makes it on first need, so a plain queued or running action stays a small
+ * record (bytes per action are a goal of the bench: `bench/memory.ts`).
+ * @internal
+ */
+import type { AttemptRecord } from '../../machines/actionTypes.js';
+import type { License } from '../License.js';
+import type { ActionActivity } from './ActionActivity.js';
+import type { FollowUp, Provenance } from './runTypes.js';
+
+export class RunExtras<Run> {
+  license: License | null = null;
+  idempotencyKey: string | undefined = undefined;
+  provenance: Provenance | null = null;
+  history: readonly AttemptRecord[] | undefined = undefined;
+  host: { readonly sessionId: string } | null = null;
+  parent: Run | null = null;
+  followUps: readonly FollowUp[] | null = null;
+  children: Set<Run> | null = null;
+  accepted: Promise<void> | null = null;
+  /** How many times a Site behaviour crashed on it. */
+  crashes = 0;
+  liveErrors: Map<object, Error> | null = null;
+  cancelCause: { readonly cause: unknown } | null = null;
+  licenseRelease: (() => void) | null = null;
+  lastError: Error | null = null;
+  onSettled: (() => void)[] | null = null;
+  traced: unknown = null;
+  activity: ActionActivity | null = null;
+}
