@@ -95,20 +95,9 @@ export class InspectionHub {
    * under the actor that invoked it, as a table-engine action is.
    */
   place(actor: PlaceableRef, parent: { readonly sessionId: string }): void {
-    const snapshot = (): unknown => this.snapshotOf(actor);
-    this.#placed.set(actor, {
-      get sessionId() {
-        return actor.sessionId;
-      },
-      get id() {
-        return actor.id;
-      },
-      get logic() {
-        return actor.logic;
-      },
-      _parent: parent,
-      getSnapshot: snapshot,
-    });
+    // An XState actor's ids and logic never change: the view copies them.
+    const { sessionId, id, logic } = actor;
+    this.#placed.set(actor, { sessionId, id, logic, _parent: parent, getSnapshot: () => this.snapshotOf(actor) });
     this.#placing = true;
   }
 

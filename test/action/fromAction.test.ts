@@ -3,8 +3,8 @@ import { assign, createActor, setup, spawnChild, stopChild, toPromise, type AnyA
 import { describe, expect, it } from 'vitest';
 import { CancellationError, createPlan, ExecutionError, ManualClock, RoutingError, Sequence, type EchoEvent } from '../../src/index.js';
 import { fromAction } from '../../src/action/fromAction.js';
-import { createInspectionAdapter } from '../../src/inspect/adapter.js';
-import { actorKey, initialState, reduce, type AppState } from '../../inspector/src/state/model.js';
+import { actorKey } from '../../inspector/src/state/model.js';
+import { followInApp } from '../support/inspectorApp.js';
 import { filterActions } from '../../inspector/src/state/derive.js';
 
 function setupSequence(clock = new ManualClock(), engine: 'table' | 'xstate' = 'table') {
@@ -141,21 +141,13 @@ describe.each(['table', 'xstate'] as const)('fromAction: an Echo action invoked 
   it('in the inspector the action, its retries and attempts show under the user’s actor', async () => {
     const clock = new ManualClock();
     const { sequence } = setupSequence(clock, engine);
-    const adapter = createInspectionAdapter(sequence.id, sequence, { clock, flushInterval: 10 });
-    let state: AppState = reduce(initialState(), {
-      type: 'receive',
-      messages: [{ type: 'sources', sources: [{ id: sequence.id, name: sequence.name, kind: 'echo', controllable: true, connected: true }] }, ...adapter.machines(), adapter.fullState()],
-      receivedAt: 0,
-    });
-    adapter.subscribe((message) => {
-      state = reduce(state, { type: 'receive', messages: [message], receivedAt: clock.now() });
-    });
+    const app = followInApp(sequence, clock);
     const checkout = createActor(checkoutMachine(fromAction(sequence, 'Flaky'))).start();
     await clock.advance(20);
     const user = checkout as AnyActorRef;
-    const userView = state.actors.get(actorKey(sequence.id, user.sessionId));
+    const userView = app.state.actors.get(actorKey(sequence.id, user.sessionId));
     expect(userView).toMatchObject({ machineId: 'checkout', value: 'charging', status: 'active' });
-    const under = filterActions(state, { ...state.filters, parent: userView!.key });
+    const under = filterActions(app.state, { ...app.state.filters, parent: userView!.key });
     const action = under.find((view) => view.kind === 'action');
     expect(action).toMatchObject({ parentId: user.sessionId, value: 'retrying', context: expect.objectContaining({ name: 'Flaky' }) });
     // A viewer that joins now finds the user's actors too (the Sequence keeps their system's root).
@@ -163,13 +155,13 @@ describe.each(['table', 'xstate'] as const)('fromAction: an Echo action invoked 
     await clock.advance(100);
     await toPromise(checkout);
     await clock.advance(20);
-    const settled = state.actors.get(action!.key)!;
+    const settled = app.state.actors.get(action!.key)!;
     expect(settled).toMatchObject({ parentId: user.sessionId, value: 'done', status: 'done' });
     expect((settled.context as { attempts: { outcome: string }[] }).attempts.map((attempt) => attempt.outcome)).toEqual(['failed', 'succeeded']);
     expect(settled.history.map(([value]) => value)).toEqual(expect.arrayContaining(['running', 'retrying', 'done']));
-    expect(state.actors.get(actorKey(sequence.id, user.sessionId))).toMatchObject({ value: 'paid', status: 'done' });
+    expect(app.state.actors.get(actorKey(sequence.id, user.sessionId))).toMatchObject({ value: 'paid', status: 'done' });
     expect([...sequence.currentActors()].map((actor) => actor.sessionId)).not.toContain(user.sessionId); // its system is over: not kept
-    adapter.dispose();
+    app.dispose();
     await sequence.shutdown();
   });
 });

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { circuitBreakerMachine, createCircuitBreaker, main as circuitBreaker } from '../../examples/circuitBreaker.js';
 import { createPlan, ManualClock, Sequence } from '../../src/index.js';
-import { createInspectionAdapter } from '../../src/inspect/adapter.js';
-import { actorKey, initialState, reduce, type AppState } from '../../inspector/src/state/model.js';
+import { actorKey } from '../../inspector/src/state/model.js';
+import { followInApp } from '../support/inspectorApp.js';
 
 const EXPECTED_CALLS = ['a-1@0 down', 'a-2@0 down', 'a-3@100 down', 'a-4@1200 down', 'a-5@2300 ok', 'a-6@2400 ok'];
 
@@ -49,29 +49,21 @@ describe('circuit breaker (a user Action machine)', () => {
     const breaker = createCircuitBreaker({ failureThreshold: 1, coolDown: 1000, clock });
     const plan = createPlan({ Fetch: { run: async () => Promise.reject(new Error('down')), retry: { attempts: 1 } } });
     const sequence = new Sequence({ plan, clock, sites: 1, actionMachine: circuitBreakerMachine(breaker) }).start();
-    const adapter = createInspectionAdapter(sequence.id, sequence, { clock, flushInterval: 10 });
-    let state: AppState = reduce(initialState(), {
-      type: 'receive',
-      messages: [{ type: 'sources', sources: [{ id: sequence.id, name: sequence.name, kind: 'echo', controllable: true, connected: true }] }, ...adapter.machines(), adapter.fullState()],
-      receivedAt: 0,
-    });
-    adapter.subscribe((message) => {
-      state = reduce(state, { type: 'receive', messages: [message], receivedAt: clock.now() });
-    });
+    const app = followInApp(sequence, clock);
     const first = sequence.assign('Fetch', null);
     await clock.advance(20);
     await expect(first.result).rejects.toMatchObject({ name: 'ExecutionError' });
     const waiting = sequence.assign('Fetch', null);
     await clock.advance(20);
-    const machine = state.machines[`${sequence.id}|echo.circuitBreaker`];
+    const machine = app.state.machines[`${sequence.id}|echo.circuitBreaker`];
     expect(machine).toBeDefined();
     expect(JSON.stringify(machine)).toContain('"open"');
-    const view = state.actors.get(actorKey(sequence.id, `echo:${waiting.id}`));
+    const view = app.state.actors.get(actorKey(sequence.id, `echo:${waiting.id}`));
     expect(view).toMatchObject({ kind: 'action', machineId: 'echo.circuitBreaker', value: 'open', status: 'active' });
     expect(view!.history.map(([value]) => value)).toContain('open');
     waiting.cancel();
     await expect(waiting.result).rejects.toMatchObject({ name: 'CancellationError' });
-    adapter.dispose();
+    app.dispose();
     await sequence.shutdown();
   });
 });

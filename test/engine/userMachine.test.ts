@@ -4,8 +4,7 @@ import { approvalGateMachine, main as approvalGate } from '../../examples/approv
 import { actionMachine } from '../../machines/action.machine.js';
 import { ActionContractError, checkActionMachine } from '../../machines/actionContract.js';
 import { createPlan, ManualClock, Sequence } from '../../src/index.js';
-import { createInspectionAdapter } from '../../src/inspect/adapter.js';
-import { initialState, reduce, type AppState } from '../../inspector/src/state/model.js';
+import { followInApp } from '../support/inspectorApp.js';
 
 describe('user Action machines in a Sequence', () => {
   for (const engine of ['table', 'xstate'] as const) {
@@ -23,26 +22,18 @@ describe('user Action machines in a Sequence', () => {
     it(`approval gate (${engine}): the inspector shows its actions as actions of its own machine, waiting in \`awaitingApproval\``, async () => {
       const clock = new ManualClock();
       const sequence = new Sequence({ plan: createPlan({ Deploy: async () => 'deployed' }), actionMachine: approvalGateMachine(500), clock, engine }).start();
-      const adapter = createInspectionAdapter(sequence.id, sequence, { clock, flushInterval: 10 });
-      let state: AppState = reduce(initialState(), {
-        type: 'receive',
-        messages: [{ type: 'sources', sources: [{ id: sequence.id, name: sequence.name, kind: 'echo', controllable: true, connected: true }] }, ...adapter.machines(), adapter.fullState()],
-        receivedAt: 0,
-      });
-      adapter.subscribe((message) => {
-        state = reduce(state, { type: 'receive', messages: [message], receivedAt: clock.now() });
-      });
+      const app = followInApp(sequence, clock);
       const handle = sequence.assign('Deploy', 'staging');
       await clock.advance(20);
-      const machine = state.machines[`${sequence.id}|echo.approvalGate`];
+      const machine = app.state.machines[`${sequence.id}|echo.approvalGate`];
       expect(JSON.stringify(machine)).toContain('"awaitingApproval"');
-      const view = [...state.actors.values()].find((actor) => (actor.context as { id?: unknown } | null)?.id === handle.id);
+      const view = [...app.state.actors.values()].find((actor) => (actor.context as { id?: unknown } | null)?.id === handle.id);
       expect(view).toMatchObject({ kind: 'action', machineId: 'echo.approvalGate', value: 'awaitingApproval', status: 'active' });
       handle.send({ type: 'APPROVE' });
       expect(await handle.result).toBe('deployed');
       await clock.advance(20);
-      expect(state.actors.get(view!.key)!.history.map(([value]) => value)).toEqual(expect.arrayContaining(['awaitingApproval', 'running', 'done']));
-      adapter.dispose();
+      expect(app.state.actors.get(view!.key)!.history.map(([value]) => value)).toEqual(expect.arrayContaining(['awaitingApproval', 'running', 'done']));
+      app.dispose();
       await sequence.shutdown();
     });
   }
