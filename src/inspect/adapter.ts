@@ -41,8 +41,11 @@ export interface InspectionAdapter {
    * The current actors in frames of at most `chunk` actors (a `full`, then `delta`s that
    * add the rest), then the recent event history; read lazily, so a joining viewer costs
    * one chunk of memory at a time. Actors that change meanwhile are sent as they are then.
+   * A frame's actors are the adapter's own records: encode each frame before asking for the next.
+   * With `othersWatching` false (no viewer but the joining one), the actors a flood left
+   * waiting are taken in without announcing them in a delta: the join's frames hold them.
    */
-  joinMessages(chunk: number): Generator<SourceMessage>;
+  joinMessages(chunk: number, othersWatching?: boolean): Generator<SourceMessage>;
   /** The last event ops (a bounded ring), oldest first. */
   history(): DeltaOp[];
   /** Every machine definition known so far. */
@@ -91,6 +94,7 @@ export function createInspectionAdapter(
   const maxShortLived = positive('maxShortLivedPerFlush', config.maxShortLivedPerFlush);
   const maxIntake = positive('maxIntakePerFlush', config.maxIntakePerFlush);
   const maxHistory = positive('maxHistory', config.maxHistory);
+  const maxOpsPerFrame = Math.max(1, positive('maxOpsPerFrame', config.maxOpsPerFrame));
   const limits = resolveSanitizeOptions(config.sanitize);
   // A durable runtime's dead letters travel beside its actors (null: it keeps none).
   const deadLetters = target === undefined ? null : createDeadLetterFeed(source, target, { clock, interval: positive('deadLetterInterval', config.deadLetterInterval), max: positive('maxDeadLetters', config.maxDeadLetters), limits });
@@ -169,7 +173,7 @@ export function createInspectionAdapter(
     return typeof id === 'string' ? id : null;
   }
 
-  function add(ref: InspectableActorRef, snapshot: any): Entry | undefined {
+  function add(ref: InspectableActorRef, snapshot: any, announce = true): Entry | undefined {
     if (entries.size - finishedCount >= maxActors) {
       counters.droppedActors++;
       return undefined;
@@ -193,6 +197,7 @@ export function createInspectionAdapter(
     entries.set(ref.sessionId, entry);
     if ('pullSlot' in ref) (ref as PullableRef).pullSlot = entry;
     update(entry, snapshot, null, now);
+    if (!announce) return entry;
     const change = touch(entry);
     if (change) change.added = true;
     return entry;
@@ -271,14 +276,14 @@ export function createInspectionAdapter(
     intake.prune(() => counters.droppedActors++);
   }
 
-  /** Takes in declined actors (see `Intake`); `all` for a viewer that joins now. */
-  function admit(all: boolean): void {
+  /** Takes in declined actors (see `Intake`); `all` for a viewer that joins now (`announce` false: only it watches). */
+  function admit(all: boolean, announce = true): void {
     intake.review(
       all,
       hasRoom,
       (ref) => {
         ref.takeTrail(); // re-armed: it pulls again on its next change
-        add(ref, ref.getSnapshot());
+        add(ref, ref.getSnapshot(), announce);
       },
       () => counters.droppedActors++,
     );
@@ -408,8 +413,12 @@ export function createInspectionAdapter(
     }
     events = [];
     if (ops.length === 0) return;
-    const message: SourceMessage = { type: 'delta', source, at, ops, stats: stats() };
-    for (const listener of listeners) listener(message);
+    // Frames of bounded size: a join that takes in a flood's declined actors adds them all at once.
+    const counts = stats();
+    for (let from = 0; from < ops.length; from += maxOpsPerFrame) {
+      const message: SourceMessage = { type: 'delta', source, at, ops: from === 0 && ops.length <= maxOpsPerFrame ? ops : ops.slice(from, from + maxOpsPerFrame), stats: counts };
+      for (const listener of listeners) listener(message);
+    }
   }
 
   function stats(): SourceStats {
@@ -430,9 +439,19 @@ export function createInspectionAdapter(
       for (const entry of entries.values()) actors.push({ ...materialize(entry, limits) });
       return { type: 'full', source, at: clock.now(), actors, stats: stats() };
     },
-    *joinMessages(chunk) {
-      admit(true);
-      for (const entry of pending) if (entry.pulled !== null && entry.change !== null) readPulled(entry, entry.change);
+    *joinMessages(chunk, othersWatching = true) {
+      admit(true, othersWatching);
+      // What changed so far (the actors just taken in among it) goes to the viewers there are
+      // now; the joining one gets it all in its frames (the server holds its deltas until then).
+      if (othersWatching) flush();
+      else {
+        // Nobody else watches: what is pending reaches the joining viewer in its frames, read when sent.
+        for (const entry of pending) {
+          if (entry.pulled !== null && entry.change !== null) readPulled(entry, entry.change);
+          entry.change = null;
+        }
+        pending = [];
+      }
       let batch: WireActor[] = [];
       let first = true;
       const frame = (): SourceMessage =>
@@ -441,7 +460,7 @@ export function createInspectionAdapter(
           : { type: 'delta', source, at: clock.now(), ops: batch.map((actor) => ({ op: 'add', actor })), stats: stats() };
       // A Map iterates live: actors evicted meanwhile are skipped, new ones come at the end.
       for (const entry of entries.values()) {
-        batch.push({ ...materialize(entry, limits) });
+        batch.push(materialize(entry, limits));
         if (batch.length < chunk) continue;
         yield frame();
         first = false;

@@ -30,6 +30,8 @@ export interface AdapterOptions {
    * actions. @default 500
    */
   readonly maxIntakePerFlush?: number;
+  /** Ops in one delta frame at most; a larger flush is sent as several frames. @default 2000 */
+  readonly maxOpsPerFrame?: number;
   /** Event ops kept per source for viewers that join late (a ring: the oldest go first). @default 500 */
   readonly maxHistory?: number;
   /** Limits for contexts, outputs, errors and events. */
@@ -51,6 +53,7 @@ export const defaultAdapterOptions = {
   maxShortLivedPerFlush: 500,
   maxIntakePerFlush: 500,
   maxHistory: 500,
+  maxOpsPerFrame: 2000,
   sanitize: {},
   maxDeadLetters: 500,
   deadLetterInterval: 250,

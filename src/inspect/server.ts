@@ -106,6 +106,11 @@ interface Connection {
   stale: Set<string>;
   /** The initial state still to send (one at a time: a repeated `subscribe` replaces it). */
   join: Iterator<ServerMessage> | null;
+  /**
+   * Sources whose `full` frame the join has not sent yet: their deltas are not sent to this
+   * viewer meanwhile (the join's frames, read when sent, hold those changes already).
+   */
+  joining: Set<string>;
   /** A frame of the join is being written: the join goes on when it is. */
   joinWaiting: boolean;
   /** Waiting for a slow viewer's buffer to be written out (see `watchDrain`). */
@@ -162,7 +167,10 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
   function checkBuffer(socket: WebSocket): void {
     if (socket.bufferedAmount <= config.maxClientBuffer) return;
     const connection = socketsOf.get(socket);
-    if (connection) connection.join = null;
+    if (connection) {
+      connection.join = null;
+      connection.joining.clear();
+    }
     socket.close(1008, 'slow-client: the send buffer passed its limit');
     socket.terminate();
   }
@@ -175,11 +183,13 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
 
   function broadcast(message: ServerMessage, sourceId?: string): void {
     for (const listener of listeners) listener(message);
-    const text = JSON.stringify(message);
+    // Encoded once for every viewer, and only when one gets it (a join's catch-up flush may have no one else to go to).
+    let text: string | undefined;
     for (const connection of connections) {
       if (connection.role !== 'viewer') continue;
       const socket = connection.socket;
       if (sourceId !== undefined && message.type === 'delta') {
+        if (connection.joining.has(sourceId)) continue;
         if (socket.bufferedAmount > config.maxViewerBuffer) {
           connection.stale.add(sourceId);
           watchDrain(connection);
@@ -193,7 +203,7 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
         }
       }
       if (socket.readyState === socket.OPEN) {
-        socket.send(text);
+        socket.send((text ??= JSON.stringify(message)));
         checkBuffer(socket);
       }
     }
@@ -218,18 +228,26 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
   }
 
   /** What a viewer joining now gets: sources, then per source its machines, actor frames and event history. */
-  function* joinMessages(only?: string): Generator<ServerMessage> {
+  function* joinMessages(connection: Connection, only?: string): Generator<ServerMessage> {
     if (only === undefined) yield sourcesMessage();
     for (const [id, source] of [...sources]) {
       if (only !== undefined && id !== only) continue;
       if (only === undefined) yield* source.machines();
-      yield* source.joinMessages(config.joinChunk);
+      yield* source.joinMessages(config.joinChunk, othersWatch(connection, id));
     }
+  }
+
+  /** Whether anyone but `connection` gets `source`'s deltas now (another viewer, a recorder). */
+  function othersWatch(connection: Connection, source: string): boolean {
+    if (listeners.size > 0) return true;
+    for (const other of connections) if (other !== connection && other.role === 'viewer' && !other.joining.has(source)) return true;
+    return false;
   }
 
   /** Starts (or restarts) a viewer's join: at most one is pending per client, whatever it sends. */
   function startJoin(connection: Connection, only?: string): void {
-    connection.join = joinMessages(only);
+    connection.joining = new Set(only === undefined ? sources.keys() : [only]);
+    connection.join = joinMessages(connection, only);
     if (!connection.joinWaiting) pump(connection);
   }
 
@@ -245,8 +263,10 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
       const next = connection.join.next();
       if (next.done === true) {
         connection.join = null;
+        connection.joining.clear();
         return;
       }
+      if (next.value.type === 'full') connection.joining.delete(next.value.source);
       const text = JSON.stringify(next.value);
       if (socket.bufferedAmount + text.length > JOIN_HIGH_WATER) {
         connection.joinWaiting = true;
@@ -417,7 +437,7 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
 
   wss.on('connection', (socket, request) => {
     const urlToken = new URL(request.url ?? '/', 'http://inspector').searchParams.get('token') ?? undefined;
-    const connection: Connection = { socket, role: 'pending', urlToken, stale: new Set(), join: null, joinWaiting: false, drainWatch: false };
+    const connection: Connection = { socket, role: 'pending', urlToken, stale: new Set(), join: null, joining: new Set(), joinWaiting: false, drainWatch: false };
     connections.add(connection);
     socketsOf.set(socket, connection);
     socket.on('message', (data, isBinary) => {

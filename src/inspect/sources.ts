@@ -14,7 +14,7 @@ export interface Source {
   info(): SourceInfo;
   fullState(): FullState;
   /** What a joining viewer gets of this source, lazily in bounded frames (see the adapter's `joinMessages`). */
-  joinMessages(chunk: number): Iterable<SourceMessage>;
+  joinMessages(chunk: number, othersWatching?: boolean): Iterable<SourceMessage>;
   machines(): MachineMessage[];
   subscribe(listener: (message: SourceMessage) => void): () => void;
   control(command: ControlCommand): Promise<void>;
@@ -29,7 +29,7 @@ export function createLocalSource(target: InspectorTarget, kind: SourceKind, opt
   return {
     info: () => ({ id: target.id, name: target.name, kind, controllable, connected }),
     fullState: () => adapter.fullState(),
-    joinMessages: (chunk) => adapter.joinMessages(chunk),
+    joinMessages: (chunk, othersWatching) => adapter.joinMessages(chunk, othersWatching),
     machines: () => adapter.machines(),
     subscribe: (listener) => adapter.subscribe(listener),
     control: (command) => target.control(command),
