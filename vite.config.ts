@@ -6,10 +6,16 @@
  */
 import { fileURLToPath } from 'node:url';
 import { viteSingleFile } from 'vite-plugin-singlefile';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const repo = fileURLToPath(new URL('.', import.meta.url));
 const underVitest = process.env.VITEST !== undefined;
+/**
+ * The browser tests that assert timings (long tasks, keystroke to result, a late page's join):
+ * a phase of their own that runs alone after every other test file, so no other file competes
+ * for the 2 CI cores while they measure.
+ */
+const timedInBrowser = ['test/e2e/scale.e2e.test.ts'];
 
 export default defineConfig({
   root: underVitest ? repo : `${repo}inspector`,
@@ -25,9 +31,13 @@ export default defineConfig({
   },
   test: {
     root: repo,
-    include: ['test/**/*.test.ts'],
     // The JSON report lets .ci/run print one plain closing line ("Tests: N passed, N failed, N skipped").
     reporters: ['default', 'json'],
     outputFile: { json: `${repo}test-results/vitest.json` },
+    projects: [
+      { extends: true, test: { name: 'tests', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...timedInBrowser], sequence: { groupOrder: 0 } } },
+      // groupOrder 1: starts once the group above has finished; one file, so nothing runs beside it.
+      { extends: true, test: { name: 'timed in the browser', include: timedInBrowser, sequence: { groupOrder: 1 } } },
+    ],
   },
 });

@@ -1,20 +1,27 @@
 /**
- * The inspector at scale, in Chromium, on a real Sequence:
- * - flooded with 100k short actions while the page is open and searching and
- *   filtering: the page's long tasks are measured (PerformanceObserver 'longtask',
- *   itself checked to see a deliberate 300 ms task; the longest is printed), every one
- *   of the 100k reached the page (shown or counted as dropped), and once the
- *   runtime is idle the page converges to its truth (0 active);
- * - a page that opens while 90k actions are live (a late viewer) is complete: it
- *   shows every live action and the runtime's counts.
- * Figures are printed and written to test-results/.
+ * The inspector at scale, in Chromium, with the goals of issue #13 asserted:
+ * - flooded with 100k short actions of a real Sequence while the page is open and
+ *   searching and filtering: no task of the page takes over 200 ms (PerformanceObserver
+ *   'longtask', itself checked to see a deliberate 300 ms task), every one of the 100k
+ *   reached the page (shown or counted as dropped), and once the runtime is idle the
+ *   page converges to its truth (0 active);
+ * - a page that opens while 90k actions are live (a late viewer) is usable (shows
+ *   actions) within 2 s and complete (shows every live action) within 5 s of navigating;
+ * - at 100k actions, a keystroke in the search shows its result within 100 ms, both one
+ *   that narrows the search and one that widens it again (every actor is looked at).
+ * These are timings, so this file runs in a vitest phase of its own, alone, after every
+ * other test file (`timedInBrowser` in vite.config.ts). Figures are printed and written
+ * to test-results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPlan, Sequence } from '../../src/index.js';
+import { systemClock } from '../../src/clock.js';
 import type { DeltaMessage, ServerMessage, SourceStats } from '../../src/inspect/protocol.js';
 import { inspect } from '../../src/inspect/server.js';
+import type { InspectableActorRef, InspectorTarget } from '../../src/inspect/target.js';
+import { createTestSequence } from '../inspect/testSequence.js';
 import { buildInspector, chromiumMissing, distInspector, launchChromium, repo, waitFor } from './harness.js';
 
 const results = `${repo}test-results`;
@@ -57,7 +64,7 @@ describe.skipIf(chromiumMissing)('the inspector at scale, on a real Sequence', (
     await browser?.close();
   });
 
-  test('a 100k flood: its long tasks measured by a checked observer, every action reached the page, and it shows 0 active once the runtime is idle', async () => {
+  test('a 100k flood: no task of the page over 200 ms (a checked observer), every action reached the page, and it shows 0 active once the runtime is idle', async () => {
     const plan = createPlan({ Quick: async (n: number) => n });
     const sequence = new Sequence({ plan, sites: 4, concurrency: 16, name: 'flood' });
     sequence.start();
@@ -137,8 +144,8 @@ describe.skipIf(chromiumMissing)('the inspector at scale, on a real Sequence', (
       );
       expect(sequence.stats().done).toBe(total);
       expect(await shownCount(page, '[data-testid="summary"]', 'active')).toBe(0);
-      // The goal (none over 200 ms) is a figure, printed and written above, not an assertion: alone the test held it
-      // (longest 125–196 ms at load average 15–18), run beside the whole suite on 2 cores it did not (258 ms).
+      // The goal: no task of the page over 200 ms while the flood streams in.
+      expect(tasks.filter((duration) => duration > 200)).toEqual([]);
     } finally {
       await page.close();
       await server.close();
@@ -146,7 +153,7 @@ describe.skipIf(chromiumMissing)('the inspector at scale, on a real Sequence', (
     }
   }, 240_000);
 
-  test('a page that opens while 90k actions are live shows every one of them, and the runtime’s counts', async () => {
+  test('a page that opens while 90k actions are live is usable within 2 s and complete within 5 s: every one of them, and the runtime’s counts', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const plan = createPlan({ Hold: () => gate });
@@ -185,6 +192,9 @@ describe.skipIf(chromiumMissing)('the inspector at scale, on a real Sequence', (
       const figures = { live, usableMs: Math.round(times.usable!), completeMs: Math.round(times.complete!) };
       console.log(`late page at ${live} live actions: first actions ${figures.usableMs} ms, all of them ${figures.completeMs} ms after navigation`);
       writeFileSync(`${results}/inspector-late-90k.json`, JSON.stringify(figures, null, 2));
+      // The goals, from navigating (the page's own loading included): usable within 2 s, complete within 5 s.
+      expect(figures.usableMs).toBeLessThan(2000);
+      expect(figures.completeMs).toBeLessThan(5000);
     } finally {
       await page.close();
       release();
@@ -193,4 +203,88 @@ describe.skipIf(chromiumMissing)('the inspector at scale, on a real Sequence', (
       await sequence.shutdown({ deadline: 0 });
     }
   }, 180_000);
+});
+
+/** A target with `count` queued/running actions, built from plain refs (no actors): load for the UI. */
+function bigTarget(count: number, machines: InspectorTarget['machines']): InspectorTarget {
+  const refs: InspectableActorRef[] = [];
+  const sequence = { sessionId: 's', id: 'seq', _parent: undefined, logic: { id: 'echo.sequence' }, getSnapshot: () => ({ value: 'running', status: 'active', context: {} }) };
+  refs.push(sequence);
+  const sites = ['a', 'b', 'c', 'd'].map((name) => ({ sessionId: `site-${name}`, id: `site:${name}`, _parent: sequence, logic: { id: 'echo.site' }, getSnapshot: () => ({ value: 'open', status: 'active', context: { name } }) }));
+  refs.push(...sites);
+  const states = ['queued', 'running', 'retrying', 'delayed'];
+  for (let i = 0; i < count; i++) {
+    const snapshot = { value: states[i % 4], status: 'active', context: { id: `big-${i}`, name: `job-${i % 50}`, queue: `q${i % 4}`, priority: 'normal', createdAt: i, attempts: [], retryAt: null, notBefore: null } };
+    refs.push({ sessionId: `x${i}`, id: `big-${i}`, _parent: sites[i % 4], logic: { id: 'echo.action' }, getSnapshot: () => snapshot });
+  }
+  return { id: 'big', name: 'Big sequence', subscribeInspection: () => () => undefined, currentActors: () => refs, machines, control: async () => undefined };
+}
+
+describe.skipIf(chromiumMissing)('inspector with 100k actions', () => {
+  test('renders, filters and selects with virtualized lists; a keystroke in the search shows its result within 100 ms', async () => {
+    const machineSource = createTestSequence({ clock: systemClock });
+    const machines = (): ReturnType<InspectorTarget['machines']> => machineSource.machines();
+    const target = bigTarget(100_000, machines);
+    const server = await inspect(target, { staticDir: distInspector, adapter: { maxActors: 200_000 } });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1600, height: 960 } });
+      const started = Date.now();
+      await page.goto(server.url);
+      await page.waitForSelector('.list-meta:has-text("100,000 actions")', { timeout: 150_000 });
+      const loadMs = Date.now() - started;
+      expect(await page.locator('.list .vrow').count()).toBeLessThan(100);
+      const t0 = Date.now();
+      await page.fill('[data-testid="search"]', 'big-9999');
+      await page.waitForSelector('.list-meta:has-text("11 actions")');
+      const searchMs = Date.now() - t0;
+      // Keystroke to result, measured in the page: from the key's event time to the frame after the list shows its result.
+      const keystroke = async (key: string, result: string): Promise<number> => {
+        const measured = page.evaluate(
+          ({ key, result }) =>
+            new Promise<number>((resolve) => {
+              const input = document.querySelector('[data-testid="search"]')!;
+              const meta = document.querySelector('.list-meta')!;
+              let t0 = 0;
+              const onKey = (event: Event): void => {
+                if ((event as KeyboardEvent).key !== key) return;
+                t0 = event.timeStamp;
+                input.removeEventListener('keydown', onKey);
+              };
+              input.addEventListener('keydown', onKey);
+              const observer = new MutationObserver(() => {
+                if (t0 === 0 || !(meta.textContent ?? '').startsWith(result)) return;
+                observer.disconnect();
+                requestAnimationFrame(() => resolve(performance.now() - t0));
+              });
+              observer.observe(meta, { subtree: true, characterData: true, childList: true });
+            }),
+          { key, result },
+        );
+        // The listeners are in place before the key is pressed.
+        await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+        await page.keyboard.press(key);
+        return Math.round(await measured);
+      };
+      await page.focus('[data-testid="search"]');
+      await page.keyboard.press('End');
+      // One more letter narrows the matches so far; Backspace widens the search again: every actor is looked at.
+      const keystrokeMs = await keystroke('9', '1 actions');
+      await page.waitForSelector('.list-meta:has-text("1 actions")');
+      const widenMs = await keystroke('Backspace', '11 actions');
+      await page.keyboard.press('9');
+      await page.waitForSelector('.list-meta:has-text("1 actions")');
+      await page.click('[data-action="big-99999"]');
+      await page.waitForSelector('[data-testid="detail"] h2:text("job-49")');
+      writeFileSync(`${results}/inspector-100k.json`, JSON.stringify({ actions: 100_000, loadMs, searchMs, keystrokeMs, widenMs }, null, 2));
+      console.log(`100k actions: first render ${loadMs} ms, search ${searchMs} ms, keystroke to result ${keystrokeMs} ms (narrowing), ${widenMs} ms (widening)`);
+      // The goal: keystroke to result under 100 ms at 100k.
+      expect(keystrokeMs).toBeLessThan(100);
+      expect(widenMs).toBeLessThan(100);
+    } finally {
+      await browser.close();
+      await server.close();
+      await machineSource.shutdown({ deadline: 0 });
+    }
+  }, 240_000);
 });

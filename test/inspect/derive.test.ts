@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { Json, ServerMessage, WireActor } from '../../src/inspect/protocol.js';
-import { buildTree, facets, filterActions, formatDuration, queuePositions, waitingBecause } from '../../inspector/src/state/derive.js';
+import { buildTree, facets, filterActions, formatDuration, newestFirst, queuePositions, waitingBecause } from '../../inspector/src/state/derive.js';
 import { initialState, reduce, type AppState } from '../../inspector/src/state/model.js';
 import { statusNote } from '../../inspector/src/ui/ActionList.js';
 import { causeChain } from '../../inspector/src/ui/Detail.js';
@@ -62,6 +62,23 @@ describe('derived views', () => {
     expect(ids({ search: 'CHAR' })).toEqual(['a2']);
     expect(ids({ source: 'other' })).toEqual([]);
     expect(facets(state)).toEqual({ names: ['charge', 'send-mail'], states: ['queued', 'running'] });
+  });
+
+  test('at scale: newest first as a comparator sort has it; a search that grows filters the matches so far, with the same result as filtering all', () => {
+    const actions = Array.from({ length: 5000 }, (_, i) => action(`a${i}`, i % 2 === 0 ? 'site-a' : 'site-b', i % 3 === 0 ? 'queued' : 'running', { name: `job-${i % 7}` }));
+    const state = stateOf([...base, ...actions]);
+    const leaves = [...state.actors.values()].filter((actor) => actor.kind === 'action');
+    expect(newestFirst([...leaves]).map((a) => a.seq)).toEqual([...leaves].sort((a, b) => b.seq - a.seq).map((a) => a.seq));
+    const typed = { ...state.filters, search: 'a12' };
+    const previous = filterActions(state, typed);
+    expect(previous.map((a) => a.id).slice(0, 3)).toEqual(['a1299', 'a1298', 'a1297']);
+    const narrower = { ...typed, search: 'a123' };
+    const narrowed = filterActions(state, narrower, { filters: typed, actions: previous });
+    expect(narrowed.map((a) => a.id)).toEqual(filterActions(state, narrower).map((a) => a.id));
+    expect(narrowed.map((a) => a.id)).toEqual(['a1239', 'a1238', 'a1237', 'a1236', 'a1235', 'a1234', 'a1233', 'a1232', 'a1231', 'a1230', 'a123']);
+    // Not a narrowing (another filter changed too): every actor is looked at.
+    const other = { ...narrower, state: 'queued' };
+    expect(filterActions(state, other, { filters: typed, actions: previous }).map((a) => a.id)).toEqual(['a1239', 'a1236', 'a1233', 'a1230', 'a123']);
   });
 
   test('queue positions go by priority, then arrival', () => {

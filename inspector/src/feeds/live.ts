@@ -1,7 +1,7 @@
 /**
  * The live feed: a WebSocket to the inspector server that served this page. The
  * token comes from the page URL (`?token=`). Messages are handed to the app in
- * batches (one render per batch), and the socket reconnects after a drop.
+ * batches of bounded size (rendering is paced apart), and the socket reconnects after a drop.
  */
 import { PROTOCOL_VERSION, type ControlCommand, type ServerMessage } from '../../../src/inspect/protocol.js';
 import type { AppAction } from '../state/model.js';
@@ -15,15 +15,13 @@ export interface LiveFeedOptions {
   batchMs?: number;
 }
 
-let reducingBatch = false;
-
-/** True while a batch of live messages is being dispatched (its render then waits for a task of its own). */
-export function isReducingBatch(): boolean {
-  return reducingBatch;
-}
-
-/** Ops reduced in one task at most (a message is never split). */
-const MAX_OPS_PER_TASK = 1000;
+/**
+ * Ops reduced in one task at most (a message is never split): five frames of a joining
+ * viewer's initial state (2,000 actors each), so a join copies the table's touched parts
+ * once per five frames, and a flood's batches stay short tasks. Rendering is paced apart
+ * (see ui/renderPacing.ts).
+ */
+const MAX_OPS_PER_TASK = 10_000;
 
 /** How much reducing a message costs, roughly: its actors or ops. */
 function weight(message: ServerMessage): number {
@@ -45,38 +43,25 @@ export function createLiveFeed(options: LiveFeedOptions = {}): Feed {
   let retryDelay = 500;
   let stopped = false;
   let nextRef = 1;
-  /** Milliseconds the last batch took to reduce and paint. */
+  /** Milliseconds the last batch took to reduce. */
   let cost = 0;
-  /** When the current bulk transfer began. */
-  let bulkSince: number | undefined;
+  /** Ops queued (the weight of `queue`). */
+  let queuedOps = 0;
 
   const flush = (): void => {
     flushTimer = undefined;
-    const bulk = bulkSince !== undefined;
-    bulkSince = undefined;
     if (queue.length === 0) return;
-    // Live changes: at most MAX_OPS_PER_TASK ops are reduced per task (at least one message),
-    // the rest follow in the next tasks, so a flood's batches never add up to one long task.
-    // A bulk transfer (a join's full state) is reduced in one go: in pieces, each piece's
-    // render would go over every actor received so far.
-    let take = bulk ? queue.length : 0;
+    // At most MAX_OPS_PER_TASK ops per task (at least one message); the rest follow in the next tasks.
+    let take = 0;
     let ops = 0;
     while (take < queue.length && (take === 0 || ops + weight(queue[take]!) <= MAX_OPS_PER_TASK)) ops += weight(queue[take++]!);
     const messages = take === queue.length ? queue : queue.slice(0, take);
     queue = take === queue.length ? [] : queue.slice(take);
+    queuedOps -= ops;
     if (queue.length > 0) flushTimer = setTimeout(flush, 0);
     const started = performance.now();
-    reducingBatch = true;
-    try {
-      dispatch({ type: 'receive', messages, receivedAt: Date.now() });
-    } finally {
-      reducingBatch = false;
-    }
-    // The next batch waits at least twice as long as this one took to reduce and paint, so
-    // a large state (100k actors) is updated less often instead of falling behind.
-    requestAnimationFrame(() => {
-      cost = performance.now() - started;
-    });
+    dispatch({ type: 'receive', messages, receivedAt: Date.now() });
+    cost = performance.now() - started;
   };
 
   const connect = (): void => {
@@ -100,15 +85,12 @@ export function createLiveFeed(options: LiveFeedOptions = {}): Feed {
       }
       for (const listener of listeners) listener(message);
       queue.push(message);
-      // A bulk transfer (a full state in chunks) is reduced in one go once its frames stop coming.
-      const bulk = message.type === 'full' || (message.type === 'delta' && message.ops.length >= 1000);
-      if (bulk && (bulkSince === undefined || Date.now() - bulkSince < 5000)) {
-        bulkSince ??= Date.now();
-        if (flushTimer) clearTimeout(flushTimer);
-        flushTimer = setTimeout(flush, 150);
-        return;
-      }
-      flushTimer ??= setTimeout(flush, Math.min(2000, Math.max(batchMs, 2 * cost)));
+      queuedOps += weight(message);
+      if (flushTimer !== undefined) return;
+      // A full state (a join) is shown at once, and a backlog of a task's worth goes now; live
+      // changes are gathered for `batchMs`, longer while reducing them is slow.
+      const now = message.type === 'full' || queuedOps >= MAX_OPS_PER_TASK;
+      flushTimer = setTimeout(flush, now ? 0 : Math.min(2000, Math.max(batchMs, 2 * cost)));
     };
     ws.onclose = () => {
       // A stopped feed (the user opened a trace) delivers nothing more: no late live batch mixes into the trace.
@@ -141,6 +123,7 @@ export function createLiveFeed(options: LiveFeedOptions = {}): Feed {
     stop() {
       stopped = true;
       queue = [];
+      queuedOps = 0;
       dispatch = () => undefined;
       listeners.clear();
       if (flushTimer) clearTimeout(flushTimer);

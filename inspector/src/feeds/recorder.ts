@@ -4,7 +4,8 @@
  * it replays on its own.
  */
 import { formatTraceEntry, formatTraceHeader, type ServerMessage, type WireActor } from '../../../src/inspect/protocol.js';
-import type { ActorView, AppState } from '../state/model.js';
+import { newestFirst } from '../state/derive.js';
+import { VIEW_FIELDS, type ActorView, type AppState } from '../state/model.js';
 
 export interface Recording {
   /** Entries so far. */
@@ -22,7 +23,7 @@ export function snapshotMessages(state: AppState, at: number): ServerMessage[] {
   }
   const bySource = new Map<string, WireActor[]>();
   for (const source of state.sources) bySource.set(source.id, []);
-  for (const actor of [...state.actors.values()].sort((a, b) => a.seq - b.seq)) {
+  for (const actor of newestFirst([...state.actors.values()]).reverse()) {
     let list = bySource.get(actor.source);
     if (!list) bySource.set(actor.source, (list = []));
     list.push(toWire(actor));
@@ -35,8 +36,9 @@ export function snapshotMessages(state: AppState, at: number): ServerMessage[] {
 }
 
 function toWire(actor: ActorView): WireActor {
-  const { key: _key, source: _source, seq: _seq, history: _history, lastEvent: _lastEvent, ...wire } = actor;
-  return wire;
+  const wire: Partial<ActorView> = { ...actor };
+  for (const field of VIEW_FIELDS) delete wire[field];
+  return wire as WireActor;
 }
 
 export function createRecording(state: AppState, startedAt: number): Recording {

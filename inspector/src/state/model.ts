@@ -28,7 +28,21 @@ export interface ActorView extends WireActor {
   /** States entered, as strings, with the source-clock time and, when known, the event that led there (bounded). */
   history: HistoryEntry[];
   lastEvent?: string;
+  /**
+   * Read by every view of every actor on every render, so computed once per change
+   * (in `put`): the state as one line (else the status), the name shown, whether it is
+   * a leaf of the tree (an action or a plain actor), the parent's key, and the
+   * lower-cased text a search looks in (name, actor id, action id).
+   */
+  stateText: string;
+  name: string;
+  leaf: boolean;
+  parentKey: string | null;
+  searchText: string;
 }
+
+/** The fields of {@link ActorView} that are the app's, not the wire's (a recording strips them). */
+export const VIEW_FIELDS = ['key', 'source', 'seq', 'history', 'lastEvent', 'stateText', 'name', 'leaf', 'parentKey', 'searchText'] as const;
 
 /** A state entered: `[state, source-clock ms, event type?]`. */
 export type HistoryEntry = [state: string, at: number, event?: string];
@@ -187,6 +201,7 @@ function receive(state: AppState, messages: readonly ServerMessage[], receivedAt
 
   const put = (actor: ActorView, before: ActorView | undefined): void => {
     actor.seq = before?.seq ?? ++actorSeq;
+    describeView(actor);
     actors().set(actor);
     const wasFinished = before !== undefined && before.status !== 'active';
     if (actor.status !== 'active' && !wasFinished) {
@@ -322,7 +337,8 @@ function withSourceMeta(state: AppState, source: string, stats: SourceStats, off
 function view(source: string, actor: WireActor, before: ActorView | undefined, limits: Limits): ActorView {
   const state = stateValueToString(actor.value);
   if (before) {
-    return { ...actor, key: before.key, source, seq: before.seq, history: extendHistory(before.history, undefined, state, actor.updatedAt, limits.maxHistory) };
+    // The derived fields are filled by `put`.
+    return { ...actor, key: before.key, source, seq: before.seq, history: extendHistory(before.history, undefined, state, actor.updatedAt, limits.maxHistory) } as ActorView;
   }
   const adopted = actor as ActorView;
   adopted.key = actorKey(source, actor.sessionId);
@@ -330,6 +346,16 @@ function view(source: string, actor: WireActor, before: ActorView | undefined, l
   adopted.seq = 0; // set by `put`
   adopted.history = state === '' ? [] : [[state, actor.updatedAt]];
   return adopted;
+}
+
+/** Fills the fields every view reads (see {@link ActorView}); the actor is a fresh object, never one in a table. */
+function describeView(actor: ActorView): void {
+  actor.stateText = stateValueToString(actor.value) || actor.status;
+  actor.name = nameOf(actor);
+  actor.leaf = actor.kind === 'action' || actor.kind === 'actor';
+  actor.parentKey = actor.parentId === null ? null : `${actor.source}|${actor.parentId}`;
+  const id = actionContext(actor).id;
+  actor.searchText = `${actor.name}\u0000${actor.id}\u0000${typeof id === 'string' ? id : ''}`.toLowerCase();
 }
 
 function extendHistory(history: HistoryEntry[], steps: Array<[Json, number]> | undefined, state: string, at: number, max: number, event?: string): HistoryEntry[] {

@@ -3,7 +3,7 @@ import { h } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { stateValueToString, type ControlCommand, type Json } from '../../../src/inspect/protocol.js';
 import { BulkControls } from './BulkControls.js';
-import { formatDuration, progressFraction, queuePositions } from '../state/derive.js';
+import { formatDuration, progressFraction, type Summary } from '../state/derive.js';
 import { actionContext, emptyFilters, nameOf, type ActorView, type AppState, type Filters } from '../state/model.js';
 import { StateChip } from './format.js';
 import { VirtualList } from './VirtualList.js';
@@ -44,7 +44,7 @@ export function ActionList(props: {
   state: AppState;
   actions: readonly ActorView[];
   facets: { names: string[]; states: string[] };
-  positions: ReturnType<typeof queuePositions>;
+  positions: Summary['positions'];
   now: (source: string) => number;
   setFilter: (patch: Partial<Filters>) => void;
   select: (key: string) => void;

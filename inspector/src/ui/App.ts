@@ -10,8 +10,8 @@ import { canGoLive, createOfflineFeed, type Feed } from '../feeds/feed.js';
 import { createLiveFeed } from '../feeds/live.js';
 import { createRecording, download, type Recording } from '../feeds/recorder.js';
 import { createTracePlayer, type TracePlayer } from '../feeds/trace.js';
-import { buildTree, facets, filterActions, queuePositions, sourceNow } from '../state/derive.js';
-import { initialState, reduce, type Filters } from '../state/model.js';
+import { filterActions, sourceNow, summarize } from '../state/derive.js';
+import { initialState, reduce, type ActorView, type AppState, type Filters } from '../state/model.js';
 import { readUrlState, writeUrlState } from '../state/urlState.js';
 import { ActionList } from './ActionList.js';
 import { DeadLetters, deadLetterTotal } from './DeadLetters.js';
@@ -97,10 +97,15 @@ export function App() {
 
   const localNow = player ? player.player.timeAt(player.player.position) : tick;
   const now = useCallback((source: string) => sourceNow(state, source, localNow), [state.offsets, localNow]);
-  const trees = useMemo(() => buildTree(state), [state.actors, state.sources]);
-  const actions = useMemo(() => filterActions(state), [state.actors, state.filters]);
-  const menus = useMemo(() => facets(state), [state.actors]);
-  const positions = useMemo(() => queuePositions(state), [state.actors]);
+  const summary = useMemo(() => summarize(state), [state.actors, state.sources]);
+  // The last filtered list: a search that only grew filters it instead of every actor (see filterActions).
+  const lastFiltered = useRef<{ actors: AppState['actors']; filters: Filters; actions: ActorView[] } | null>(null);
+  const actions = useMemo(() => {
+    const last = lastFiltered.current;
+    const next = filterActions(state, state.filters, last !== null && last.actors === state.actors ? last : undefined);
+    lastFiltered.current = { actors: state.actors, filters: state.filters, actions: next };
+    return next;
+  }, [state.actors, state.filters]);
   const setFilter = useCallback((patch: Partial<Filters>) => dispatch({ type: 'filter', patch }), []);
   const select = useCallback((key: string) => dispatch({ type: 'select', key }), []);
   const control = useCallback((source: string, command: ControlCommand) => feed.control(source, command), [feed]);
@@ -180,8 +185,8 @@ export function App() {
     h(
       'main',
       { class: 'panes' },
-      h(Tree, { state, trees, setFilter, control }),
-      h(ActionList, { state, actions, facets: menus, positions, now, setFilter, select, control }),
+      h(Tree, { state, trees: summary.trees, setFilter, control }),
+      h(ActionList, { state, actions, facets: summary.facets, positions: summary.positions, now, setFilter, select, control }),
       h(ErrorBoundary, { key: selected?.key ?? 'none', what: 'selected actor' }, h(Detail, { key: selected?.key ?? 'none', state, actor: selected, now: selected ? now(selected.source) : localNow, control })),
     ),
     h(

@@ -5,8 +5,8 @@
  * says how many actions they will reach.
  */
 import { h } from 'preact';
-import { useState } from 'preact/hooks';
-import { stateValueToString, type ControlCommand } from '../../../src/inspect/protocol.js';
+import { useMemo, useState } from 'preact/hooks';
+import { type ControlCommand } from '../../../src/inspect/protocol.js';
 import { actionIdOf, type ActorView, type AppState } from '../state/model.js';
 
 /** States a cancel reaches (not yet settled, not already cancelling). */
@@ -14,18 +14,25 @@ export const CANCELLABLE = new Set(['scheduled', 'delayed', 'queued', 'hooks', '
 /** States "retry now" skips the wait of. */
 export const WAITING = new Set(['retrying', 'delayed']);
 
-/** The actions of a bulk command among `actions`, on sources that can be controlled. */
-export function bulkTargets(state: AppState, actions: readonly ActorView[], kind: 'cancel' | 'retry'): ActorView[] {
+/** The actions each bulk command reaches among `actions`, on sources that can be controlled (one pass: at 100k it shows). */
+export function bulkTargets(state: AppState, actions: readonly ActorView[]): { cancel: ActorView[]; retry: ActorView[] } {
   const controllable = new Set(state.sources.filter((source) => source.controllable).map((source) => source.id));
-  const states = kind === 'cancel' ? CANCELLABLE : WAITING;
-  return actions.filter((actor) => actor.kind === 'action' && controllable.has(actor.source) && states.has(stateValueToString(actor.value)));
+  const cancel: ActorView[] = [];
+  const retry: ActorView[] = [];
+  if (controllable.size === 0) return { cancel, retry };
+  for (let i = 0; i < actions.length; i++) {
+    const actor = actions[i]!;
+    if (actor.kind !== 'action' || !controllable.has(actor.source)) continue;
+    if (CANCELLABLE.has(actor.stateText)) cancel.push(actor);
+    if (WAITING.has(actor.stateText)) retry.push(actor);
+  }
+  return { cancel, retry };
 }
 
 export function BulkControls(props: { state: AppState; actions: readonly ActorView[]; control: (source: string, command: ControlCommand) => void }) {
   const { state } = props;
   const [asking, setAsking] = useState<'cancel' | 'retry' | null>(null);
-  const cancel = bulkTargets(state, props.actions, 'cancel');
-  const retry = bulkTargets(state, props.actions, 'retry');
+  const { cancel, retry } = useMemo(() => bulkTargets(state, props.actions), [props.actions, state.sources]);
   const why = state.canControl ? undefined : 'Needs the token: open the URL the inspector printed (with ?token=)';
   if (asking !== null) {
     const targets = asking === 'cancel' ? cancel : retry;
