@@ -87,8 +87,10 @@ export function createLiveFeed(options: LiveFeedOptions = {}): Feed {
       queue.push(message);
       queuedOps += weight(message);
       if (flushTimer !== undefined) return;
-      // A full state (a join) is shown at once, and a backlog of a task's worth goes now; live
-      // changes are gathered for `batchMs`, longer while reducing them is slow.
+      // A full state (a join's first frame) is shown at once, and a backlog of a task's worth goes
+      // now; live changes (a join's later frames among them: each batch copies the parts of the
+      // table it touches, so fewer, larger batches copy less) are gathered for `batchMs`, longer
+      // while reducing them is slow.
       const now = message.type === 'full' || queuedOps >= MAX_OPS_PER_TASK;
       flushTimer = setTimeout(flush, now ? 0 : Math.min(2000, Math.max(batchMs, 2 * cost)));
     };

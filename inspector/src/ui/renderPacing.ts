@@ -1,9 +1,11 @@
 /**
  * When the app renders. What a user does renders at once (a DOM event's handler, then a
- * microtask); everything else (live batches, timers) is paced: a render waits until twice
- * as long as the previous paced one took has passed since it ended, so at 100k actors,
- * where one render costs tens of milliseconds, rendering takes at most about a third of
- * the main thread and the reducing (and parsing) of incoming frames runs between renders.
+ * microtask); everything else (live batches, timers) is paced: a render waits until three
+ * times as long as the previous paced one took has passed since it ended, so at 100k actors,
+ * where one render costs tens of milliseconds, rendering takes at most about a quarter of
+ * the main thread and the reducing (and parsing) of incoming frames runs between renders
+ * (Chromium reads a WebSocket only as fast as the page takes its messages: a busy page
+ * slows the server's join too).
  * Several batches that arrive meanwhile are shown by one render.
  */
 import { options } from 'preact';
@@ -29,7 +31,7 @@ function run(): void {
 function paced(process: () => void): void {
   pending = process;
   if (timer !== undefined) return;
-  timer = setTimeout(run, Math.max(0, lastEnd + 2 * lastCost - performance.now()));
+  timer = setTimeout(run, Math.max(0, lastEnd + 3 * lastCost - performance.now()));
 }
 
 /** Installs the pacing as Preact's render scheduler (once, before the first render). */
