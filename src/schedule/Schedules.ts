@@ -4,14 +4,14 @@ import type { ScheduleKeeper } from './ScheduleKeeper.js';
 /**
  * The schedules of a Sequence (`sequence.schedules`): list them with their next run, pause,
  * resume, remove, and restore one from its persisted state.
- * @example
- * sequence.schedule('Report', null, { cron: '0 9 * * *', timezone: 'Europe/Berlin' });
- * sequence.schedules.list(); // [{ id: 'Report', nextRunAt: …, paused: false, runs: 0, … }]
- * sequence.schedules.pause('Report');
  *
  * On a production that keeps schedules itself (`bullmqProduction`: in Redis, shared by every
  * process), manage them there (`production.schedules`, async); these methods throw a TypeError
  * that says so.
+ * @example
+ * sequence.schedule('Report', null, { cron: '0 9 * * *', timezone: 'Europe/Berlin' });
+ * sequence.schedules.list(); // [{ id: 'Report', nextRunAt: …, paused: false, runs: 0, … }]
+ * sequence.schedules.pause('Report');
  */
 export class Schedules {
   readonly #local: Scheduler;
