@@ -23,6 +23,7 @@ import type { RetryPolicy } from '../retryPolicy.js';
 import { ActionActivity } from './ActionActivity.js';
 import { PhaseSignal } from './PhaseSignal.js';
 import { RunExtras } from './RunExtras.js';
+import { kindOf, type RunKind } from './RunKind.js';
 import { outcomeOf, type Settlement } from './runOutcome.js';
 import type { ActionActor, FollowUp, Provenance, RunInit, RunServices, WorkPiece } from './runTypes.js';
 
@@ -51,16 +52,9 @@ export class ActionRun extends PhaseSignal {
   readonly name: string;
   readonly content: unknown;
   readonly priority: Priority;
-  readonly definition: ActionDefinition;
-  readonly policy: RetryPolicy;
-  readonly before: readonly NamedHook[];
-  readonly after: readonly NamedHook[];
   readonly services: RunServices;
   readonly createdAt: number;
   readonly startDelay: number;
-  readonly attemptTimeout: number | null;
-  readonly totalTimeout: number | null;
-  readonly cancelGrace: number;
   /** Slot of `LiveRuns` (only it writes them): neighbours in its Sequence's list of live runs. */
   livePrev: ActionRun | null = null;
   liveNext: ActionRun | null = null;
@@ -69,6 +63,8 @@ export class ActionRun extends PhaseSignal {
   /** Slot of `FlowControl` (only it writes it): flow-control marks (0 = none). */
   flowMark = 0;
 
+  /** Its definition, policy, hooks and timeouts, shared with the runs assigned the same way. */
+  readonly #kind: RunKind;
   #metadata: Readonly<Record<string, unknown>>;
   #queue: string;
   /** Its actor, or until it exists the function that makes it (see `deferActor`), or null. */
@@ -92,16 +88,10 @@ export class ActionRun extends PhaseSignal {
     this.#metadata = init.metadata;
     this.priority = init.priority;
     this.#queue = init.queue;
-    this.definition = init.definition;
-    this.policy = init.policy;
-    this.before = init.before;
-    this.after = init.after;
+    this.#kind = kindOf(init);
     this.services = services;
     this.createdAt = init.createdAt;
     this.startDelay = init.startDelay;
-    this.attemptTimeout = init.attemptTimeout;
-    this.totalTimeout = init.totalTimeout;
-    this.cancelGrace = init.cancelGrace;
     const host = init.host ?? null;
     if (init.followUps.length > 0 || init.license !== null || init.idempotencyKey !== undefined || init.provenance !== null || init.history !== undefined || host !== null || parent !== null) {
       const extras = this.#extra();
@@ -122,6 +112,34 @@ export class ActionRun extends PhaseSignal {
   }
 
   // ── what it is now (read-only views) ───────────────────────────────────────
+  get definition(): ActionDefinition {
+    return this.#kind.definition;
+  }
+
+  get policy(): RetryPolicy {
+    return this.#kind.policy;
+  }
+
+  get before(): readonly NamedHook[] {
+    return this.#kind.before;
+  }
+
+  get after(): readonly NamedHook[] {
+    return this.#kind.after;
+  }
+
+  get attemptTimeout(): number | null {
+    return this.#kind.attemptTimeout;
+  }
+
+  get totalTimeout(): number | null {
+    return this.#kind.totalTimeout;
+  }
+
+  get cancelGrace(): number {
+    return this.#kind.cancelGrace;
+  }
+
   get license(): License | null {
     return this.#extras?.license ?? null;
   }
