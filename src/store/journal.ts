@@ -32,6 +32,12 @@ export interface Restored {
   readonly encoded: EncodedAction;
 }
 
+/** The history of a stored action that made no attempt yet (most restored ones). */
+const NO_HISTORY: readonly AttemptRecord[] = Object.freeze([]);
+
+/** `T` with its fields writable (an object still being completed). */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** Settled rows are pruned after this many settlements (and at start). */
 const PRUNE_EVERY = 1000;
 
@@ -130,18 +136,24 @@ export class Journal {
    */
   restore(deps: AssignmentDeps, now: number): Restored[] {
     const restored: Restored[] = [];
+    // One set of deps for the whole restore (it runs for every stored action): each answers the action at hand.
+    let action!: EncodedAction;
+    const restoreDeps: AssignmentDeps = { ...deps, ids: () => action.id, now: () => action.createdAt, overflow: 'wait' };
     for (const stored of this.store.live()) {
-      const action = stored.action;
-      const history = stored.attempts.map((attempt) => (attempt.outcome === 'running' ? { ...attempt, outcome: 'interrupted' as const } : attempt));
+      action = stored.action;
+      const history = stored.attempts.length === 0 ? NO_HISTORY : stored.attempts.map((attempt) => (attempt.outcome === 'running' ? { ...attempt, outcome: 'interrupted' as const } : attempt));
       const wakeAt = stored.retryAt ?? (history.length === 0 ? action.notBefore : null);
       const wait = wakeAt === null ? 0 : Math.max(0, wakeAt - now);
       try {
-        const init = prepareAssignment(action.name, action.content, this.#assignOptions(action, wait), { ...deps, ids: () => action.id, now: () => action.createdAt, overflow: 'wait' });
-        restored.push({
-          init: { ...init, provenance: action.provenance ?? null, attemptTimeout: action.attemptTimeout, totalTimeout: action.totalTimeout, cancelGrace: action.cancelGrace, history, activity: stored.activity },
-          parentId: action.parentId,
-          encoded: action,
-        });
+        // A fresh object of prepareAssignment's: completed in place rather than copied (100k restored actions, 100k copies less).
+        const init = prepareAssignment(action.name, action.content, this.#assignOptions(action, wait), restoreDeps) as Mutable<RunInit>;
+        init.provenance = action.provenance ?? null;
+        init.attemptTimeout = action.attemptTimeout;
+        init.totalTimeout = action.totalTimeout;
+        init.cancelGrace = action.cancelGrace;
+        init.history = history;
+        init.activity = stored.activity;
+        restored.push({ init, parentId: action.parentId, encoded: action });
       } catch (error) {
         // The Plan no longer has it (or its content no longer passes): it fails in the store, and is reported.
         this.#report(error);
@@ -161,17 +173,12 @@ export class Journal {
       license = new License(action.license.name);
       if (action.license.revoked !== null) license.revoke(decodeError(action.license.revoked).message);
     }
-    const then: FollowUp[] = action.followUps.map((next) => ({ ...next }));
-    return {
-      metadata: action.metadata,
-      priority: action.priority,
-      queue: action.queue,
-      delay: wait,
-      retry: this.#policy(action.policy),
-      ...(action.idempotencyKey !== null && { idempotencyKey: action.idempotencyKey }),
-      ...(then.length > 0 && { then }),
-      ...(license !== undefined && { license }),
-    };
+    // Built without spreads: it runs for every restored action.
+    const options: Mutable<AssignOptions> = { metadata: action.metadata, priority: action.priority, queue: action.queue, delay: wait, retry: this.#policy(action.policy) };
+    if (action.idempotencyKey !== null) options.idempotencyKey = action.idempotencyKey;
+    if (action.followUps.length > 0) options.then = action.followUps.map((next): FollowUp => ({ ...next }));
+    if (license !== undefined) options.license = license;
+    return options;
   }
 
   /** The RetryPolicy of a stored one: the store hands out one object per distinct policy, decoded once here. */
