@@ -193,8 +193,8 @@ const cases: BenchCase[] = [
       const n = Math.min(N, 20_000);
       const store = await benchStore(n);
       return [
-        { case: 'store', measure: `SQLite NORMAL ÷ in memory, chunks of 1,000 (${fmt(n)})`, echo: `${fmt(store.normal)}/s`, reference: `${fmt(store.memory)}/s in memory`, ratio: (store.normal / store.memory).toFixed(2), goal: '≥ 0.3', met: store.normal / store.memory >= 0.3 },
-        { case: 'store', measure: `SQLite durability 'full' ÷ in memory (${fmt(n)})`, echo: `${fmt(store.full)}/s`, reference: `${fmt(store.memory)}/s in memory`, ratio: (store.full / store.memory).toFixed(2), goal: '≥ 0.3', met: store.full / store.memory >= 0.3 },
+        { case: 'store', measure: `SQLite NORMAL ÷ in memory, chunks of 1,000 (${fmt(n)}, median of 5 per-round ratios)`, echo: `${fmt(store.normal)}/s`, reference: `${fmt(store.memory)}/s in memory`, ratio: store.normalRatio.toFixed(2), goal: '≥ 0.3', met: store.normalRatio >= 0.3 },
+        { case: 'store', measure: `SQLite durability 'full' ÷ in memory (${fmt(n)})`, echo: `${fmt(store.full)}/s`, reference: `${fmt(store.memory)}/s in memory`, ratio: store.fullRatio.toFixed(2), goal: '≥ 0.3', met: store.fullRatio >= 0.3 },
         infoRow('store', '  bytes on disk per action (database + WAL)', `${fmt(store.bytesNormal)} B`),
         { case: 'store', measure: `restore ${fmt(store.restoreN)} stored actions (start(), store open)`, echo: `${fmt(store.restoreMs)} ms (${fmt(store.restoreCpuMs)} ms CPU)`, reference: '', ratio: '', goal: '< 2,000 ms', met: store.restoreMs < 2000 },
       ];

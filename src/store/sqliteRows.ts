@@ -43,9 +43,9 @@ export function shapeOf(action: EncodedAction): Shape {
   return { name, priority, queue, startDelay, attemptTimeout, totalTimeout, cancelGrace, policy };
 }
 
-/** A key telling shapes apart without making their JSON: `policyText` is the JSON of the action's policy. */
-export function shapeKey(action: EncodedAction, policyText: string): string {
-  return `${action.name}\u0000${action.priority}\u0000${action.queue}\u0000${action.startDelay}\u0000${action.attemptTimeout}\u0000${action.totalTimeout}\u0000${action.cancelGrace}\u0000${policyText}`;
+/** A key telling apart the shapes of one policy object without making their JSON. */
+export function shapeKey(action: EncodedAction): string {
+  return `${action.name}\u0000${action.priority}\u0000${action.queue}\u0000${action.startDelay}\u0000${action.attemptTimeout}\u0000${action.totalTimeout}\u0000${action.cancelGrace}`;
 }
 
 /** Decodes a row of `shapes`. */

@@ -52,10 +52,8 @@ class SqliteStore implements Store {
   readonly #pendingSchedules = new Map<string, StoredSchedule | null>();
   #batch: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } | null = null;
   #closed = false;
-  /** Shape ids by shape key (the actions of one Plan entry share one); cleared when a commit fails. */
-  #shapeIds = new Map<string, number>();
-  /** JSON of each encoded policy object (one per Plan entry). */
-  readonly #policyTexts = new WeakMap<object, string>();
+  /** Shape ids by encoded policy object, then by shape key (the actions of one Plan entry share one); cleared when a commit fails. */
+  #shapeIds = new WeakMap<object, Map<string, number>>();
   /** Decoded shapes by id, read once. */
   readonly #shapes = new Map<number, Shape>();
 
@@ -236,7 +234,7 @@ class SqliteStore implements Store {
       })();
       batch.resolve();
     } catch (error) {
-      this.#shapeIds = new Map(); // ids handed out in the rolled-back transaction do not exist
+      this.#shapeIds = new WeakMap(); // ids handed out in the rolled-back transaction do not exist
       batch.reject(new StoreError(`Could not commit to the store ${this.#file}: ${(error as Error).message}`, { code: 'corrupt', file: this.#file, cause: error }));
     }
   }
@@ -268,15 +266,16 @@ class SqliteStore implements Store {
 
   /** The id of `action`'s shape in \`shapes\`, inserted (inside the running transaction) the first time it is seen. */
   #shapeId(action: EncodedAction): number {
-    let policyText = this.#policyTexts.get(action.policy);
-    if (policyText === undefined) this.#policyTexts.set(action.policy, (policyText = JSON.stringify(action.policy)));
-    const key = shapeKey(action, policyText);
-    let id = this.#shapeIds.get(key);
+    // By policy object first (one per Plan entry), then by the shape's other fields: no policy JSON per action.
+    let byKey = this.#shapeIds.get(action.policy);
+    if (byKey === undefined) this.#shapeIds.set(action.policy, (byKey = new Map()));
+    const key = shapeKey(action);
+    let id = byKey.get(key);
     if (id === undefined) {
       const text = JSON.stringify(shapeOf(action));
       this.#sql.insertShape.run(text);
       id = this.#sql.shapeId.pluck().get(text) as number;
-      this.#shapeIds.set(key, id);
+      byKey.set(key, id);
     }
     return id;
   }

@@ -243,4 +243,27 @@ describe('durable Sequence', () => {
     await expect(restored.result).resolves.toBe('reported');
     await second.shutdown();
   });
+
+  it.each([
+    ['exhausted', ['Gateway', 'Exhausted']],
+    ['failed', ['Gateway', 'Exhausted', 'Once']],
+    ['none', []],
+    [(failure: { exhausted: boolean }) => !failure.exhausted, ['Once']],
+  ] as const)('dead-letters the failures its deadLetter policy (%s) chooses, and settles the others as failed', async (deadLetter, expected) => {
+    const clock = new ManualClock();
+    const plan = createPlan({
+      Gateway: { run: () => Promise.reject(new Error('gateway down')), retry: { attempts: 2, initialDelay: 10, jitter: 'none' } },
+      Exhausted: { run: () => Promise.reject(new Error('no')), retry: { attempts: 1 } },
+      Once: { run: () => Promise.reject(new Error('refused')), retry: { attempts: 3, nonRetryable: ['Error'] } },
+    });
+    const store = memoryStore();
+    const sequence = new Sequence({ plan, store, clock, sites: 1, deadLetter }).start();
+    const handles = (['Gateway', 'Exhausted', 'Once'] as const).map((name) => sequence.assign(name, undefined as never));
+    for (const handle of handles) handle.result.catch(() => undefined);
+    await clock.advance(10);
+    await clock.advance(0);
+    expect(sequence.deadLetters().letters.map((letter) => letter.action.name)).toEqual(expected);
+    for (const handle of handles) expect(store.result(handle.id)?.status).toBe('failed');
+    await sequence.shutdown();
+  });
 });

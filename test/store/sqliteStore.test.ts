@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { resolveRetryPolicy } from '../../src/retryPolicy.js';
 import { encodeAction, encodeResult } from '../../src/store/codec.js';
 import { memoryStore } from '../../src/store/memoryStore.js';
+import { openStoreFile } from '../../src/store/sqliteLayout.js';
 import { sqliteStore } from '../../src/store/sqliteStore.js';
 import { StoreError, type Store } from '../../src/store/Store.js';
 
@@ -215,5 +216,14 @@ describe('sqliteStore', () => {
     const last = sqliteStore(file);
     expect(() => last.live()).toThrow(expect.objectContaining({ name: 'StoreError', message: expect.stringMatching(/a-4.*factor/) }));
     last.close();
+  });
+
+  it("opens the file in WAL with synchronous=NORMAL by default and FULL with durability 'full'", () => {
+    for (const [durability, synchronous] of [['normal', 1], ['full', 2]] as const) {
+      const { db } = openStoreFile(tempFile(), { durability, verify: true });
+      expect([db.pragma('journal_mode', { simple: true }), db.pragma('synchronous', { simple: true }), db.pragma('locking_mode', { simple: true })]).toEqual(['wal', synchronous, 'exclusive']);
+      db.close();
+    }
+    expect(() => sqliteStore(tempFile(), { durability: 'fsync' as never })).toThrow(/Expected `durability` to be 'normal' or 'full', got fsync/);
   });
 });
