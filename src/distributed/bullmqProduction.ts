@@ -135,13 +135,13 @@ export class BullMQProduction implements ExternalProduction {
     if (this.#host !== null) throw new TypeError(`Expected a bullmqProduction used by one Sequence, got one already used by Sequence "${this.#host.name}"`);
     this.#host = host;
     const report = (error: unknown): void => host.report(error);
-    this.#queue = new Queue(this.queue, { connection: this.#redis(), prefix: this.prefix });
+    this.#queue = new Queue(this.queue, { connection: this.#redis(true), prefix: this.prefix });
     this.#queue.on('error', report);
     const base = `${this.prefix}:${this.queue}`;
     this.#relay = new ControlRelay(this.#redis(), this.#redis(), base, (message) => this.#onControl(message), report);
     this.#listening = this.#relay.listen();
     const relay = this.#relay;
-    this.#fenced = new FencedWrites(this.#redis(), base, this.#options.resultRetention, (id) => relay.cancelKey(id));
+    this.#fenced = new FencedWrites(this.#redis(true), base, this.#options.resultRetention, (id) => relay.cancelKey(id));
     this.#bridge = new ResultBridge(this.#queue, this.#redis(), this.#redis(), this.#relay, this.#fenced, report);
     this.#schedules = new BullMQSchedules({ queue: this.#queue, redis: this.#redis(), base, host, jobOptions: (init) => this.#jobOptions(init) });
   }
@@ -334,9 +334,11 @@ export class BullMQProduction implements ExternalProduction {
     });
   }
 
-  #redis(): Redis {
+  /** A connection of Echo's own; `pipelined` batches the commands of one tick into one write (never for blocking reads). */
+  #redis(pipelined = false): Redis {
     const connection = this.#connection;
-    const redis = connection instanceof Redis ? connection.duplicate({ maxRetriesPerRequest: null }) : new Redis({ ...connection, maxRetriesPerRequest: null });
+    const settings = { maxRetriesPerRequest: null, ...(pipelined && { enableAutoPipelining: true }) };
+    const redis = connection instanceof Redis ? connection.duplicate(settings) : new Redis({ ...connection, ...settings });
     this.#connections.push(redis);
     return redis;
   }

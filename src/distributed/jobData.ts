@@ -10,7 +10,8 @@ import type { AttemptRecord } from '../../machines/actionTypes.js';
 import type { AssignOptions } from '../action/assignment.js';
 import type { FollowUp } from '../action/ActionRun.js';
 import { License } from '../License.js';
-import { CODEC_VERSION, decodeAction, decodeAttempts, decodeError, decodeResult, decodeRetryPolicy, encodeAttempts, type EncodedAction, type EncodedResult } from '../store/codec.js';
+import type { RetryPolicy } from '../retryPolicy.js';
+import { CODEC_VERSION, decodeError, decodeResult, decodeRetryPolicy, encodeAttempts, type EncodedAction, type EncodedResult } from '../store/codec.js';
 import { decodeWith, parseJson } from '../store/decode.js';
 import { actionSchema, attemptsSchema } from '../store/schemas.js';
 import type { TraceCarrier } from './tracePropagation.js';
@@ -44,12 +45,14 @@ export function withAttempts(data: JobData, attempts: readonly AttemptRecord[]):
   return { ...data, attempts: encodeAttempts(attempts) };
 }
 
-/** Decodes a job's data (its action and policy checked too). */
+/** The retry policy each decoded job's action carries, resolved once (by the action object decoded). */
+const resolvedPolicies = new WeakMap<EncodedAction, RetryPolicy>();
+
+/** Decodes a job's data: one schema pass over the action and its history, and its policy resolved (once, kept for the claim). */
 export function decodeJobData(json: unknown): JobData {
-  const data = decodeWith(jobDataSchema, json);
-  decodeAction(data.action);
-  decodeAttempts(data.attempts, 'attempts');
-  return data as JobData;
+  const data = decodeWith(jobDataSchema, json) as JobData;
+  resolvedPolicies.set(data.action, decodeRetryPolicy(data.action.policy, 'action.policy'));
+  return data;
 }
 
 /**
@@ -67,7 +70,7 @@ export function claimedAssignOptions(action: EncodedAction, license: License | u
     metadata: action.metadata,
     priority: action.priority,
     queue: action.queue,
-    retry: decodeRetryPolicy(action.policy),
+    retry: resolvedPolicies.get(action) ?? decodeRetryPolicy(action.policy),
     ...(action.idempotencyKey !== null && { idempotencyKey: action.idempotencyKey }),
     ...(then.length > 0 && { then }),
     ...(license !== undefined && { license }),

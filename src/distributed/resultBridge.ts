@@ -150,13 +150,13 @@ export class ResultBridge {
     if (!this.#pending.has(id)) return;
     const count = (this.#moves.get(id) ?? 0) + 1;
     this.#moves.set(id, count);
-    void Promise.resolve()
-      .then(next)
-      .then((move) => {
-        if (move === null || this.#moves.get(id) !== count) return;
-        for (const run of this.#pending.get(id) ?? []) moveRemote(run, move.value, move.context);
-      })
-      .catch(this.#report);
+    const apply = (move: RemoteMove | null): void => {
+      if (move === null || this.#moves.get(id) !== count) return;
+      for (const run of this.#pending.get(id) ?? []) moveRemote(run, move.value, move.context);
+    };
+    const move = next();
+    if (move instanceof Promise) move.then(apply).catch(this.#report);
+    else apply(move);
   }
 
   /** A delayed job waits for its retry when its history ends with a failed attempt and a delay; else it waits to start (a delay, a flow limit). */
