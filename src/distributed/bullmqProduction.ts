@@ -223,6 +223,7 @@ export class BullMQProduction implements ExternalProduction {
   /** @internal */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      await this.#schedules?.ready(); // schedules made are kept before the connections go
       await this.#runner?.close();
       await this.#limits?.close();
       await this.#queue?.close();
