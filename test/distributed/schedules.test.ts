@@ -83,8 +83,17 @@ describe('Schedules on BullMQ job schedulers', () => {
     await start('w3', ['claim-only']);
     await start('w4', ['claim-only']);
     await log.until(() => startsOf(log).filter((run) => !before.has(run.id) && (run.worker === 'w3' || run.worker === 'w4')).length >= 3);
-    const starts = startsOf(log);
-    expect(new Set(starts.map((run) => run.id)).size).toBe(starts.length);
+    // Each due time ran once, but for a run the kill cut short: BullMQ's stalled check runs it again (at-least-once).
+    const ended = new Set(log.of('end').map((line) => `${line.worker} ${line.words[1]}`));
+    const seen = new Map<string, { worker: string }>();
+    for (const run of startsOf(log)) {
+      const first = seen.get(run.id);
+      if (first !== undefined) {
+        expect(['w1', 'w2']).toContain(first.worker);
+        expect(ended.has(`${first.worker} ${run.id}`)).toBe(false);
+      }
+      seen.set(run.id, run);
+    }
   });
 
   it("overlap 'skip': a run due while the previous one runs in another process is skipped and counted", { timeout: 30_000 }, async () => {
