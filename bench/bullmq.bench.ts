@@ -23,6 +23,15 @@ export interface BullMQFigures {
   readonly processes: Record<number, number>;
   readonly cancelP50: number;
   readonly cancelP99: number;
+  /** CPU time of the one process per job (user + system, µs, medians): steadier than wall rates on a loaded machine. */
+  readonly echoCpu: number;
+  readonly rawCpu: number;
+}
+
+/** A round's wall time and this process's CPU time per job. */
+interface Round {
+  readonly ms: number;
+  readonly cpuPerJob: number;
 }
 
 async function dropPrefix(prefix: string): Promise<void> {
@@ -37,7 +46,7 @@ async function dropPrefix(prefix: string): Promise<void> {
 }
 
 /** Ms for one process to add `n` noop jobs one by one and see each completed, with a raw BullMQ Worker. */
-async function rawRound(n: number): Promise<number> {
+async function rawRound(n: number): Promise<Round> {
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const queue = new Queue('raw', { connection, prefix });
   const events = new QueueEvents('raw', { connection, prefix });
@@ -46,31 +55,35 @@ async function rawRound(n: number): Promise<number> {
   void worker.run();
   let completed = 0;
   const done = new Promise<void>((resolve) => events.on('completed', () => ++completed === n && resolve()));
+  const cpu = process.cpuUsage();
   const started = performance.now();
   // As Echo does: one add per assignment, a priority on each (Echo keeps its lanes), kept on completion.
   for (let i = 0; i < n; i++) void queue.add('Noop', { i }, { priority: 2, removeOnComplete: true });
   await done;
   const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   await worker.close();
   await Promise.all([events.close(), queue.close()]);
   await dropPrefix(prefix);
-  return ms;
+  return { ms, cpuPerJob: (used.user + used.system) / n };
 }
 
 /** The same with Echo: one Sequence on a bullmqProduction that assigns and runs the noop actions. */
-async function echoRound(n: number): Promise<number> {
+async function echoRound(n: number): Promise<Round> {
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const production = bullmqProduction({ connection, prefix, queue: 'echo', removeOnComplete: true });
   const sequence = new Sequence({ plan, production, sites: 1, concurrency: CONCURRENCY }).start();
   await production.ready();
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const results: Promise<unknown>[] = [];
   for (let i = 0; i < n; i++) results.push(sequence.assign('Noop', i).result);
   await Promise.all(results);
   const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   await sequence.shutdown({ deadline: 0 });
   await dropPrefix(prefix);
-  return ms;
+  return { ms, cpuPerJob: (used.user + used.system) / n };
 }
 
 interface Child {
@@ -145,12 +158,15 @@ async function cancelLatencies(samples: number): Promise<number[]> {
 /** Runs the BullMQ figures with `n` noop jobs per round. */
 export async function benchBullMQ(n: number): Promise<BullMQFigures> {
   const times = { echo: [] as number[], raw: [] as number[] };
+  const cpu = { echo: [] as number[], raw: [] as number[] };
   for (let round = -1; round < 5; round++) {
     const raw = await rawRound(n);
     const echo = await echoRound(n);
     if (round >= 0) {
-      times.raw.push(raw);
-      times.echo.push(echo);
+      times.raw.push(raw.ms);
+      times.echo.push(echo.ms);
+      cpu.raw.push(raw.cpuPerJob);
+      cpu.echo.push(echo.cpuPerJob);
     }
   }
   const median = (list: number[]): number => [...list].sort((a, b) => a - b)[list.length >> 1]!;
@@ -162,5 +178,5 @@ export async function benchBullMQ(n: number): Promise<BullMQFigures> {
   }
   const latencies = await cancelLatencies(100);
   const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { n, echo: (n / median(times.echo)) * 1000, raw: (n / median(times.raw)) * 1000, processes, cancelP50: at(0.5), cancelP99: at(0.99) };
+  return { n, echo: (n / median(times.echo)) * 1000, raw: (n / median(times.raw)) * 1000, processes, cancelP50: at(0.5), cancelP99: at(0.99), echoCpu: median(cpu.echo), rawCpu: median(cpu.raw) };
 }

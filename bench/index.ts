@@ -221,6 +221,7 @@ const cases: BenchCase[] = [
       const ms = (v: number): string => `${v.toFixed(1)} ms`;
       return [
         { case: 'bullmq', measure: `Echo on BullMQ ÷ raw BullMQ Worker, one process, noop jobs (${fmt(n)}, 5 interleaved rounds)`, echo: `${fmt(bull.echo)}/s`, reference: `${fmt(bull.raw)}/s raw BullMQ`, ratio: times(ratio), goal: '≥ 0.8× raw BullMQ', met: ratio >= 0.8 },
+        infoRow('bullmq', '  CPU of the one process per job (user + system, medians)', `${fmt(bull.echoCpu)} µs`, `${fmt(bull.rawCpu)} µs raw BullMQ`, times(bull.rawCpu / bull.echoCpu)),
         ...Object.entries(bull.processes).map(([count, rate]) => infoRow('bullmq', `  ${count} worker process${count === '1' ? '' : 'es'}, assigned from this one`, `${fmt(rate)}/s`, '', '')),
         infoRow('bullmq', '  cross-process cancel → CancellationError, p50', ms(bull.cancelP50), '', ''),
         infoRow('bullmq', '  cross-process cancel → CancellationError, p99', ms(bull.cancelP99), '', ''),

@@ -211,27 +211,16 @@ describe('Echo on BullMQ across processes', () => {
   });
 
   it('the inspector shows every process as its own source, each action under the process that runs it', { timeout: 30_000 }, async () => {
-    const prefix = randomPrefix();
-    const production = bullmqProduction({ connection, prefix, queue: 'jobs', worker: false });
-    const sequence = new Sequence({ plan, production, sites: 1, name: 'assigner' }).start();
+    const { sequence, log, start } = await setup(0, { concurrency: 1 });
     const server = await inspect(sequence, { staticDir: join(tmpdir(), 'echo-no-build') });
+    cleanups.push(() => server.close());
     const messages: ServerMessage[] = [];
     const waiters = new WorkerLog();
     server.subscribe((message) => {
       messages.push(message);
       waiters.push({ worker: '', words: [] });
     });
-    const log = new WorkerLog();
-    const workers: WorkerProcess[] = [];
-    cleanups.push(async () => {
-      await Promise.all(workers.map(killWorker));
-      await sequence.shutdown({ deadline: 0 });
-      await server.close();
-      await dropPrefix(prefix);
-    });
-    await production.ready();
-    const settings: WorkerSettings = { prefix, queue: 'jobs', concurrency: 1, args: [server.url] };
-    for (const name of ['w1', 'w2']) workers.push(await startWorker(name, settings, log));
+    for (const name of ['w1', 'w2']) await start(name, { args: [server.url] });
     const sourceOf = new Map(log.of('source').map((line) => [line.worker, line.words[1]!]));
     expect(new Set(sourceOf.values()).size).toBe(2);
     const listed = () => {
