@@ -51,6 +51,21 @@ describe('app reducer', () => {
     expect(state.actors.has('src|n0')).toBe(false);
   });
 
+  test('an owned batch (the live feed’s) changes the table in place and ends in the same state as a copying one', () => {
+    const messages: ServerMessage[][] = [
+      [{ type: 'full', source: 'src', at: 0, actors: Array.from({ length: 300 }, (_, i) => actor(`a${i}`)), stats }],
+      [{ type: 'delta', source: 'src', at: 5, stats, ops: [{ op: 'state', sessionId: 'a1', value: 'running', status: 'active', at: 5 }, { op: 'remove', sessionId: 'a2', reason: 'evicted' }, { op: 'add', actor: actor('b') }] }],
+    ];
+    const run = (owned: boolean): AppState => messages.reduce((state, batch) => reduce(state, { type: 'receive', messages: structuredClone(batch), receivedAt: 10, owned }), initialState());
+    const summary = (state: AppState) => [...state.actors.values()].map((a) => `${a.key}:${String(a.value)}:${a.seq}`).sort();
+    expect(summary(run(true))).toEqual(summary(run(false)));
+    const before = run(true);
+    const next = reduce(before, { type: 'receive', messages: [{ type: 'delta', source: 'src', at: 6, stats, ops: [{ op: 'add', actor: actor('c') }] }], receivedAt: 11, owned: true });
+    expect(next.actors).not.toBe(before.actors); // a new table (views recompute) over the same segments
+    expect(before.actors.has('src|c')).toBe(true); // changed in place: nothing was copied
+    expect(next.actors.size).toBe(before.actors.size + 1);
+  });
+
   test('state ops patch the context and keep a bounded history with folded steps', () => {
     let state = initialState({ maxHistory: 3 });
     state = receive(state, [{ type: 'full', source: 'src', at: 0, actors: [actor('a', { context: { id: 'a', name: 'job', attempts: [] } })], stats }]);

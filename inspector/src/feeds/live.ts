@@ -60,7 +60,8 @@ export function createLiveFeed(options: LiveFeedOptions = {}): Feed {
     queuedOps -= ops;
     if (queue.length > 0) flushTimer = setTimeout(flush, 0);
     const started = performance.now();
-    dispatch({ type: 'receive', messages, receivedAt: Date.now() });
+    // The app keeps only its latest state: the table may change in place (no copy per batch).
+    dispatch({ type: 'receive', messages, receivedAt: Date.now(), owned: true });
     cost = performance.now() - started;
   };
 

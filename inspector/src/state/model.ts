@@ -2,7 +2,8 @@
  * The app's state and its one reducer. Live messages and trace replays both come
  * in as `receive` actions, so the views never know which source they show.
  * Pure: time (`receivedAt`) comes in the action; the actor map is copied once
- * per batch, and finished actors beyond a limit are evicted, oldest first.
+ * per batch (changed in place for an `owned` batch: see `AppAction`), and finished
+ * actors beyond a limit are evicted, oldest first.
  */
 import {
   applyStateOp,
@@ -118,7 +119,12 @@ export interface AppState {
 }
 
 export type AppAction =
-  | { type: 'receive'; messages: readonly ServerMessage[]; receivedAt: number }
+  /**
+   * `owned`: the sender keeps no earlier state (the live feed: the app holds only the latest),
+   * so the actor table is changed in place instead of copying the parts a batch touches
+   * (a join's frames add to every part). A trace's states are kept (checkpoints): never owned.
+   */
+  | { type: 'receive'; messages: readonly ServerMessage[]; receivedAt: number; owned?: boolean }
   | { type: 'connection'; status: ConnectionStatus }
   | { type: 'select'; key: string | null }
   | { type: 'filter'; patch: Partial<Filters> }
@@ -162,7 +168,7 @@ export const machineKey = (source: string, machineId: string): string => `${sour
 export function reduce(state: AppState, action: AppAction): AppState {
   switch (action.type) {
     case 'receive':
-      return receive(state, action.messages, action.receivedAt);
+      return receive(state, action.messages, action.receivedAt, action.owned === true && state.connection !== 'trace');
     case 'connection':
       return { ...state, connection: action.status };
     case 'select':
@@ -189,10 +195,10 @@ interface Draft {
   log: LogEntry[] | null;
 }
 
-function receive(state: AppState, messages: readonly ServerMessage[], receivedAt: number): AppState {
+function receive(state: AppState, messages: readonly ServerMessage[], receivedAt: number, inPlace: boolean): AppState {
   let next = state;
   const draft: Draft = { actors: null, finished: null, finishedCount: state.finishedCount, log: null };
-  const actors = (): ActorTableDraft<ActorView> => (draft.actors ??= state.actors.edit());
+  const actors = (): ActorTableDraft<ActorView> => (draft.actors ??= inPlace ? state.actors.editInPlace() : state.actors.edit());
   const finished = (): string[] => (draft.finished ??= [...state.finished]);
   const log = (): LogEntry[] => (draft.log ??= [...state.log]);
   let logSeq = state.logSeq;

@@ -65,7 +65,15 @@ export class ActorTable<V extends { key: string }> {
 
   /** A draft for one batch of changes; `finish()` returns the new table (this one is unchanged). */
   edit(): ActorTableDraft<V> {
-    return new ActorTableDraft(this.#segments, this.size, (segments, size) => new ActorTable(segments, size));
+    return new ActorTableDraft(this.#segments, this.size, (segments, size) => new ActorTable(segments, size), false);
+  }
+
+  /**
+   * A draft that changes this table's segments in place (nothing is copied); `finish()`
+   * returns a new table object over them. Only for a table nobody reads again.
+   */
+  editInPlace(): ActorTableDraft<V> {
+    return new ActorTableDraft(this.#segments, this.size, (segments, size) => new ActorTable(segments, size), true);
   }
 }
 
@@ -76,15 +84,18 @@ export class ActorTableDraft<V extends { key: string }> {
   readonly #make: (segments: ReadonlyArray<ReadonlyMap<string, V>>, size: number) => ActorTable<V>;
   size: number;
 
-  constructor(base: ReadonlyArray<ReadonlyMap<string, V>>, size: number, make: (segments: ReadonlyArray<ReadonlyMap<string, V>>, size: number) => ActorTable<V>) {
+  readonly #inPlace: boolean;
+
+  constructor(base: ReadonlyArray<ReadonlyMap<string, V>>, size: number, make: (segments: ReadonlyArray<ReadonlyMap<string, V>>, size: number) => ActorTable<V>, inPlace: boolean) {
     this.#base = base;
     this.#segments = [...base];
     this.size = size;
     this.#make = make;
+    this.#inPlace = inPlace;
   }
 
   #writable(index: number): Map<string, V> {
-    if (!this.#copied.has(index)) {
+    if (!this.#inPlace && !this.#copied.has(index)) {
       this.#segments[index] = new Map(this.#base[index]);
       this.#copied.add(index);
     }
