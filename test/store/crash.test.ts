@@ -12,6 +12,26 @@ const SOURCE = join(import.meta.dirname, 'fixtures', 'crashChild.ts');
 // Compiled once with esbuild (tsx's compiler) into node_modules/.cache, so each restart is a plain, fast `node` start.
 const CHILD = join(process.cwd(), 'node_modules', '.cache', 'echo-crash', 'crashChild.mjs');
 const KILLS = 24;
+/** Every sixth run is killed in the middle of a commit (the child's `tear` mode); the others at a random ack. */
+const TORN_EVERY = 6;
+
+/**
+ * Frames of the WAL after its last commit frame (with the current salts): a transaction written in part and never
+ * committed. SQLite marks a commit's last frame with the database size after it (frame header bytes 4-7).
+ */
+function uncommittedWalFrames(file: string): number {
+  if (!existsSync(`${file}-wal`)) return 0;
+  const wal = readFileSync(`${file}-wal`);
+  if (wal.length < 32) return 0;
+  const pageSize = wal.readUInt32BE(8);
+  const salts = wal.subarray(16, 24);
+  let sinceCommit = 0;
+  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
+    if (!wal.subarray(at + 8, at + 16).equals(salts)) break;
+    sinceCommit = wal.readUInt32BE(at + 4) !== 0 ? 0 : sinceCommit + 1;
+  }
+  return sinceCommit;
+}
 const dir = mkdtempSync(join(tmpdir(), 'echo-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeAll(() => {
@@ -19,7 +39,7 @@ beforeAll(() => {
 });
 
 /** Spawns the child; resolves `until` once its stdout satisfied the predicate (never a fixed sleep). */
-function run(db: string, log: string, seed: number, mode?: 'drain') {
+function run(db: string, log: string, seed: number, mode?: 'drain' | 'tear') {
   const child: ChildProcess = spawn(process.execPath, [CHILD, db, log, String(seed), ...(mode === undefined ? [] : [mode])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -28,6 +48,7 @@ function run(db: string, log: string, seed: number, mode?: 'drain') {
   let buffer = '';
   const waiters: { test: () => boolean; resolve: () => void }[] = [];
   let drained = false;
+  let torn = false;
   child.stdout!.on('data', (chunk: Buffer) => {
     buffer += chunk.toString();
     const lines = buffer.split('\n');
@@ -35,6 +56,7 @@ function run(db: string, log: string, seed: number, mode?: 'drain') {
     for (const line of lines) {
       if (line.startsWith('ack ')) acks.push(line.slice(4));
       if (line === 'drained') drained = true;
+      if (line.startsWith('torn ')) torn = true;
     }
     for (const waiter of waiters.splice(0)) if (waiter.test()) waiter.resolve();
       else waiters.push(waiter);
@@ -43,7 +65,7 @@ function run(db: string, log: string, seed: number, mode?: 'drain') {
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const until = (test: () => boolean): Promise<void> =>
     test() ? Promise.resolve() : Promise.race([new Promise<void>((resolve) => waiters.push({ test, resolve })), exited.then(() => { throw new Error(`child exited: ${stderr}`); })]);
-  return { child, acks, until, exited, drained: () => drained, stderr: () => stderr };
+  return { child, acks, until, exited, drained: () => drained, torn: () => torn, stderr: () => stderr };
 }
 
 describe('crash test', () => {
@@ -52,12 +74,23 @@ describe('crash test', () => {
     const log = join(dir, 'log.txt');
     const random = seededRandom(42);
     const acked = new Set<string>();
+    let tornCommits = 0;
     for (let kill = 0; kill < KILLS; kill++) {
-      const child = run(db, log, kill + 1);
-      const target = 1 + Math.floor(random() * 40);
-      await child.until(() => child.acks.length >= target);
-      child.child.kill('SIGKILL');
-      await child.exited;
+      const tear = kill % TORN_EVERY === TORN_EVERY - 1;
+      const child = run(db, log, kill + 1, tear ? 'tear' : undefined);
+      if (tear) {
+        await child.exited.catch(() => undefined);
+        expect(child.child.signalCode, child.stderr()).toBe('SIGKILL');
+        expect(child.torn()).toBe(true);
+        // Killed mid-commit: part of the transaction is in the WAL without its commit frame.
+        expect(uncommittedWalFrames(db)).toBeGreaterThan(0);
+        tornCommits++;
+      } else {
+        const target = 1 + Math.floor(random() * 40);
+        await child.until(() => child.acks.length >= target);
+        child.child.kill('SIGKILL');
+        await child.exited;
+      }
       for (const id of child.acks) acked.add(id);
     }
     const last = run(db, log, 999, 'drain');
@@ -92,7 +125,7 @@ describe('crash test', () => {
       counts.interrupted += result.attempts.filter((a) => a.outcome === 'interrupted').length;
     }
     store.close();
-    console.log(`crash test: ${KILLS} SIGKILLs, ${acked.size} acknowledged, ${rows.length} stored (follow-ups included), ${execs.length} executions; ` +
+    console.log(`crash test: ${KILLS} SIGKILLs (${tornCommits} in the middle of a commit), ${acked.size} acknowledged, ${rows.length} stored (follow-ups included), ${execs.length} executions; ` +
       `done ${counts.done}, failed ${counts.failed}, cancelled ${counts.cancelled}, dead letters ${counts.dead}, interrupted attempts ${counts.interrupted}; ` +
       `lost ${lost.length}, not terminal ${notTerminal.length}, settled and ran again ${ranAgain.length}`);
     expect(lost).toEqual([]);
