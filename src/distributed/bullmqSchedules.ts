@@ -23,13 +23,16 @@ import type { Queue, JobSchedulerTemplateOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RunInit } from '../action/ActionRun.js';
 import { prepareAssignment } from '../action/assignment.js';
-import { EchoError } from '../errors.js';
+import { EchoError, SerializationError } from '../errors.js';
 import { readScheduleSpec, sameDefinition, type ScheduleSpec, type ScheduleState } from '../schedule/Scheduler.js';
 import type { ScheduleKeeper } from '../schedule/ScheduleKeeper.js';
 import { encodeAction } from '../store/codec.js';
 import type { ExternalProductionHost } from '../work/ExternalProduction.js';
 import { describeValue } from '../validate.js';
 import { newJobData } from './jobData.js';
+import { readRecord, scheduleKeys, type ScheduleRecord } from './scheduleRecord.js';
+
+export type { ScheduleRecord } from './scheduleRecord.js';
 
 /**
  * A schedule option BullMQ's job schedulers cannot honour (overlap `queue`, catch-up `all`): refused
@@ -53,20 +56,6 @@ export class ScheduleNotSupportedError extends EchoError {
     this.option = option;
     this.value = value;
   }
-}
-
-/** Echo's record of a schedule in Redis (its counts are kept apart, incremented by the workers). */
-export type ScheduleRecord = Pick<ScheduleState, 'version' | 'id' | 'name' | 'content' | 'trigger' | 'options' | 'createdAt' | 'paused'>;
-
-/** The Redis keys of a production's schedules. @internal */
-export function scheduleKeys(base: string): { records: string; counts(id: string): string; live(id: string): string } {
-  return { records: `${base}:echo-schedules`, counts: (id) => `${base}:echo-schedule:${id}`, live: (id) => `${base}:echo-schedule:${id}:live` };
-}
-
-/** Reads a record kept in Redis (null when there is none). @internal */
-export async function readRecord(redis: Redis, base: string, id: string): Promise<ScheduleRecord | null> {
-  const json = await redis.hget(scheduleKeys(base).records, id);
-  return json === null ? null : (JSON.parse(json) as ScheduleRecord);
 }
 
 /** What the schedules of a bullmqProduction need from it. @internal */
@@ -131,14 +120,18 @@ export class BullMQSchedules implements ScheduleKeeper {
     await Promise.all([...this.#writes]);
   }
 
-  /** Every schedule of this queue, with its next run (BullMQ's), counts and pause, from Redis. */
+  /**
+   * Every schedule of this queue, with its next run (BullMQ's), counts and pause, from Redis.
+   * Rejects with a SerializationError naming the schedule and the bad field when a record in
+   * Redis is damaged (a list without it would look complete); `remove(id)` or making it again fixes it.
+   */
   async list(): Promise<ScheduleState[]> {
     const records = await this.#services.redis.hgetall(this.#keys.records);
     const states = await Promise.all(Object.keys(records).sort().map((id) => this.get(id)));
     return states.filter((state): state is ScheduleState => state !== undefined);
   }
 
-  /** The schedule `id`, or undefined. */
+  /** The schedule `id`, or undefined; a SerializationError when its record in Redis is damaged. */
   async get(id: string): Promise<ScheduleState | undefined> {
     const { redis, queue, base } = this.#services;
     const [record, counts, scheduler] = await Promise.all([readRecord(redis, base, id), redis.hgetall(this.#keys.counts(id)), queue.getJobScheduler(id)]);
@@ -150,7 +143,7 @@ export class BullMQSchedules implements ScheduleKeeper {
       lastRunAt: counts.lastRunAt === undefined ? null : count('lastRunAt'),
       runs: count('runs'),
       skipped: count('skipped'),
-      failedToAssign: 0, // a due job is always in the queue: there is no assignment that could fail
+      failedToAssign: count('failedToAssign'), // due jobs that could not become a run: a damaged record, or a Plan that cannot run it
     };
   }
 
@@ -201,7 +194,11 @@ export class BullMQSchedules implements ScheduleKeeper {
 
   async #keep(made: ScheduleRecord, template: RunInit): Promise<void> {
     const { redis, queue } = this.#services;
-    const stored = await readRecord(redis, this.#services.base, made.id);
+    const stored = await readRecord(redis, this.#services.base, made.id).catch((error: unknown) => {
+      if (!(error instanceof SerializationError)) throw error;
+      this.#services.host.report(error); // a damaged record is reported and replaced by the definition made now
+      return null;
+    });
     if (stored !== null && sameDefinition(stored as ScheduleState, made)) {
       // Made again at boot: it goes on as it was; only a lost job scheduler (not paused) is made again.
       if (!stored.paused && (await queue.getJobScheduler(made.id)) === undefined) await this.#upsert(stored, template);

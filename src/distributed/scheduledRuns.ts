@@ -9,16 +9,17 @@
  *   while it runs, so a process that dies frees it within `leaseDuration`);
  *   `cancel-previous`: takes the lease and cancels the run that held it, in whichever process.
  * A skipped job settles as cancelled (reason `user`, its message says why) and counts as skipped.
+ * A job whose schedule's record in Redis is damaged fails with the SerializationError (reported, counted as failedToAssign).
  * A later attempt of an admitted run (a retry, or a claim after a stall) is not admitted again.
  * @internal
  */
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
-import { CancellationError } from '../errors.js';
+import { CancellationError, SerializationError } from '../errors.js';
 import { encodeError, encodeResult, type EncodedResult } from '../store/codec.js';
 import type { ControlRelay } from './controlRelay.js';
-import { readRecord, scheduleKeys } from './bullmqSchedules.js';
+import { readRecord, scheduleKeys, type ScheduleRecord } from './scheduleRecord.js';
 import type { JobData } from './jobData.js';
 
 /** What a claimed job of a job scheduler may do. */
@@ -59,7 +60,16 @@ export class ScheduledRuns {
     const action = { ...data.action, id: actionId, createdAt: scheduledFor, metadata: { ...data.action.metadata, schedule: id, scheduledFor } };
     const run: ScheduledAdmission = { kind: 'run', data: { ...data, action }, release: async () => undefined };
     if (data.action.id === actionId) return run; // a later attempt: admitted when it first ran
-    const record = await readRecord(this.#redis, this.#base, id);
+    let record: ScheduleRecord | null;
+    try {
+      record = await readRecord(this.#redis, this.#base, id);
+    } catch (error) {
+      if (!(error instanceof SerializationError)) throw error;
+      // A damaged record is never used: the due job fails with the error (naming the schedule and field), reported and counted.
+      this.#report(error);
+      await this.failedToAssign(id);
+      return { kind: 'skip', result: encodeResult({ id: actionId, status: 'failed', output: undefined, error: encodeError(error), settledAt: this.#clock.now(), attempts: [] }) };
+    }
     const skip = async (why: string): Promise<ScheduledAdmission> => {
       await this.#redis.hincrby(this.#keys.counts(id), 'skipped', 1);
       const error = new CancellationError(`Skipped the run of schedule "${id}" due at ${scheduledFor}: ${why}`, { reason: 'user', actionId });
@@ -80,6 +90,11 @@ export class ScheduledRuns {
     }
     await this.#redis.multi().hincrby(this.#keys.counts(id), 'runs', 1).hset(this.#keys.counts(id), 'lastRunAt', scheduledFor).exec();
     return { ...run, release: this.#hold(lease, actionId) };
+  }
+
+  /** A due job of schedule `id` could not become a run (the claiming process's Plan cannot run it): counted. */
+  async failedToAssign(id: string): Promise<void> {
+    await this.#redis.hincrby(this.#keys.counts(id), 'failedToAssign', 1);
   }
 
   /** Renews the lease while the run runs; the function returned ends it. */

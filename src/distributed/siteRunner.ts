@@ -158,6 +158,7 @@ export class SiteRunner {
       init = { ...prepared, startDelay: 0, attemptTimeout: action.attemptTimeout, totalTimeout: action.totalTimeout, cancelGrace: action.cancelGrace, history: interruptedHistory(data.attempts) };
     } catch (error) {
       // This process's Plan cannot run it (unknown name, content no longer valid): it fails for good.
+      if (job.repeatJobKey !== undefined) await this.#schedules.failedToAssign(job.repeatJobKey);
       throw new UnrecoverableError(toText(failure(action.id, error, data.attempts)));
     }
     // One round trip, fenced by the lock: the claimed attempt's `running` record goes into the job (a

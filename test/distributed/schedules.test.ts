@@ -8,8 +8,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPlan } from '../../src/Plan.js';
 import { Sequence } from '../../src/Sequence.js';
-import { CancellationError } from '../../src/errors.js';
+import { CancellationError, SerializationError } from '../../src/errors.js';
 import { bullmqProduction, ScheduleNotSupportedError } from '../../src/distributed/index.js';
+import { Redis } from 'ioredis';
 import { connection, dropPrefix, randomPrefix } from './redis.js';
 import { killWorker, startWorker, WorkerLog, type WorkerProcess, type WorkerSettings } from './workers.js';
 
@@ -22,9 +23,9 @@ afterEach(async () => {
 });
 
 /** A Sequence on a fresh prefix; `worker` says whether this process claims. */
-function sequenceOn(prefix: string, worker: boolean, run: (content: { ms: number }) => Promise<void> = async () => undefined) {
+function sequenceOn(prefix: string, worker: boolean, run: (content: { ms: number }) => Promise<void> = async () => undefined, onError?: (error: unknown) => void) {
   const production = bullmqProduction({ connection, prefix, queue: 'jobs', worker, lockDuration: 1000, stalledInterval: 500 });
-  const sequence = new Sequence({ plan: createPlan({ Tick: run }), production, sites: 1 }).start();
+  const sequence = new Sequence({ plan: createPlan({ Tick: run }), production, sites: 1, ...(onError !== undefined && { onError }) }).start();
   cleanups.push(() => sequence.shutdown({ deadline: 0 }));
   return { production, sequence };
 }
@@ -180,6 +181,46 @@ describe('Schedules on BullMQ job schedulers', () => {
     expect(await claimer.production.schedules.list()).toEqual([]);
     expect(await other.schedules.remove('each-second')).toBe(false);
     await expect(other.schedules.pause('each-second')).rejects.toThrow(TypeError);
+  });
+
+  it('a damaged record in Redis is reported with the schedule and the bad field, never used: list/get reject, its due job fails and counts as failedToAssign, making it again replaces it', { timeout: 30_000 }, async () => {
+    const prefix = randomPrefix();
+    cleanups.push(() => dropPrefix(prefix));
+    const redis = new Redis(connection);
+    cleanups.push(() => redis.quit());
+    const { sequence, production } = sequenceOn(prefix, false);
+    const startAt = Date.now() + 300;
+    sequence.schedule('Tick', { ms: 0 }, { every: 60_000, startAt, id: 'tick' });
+    await production.schedules.ready();
+    const records = `${prefix}:jobs:echo-schedules`;
+    const kept = JSON.parse((await redis.hget(records, 'tick'))!) as { options: Record<string, unknown> };
+    await redis.hset(records, 'tick', JSON.stringify({ ...kept, options: { ...kept.options, overlap: 'sometimes' } }));
+    const listed = await production.schedules.list().catch((error: unknown) => error);
+    expect(listed).toBeInstanceOf(SerializationError);
+    expect(listed).toMatchObject({ path: 'options.overlap', message: expect.stringMatching(/schedule "tick" in Redis.*`options\.overlap`.*sometimes/) });
+    await expect(production.schedules.get('tick')).rejects.toMatchObject({ name: 'SerializationError', path: 'options.overlap' });
+    await expect(production.schedules.pause('tick')).rejects.toBeInstanceOf(SerializationError);
+    // Its due job: the claiming worker reports the error and the job fails with it (the run never starts).
+    const reported: unknown[] = [];
+    const ran: number[] = [];
+    sequenceOn(prefix, true, async () => void ran.push(1), (error) => void reported.push(error));
+    const failed = await production.result(`repeat:tick:${startAt}`).catch((error: unknown) => error);
+    expect(failed).toMatchObject({ name: 'SerializationError', path: 'options.overlap' });
+    expect(reported).toEqual([expect.objectContaining({ name: 'SerializationError', path: 'options.overlap' })]);
+    expect(ran).toEqual([]);
+    // Not JSON, or another schedule's record under this id: the same typed refusal.
+    await redis.hset(records, 'other', '{"version":1');
+    await expect(production.schedules.get('other')).rejects.toMatchObject({ name: 'SerializationError', path: '', message: expect.stringContaining('schedule "other"') });
+    await redis.hset(records, 'other', JSON.stringify({ ...kept, options: { ...kept.options } }));
+    await expect(production.schedules.get('other')).rejects.toMatchObject({ name: 'SerializationError', path: 'id' });
+    expect(await production.schedules.remove('other')).toBe(true);
+    // Made again (as every process does at boot): the damaged record is reported and replaced; its counts stay.
+    const remade: unknown[] = [];
+    const again = sequenceOn(prefix, false, undefined, (error) => void remade.push(error));
+    again.sequence.schedule('Tick', { ms: 0 }, { every: 60_000, startAt, id: 'tick' });
+    await again.production.schedules.ready();
+    expect(remade).toEqual([expect.objectContaining({ name: 'SerializationError', path: 'options.overlap' })]);
+    expect(await production.schedules.get('tick')).toMatchObject({ options: { overlap: 'skip' }, failedToAssign: 1, runs: 0 });
   });
 
   it('refuses what BullMQ cannot honour, and a bad spec, when the schedule is made; sequence.schedules points to production.schedules', { timeout: 30_000 }, async () => {
