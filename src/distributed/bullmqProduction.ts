@@ -168,7 +168,7 @@ export class BullMQProduction implements ExternalProduction {
       stalledInterval: this.#options.stalledInterval,
       maxStalledCount: this.#options.maxStalledCount,
       limits: this.#limits,
-      schedules: new ScheduledRuns({ redis: this.#redis(), base, relay: this.#relay!, clock: host.clock, leaseDuration: this.#options.lockDuration, report }),
+      schedules: new ScheduledRuns({ redis: this.#redis(), base, relay: this.#relay!, clock: host.clock, leaseDuration: this.#options.lockDuration, report, queue: this.#queue! }),
       fenced: this.#fenced!,
     });
     // Claim only once cancels and pauses reach this process.

@@ -13,7 +13,9 @@
  * Policies, honoured by the worker that claims a due job (`scheduledRuns.ts`):
  * - overlap `skip`: a run due while the previous one still runs (in any process) is skipped;
  *   `cancel-previous`: the previous one is cancelled wherever it runs, then the new one runs;
- *   `queue` is refused (ScheduleNotSupportedError): BullMQ would have to hold due jobs back.
+ *   `queue`: a run due while the previous one runs waits (its job parked in BullMQ's delayed set,
+ *   its due time in the sorted set `<prefix>:<queue>:echo-schedule:<id>:waiting`) and runs when the
+ *   previous ends, oldest first; at most `maxCatchUp` wait, more are skipped.
  * - catch-up `one` is BullMQ's own: after downtime the one pending job runs late, once, and the next
  *   is the next slot after now; `none` skips that late job when it is more than `lateness` ms late;
  *   `all` is refused (ScheduleNotSupportedError): BullMQ keeps no list of the runs missed.
@@ -35,7 +37,7 @@ import { readRecord, scheduleKeys, type ScheduleRecord } from './scheduleRecord.
 export type { ScheduleRecord } from './scheduleRecord.js';
 
 /**
- * A schedule option BullMQ's job schedulers cannot honour (overlap `queue`, catch-up `all`): refused
+ * A schedule option BullMQ's job schedulers cannot honour (catch-up `all`): refused
  * when the schedule is made, never ignored.
  * @example
  * try {
@@ -47,11 +49,11 @@ export type { ScheduleRecord } from './scheduleRecord.js';
 export class ScheduleNotSupportedError extends EchoError {
   override name = 'ScheduleNotSupportedError';
   /** The option refused. */
-  readonly option: 'overlap' | 'catchUp';
+  readonly option: 'catchUp';
   /** Its value. */
   readonly value: string;
 
-  constructor(option: 'overlap' | 'catchUp', value: string, why: string) {
+  constructor(option: 'catchUp', value: string, why: string) {
     super(`Expected \`${option}\` to be one BullMQ job schedulers can honour, got '${value}': ${why}`);
     this.option = option;
     this.value = value;
@@ -94,8 +96,7 @@ export class BullMQSchedules implements ScheduleKeeper {
   }
 
   /**
-   * Checks the spec (a TypeError naming a bad field; ScheduleNotSupportedError for overlap `queue`
-   * or catch-up `all`) and keeps the schedule in Redis. The same definition made again (every
+   * Checks the spec (a TypeError naming a bad field; ScheduleNotSupportedError for catch-up `all`) and keeps the schedule in Redis. The same definition made again (every
    * process makes its schedules at boot) goes on as it was, paused or not; a changed one replaces it.
    * Returns its state as known now, `nextRunAt` as predicted here; a failed write goes to `onError`.
    * @internal
@@ -171,14 +172,13 @@ export class BullMQSchedules implements ScheduleKeeper {
     const { redis, queue } = this.#services;
     const removed = await redis.hdel(this.#keys.records, id);
     await queue.removeJobScheduler(id);
-    await redis.del(this.#keys.counts(id));
+    await redis.del(this.#keys.counts(id), this.#keys.waiting(id));
     return removed === 1;
   }
 
   #prepare(name: string, content: unknown, spec: ScheduleSpec): { record: ScheduleRecord; template: RunInit } {
     this.#services.host.deps.plan.require(name);
     const { id, trigger, options, paused } = readScheduleSpec(name, spec);
-    if (options.overlap === 'queue') throw new ScheduleNotSupportedError('overlap', 'queue', "a due job would have to wait in Redis until the previous run settles; use 'skip' or 'cancel-previous'");
     if (options.catchUp === 'all') throw new ScheduleNotSupportedError('catchUp', 'all', "BullMQ keeps one pending job per schedule, not the runs missed; use 'one' or 'none'");
     const record: ScheduleRecord = { version: 1, id, name, content, trigger, options, createdAt: this.#services.host.clock.now(), paused };
     return { record, template: this.#template(record) };

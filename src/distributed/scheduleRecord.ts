@@ -46,8 +46,13 @@ export const scheduleRecordSchema = v.strictObject({
 });
 
 /** The Redis keys of a production's schedules. */
-export function scheduleKeys(base: string): { records: string; counts(id: string): string; live(id: string): string } {
-  return { records: `${base}:echo-schedules`, counts: (id) => `${base}:echo-schedule:${id}`, live: (id) => `${base}:echo-schedule:${id}:live` };
+export function scheduleKeys(base: string): { records: string; counts(id: string): string; live(id: string): string; waiting(id: string): string } {
+  return {
+    records: `${base}:echo-schedules`,
+    counts: (id) => `${base}:echo-schedule:${id}`,
+    live: (id) => `${base}:echo-schedule:${id}:live`,
+    waiting: (id) => `${base}:echo-schedule:${id}:waiting`,
+  };
 }
 
 /**

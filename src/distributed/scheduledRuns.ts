@@ -8,12 +8,14 @@
  * - overlap `skip`: skipped while the previous run holds the schedule's lease (a Redis key renewed
  *   while it runs, so a process that dies frees it within `leaseDuration`);
  *   `cancel-previous`: takes the lease and cancels the run that held it, in whichever process.
+ *   `queue`: waits while the lease is held or an earlier due time waits (parked in BullMQ's delayed
+ *   set, its due time in a sorted set); the run that ends promotes the oldest; `maxCatchUp` bound it.
  * A skipped job settles as cancelled (reason `user`, its message says why) and counts as skipped.
  * A job whose schedule's record in Redis is damaged fails with the SerializationError (reported, counted as failedToAssign).
  * A later attempt of an admitted run (a retry, or a claim after a stall) is not admitted again.
  * @internal
  */
-import type { Job } from 'bullmq';
+import { Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { CancellationError, SerializationError } from '../errors.js';
@@ -25,12 +27,31 @@ import type { JobData } from './jobData.js';
 /** What a claimed job of a job scheduler may do. */
 export type ScheduledAdmission =
   | { readonly kind: 'run'; readonly data: JobData; release(): Promise<void> }
-  | { readonly kind: 'skip'; readonly result: EncodedResult };
+  | { readonly kind: 'skip'; readonly result: EncodedResult }
+  /** Overlap `queue`: the job went back to BullMQ's delayed set until the previous run ends. */
+  | { readonly kind: 'deferred' };
 
 /** Extends a lease only while its holder still holds it. */
 const RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
 /** Ends a lease only while its holder still holds it. */
 const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+/**
+ * Overlap `queue`, in one step: the run takes the lease when it is free and no earlier due time
+ * waits (`run`); else it waits in the schedule's sorted set of waiting runs, by due time (`wait`),
+ * unless `maxCatchUp` already wait (`full`).
+ * KEYS: lease, waiting. ARGV: action id, due time, lease ms, maxCatchUp.
+ */
+const QUEUE_ACQUIRE = `
+local head = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+if redis.call('EXISTS', KEYS[1]) == 0 and (head == nil or head == ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return 'run'
+end
+if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 'wait' end
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then return 'full' end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+return 'wait'`;
 
 export class ScheduledRuns {
   readonly #redis: Redis;
@@ -40,8 +61,10 @@ export class ScheduledRuns {
   readonly #clock: Clock;
   readonly #leaseDuration: number;
   readonly #report: (error: unknown) => void;
+  readonly #queue: Queue;
 
-  constructor(settings: { redis: Redis; base: string; relay: ControlRelay; clock: Clock; leaseDuration: number; report: (error: unknown) => void }) {
+  constructor(settings: { redis: Redis; base: string; relay: ControlRelay; clock: Clock; leaseDuration: number; report: (error: unknown) => void; queue: Queue }) {
+    this.#queue = settings.queue;
     this.#redis = settings.redis;
     this.#base = settings.base;
     this.#keys = scheduleKeys(settings.base);
@@ -52,7 +75,7 @@ export class ScheduledRuns {
   }
 
   /** Null for a job no job scheduler made; else whether and as what it runs. */
-  async admit(job: Job, data: JobData): Promise<ScheduledAdmission | null> {
+  async admit(job: Job, data: JobData, token: string | undefined): Promise<ScheduledAdmission | null> {
     const id = job.repeatJobKey;
     if (id === undefined || job.id === undefined) return null;
     const actionId = job.id;
@@ -70,8 +93,9 @@ export class ScheduledRuns {
       await this.failedToAssign(id);
       return { kind: 'skip', result: encodeResult({ id: actionId, status: 'failed', output: undefined, error: encodeError(error), settledAt: this.#clock.now(), attempts: [] }) };
     }
+    const waiting = this.#keys.waiting(id);
     const skip = async (why: string): Promise<ScheduledAdmission> => {
-      await this.#redis.hincrby(this.#keys.counts(id), 'skipped', 1);
+      await this.#redis.multi().hincrby(this.#keys.counts(id), 'skipped', 1).zrem(waiting, actionId).exec();
       const error = new CancellationError(`Skipped the run of schedule "${id}" due at ${scheduledFor}: ${why}`, { reason: 'user', actionId });
       return { kind: 'skip', result: encodeResult({ id: actionId, status: 'cancelled', output: undefined, error: encodeError(error), settledAt: this.#clock.now(), attempts: [] }) };
     };
@@ -80,7 +104,16 @@ export class ScheduledRuns {
     const late = this.#clock.now() - scheduledFor;
     if (record.options.catchUp === 'none' && late > record.options.lateness) return skip(`it is ${late} ms late (catch-up 'none', lateness ${record.options.lateness} ms)`);
     const lease = this.#keys.live(id);
-    if (record.options.overlap === 'skip') {
+    if (record.options.overlap === 'queue') {
+      const answer = await this.#redis.eval(QUEUE_ACQUIRE, 2, lease, waiting, actionId, scheduledFor, this.#leaseDuration, record.options.maxCatchUp);
+      if (answer === 'full') return skip(`${record.options.maxCatchUp} runs already wait for the previous one (overlap 'queue', maxCatchUp ${record.options.maxCatchUp})`);
+      if (answer === 'wait') {
+        // Parked until the run before it ends (its release promotes the oldest waiting job); the
+        // delay is the fallback should that run's process die: its lease lapses by then.
+        await job.moveToDelayed(Date.now() + this.#leaseDuration, token);
+        return { kind: 'deferred' };
+      }
+    } else if (record.options.overlap === 'skip') {
       if ((await this.#redis.set(lease, actionId, 'PX', this.#leaseDuration, 'NX')) === null) return skip("the previous run still runs (overlap 'skip')");
     } else {
       const previous = await this.#redis.set(lease, actionId, 'PX', this.#leaseDuration, 'GET');
@@ -89,7 +122,7 @@ export class ScheduledRuns {
       }
     }
     await this.#redis.multi().hincrby(this.#keys.counts(id), 'runs', 1).hset(this.#keys.counts(id), 'lastRunAt', scheduledFor).exec();
-    return { ...run, release: this.#hold(lease, actionId) };
+    return { ...run, release: this.#hold(lease, actionId, waiting) };
   }
 
   /** A due job of schedule `id` could not become a run (the claiming process's Plan cannot run it): counted. */
@@ -98,7 +131,7 @@ export class ScheduledRuns {
   }
 
   /** Renews the lease while the run runs; the function returned ends it. */
-  #hold(lease: string, holder: string): () => Promise<void> {
+  #hold(lease: string, holder: string, waiting: string): () => Promise<void> {
     let timer: unknown = null;
     let held = true;
     const renew = (): void => {
@@ -112,6 +145,21 @@ export class ScheduledRuns {
       held = false;
       this.#clock.clearTimeout(timer);
       await this.#redis.eval(RELEASE, 1, lease, holder);
+      const [next] = await this.#redis.zrange(waiting, 0, 0);
+      if (next !== undefined) await this.#promote(next);
     };
+  }
+
+  /** Wakes the oldest run waiting under overlap `queue` (parked in BullMQ's delayed set). */
+  async #promote(jobId: string): Promise<void> {
+    const job = await Job.fromId(this.#queue, jobId);
+    if (job === undefined || !(await job.isDelayed())) return; // it woke already (its fallback delay), or it is gone: its own admission decides
+    try {
+      await job.promote();
+    } catch (error) {
+      // It left the delayed set between the check and the promote (its fallback woke it): nothing to do.
+      if (!(await job.isDelayed())) return;
+      throw error;
+    }
   }
 }

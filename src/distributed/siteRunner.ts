@@ -134,8 +134,9 @@ export class SiteRunner {
     if (admission.kind === 'deferred') throw new DelayedError();
     let scheduled: ScheduledAdmission | null = null;
     try {
-      scheduled = await this.#schedules.admit(job, data);
+      scheduled = await this.#schedules.admit(job, data, token);
       if (scheduled?.kind === 'skip') throw new UnrecoverableError(toText(scheduled.result));
+      if (scheduled?.kind === 'deferred') throw new DelayedError();
       return await this.#run(job, token, scheduled?.data ?? data);
     } finally {
       if (scheduled?.kind === 'run') await scheduled.release();

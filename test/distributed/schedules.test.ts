@@ -1,7 +1,7 @@
 /**
  * Schedules on BullMQ job schedulers, on the real Redis: made by every process at boot, they are one
  * schedule in Redis whose due times each run once across worker processes; they go on after every
- * process restarted; overlap `skip` and `cancel-previous` hold across processes; catch-up `none`
+ * process restarted; overlap `skip`, `queue` and `cancel-previous` hold across processes; catch-up `none`
  * skips a late run and `one` runs it; pause/resume/remove and list from any process; what BullMQ
  * cannot honour is refused with a ScheduleNotSupportedError.
  */
@@ -113,6 +113,27 @@ describe('Schedules on BullMQ job schedulers', () => {
     const skipped = await production.result(`repeat:slow:${startsOf(log)[0]!.due + 150}`).catch((error: unknown) => error);
     expect(skipped).toBeInstanceOf(CancellationError);
     expect((skipped as CancellationError).message).toMatch(/previous run still runs \(overlap 'skip'\)/);
+  });
+
+  it("overlap 'queue': runs due while the previous one runs wait and run in turn, oldest first, across processes; more than maxCatchUp waiting are skipped", { timeout: 30_000 }, async () => {
+    const { prefix, log, start } = setup();
+    const spec = JSON.stringify({ content: { ms: 1000 }, every: 150, id: 'queued', overlap: 'queue', maxCatchUp: 2 });
+    await start('w1', ['schedule', spec]);
+    await start('w2', ['claim-only']);
+    await log.until(() => log.of('end').length >= 3);
+    // Never two at once, and the runs due meanwhile were not skipped: they ran next, in due order.
+    const order = log.lines.filter((line) => line.words[0] === 'start' || line.words[0] === 'end').map((line) => line.words[0]);
+    for (let i = 0; i < order.length; i++) expect(order[i]).toBe(i % 2 === 0 ? 'start' : 'end');
+    const dues = startsOf(log).map((run) => run.due);
+    expect(dues.slice(0, 3)).toEqual([dues[0]!, dues[0]! + 150, dues[0]! + 300]);
+    // The fourth due time came while two waited: skipped, and says why.
+    const { production } = sequenceOn(prefix, false);
+    await production.ready();
+    const skipped = await production.result(`repeat:queued:${dues[0]! + 450}`).catch((error: unknown) => error);
+    expect(skipped).toBeInstanceOf(CancellationError);
+    expect((skipped as CancellationError).message).toMatch(/2 runs already wait for the previous one \(overlap 'queue', maxCatchUp 2\)/);
+    expect((await production.schedules.get('queued'))!.skipped).toBeGreaterThan(0);
+    expect(log.of('error')).toEqual([]); // no promote of a parked job failed in either process
   });
 
   it("overlap 'cancel-previous': each run cancels the one before it, in whichever process runs it", { timeout: 30_000 }, async () => {
@@ -235,8 +256,8 @@ describe('Schedules on BullMQ job schedulers', () => {
       }
       return null;
     };
-    expect(refused({ every: 1000, overlap: 'queue' })).toMatchObject({ name: 'ScheduleNotSupportedError', option: 'overlap', value: 'queue' });
     expect(refused({ every: 1000, catchUp: 'all' })).toBeInstanceOf(ScheduleNotSupportedError);
+    expect(refused({ every: 1000, catchUp: 'all' })).toMatchObject({ name: 'ScheduleNotSupportedError', option: 'catchUp', value: 'all' });
     expect(refused({ cron: 'not a pattern' })).toMatchObject({ name: 'TypeError', message: expect.stringContaining('`cron`') });
     expect(refused({ cron: '0 * * * *', timezone: 'Mars/Base' })).toMatchObject({ name: 'TypeError', message: expect.stringContaining('`timezone`') });
     expect(() => sequence.schedule('Nope', null, { every: 1000 })).toThrow(/Nope/);
