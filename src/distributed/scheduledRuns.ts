@@ -26,7 +26,8 @@ import type { JobData } from './jobData.js';
 
 /** What a claimed job of a job scheduler may do. */
 export type ScheduledAdmission =
-  | { readonly kind: 'run'; readonly data: JobData; release(): Promise<void> }
+  /** `counted`: this admission counted it in `runs` (false for a later attempt, counted when it first ran). */
+  | { readonly kind: 'run'; readonly data: JobData; readonly counted: boolean; release(): Promise<void> }
   | { readonly kind: 'skip'; readonly result: EncodedResult }
   /** Overlap `queue`: the job went back to BullMQ's delayed set until the previous run ends. */
   | { readonly kind: 'deferred' };
@@ -81,7 +82,7 @@ export class ScheduledRuns {
     const actionId = job.id;
     const scheduledFor = Number(actionId.slice(actionId.lastIndexOf(':') + 1));
     const action = { ...data.action, id: actionId, createdAt: scheduledFor, metadata: { ...data.action.metadata, schedule: id, scheduledFor } };
-    const run: ScheduledAdmission = { kind: 'run', data: { ...data, action }, release: async () => undefined };
+    const run = { kind: 'run', data: { ...data, action }, counted: false, release: async () => undefined } as const;
     if (data.action.id === actionId) return run; // a later attempt: admitted when it first ran
     let record: ScheduleRecord | null;
     try {
@@ -122,12 +123,19 @@ export class ScheduledRuns {
       }
     }
     await this.#redis.multi().hincrby(this.#keys.counts(id), 'runs', 1).hset(this.#keys.counts(id), 'lastRunAt', scheduledFor).exec();
-    return { ...run, release: this.#hold(lease, actionId, waiting) };
+    return { ...run, counted: true, release: this.#hold(lease, actionId, waiting) };
   }
 
-  /** A due job of schedule `id` could not become a run (the claiming process's Plan cannot run it): counted. */
-  async failedToAssign(id: string): Promise<void> {
-    await this.#redis.hincrby(this.#keys.counts(id), 'failedToAssign', 1);
+  /**
+   * A due job of schedule `id` could not become a run (a damaged record; the claiming process's
+   * Plan cannot run it): counted in `failedToAssign`, and no longer in `runs` when its admission
+   * counted it there (as in memory, a run that could not be assigned is not a run).
+   */
+  async failedToAssign(id: string, countedAsRun = false): Promise<void> {
+    const counts = this.#keys.counts(id);
+    const step = this.#redis.multi().hincrby(counts, 'failedToAssign', 1);
+    if (countedAsRun) step.hincrby(counts, 'runs', -1);
+    await step.exec();
   }
 
   /** Renews the lease while the run runs; the function returned ends it. */

@@ -137,14 +137,16 @@ export class SiteRunner {
       scheduled = await this.#schedules.admit(job, data, token);
       if (scheduled?.kind === 'skip') throw new UnrecoverableError(toText(scheduled.result));
       if (scheduled?.kind === 'deferred') throw new DelayedError();
-      return await this.#run(job, token, scheduled?.data ?? data);
+      const countedRunOf = scheduled?.kind === 'run' && scheduled.counted ? job.repeatJobKey : undefined;
+      return await this.#run(job, token, scheduled?.data ?? data, countedRunOf);
     } finally {
       if (scheduled?.kind === 'run') await scheduled.release();
       await admission.lease?.release();
     }
   }
 
-  async #run(job: Job, token: string | undefined, data: JobData): Promise<EncodedResult> {
+  /** `countedRunOf`: the schedule whose `runs` counted this job as it was admitted (undone should it fail to assign). */
+  async #run(job: Job, token: string | undefined, data: JobData, countedRunOf?: string): Promise<EncodedResult> {
     const action = data.action;
     const license = await this.#license(action);
     let init: RunInit;
@@ -159,7 +161,7 @@ export class SiteRunner {
       init = { ...prepared, startDelay: 0, attemptTimeout: action.attemptTimeout, totalTimeout: action.totalTimeout, cancelGrace: action.cancelGrace, history: interruptedHistory(data.attempts) };
     } catch (error) {
       // This process's Plan cannot run it (unknown name, content no longer valid): it fails for good.
-      if (job.repeatJobKey !== undefined) await this.#schedules.failedToAssign(job.repeatJobKey);
+      if (countedRunOf !== undefined) await this.#schedules.failedToAssign(countedRunOf, true);
       throw new UnrecoverableError(toText(failure(action.id, error, data.attempts)));
     }
     // One round trip, fenced by the lock: the claimed attempt's `running` record goes into the job (a

@@ -244,6 +244,21 @@ describe('Schedules on BullMQ job schedulers', () => {
     expect(await production.schedules.get('tick')).toMatchObject({ options: { overlap: 'skip' }, failedToAssign: 1, runs: 0 });
   });
 
+  it('a due job the claiming process cannot run (its Plan has no such name) fails and counts as failedToAssign', { timeout: 30_000 }, async () => {
+    const prefix = randomPrefix();
+    cleanups.push(() => dropPrefix(prefix));
+    const { sequence, production } = sequenceOn(prefix, false);
+    const startAt = Date.now() + 300;
+    sequence.schedule('Tick', { ms: 0 }, { every: 60_000, startAt, id: 'orphan' });
+    await production.schedules.ready();
+    const claimer = bullmqProduction({ connection, prefix, queue: 'jobs', worker: true, lockDuration: 1000, stalledInterval: 500 });
+    const other = new Sequence({ plan: createPlan({ Other: async () => undefined }), production: claimer, sites: 1 }).start();
+    cleanups.push(() => other.shutdown({ deadline: 0 }));
+    const failed = await production.result(`repeat:orphan:${startAt}`).catch((error: unknown) => error);
+    expect(failed).toMatchObject({ message: expect.stringContaining('Tick') });
+    expect(await production.schedules.get('orphan')).toMatchObject({ runs: 0, failedToAssign: 1 });
+  });
+
   it('refuses what BullMQ cannot honour, and a bad spec, when the schedule is made; sequence.schedules points to production.schedules', { timeout: 30_000 }, async () => {
     const prefix = randomPrefix();
     cleanups.push(() => dropPrefix(prefix));
