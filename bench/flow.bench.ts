@@ -2,8 +2,9 @@
  * Flow control and tracing overhead: Echo's noop throughput with a rate limit set far above the
  * load (per action name and per queue: every start is still counted in the sliding windows and
  * checked by every Site), and with tracing on a no-op OpenTelemetry tracer (the API's own, no
- * SDK registered: a span object per action and attempt, and `context.with` around each
- * function), each against the same Sequence without, in the same interleaved rounds.
+ * SDK registered: a non-recording span started and ended per action, no attempt spans, the
+ * function run in the context of `assign`), each against the same Sequence without, in the same
+ * interleaved rounds.
  */
 import { trace } from '@opentelemetry/api';
 import { createPlan, Sequence, type SequenceOptions } from '../src/index.js';
