@@ -7,6 +7,7 @@ import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/random.js';
 import { sqliteStore } from '../../src/store/sqliteStore.js';
+import { readWal } from '../support/wal.js';
 
 const SOURCE = join(import.meta.dirname, 'fixtures', 'crashChild.ts');
 // Compiled once with esbuild (tsx's compiler) into node_modules/.cache, so each restart is a plain, fast `node` start.
@@ -15,23 +16,6 @@ const KILLS = 24;
 /** Every sixth run is killed in the middle of a commit (the child's `tear` mode); the others at a random ack. */
 const TORN_EVERY = 6;
 
-/**
- * Frames of the WAL after its last commit frame (with the current salts): a transaction written in part and never
- * committed. SQLite marks a commit's last frame with the database size after it (frame header bytes 4-7).
- */
-function uncommittedWalFrames(file: string): number {
-  if (!existsSync(`${file}-wal`)) return 0;
-  const wal = readFileSync(`${file}-wal`);
-  if (wal.length < 32) return 0;
-  const pageSize = wal.readUInt32BE(8);
-  const salts = wal.subarray(16, 24);
-  let sinceCommit = 0;
-  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
-    if (!wal.subarray(at + 8, at + 16).equals(salts)) break;
-    sinceCommit = wal.readUInt32BE(at + 4) !== 0 ? 0 : sinceCommit + 1;
-  }
-  return sinceCommit;
-}
 const dir = mkdtempSync(join(tmpdir(), 'echo-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeAll(() => {
@@ -83,7 +67,7 @@ describe('crash test', () => {
         expect(child.child.signalCode, child.stderr()).toBe('SIGKILL');
         expect(child.torn()).toBe(true);
         // Killed mid-commit: part of the transaction is in the WAL without its commit frame.
-        expect(uncommittedWalFrames(db)).toBeGreaterThan(0);
+        expect(readWal(db).uncommittedFrames).toBeGreaterThan(0);
         tornCommits++;
       } else {
         const target = 1 + Math.floor(random() * 40);

@@ -10,6 +10,7 @@ import { memoryStore } from '../../src/store/memoryStore.js';
 import { openStoreFile } from '../../src/store/sqliteLayout.js';
 import { sqliteStore } from '../../src/store/sqliteStore.js';
 import { StoreError, type Store } from '../../src/store/Store.js';
+import { readWal } from '../support/wal.js';
 
 const dirs: string[] = [];
 function tempFile(): string {
@@ -82,23 +83,6 @@ function contract(name: string, open: () => Store) {
 contract('memoryStore', memoryStore);
 contract('sqliteStore', () => sqliteStore(tempFile()));
 
-/**
- * The transactions committed in `file`'s write-ahead log since its last reset: SQLite marks the last frame of each
- * commit with the database size after it (bytes 0-3 of the frame header hold the page number, 4-7 that size, 0 in
- * the frames of a commit still going on); frames left from before a reset carry other salts and are not counted.
- */
-function walCommits(file: string): number {
-  const wal = readFileSync(`${file}-wal`);
-  if (wal.length < 32) return 0;
-  const pageSize = wal.readUInt32BE(8);
-  const salts = wal.subarray(16, 24);
-  let commits = 0;
-  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
-    if (!wal.subarray(at + 8, at + 16).equals(salts)) break;
-    if (wal.readUInt32BE(at + 4) !== 0) commits++;
-  }
-  return commits;
-}
 
 describe('sqliteStore', () => {
   it('commits the writes of one event-loop turn in one transaction, and survives reopening', async () => {
@@ -106,14 +90,14 @@ describe('sqliteStore', () => {
     const store = sqliteStore(file);
     store.assigned(action('a-0'));
     await store.flush();
-    const before = walCommits(file);
+    const before = readWal(file).commits;
     expect(before).toBeGreaterThan(0); // the counter sees commits at all
     for (let i = 1; i <= 100; i++) store.assigned(action(`a-${i}`));
     for (let i = 1; i <= 50; i++) store.settled(done(`a-${i}`));
     const accepted = store.flush();
     await accepted;
     // One commit: 100 inserts and 50 settlements of one turn are one transaction in the WAL, not 150.
-    expect(walCommits(file) - before).toBe(1);
+    expect(readWal(file).commits - before).toBe(1);
     store.close();
     const db = new Database(file, { readonly: true });
     expect((db.prepare('SELECT count(*) AS n FROM actions').get() as { n: number }).n).toBe(101);
