@@ -3,9 +3,10 @@
  * anything else: the `Host` header must name this machine (loopback names or the
  * configured host), so a DNS-rebinding page cannot read the stream; every answer
  * carries a Content-Security-Policy, `X-Frame-Options: DENY` and
- * `X-Content-Type-Options: nosniff`.
+ * `X-Content-Type-Options: nosniff`. A browser page must come from this server
+ * (its `Origin` is this `Host`), and control needs the token.
  */
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1', '[::1]'];
@@ -37,6 +38,25 @@ export function hostNameOf(header: string | undefined): string | undefined {
 export function hostAllowed(request: IncomingMessage, names: ReadonlySet<string>): boolean {
   const name = hostNameOf(request.headers.host);
   return name !== undefined && names.has(name);
+}
+
+/** Whether a WebSocket upgrade comes from a page this server served; clients without an `Origin` (not browsers) pass. */
+export function sameOrigin(request: IncomingMessage): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true; // not a browser: Node clients and producers
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false; // an Origin header that is not a URL is no origin of ours
+  }
+}
+
+/** Whether `candidate` is the server's token, compared in constant time; an absent candidate never is. */
+export function tokenEquals(candidate: string | undefined, token: string): boolean {
+  if (candidate === undefined) return false;
+  const a = Buffer.from(candidate);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** `sha256-…` sources of the inline `<script>` and `<style>` blocks of an HTML page, for its CSP. */

@@ -3,7 +3,8 @@
  * (`connectInspector`), record and load traces, and the adapter for custom sinks.
  * Named exports only; the wire types come from `protocol.ts`.
  */
-export { inspect, defaultInspectOptions, type InspectOptions, type InspectorServer } from './server.js';
+export { inspect, type InspectorServer } from './server.js';
+export { defaultInspectOptions, type InspectOptions } from './inspectOptions.js';
 export { connectInspector, InspectorConnectionError, type ConnectOptions, type InspectorConnection } from './producer.js';
 export { BulkControlError } from './controlMany.js';
 export { recordTrace, loadTrace, type TraceRecorder, type RecordOptions, type MessageStream } from './trace.js';

@@ -5,13 +5,12 @@
  * origins are refused; malformed or oversized frames get an error frame and the
  * process carries on.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { systemClock, type Clock } from '../clock.js';
-import type { AdapterOptions } from './adapter.js';
-import { allowedHostNames, hostAllowed, SECURITY_HEADERS } from './httpGuard.js';
+import { defaultInspectOptions, type InspectOptions } from './inspectOptions.js';
+import { allowedHostNames, hostAllowed, sameOrigin, SECURITY_HEADERS, tokenEquals } from './httpGuard.js';
 import {
   PROTOCOL_VERSION,
   splitFullState,
@@ -22,65 +21,15 @@ import {
   type ServerMessage,
   type SourceMessage,
 } from './protocol.js';
+import { RemoteControls } from './RemoteControls.js';
 import { createLocalSource, createRemoteSource, type RemoteSource, type Source } from './sources.js';
 import { StatelyBridge, type StatelyEvent } from './stately.js';
 import { defaultStaticDir, serveStatic } from './static.js';
 import type { InspectorTarget } from './target.js';
 import { checkProducerMessage, checkViewerMessage, isStatelyMessage } from './validate.js';
 
-export interface InspectOptions {
-  /** TCP port; 0 picks a free one. @default 0 */
-  readonly port?: number;
-  /** Interface to bind. @default '127.0.0.1' */
-  readonly host?: string;
-  /**
-   * Token that control commands and producers need. Give one (or set `ECHO_INSPECT_TOKEN`)
-   * to keep it across restarts, so a reconnecting page keeps control.
-   * @default `process.env.ECHO_INSPECT_TOKEN`, else 24 random bytes, base64url
-   */
-  readonly token?: string;
-  /** Host names besides loopback names and `host` that the `Host` header may carry (DNS-rebinding guard). @default [] */
-  readonly allowedHosts?: readonly string[];
-  /** Folder of the built app (`vite build`). @default `dist/inspector` of this package */
-  readonly staticDir?: string;
-  /** Name shown by the app. @default 'Echo inspector' */
-  readonly name?: string;
-  /** Largest frame a viewer may send, in bytes; larger ones get an error frame. @default 65536 */
-  readonly maxViewerMessageBytes?: number;
-  /** Largest frame a producer may send; past it the connection is closed (1009). @default 16 MiB */
-  readonly maxProducerMessageBytes?: number;
-  /** Bytes queued to a slow viewer before its deltas are dropped (it gets a fresh full state later). @default 8 MiB */
-  readonly maxViewerBuffer?: number;
-  /** Bytes queued to a client that does not read before it is closed. @default 64 MiB */
-  readonly maxClientBuffer?: number;
-  /** Actors per frame of a joining viewer's initial state (frames are sent as the socket drains). @default 2000 */
-  readonly joinChunk?: number;
-  /** How long a remote producer has to acknowledge a control command. @default 10000 */
-  readonly controlTimeout?: number;
-  /** Options of the adapters for local sources. */
-  readonly adapter?: AdapterOptions;
-  readonly clock?: Clock;
-}
-
 /** Bytes queued to a joining viewer before the next frame of its initial state waits for the socket to drain. */
 const JOIN_HIGH_WATER = 1024 * 1024;
-
-export const defaultInspectOptions = {
-  port: 0,
-  host: '127.0.0.1',
-  token: '',
-  staticDir: '',
-  name: 'Echo inspector',
-  maxViewerMessageBytes: 64 * 1024,
-  maxProducerMessageBytes: 16 * 1024 * 1024,
-  maxViewerBuffer: 8 * 1024 * 1024,
-  maxClientBuffer: 64 * 1024 * 1024,
-  joinChunk: 2000,
-  allowedHosts: [],
-  controlTimeout: 10_000,
-  adapter: {},
-  clock: systemClock,
-} satisfies Required<InspectOptions>;
 
 export interface InspectorServer {
   /** The page's URL, with the token. */
@@ -138,8 +87,8 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
   const unsubscribers = new Map<string, () => void>();
   const connections = new Set<Connection>();
   const listeners = new Set<(message: ServerMessage) => void>();
-  const pendingControls = new Map<string, { resolve: () => void; reject: (error: Error) => void; timer: unknown }>();
   let nextId = 1;
+  const remoteControls = new RemoteControls(config.clock, config.controlTimeout, () => nextId++);
 
   const http = createServer((request, response) => {
     if (!hostAllowed(request, hostNames)) {
@@ -305,22 +254,7 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
     return out;
   }
 
-  function tokenMatches(candidate: string | undefined): boolean {
-    if (candidate === undefined) return false;
-    const a = Buffer.from(candidate);
-    const b = Buffer.from(token);
-    return a.length === b.length && timingSafeEqual(a, b);
-  }
-
-  function sameOrigin(request: IncomingMessage): boolean {
-    const origin = request.headers.origin;
-    if (origin === undefined) return true; // not a browser: Node clients and producers
-    try {
-      return new URL(origin).host === request.headers.host;
-    } catch {
-      return false; // an Origin header that is not a URL is no origin of ours
-    }
-  }
+  const tokenMatches = (candidate: string | undefined): boolean => tokenEquals(candidate, token);
 
   function onViewerMessage(connection: Connection, value: unknown): void {
     const message = checkViewerMessage(value);
@@ -372,12 +306,7 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
       return;
     }
     if (message.type === 'ack') {
-      const pending = pendingControls.get(message.ref);
-      if (!pending) return;
-      pendingControls.delete(message.ref);
-      config.clock.clearTimeout(pending.timer);
-      if (message.ok) pending.resolve();
-      else pending.reject(new Error(message.error ?? 'The producer refused the command'));
+      remoteControls.acknowledge(message);
       return;
     }
     if (!connection.source?.receive) return fail(connection.socket, 'bad-message', 'Send `produce` before source messages');
@@ -385,15 +314,7 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
   }
 
   function controlRemote(connection: Connection, command: ControlCommand): Promise<void> {
-    const ref = `c${nextId++}`;
-    return new Promise<void>((resolve, reject) => {
-      const timer = config.clock.setTimeout(() => {
-        pendingControls.delete(ref);
-        reject(new Error(`The producer did not answer within ${config.controlTimeout} ms`));
-      }, config.controlTimeout);
-      pendingControls.set(ref, { resolve, reject, timer });
-      send(connection.socket, { type: 'control', ref, command });
-    });
+    return remoteControls.request(command, (ref) => send(connection.socket, { type: 'control', ref, command }));
   }
 
   function onStatelyMessage(connection: Connection, value: StatelyEvent): void {
@@ -490,11 +411,7 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
     snapshot,
     async close() {
       for (const id of [...sources.keys()]) detach(id);
-      for (const pending of pendingControls.values()) {
-        config.clock.clearTimeout(pending.timer);
-        pending.reject(new Error('The inspector closed'));
-      }
-      pendingControls.clear();
+      remoteControls.rejectAll('The inspector closed');
       for (const connection of connections) connection.socket.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => http.close(() => resolve()));

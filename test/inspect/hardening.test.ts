@@ -9,7 +9,8 @@ import { WebSocket } from 'ws';
 import { createPlan, ManualClock, Sequence } from '../../src/index.js';
 import { connectInspector, InspectorConnectionError } from '../../src/inspect/producer.js';
 import { PROTOCOL_VERSION, type ServerMessage } from '../../src/inspect/protocol.js';
-import { inspect, type InspectOptions } from '../../src/inspect/server.js';
+import type { InspectOptions } from '../../src/inspect/inspectOptions.js';
+import { inspect } from '../../src/inspect/server.js';
 import { openViewer } from './viewer.js';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
