@@ -7,10 +7,10 @@
  * inspection events: only this file should have to follow.
  */
 import type { InspectionEvent } from 'xstate';
-import { defaultAdapterOptions, type AdapterOptions } from './adapterOptions.js';
-import { describeMachine, isStateMachine } from './machineGraph.js';
+import { defaultAdapterOptions, nonNegativeInteger, resolveAdapterLimits, type AdapterOptions } from './adapterOptions.js';
+import { EventHistory } from './EventHistory.js';
+import { MachineCatalog, machineIdOf } from './MachineCatalog.js';
 import type {
-  ActorKind,
   DeadLettersMessage,
   DeltaOp,
   FullState,
@@ -19,9 +19,12 @@ import type {
   SourceStats,
   WireActor,
 } from './protocol.js';
-import { sameValue, sanitizeValue, stateOp, toStatus, type Pending } from './deltaOps.js';
+import { actorOps } from './actorOps.js';
+import { sameValue, sanitizeValue, toStatus, type Pending } from './deltaOps.js';
 import { materialize, type Entry } from './entry.js';
+import { FinishedQueue } from './FinishedQueue.js';
 import { Intake } from './intake.js';
+import { actorFrames } from './joinFrames.js';
 import { createDeadLetterFeed } from './deadLetterFeed.js';
 import { resolveSanitizeOptions, sanitize } from './sanitize.js';
 import type { InspectableActorRef, InspectorTarget, PullableRef } from './target.js';
@@ -62,15 +65,6 @@ export interface InspectionAdapter {
   dispose(): void;
 }
 
-const KINDS: Record<string, ActorKind> = { 'echo.sequence': 'sequence', 'echo.site': 'site', 'echo.action': 'action' };
-
-function positive(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new TypeError(`Expected \`${name}\` to be an integer >= 0, got ${String(value)} (${typeof value})`);
-  }
-  return value;
-}
-
 /**
  * Creates an adapter; with a `target` it subscribes to it, seeds its current
  * actors and knows its machines.
@@ -85,70 +79,32 @@ export function createInspectionAdapter(
   options: AdapterOptions = {},
 ): InspectionAdapter {
   const config = { ...defaultAdapterOptions, ...options };
-  const clock = config.clock;
-  const flushInterval = positive('flushInterval', config.flushInterval);
-  const maxFinished = positive('maxFinished', config.maxFinished);
-  const maxActors = positive('maxActors', config.maxActors);
-  const maxEvents = positive('maxEventsPerFlush', config.maxEventsPerFlush);
-  const maxSteps = positive('maxSteps', config.maxSteps);
-  const maxShortLived = positive('maxShortLivedPerFlush', config.maxShortLivedPerFlush);
-  const maxIntake = positive('maxIntakePerFlush', config.maxIntakePerFlush);
-  const maxHistory = positive('maxHistory', config.maxHistory);
-  const maxOpsPerFrame = Math.max(1, positive('maxOpsPerFrame', config.maxOpsPerFrame));
+  const { clock, flushInterval, maxFinished, maxActors, maxEvents, maxSteps, maxShortLived, maxIntake, maxHistory, maxOpsPerFrame } = resolveAdapterLimits(config);
   const limits = resolveSanitizeOptions(config.sanitize);
   // A durable runtime's dead letters travel beside its actors (null: it keeps none).
-  const deadLetters = target === undefined ? null : createDeadLetterFeed(source, target, { clock, interval: positive('deadLetterInterval', config.deadLetterInterval), max: positive('maxDeadLetters', config.maxDeadLetters), limits });
+  const deadLetters = target === undefined ? null : createDeadLetterFeed(source, target, { clock, interval: nonNegativeInteger('deadLetterInterval', config.deadLetterInterval), max: nonNegativeInteger('maxDeadLetters', config.maxDeadLetters), limits });
   const feedUnsubscribers = new Map<(message: SourceMessage) => void, () => void>();
 
   const entries = new Map<string, Entry>();
   /** Marks this adapter's entries (an actor's `pullSlot` may still hold one of an earlier adapter). */
   const ownerToken = {};
-  /** Finished entries, oldest first from `finishedHead` (a queue: a Set's delete-first is slow). */
-  let finished: Entry[] = [];
-  let finishedHead = 0;
-  let finishedCount = 0;
+  const finished = new FinishedQueue();
   /** Entries changed since the last flush, in first-change order (each holds its `change`). */
   let pending: Entry[] = [];
   let events: Array<{ sessionId: string; from: string | null; event: unknown; at: number }> = [];
   const listeners = new Set<(message: SourceMessage) => void>();
-  const described = new Map<string, MachineMessage>();
   const counters = { droppedActors: 0, droppedEvents: 0 };
   let timer: unknown;
   let scheduled = false;
   const intake = new Intake(maxIntake);
   let pruneTimer: unknown;
-  /** The last `maxHistory` event ops, a ring from `historyHead`. */
-  const ring: DeltaOp[] = [];
-  let historyHead = 0;
-
-  function remember(op: DeltaOp): void {
-    if (maxHistory === 0) return;
-    if (ring.length < maxHistory) ring.push(op);
-    else {
-      ring[historyHead] = op;
-      historyHead = (historyHead + 1) % maxHistory;
-    }
-  }
-
-  function history(): DeltaOp[] {
-    return [...ring.slice(historyHead), ...ring.slice(0, historyHead)];
-  }
+  const eventHistory = new EventHistory(maxHistory);
+  const history = (): DeltaOp[] => eventHistory.ops();
 
   const machinesOf = (): Record<string, unknown> => target?.machines() ?? {};
-  for (const machine of Object.values(machinesOf())) describe(machine);
-  /** Kinds by machine id: Echo's own, and a target's machines given under Echo's keys (a user's Action machine under `echo.action`). */
-  const kinds = new Map<string, ActorKind>(Object.entries(KINDS));
-  for (const [key, machine] of Object.entries(machinesOf())) {
-    const kind = KINDS[key];
-    if (kind !== undefined && isStateMachine(machine)) kinds.set(machine.id, kind);
-  }
-
-  function describe(logic: unknown): void {
-    if (!isStateMachine(logic) || described.has(logic.id)) return;
-    const message: MachineMessage = { type: 'machine', source, machine: describeMachine(logic) };
-    described.set(logic.id, message);
+  const catalog = new MachineCatalog(source, machinesOf(), (message) => {
     for (const listener of listeners) listener(message);
-  }
+  });
 
   function touch(entry: Entry): Pending | undefined {
     if (listeners.size === 0) return undefined;
@@ -168,25 +124,20 @@ export function createInspectionAdapter(
     timer = clock.setTimeout(flush, flushInterval);
   }
 
-  function machineIdOf(ref: InspectableActorRef): string | null {
-    const id = (ref.logic as { id?: unknown } | undefined)?.id;
-    return typeof id === 'string' ? id : null;
-  }
-
   function add(ref: InspectableActorRef, snapshot: any, announce = true): Entry | undefined {
-    if (entries.size - finishedCount >= maxActors) {
+    if (entries.size - finished.count >= maxActors) {
       counters.droppedActors++;
       return undefined;
     }
     const machineId = machineIdOf(ref);
-    if (machineId !== null && !described.has(machineId)) describe(machinesOf()[machineId] ?? ref.logic);
+    if (machineId !== null && !catalog.has(machineId)) catalog.describe(machinesOf()[machineId] ?? ref.logic);
     const now = clock.now();
     const actor: WireActor = {
       sessionId: ref.sessionId,
       id: ref.id,
       parentId: ref._parent?.sessionId ?? null,
       machineId,
-      kind: (machineId !== null ? kinds.get(machineId) : undefined) ?? 'actor',
+      kind: catalog.kindOf(machineId),
       value: null,
       status: 'active',
       context: null,
@@ -227,14 +178,8 @@ export function createInspectionAdapter(
     // The raw context stays (it is immutable and final): it is sanitized only if a
     // viewer ever needs it, so actors evicted before the next flush cost nothing.
     finished.push(entry);
-    finishedCount++;
-    while (finishedCount > maxFinished) {
-      const oldest = finished[finishedHead++]!;
-      finishedCount--;
-      if (finishedHead > 1024 && finishedHead * 2 > finished.length) {
-        finished = finished.slice(finishedHead);
-        finishedHead = 0;
-      }
+    while (finished.count > maxFinished) {
+      const oldest = finished.shift();
       entries.delete(oldest.actor.sessionId);
       oldest.evicted = true;
       counters.droppedActors++;
@@ -267,7 +212,7 @@ export function createInspectionAdapter(
   }
 
   function hasRoom(): boolean {
-    return entries.size - finishedCount < maxActors;
+    return entries.size - finished.count < maxActors;
   }
 
   /** Lets go of declined actors that finished since (see `Intake.prune`). */
@@ -376,40 +321,15 @@ export function createInspectionAdapter(
     admit(false);
     if (intake.waiting > 0) schedule(); // the rest waits for the next interval's intake
     if (pending.length === 0 && events.length === 0) return;
-    const ops: DeltaOp[] = [];
     const at = clock.now();
     const changed = pending;
     pending = [];
     for (const entry of changed) if (entry.pulled !== null && entry.change !== null) readPulled(entry, entry.change);
-    let shortLived = 0;
-    for (const entry of changed) {
-      const change = entry.change!;
-      if (change.added && change.removed === null && entry.actor.status !== 'active') shortLived++;
-    }
-    let skip = Math.max(0, shortLived - maxShortLived);
-    for (const entry of changed) {
-      const change = entry.change!;
-      entry.change = null;
-      if (change.removed !== null) {
-        if (!change.added) ops.push({ op: 'remove', sessionId: entry.actor.sessionId, reason: change.removed });
-        continue;
-      }
-      if (change.added) {
-        if (skip > 0 && entry.actor.status !== 'active') {
-          skip--; // the oldest short-lived ones of a flood: counted, not shipped
-          counters.droppedActors++;
-          continue;
-        }
-        ops.push({ op: 'add', actor: { ...materialize(entry, limits) } });
-        continue;
-      }
-      if (!change.changed) continue;
-      ops.push(stateOp(materialize(entry, limits, change), change));
-    }
+    const ops = actorOps(changed, maxShortLived, limits, counters);
     for (const item of events) {
       const op: DeltaOp = { op: 'event', sessionId: item.sessionId, from: item.from, event: sanitize(item.event, limits), at: item.at };
       ops.push(op);
-      remember(op);
+      eventHistory.remember(op);
     }
     events = [];
     if (ops.length === 0) return;
@@ -422,7 +342,7 @@ export function createInspectionAdapter(
   }
 
   function stats(): SourceStats {
-    return { actors: entries.size, finished: finishedCount, ...counters, waiting: intake.waiting };
+    return { actors: entries.size, finished: finished.count, ...counters, waiting: intake.waiting };
   }
 
   const unsubscribe = target?.subscribeInspection(handle, { pull: onPull });
@@ -452,28 +372,14 @@ export function createInspectionAdapter(
         }
         pending = [];
       }
-      let batch: WireActor[] = [];
-      let first = true;
-      const frame = (): SourceMessage =>
-        first
-          ? { type: 'full', source, at: clock.now(), actors: batch, stats: stats() }
-          : { type: 'delta', source, at: clock.now(), ops: batch.map((actor) => ({ op: 'add', actor })), stats: stats() };
-      // A Map iterates live: actors evicted meanwhile are skipped, new ones come at the end.
-      for (const entry of entries.values()) {
-        batch.push(materialize(entry, limits));
-        if (batch.length < chunk) continue;
-        yield frame();
-        first = false;
-        batch = [];
-      }
-      if (first || batch.length > 0) yield frame();
+      yield* actorFrames(source, entries, chunk, limits, clock, stats);
       const events = history();
       if (events.length > 0) yield { type: 'delta', source, at: clock.now(), ops: events, stats: stats() };
       const dead = deadLetters?.current();
       if (dead != null) yield dead;
     },
     history,
-    machines: () => [...described.values()],
+    machines: () => catalog.messages(),
     deadLetters: () => deadLetters?.current() ?? null,
     subscribe(listener) {
       listeners.add(listener);

@@ -59,3 +59,27 @@ export const defaultAdapterOptions = {
   deadLetterInterval: 250,
 } satisfies Required<AdapterOptions>;
 
+
+/** `value` when it is an integer >= 0; otherwise a `TypeError` naming the option and what came. */
+export function nonNegativeInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new TypeError(`Expected \`${name}\` to be an integer >= 0, got ${String(value)} (${typeof value})`);
+  }
+  return value;
+}
+
+/** The adapter's batching and retention limits, checked in declaration order (the first bad one is named). */
+export function resolveAdapterLimits(config: Required<AdapterOptions>) {
+  return {
+    clock: config.clock,
+    flushInterval: nonNegativeInteger('flushInterval', config.flushInterval),
+    maxFinished: nonNegativeInteger('maxFinished', config.maxFinished),
+    maxActors: nonNegativeInteger('maxActors', config.maxActors),
+    maxEvents: nonNegativeInteger('maxEventsPerFlush', config.maxEventsPerFlush),
+    maxSteps: nonNegativeInteger('maxSteps', config.maxSteps),
+    maxShortLived: nonNegativeInteger('maxShortLivedPerFlush', config.maxShortLivedPerFlush),
+    maxIntake: nonNegativeInteger('maxIntakePerFlush', config.maxIntakePerFlush),
+    maxHistory: nonNegativeInteger('maxHistory', config.maxHistory),
+    maxOpsPerFrame: Math.max(1, nonNegativeInteger('maxOpsPerFrame', config.maxOpsPerFrame)),
+  };
+}
