@@ -208,7 +208,7 @@ export class Sequence<Actions extends ActionMap = AnyActions, Machine extends An
    * Returns the schedule's state; `sequence.schedules` lists, pauses, resumes and removes.
    * On a `bullmqProduction` the schedule is a BullMQ job scheduler in Redis, shared by every process
    * (each due time runs once; it survives restarts), managed with `production.schedules`; catch-up
-   * `all` is refused there with a `ScheduleNotSupportedError`.
+   * `all` adds the runs BullMQ skipped (refused with a `ScheduleNotSupportedError` for an id with a `:`).
    * @example
    * sequence.schedule('Sync', null, { every: 60_000, overlap: 'skip' });
    * sequence.schedule('Report', { kind: 'daily' }, { cron: '0 9 * * *', timezone: 'Europe/Berlin', catchUp: 'one' });

@@ -18,7 +18,10 @@
  *   previous ends, oldest first; at most `maxCatchUp` wait, more are skipped.
  * - catch-up `one` is BullMQ's own: after downtime the one pending job runs late, once, and the next
  *   is the next slot after now; `none` skips that late job when it is more than `lateness` ms late;
- *   `all` is refused (ScheduleNotSupportedError): BullMQ keeps no list of the runs missed.
+ *   `all`: the worker that claims that late job adds a job for each due time BullMQ skipped (the
+ *   latest `maxCatchUp`, on BullMQ's grid, with BullMQ's job ids; `scheduleCatchUp.ts`), at least
+ *   once, as BullMQ runs jobs. A schedule id with a `:` cannot have such jobs (BullMQ refuses the id):
+ *   catch-up `all` is refused for it (ScheduleNotSupportedError).
  * Times are BullMQ's: Unix epoch ms of the machines' clocks (a `ManualClock` does not drive them).
  */
 import type { Queue, JobSchedulerTemplateOptions } from 'bullmq';
@@ -37,11 +40,11 @@ import { readRecord, scheduleKeys, type ScheduleRecord } from './scheduleRecord.
 export type { ScheduleRecord } from './scheduleRecord.js';
 
 /**
- * A schedule option BullMQ's job schedulers cannot honour (catch-up `all`): refused
- * when the schedule is made, never ignored.
+ * A schedule option BullMQ's job schedulers cannot honour (catch-up `all` for a schedule id with a
+ * `:`, which BullMQ refuses in the id of a job Echo adds): refused when the schedule is made, never ignored.
  * @example
  * try {
- *   sequence.schedule('Sync', null, { every: 60_000, catchUp: 'all' });
+ *   sequence.schedule('Sync', null, { every: 60_000, catchUp: 'all', id: 'sync:eu' });
  * } catch (error) {
  *   if (error instanceof ScheduleNotSupportedError) console.log(error.option, error.value); // 'catchUp' 'all'
  * }
@@ -96,7 +99,7 @@ export class BullMQSchedules implements ScheduleKeeper {
   }
 
   /**
-   * Checks the spec (a TypeError naming a bad field; ScheduleNotSupportedError for catch-up `all`) and keeps the schedule in Redis. The same definition made again (every
+   * Checks the spec (a TypeError naming a bad field; ScheduleNotSupportedError for catch-up `all` with an id that has a `:`) and keeps the schedule in Redis. The same definition made again (every
    * process makes its schedules at boot) goes on as it was, paused or not; a changed one replaces it.
    * Returns its state as known now, `nextRunAt` as predicted here; a failed write goes to `onError`.
    * @internal
@@ -179,7 +182,9 @@ export class BullMQSchedules implements ScheduleKeeper {
   #prepare(name: string, content: unknown, spec: ScheduleSpec): { record: ScheduleRecord; template: RunInit } {
     this.#services.host.deps.plan.require(name);
     const { id, trigger, options, paused } = readScheduleSpec(name, spec);
-    if (options.catchUp === 'all') throw new ScheduleNotSupportedError('catchUp', 'all', "BullMQ keeps one pending job per schedule, not the runs missed; use 'one' or 'none'");
+    if (options.catchUp === 'all' && id.includes(':')) {
+      throw new ScheduleNotSupportedError('catchUp', 'all', `the schedule id "${id}" has a ':', which BullMQ refuses in the ids of the jobs catch-up adds; use another id, or 'one' or 'none'`);
+    }
     const record: ScheduleRecord = { version: 1, id, name, content, trigger, options, createdAt: this.#services.host.clock.now(), paused };
     return { record, template: this.#template(record) };
   }

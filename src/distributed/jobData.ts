@@ -25,6 +25,8 @@ export interface JobData {
   readonly attempts: readonly AttemptRecord[];
   /** The trace context active at `assign` (see `tracePropagation.ts`), when there was one. */
   readonly trace?: TraceCarrier;
+  /** A run Echo added for a due time its job scheduler skipped (catch-up `all`): its admission catches nothing up. */
+  readonly catchUp?: true;
 }
 
 const jobDataSchema = v.strictObject({
@@ -33,6 +35,7 @@ const jobDataSchema = v.strictObject({
   action: actionSchema,
   attempts: attemptsSchema,
   trace: v.optional(v.record(v.string(), v.string())),
+  catchUp: v.optional(v.literal(true)),
 });
 
 /** The job data of a newly assigned action. */

@@ -4,7 +4,9 @@
  * which names one due time, so a slot is one job and one action however many processes claim), with
  * `schedule` and `scheduledFor` in its metadata; then the schedule's policies decide:
  * - paused or removed since the job was made: skipped;
- * - catch-up `none`: skipped when more than `lateness` ms late;
+ * - catch-up `none`: skipped when more than `lateness` ms late; `all`: the due times BullMQ skipped
+ *   since this one are added as jobs (`scheduleCatchUp.ts`), the latest `maxCatchUp`; this one is
+ *   skipped when it is not among those kept;
  * - overlap `skip`: skipped while the previous run holds the schedule's lease (a Redis key renewed
  *   while it runs, so a process that dies frees it within `leaseDuration`);
  *   `cancel-previous`: takes the lease and cancels the run that held it, in whichever process.
@@ -23,6 +25,7 @@ import { encodeError, encodeResult, type EncodedResult } from '../store/codec.js
 import type { ControlRelay } from './controlRelay.js';
 import { readRecord, scheduleKeys, type ScheduleRecord } from './scheduleRecord.js';
 import type { JobData } from './jobData.js';
+import { planCatchUp } from './scheduleCatchUp.js';
 
 /** What a claimed job of a job scheduler may do. */
 export type ScheduledAdmission =
@@ -39,7 +42,8 @@ const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 /**
  * Overlap `queue`, in one step: the run takes the lease when it is free and no earlier due time
  * waits (`run`); else it waits in the schedule's sorted set of waiting runs, by due time (`wait`),
- * unless `maxCatchUp` already wait (`full`).
+ * unless `maxCatchUp` already wait (`full`; with the lease free, the oldest is about to take it and
+ * waits no more: catch-up `all` puts the due times it adds there at once, the first yet to claim it).
  * KEYS: lease, waiting. ARGV: action id, due time, lease ms, maxCatchUp.
  */
 const QUEUE_ACQUIRE = `
@@ -50,7 +54,9 @@ if redis.call('EXISTS', KEYS[1]) == 0 and (head == nil or head == ARGV[1]) then
   return 'run'
 end
 if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 'wait' end
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then return 'full' end
+local waiting = redis.call('ZCARD', KEYS[2])
+if head ~= nil and redis.call('EXISTS', KEYS[1]) == 0 then waiting = waiting - 1 end
+if waiting >= tonumber(ARGV[4]) then return 'full' end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 return 'wait'`;
 
@@ -104,24 +110,39 @@ export class ScheduledRuns {
     if (record.paused) return skip('the schedule is paused');
     const late = this.#clock.now() - scheduledFor;
     if (record.options.catchUp === 'none' && late > record.options.lateness) return skip(`it is ${late} ms late (catch-up 'none', lateness ${record.options.lateness} ms)`);
+    // Catch-up 'all': the due times BullMQ skipped since this one are added as jobs once this one's overlap decision is made (so they follow it, in due order).
+    const catchUp = record.options.catchUp === 'all' ? await planCatchUp({ redis: this.#redis, queue: this.#queue, counts: this.#keys.counts(id), waiting, now: this.#clock.now() }, record, job, data, scheduledFor) : null;
+    if (catchUp !== null && !catchUp.keptPending) {
+      await catchUp.commit();
+      const { maxCatchUp } = record.options;
+      return skip(`${catchUp.missed} due times were missed and the latest ${catchUp.kept} run (catch-up 'all', maxCatchUp ${maxCatchUp})`);
+    }
     const lease = this.#keys.live(id);
     if (record.options.overlap === 'queue') {
       const answer = await this.#redis.eval(QUEUE_ACQUIRE, 2, lease, waiting, actionId, scheduledFor, this.#leaseDuration, record.options.maxCatchUp);
-      if (answer === 'full') return skip(`${record.options.maxCatchUp} runs already wait for the previous one (overlap 'queue', maxCatchUp ${record.options.maxCatchUp})`);
+      if (answer === 'full') {
+        await catchUp?.commit();
+        return skip(`${record.options.maxCatchUp} runs already wait for the previous one (overlap 'queue', maxCatchUp ${record.options.maxCatchUp})`);
+      }
       if (answer === 'wait') {
         // Parked until the run before it ends (its release promotes the oldest waiting job); the
         // delay is the fallback should that run's process die: its lease lapses by then.
+        await catchUp?.commit();
         await job.moveToDelayed(Date.now() + this.#leaseDuration, token);
         return { kind: 'deferred' };
       }
     } else if (record.options.overlap === 'skip') {
-      if ((await this.#redis.set(lease, actionId, 'PX', this.#leaseDuration, 'NX')) === null) return skip("the previous run still runs (overlap 'skip')");
+      if ((await this.#redis.set(lease, actionId, 'PX', this.#leaseDuration, 'NX')) === null) {
+        await catchUp?.commit();
+        return skip("the previous run still runs (overlap 'skip')");
+      }
     } else {
       const previous = await this.#redis.set(lease, actionId, 'PX', this.#leaseDuration, 'GET');
       if (previous !== null && previous !== actionId) {
         await this.#relay.cancel(previous, { reason: 'user', message: `Replaced by the run of schedule "${id}" due at ${scheduledFor} (overlap 'cancel-previous')` });
       }
     }
+    await catchUp?.commit();
     await this.#redis.multi().hincrby(this.#keys.counts(id), 'runs', 1).hset(this.#keys.counts(id), 'lastRunAt', scheduledFor).exec();
     return { ...run, counted: true, release: this.#hold(lease, actionId, waiting) };
   }

@@ -2,8 +2,9 @@
  * Schedules on BullMQ job schedulers, on the real Redis: made by every process at boot, they are one
  * schedule in Redis whose due times each run once across worker processes; they go on after every
  * process restarted; overlap `skip`, `queue` and `cancel-previous` hold across processes; catch-up `none`
- * skips a late run and `one` runs it; pause/resume/remove and list from any process; what BullMQ
- * cannot honour is refused with a ScheduleNotSupportedError.
+ * skips a late run and `one` runs it, `all` adds the runs BullMQ skipped (the latest
+ * maxCatchUp); pause/resume/remove and list from any process; what BullMQ cannot honour is refused
+ * with a ScheduleNotSupportedError.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPlan } from '../../src/Plan.js';
@@ -173,6 +174,43 @@ describe('Schedules on BullMQ job schedulers', () => {
     expect((await production.schedules.get('lenient'))).toMatchObject({ runs: 1, skipped: 0, lastRunAt: startAt });
   });
 
+  it("catch-up 'all': after every worker was down, the due times BullMQ skipped run once each (the latest maxCatchUp, in due order), then the regular ones; 'one' runs one", { timeout: 30_000 }, async () => {
+    const { prefix, log, start } = setup();
+    const { sequence, production } = sequenceOn(prefix, false);
+    const startAt = Date.now() + 200;
+    sequence.schedule('Tick', { ms: 0 }, { every: 200, startAt, id: 'all', catchUp: 'all', maxCatchUp: 3, lateness: 0, overlap: 'queue' });
+    sequence.schedule('Tick', { ms: 0 }, { every: 200, startAt, id: 'one', catchUp: 'one', lateness: 0, overlap: 'queue' });
+    await production.schedules.ready();
+    // BullMQ's times are the wall clock's: no worker runs until six due times of each have passed.
+    await new Promise((resolve) => setTimeout(resolve, startAt + 6 * 200 + 100 - Date.now()));
+    await start('w1', ['claim-only']);
+    const runsOf = (id: string) => startsOf(log).filter((run) => run.id.startsWith(`repeat:${id}:`));
+    await log.until(() => runsOf('all').length >= 5 && runsOf('one').length >= 3);
+    const all = runsOf('all');
+    expect(new Set(all.map((run) => run.id)).size).toBe(all.length); // no due time ran twice
+    for (const run of all) expect(run.id).toBe(`repeat:all:${run.due}`);
+    // The three latest due times missed, oldest first, then BullMQ's next ones: one grid, each once.
+    const first = all[0]!.due;
+    expect(all.slice(0, 5).map((run) => run.due)).toEqual([first, first + 200, first + 400, first + 600, first + 800]);
+    const regular = first + 600; // BullMQ's next job when the late one was claimed
+    const missed = (regular - startAt) / 200;
+    expect(missed).toBeGreaterThanOrEqual(7); // the late job and six more since
+    expect(Number.isInteger(missed)).toBe(true);
+    expect(all.every((run) => run.due >= first)).toBe(true); // the older ones never ran
+    const late = await production.result(`repeat:all:${startAt}`).catch((error: unknown) => error);
+    expect(late).toBeInstanceOf(CancellationError);
+    expect((late as Error).message).toContain(`${missed} due times were missed and the latest 3 run (catch-up 'all', maxCatchUp 3)`);
+    const state = (await production.schedules.get('all'))!;
+    expect(state.skipped).toBe(missed - 3);
+    expect(state.runs).toBeGreaterThanOrEqual(5);
+    // 'one': the late job runs, once, and the next is BullMQ's next slot after the claim.
+    const one = runsOf('one').map((run) => run.due);
+    expect(one[0]).toBe(startAt);
+    expect(one[1]! - startAt).toBeGreaterThanOrEqual(7 * 200);
+    expect(one[2]! - one[1]!).toBe(200);
+    expect(log.of('error')).toEqual([]);
+  });
+
   it('pause, resume and remove from any process; list shows the next run', { timeout: 30_000 }, async () => {
     const prefix = randomPrefix();
     cleanups.push(() => dropPrefix(prefix));
@@ -271,13 +309,14 @@ describe('Schedules on BullMQ job schedulers', () => {
       }
       return null;
     };
-    expect(refused({ every: 1000, catchUp: 'all' })).toBeInstanceOf(ScheduleNotSupportedError);
-    expect(refused({ every: 1000, catchUp: 'all' })).toMatchObject({ name: 'ScheduleNotSupportedError', option: 'catchUp', value: 'all' });
+    expect(refused({ every: 1000, catchUp: 'all', id: 'sync:eu' })).toBeInstanceOf(ScheduleNotSupportedError);
+    expect(refused({ every: 1000, catchUp: 'all', id: 'sync:eu' })).toMatchObject({ name: 'ScheduleNotSupportedError', option: 'catchUp', value: 'all', message: expect.stringContaining('"sync:eu"') });
+    expect(refused({ every: 1000, catchUp: 'all', id: 'sync-eu' })).toBeNull();
     expect(refused({ cron: 'not a pattern' })).toMatchObject({ name: 'TypeError', message: expect.stringContaining('`cron`') });
     expect(refused({ cron: '0 * * * *', timezone: 'Mars/Base' })).toMatchObject({ name: 'TypeError', message: expect.stringContaining('`timezone`') });
     expect(() => sequence.schedule('Nope', null, { every: 1000 })).toThrow(/Nope/);
     expect(() => sequence.schedules.list()).toThrow(/production\.schedules/);
-    await production.ready();
-    expect(await production.schedules.list()).toEqual([]);
+    await production.schedules.ready();
+    expect((await production.schedules.list()).map((state) => state.id)).toEqual(['sync-eu']); // the refused ones were never kept
   });
 });
