@@ -26,10 +26,8 @@ import { createLocalSource, createRemoteSource, type RemoteSource, type Source }
 import { StatelyBridge, type StatelyEvent } from './stately.js';
 import { defaultStaticDir, serveStatic } from './static.js';
 import type { InspectorTarget } from './target.js';
+import { createViewerJoins, type Connection } from './viewerJoins.js';
 import { checkProducerMessage, checkViewerMessage, isStatelyMessage } from './validate.js';
-
-/** Bytes queued to a joining viewer before the next frame of its initial state waits for the socket to drain. */
-const JOIN_HIGH_WATER = 1024 * 1024;
 
 export interface InspectorServer {
   /** The page's URL, with the token. */
@@ -45,27 +43,6 @@ export interface InspectorServer {
   snapshot(): ServerMessage[];
   /** Closes every connection and stops listening. */
   close(): Promise<void>;
-}
-
-interface Connection {
-  socket: WebSocket;
-  role: 'pending' | 'viewer' | 'producer' | 'stately';
-  urlToken: string | undefined;
-  /** Sources whose deltas were dropped for this slow viewer: it gets their full state when it drains. */
-  stale: Set<string>;
-  /** The initial state still to send (one at a time: a repeated `subscribe` replaces it). */
-  join: Iterator<ServerMessage> | null;
-  /**
-   * Sources whose `full` frame the join has not sent yet: their deltas are not sent to this
-   * viewer meanwhile (the join's frames, read when sent, hold those changes already).
-   */
-  joining: Set<string>;
-  /** A frame of the join is being written: the join goes on when it is. */
-  joinWaiting: boolean;
-  /** Waiting for a slow viewer's buffer to be written out (see `watchDrain`). */
-  drainWatch: boolean;
-  source?: Source & Partial<RemoteSource>;
-  bridge?: StatelyBridge;
 }
 
 /**
@@ -112,17 +89,15 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
     socket.send(JSON.stringify(message));
     checkBuffer(socket);
   };
-  /** A client that does not read is closed once its buffer passes the limit (nothing more is queued for it). */
-  function checkBuffer(socket: WebSocket): void {
-    if (socket.bufferedAmount <= config.maxClientBuffer) return;
-    const connection = socketsOf.get(socket);
-    if (connection) {
-      connection.join = null;
-      connection.joining.clear();
-    }
-    socket.close(1008, 'slow-client: the send buffer passed its limit');
-    socket.terminate();
-  }
+  const { checkBuffer, watchDrain, startJoin } = createViewerJoins({
+    sources,
+    connections,
+    listeners,
+    socketsOf,
+    maxClientBuffer: config.maxClientBuffer,
+    joinChunk: config.joinChunk,
+    sourcesMessage,
+  });
   const fail = (socket: WebSocket, code: ErrorCode, message: string, ref?: string): void =>
     send(socket, ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref });
 
@@ -155,75 +130,6 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
         socket.send((text ??= JSON.stringify(message)));
         checkBuffer(socket);
       }
-    }
-  }
-
-  /**
-   * Once a slow viewer's buffer is written out, it gets the full state of the sources whose
-   * deltas it missed, even if no delta follows (the runtime went idle after a flood): it
-   * converges to the runtime's truth instead of showing finished actions as active.
-   */
-  function watchDrain(connection: Connection): void {
-    if (connection.drainWatch) return;
-    connection.drainWatch = true;
-    // A ping's callback runs once everything queued before it is written.
-    connection.socket.ping(undefined, false, () => {
-      connection.drainWatch = false;
-      if (connection.stale.size === 0 || connection.socket.readyState !== connection.socket.OPEN) return;
-      const only = connection.stale.size === 1 && connection.join === null ? [...connection.stale][0] : undefined;
-      connection.stale.clear();
-      startJoin(connection, only);
-    });
-  }
-
-  /** What a viewer joining now gets: sources, then per source its machines, actor frames and event history. */
-  function* joinMessages(connection: Connection, only?: string): Generator<ServerMessage> {
-    if (only === undefined) yield sourcesMessage();
-    for (const [id, source] of [...sources]) {
-      if (only !== undefined && id !== only) continue;
-      if (only === undefined) yield* source.machines();
-      yield* source.joinMessages(config.joinChunk, othersWatch(connection, id));
-    }
-  }
-
-  /** Whether anyone but `connection` gets `source`'s deltas now (another viewer, a recorder). */
-  function othersWatch(connection: Connection, source: string): boolean {
-    if (listeners.size > 0) return true;
-    for (const other of connections) if (other !== connection && other.role === 'viewer' && !other.joining.has(source)) return true;
-    return false;
-  }
-
-  /** Starts (or restarts) a viewer's join: at most one is pending per client, whatever it sends. */
-  function startJoin(connection: Connection, only?: string): void {
-    connection.joining = new Set(only === undefined ? sources.keys() : [only]);
-    connection.join = joinMessages(connection, only);
-    if (!connection.joinWaiting) pump(connection);
-  }
-
-  /** Sends the join's frames while the socket keeps up; waits for a frame to be written before more. */
-  function pump(connection: Connection): void {
-    connection.joinWaiting = false;
-    const socket = connection.socket;
-    while (connection.join !== null) {
-      if (socket.readyState !== socket.OPEN) {
-        connection.join = null;
-        return;
-      }
-      const next = connection.join.next();
-      if (next.done === true) {
-        connection.join = null;
-        connection.joining.clear();
-        return;
-      }
-      if (next.value.type === 'full') connection.joining.delete(next.value.source);
-      const text = JSON.stringify(next.value);
-      if (socket.bufferedAmount + text.length > JOIN_HIGH_WATER) {
-        connection.joinWaiting = true;
-        socket.send(text, () => pump(connection));
-        checkBuffer(socket);
-        return;
-      }
-      socket.send(text);
     }
   }
 
