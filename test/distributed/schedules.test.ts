@@ -211,6 +211,27 @@ describe('Schedules on BullMQ job schedulers', () => {
     expect(log.of('error')).toEqual([]);
   });
 
+  it("catch-up 'all' on a cron pattern in a time zone: the seconds BullMQ skipped run on the pattern's grid, the latest maxCatchUp, then the regular ones", { timeout: 30_000 }, async () => {
+    const { prefix, log, start } = setup();
+    const { sequence, production } = sequenceOn(prefix, false);
+    sequence.schedule('Tick', { ms: 0 }, { cron: '*/1 * * * * *', timezone: 'Europe/Berlin', id: 'each-second', catchUp: 'all', maxCatchUp: 2, lateness: 0, overlap: 'queue' });
+    const [made] = await Promise.all([production.schedules.ready().then(() => production.schedules.get('each-second')), production.ready()]);
+    const pending = made!.nextRunAt!;
+    // No worker runs until four due times have passed.
+    await new Promise((resolve) => setTimeout(resolve, pending + 3 * 1000 + 200 - Date.now()));
+    await start('w1', ['claim-only']);
+    await log.until(() => startsOf(log).length >= 4);
+    const dues = startsOf(log).map((run) => run.due);
+    expect(new Set(dues).size).toBe(dues.length);
+    expect(dues[0]! % 1000).toBe(0);
+    expect(dues.slice(0, 4)).toEqual([dues[0]!, dues[0]! + 1000, dues[0]! + 2000, dues[0]! + 3000]);
+    const missed = (dues[0]! + 2000 - pending) / 1000; // the regular one after the two caught up is BullMQ's next
+    expect(missed).toBeGreaterThanOrEqual(4);
+    const late = await production.result(`repeat:each-second:${pending}`).catch((error: unknown) => error);
+    expect((late as Error).message).toContain(`${missed} due times were missed and the latest 2 run (catch-up 'all', maxCatchUp 2)`);
+    expect((await production.schedules.get('each-second'))!.skipped).toBe(missed - 2);
+  });
+
   it('pause, resume and remove from any process; list shows the next run', { timeout: 30_000 }, async () => {
     const prefix = randomPrefix();
     cleanups.push(() => dropPrefix(prefix));
