@@ -7,9 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Queue, QueueEvents, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { createPlan, Sequence } from '../src/index.js';
 import { bullmqProduction } from '../src/distributed/index.js';
+import { dropPrefix } from './redisKeys.js';
 
 const connection = { host: '127.0.0.1', port: 6379 };
 const CONCURRENCY = 16;
@@ -34,16 +34,6 @@ interface Round {
   readonly cpuPerJob: number;
 }
 
-async function dropPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(connection);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-  await redis.quit();
-}
 
 /** Ms for one process to add `n` noop jobs one by one and see each completed, with a raw BullMQ Worker. */
 async function rawRound(n: number): Promise<Round> {
@@ -64,7 +54,7 @@ async function rawRound(n: number): Promise<Round> {
   const used = process.cpuUsage(cpu);
   await worker.close();
   await Promise.all([events.close(), queue.close()]);
-  await dropPrefix(prefix);
+  await dropPrefix(connection, prefix);
   return { ms, cpuPerJob: (used.user + used.system) / n };
 }
 
@@ -82,7 +72,7 @@ async function echoRound(n: number): Promise<Round> {
   const ms = performance.now() - started;
   const used = process.cpuUsage(cpu);
   await sequence.shutdown({ deadline: 0 });
-  await dropPrefix(prefix);
+  await dropPrefix(connection, prefix);
   return { ms, cpuPerJob: (used.user + used.system) / n };
 }
 
@@ -128,7 +118,7 @@ async function processesRound(count: number, n: number): Promise<number> {
   const ms = performance.now() - started;
   await sequence.shutdown({ deadline: 0 });
   await stopChildren(children);
-  await dropPrefix(prefix);
+  await dropPrefix(connection, prefix);
   return (n / ms) * 1000;
 }
 
@@ -151,7 +141,7 @@ async function cancelLatencies(samples: number): Promise<number[]> {
   }
   await sequence.shutdown({ deadline: 0 });
   await stopChildren([worker!]);
-  await dropPrefix(prefix);
+  await dropPrefix(connection, prefix);
   return latencies.sort((a, b) => a - b);
 }
 

@@ -1,6 +1,6 @@
 /** Test support: a random BullMQ prefix per test on the real Redis at 127.0.0.1:6379, and cleanup of its keys. */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { dropPrefix as dropKeysUnder } from '../../bench/redisKeys.js';
 
 export const connection = { host: '127.0.0.1', port: 6379 } as const;
 
@@ -10,16 +10,6 @@ export function randomPrefix(): string {
 }
 
 /** Deletes every key under `prefix` (the queue, its jobs, Echo's cancel and License keys). */
-export async function dropPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(connection);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
+export function dropPrefix(prefix: string): Promise<void> {
+  return dropKeysUnder(connection, prefix);
 }

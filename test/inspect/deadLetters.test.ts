@@ -3,10 +3,8 @@
  * (the interrupted one too), dead letters travel as a `dead-letters` message, and a
  * `redrive` control command assigns them again, only with the token.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { createPlan, ManualClock, Sequence } from '../../src/index.js';
 import { memoryStore, sqliteStore } from '../../src/store/index.js';
 import { createInspectionAdapter } from '../../src/inspect/adapter.js';
@@ -14,16 +12,9 @@ import { inspect } from '../../src/inspect/server.js';
 import { checkCommand } from '../../src/inspect/validate.js';
 import type { AckMessage, DeadLettersMessage, ErrorFrame, ServerMessage, SourceMessage, WireActionContext } from '../../src/inspect/protocol.js';
 import { openViewer } from './viewer.js';
+import { tempStoreFiles } from '../support/tempStoreFile.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function tempFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'echo-inspect-durable-'));
-  dirs.push(dir);
-  return join(dir, 'echo.db');
-}
+const tempFile = tempStoreFiles('inspect-durable');
 
 function failingPlan() {
   const state = { healthy: false };

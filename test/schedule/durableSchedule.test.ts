@@ -1,21 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPlan, ManualClock, Sequence } from '../../src/index.js';
 import { sqliteStore } from '../../src/store/sqliteStore.js';
 import type { Store } from '../../src/store/Store.js';
+import { tempStoreFiles } from '../support/tempStoreFile.js';
 
-const dirs: string[] = [];
-function tempFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'echo-schedule-'));
-  dirs.push(dir);
-  return join(dir, 'echo.db');
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempFile = tempStoreFiles('schedule');
 
 /** One process of a durable app: its clock starts at `now`; `ran` collects the due time of every run, across processes. */
 function boot(file: string, now: number, ran: number[]) {

@@ -1,22 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { createPlan } from '../../src/Plan.js';
 import { Sequence, type AnySequence } from '../../src/Sequence.js';
 import { sqliteStore } from '../../src/store/sqliteStore.js';
 import { memoryStore } from '../../src/store/memoryStore.js';
+import { tempStoreFiles } from '../support/tempStoreFile.js';
 
-const dirs: string[] = [];
-function tempFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'echo-durable-'));
-  dirs.push(dir);
-  return join(dir, 'echo.db');
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempFile = tempStoreFiles('durable');
 
 /** Stops a Sequence the way a crash does, for an in-process test: its store is closed without a shutdown (what was committed stays). */
 async function crash(sequence: AnySequence, store: { close(): void }): Promise<void> {

@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveRetryPolicy } from '../../src/retryPolicy.js';
 import { encodeAction, encodeResult } from '../../src/store/codec.js';
 import { memoryStore } from '../../src/store/memoryStore.js';
@@ -11,16 +9,9 @@ import { openStoreFile } from '../../src/store/sqliteLayout.js';
 import { sqliteStore } from '../../src/store/sqliteStore.js';
 import { StoreError, type Store } from '../../src/store/Store.js';
 import { readWal } from '../support/wal.js';
+import { tempStoreFiles } from '../support/tempStoreFile.js';
 
-const dirs: string[] = [];
-function tempFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'echo-store-'));
-  dirs.push(dir);
-  return join(dir, 'echo.db');
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempFile = tempStoreFiles('store');
 
 const action = (id: string, key: string | null = null) =>
   encodeAction({
