@@ -85,7 +85,7 @@ export type { ActionLimits, FlowLimits, QueueLimits, RateLimit } from './flow/li
 export type { FlowKeyStats, FlowWait } from './flow/FlowControl.js';
 export type { TelemetryOptions } from './telemetry/Telemetry.js';
 export { Schedules } from './schedule/Schedules.js';
-export type { ScheduleOptions, ScheduleSpec, ScheduleState } from './schedule/Scheduler.js';
+export type { ScheduleOptions, ScheduleSpec, ScheduleState } from './schedule/scheduleSpec.js';
 export type { CronTrigger, EveryTrigger, ScheduleTrigger } from './schedule/trigger.js';
 export type { ActionNameStats, DurationStats } from './telemetry/ActionStats.js';
 export type { AbandonedWork, ShutdownReport, UnfinishedAction } from './shutdown.js';

@@ -29,7 +29,7 @@ import type { Redis } from 'ioredis';
 import type { RunInit } from '../action/ActionRun.js';
 import { prepareAssignment } from '../action/assignment.js';
 import { EchoError, SerializationError } from '../errors.js';
-import { readScheduleSpec, sameDefinition, type ScheduleSpec, type ScheduleState } from '../schedule/Scheduler.js';
+import { readScheduleSpec, sameDefinition, type ScheduleSpec, type ScheduleState } from '../schedule/scheduleSpec.js';
 import type { ScheduleKeeper } from '../schedule/ScheduleKeeper.js';
 import { encodeAction } from '../store/codec.js';
 import type { ExternalProductionHost } from '../work/ExternalProduction.js';

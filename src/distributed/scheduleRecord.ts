@@ -9,7 +9,7 @@
 import * as v from 'valibot';
 import type { Redis } from 'ioredis';
 import { SerializationError } from '../errors.js';
-import type { ScheduleState } from '../schedule/Scheduler.js';
+import type { ScheduleState } from '../schedule/scheduleSpec.js';
 import { decodeWith, parseJson } from '../store/decode.js';
 import { jsonObjectSchema, jsonSchema, prioritySchema } from '../store/schemas.js';
 

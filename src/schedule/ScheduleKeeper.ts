@@ -5,7 +5,7 @@
  * Nothing here knows BullMQ.
  * @internal
  */
-import type { ScheduleSpec, ScheduleState } from './Scheduler.js';
+import type { ScheduleSpec, ScheduleState } from './scheduleSpec.js';
 
 /** Keeps schedules where every process of a production sees them. */
 export interface ScheduleKeeper {

@@ -1,4 +1,5 @@
-import type { Scheduler, ScheduleState } from './Scheduler.js';
+import type { Scheduler } from './Scheduler.js';
+import type { ScheduleState } from './scheduleSpec.js';
 import type { ScheduleKeeper } from './ScheduleKeeper.js';
 
 /**
