@@ -216,3 +216,8 @@ function tagOf(value: object): string {
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
+
+/** Drops `undefined` fields, so that spreading options over their defaults keeps the defaults. */
+export function withoutUndefined<O extends object>(options: O): Partial<O> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<O>;
+}

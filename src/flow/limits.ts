@@ -7,7 +7,7 @@
  *   queues: { email: { rate: { limit: 100, interval: 60_000 } } },
  * };
  */
-import { describeValue } from '../validate.js';
+import { describeValue, withoutUndefined } from '../validate.js';
 
 /** At most `limit` starts in any `interval` ms (a sliding window, see `SlidingWindow`). */
 export interface RateLimit {
@@ -92,8 +92,4 @@ export function resolveLimits(limits: FlowLimits | undefined): ResolvedLimits {
     queues.set(name, { rate: readRate(value.rate, `${field}.rate`) });
   }
   return { actions, queues };
-}
-
-function withoutUndefined<O extends object>(value: O): Partial<O> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<O>;
 }

@@ -21,46 +21,11 @@ import { Deque } from './Deque.js';
 import { SlotBook, type LiveBook, type TicketSlot } from './ticketBook.js';
 import { BackpressureError } from '../errors.js';
 import { invalid, oneOf } from '../validate.js';
+import { readProductionOptions, type ProductionOptions, type ProductionStats } from './productionOptions.js';
 import { PRIORITIES, type Priority } from '../../machines/actionConstants.js';
 
 export { PRIORITIES, type Priority } from '../../machines/actionConstants.js';
-
-/** Options of a {@link Production}. */
-export interface ProductionOptions {
-  /** The queue's name, used in errors and stats. @default 'default' */
-  readonly name?: string;
-  /** Max live items (global + local). @default Infinity */
-  readonly capacity?: number;
-  /** How many items a Site moves from the global lanes to its local deque at once. @default 32 */
-  readonly batchSize?: number;
-  /** A non-empty lower lane passed over this many consecutive takes gets the next take (no starvation). @default 8 */
-  readonly agingLimit?: number;
-  /** Picks the first peer to steal from. @default Math.random */
-  readonly random?: RandomSource;
-  /**
-   * Where each live item's ticket is kept: a field on the item (0 = not queued)
-   * saves a hash insert and delete per item. An item may be live in one
-   * Production at a time. @default a Map inside the Production
-   */
-  readonly ticket?: TicketSlot<unknown>;
-}
-
-
-
-/** A snapshot of a Production: live items per global lane and per Site, batch and steal counters. */
-export interface ProductionStats {
-  readonly size: number;
-  readonly lanes: Record<Priority, number>;
-  readonly local: Record<string, number>;
-  readonly batches: number;
-  readonly steals: number; // successful steals
-  readonly stolenItems: number;
-}
-
-const defaultOptions = {
-  name: 'default', capacity: Infinity, batchSize: 32, agingLimit: 8, random: Math.random,
-  ticket: undefined as TicketSlot<unknown> | undefined,
-} satisfies Record<keyof ProductionOptions, unknown>;
+export type { ProductionOptions, ProductionStats } from './productionOptions.js';
 
 type Lanes<T> = readonly [Deque<T>, Deque<T>, Deque<T>];
 const newLanes = <T>(): Lanes<T> => [new Deque<T>(), new Deque<T>(), new Deque<T>()];
@@ -107,14 +72,8 @@ export class Production<T> {
   readonly #isStale = (item: T, ticket: number): boolean => !this.#isLive(item, ticket);
 
   constructor(options: ProductionOptions = {}) {
-    const { name, capacity, batchSize, agingLimit, random, ticket } = { ...defaultOptions, ...withoutUndefined(options) };
+    const { name, capacity, batchSize, agingLimit, random, ticket } = readProductionOptions(options);
     this.#live = ticket === undefined ? new Map<T, number>() : new SlotBook(ticket as TicketSlot<T>);
-    expect('name', name, typeof name === 'string' && name !== '', 'a non-empty string');
-    expect('capacity', capacity, typeof capacity === 'number' && capacity >= 1, 'a number >= 1');
-    expect('capacity', capacity, Number.isInteger(capacity) || capacity === Infinity, 'an integer >= 1 or Infinity');
-    expect('batchSize', batchSize, Number.isInteger(batchSize) && batchSize >= 1, 'an integer >= 1');
-    expect('agingLimit', agingLimit, Number.isInteger(agingLimit) && agingLimit >= 1, 'an integer >= 1');
-    expect('random', random, typeof random === 'function', 'a function');
     this.name = name;
     this.capacity = capacity;
     this.#batchSize = batchSize;
@@ -408,13 +367,4 @@ function laneOf(priority: Priority): number {
   if (priority === 'normal') return 1;
   if (priority === 'low') return 2;
   throw invalid('priority', oneOf(PRIORITIES), priority);
-}
-
-function expect(name: string, value: unknown, ok: boolean, expected: string): void {
-  if (!ok) throw invalid(name, expected, value);
-}
-
-/** Drops `undefined` fields so that spreading over the defaults keeps the defaults. */
-function withoutUndefined<O extends object>(options: O): Partial<O> {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<O>;
 }
