@@ -183,16 +183,18 @@ export interface ResultFields {
 /** Encodes a result; an output that cannot be encoded is refused with its path (`output.when`). */
 export function encodeResult(result: ResultFields): EncodedResult {
   assertEncodable(result.output, 'output');
-  return {
+  // Built without a spread: it runs on every durable settlement.
+  const encoded: EncodedResult = {
     codec: CODEC_VERSION,
     kind: 'result',
     id: result.id,
     status: result.status,
-    ...(result.output !== undefined && { output: result.output }),
     error: result.error as EncodedResult['error'],
     settledAt: result.settledAt,
     attempts: encodeAttempts(result.attempts),
   };
+  if (result.output !== undefined) encoded.output = result.output;
+  return encoded;
 }
 
 /** Decodes a stored result. */

@@ -35,8 +35,20 @@ const MAX_DEPTH = 1_000;
  * assertEncodable({ to: 'a@b.c', at: new Date() }, 'content'); // SerializationError: Expected `content.at` to be JSON-encodable, got an instance of Date
  */
 export function assertEncodable(value: unknown, path: string): void {
-  if (value === undefined) return; // absent content or output
+  if (value === undefined || value === null || typeof value === 'string' || typeof value === 'boolean') return; // absent, or a JSON primitive
+  if (typeof value === 'number' && Number.isFinite(value)) return;
+  if (isEmptyPlainObject(value)) return; // the usual metadata: nothing to walk
   walk(value, path, new Set(), 0, false);
+}
+
+/** `{}` (or an object without prototype and keys): what most actions' metadata is. */
+function isEmptyPlainObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  for (const _ in value) return false;
+  return true;
 }
 
 function walk(value: unknown, path: string, ancestors: Set<object>, depth: number, inArray: boolean): void {

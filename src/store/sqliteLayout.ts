@@ -1,5 +1,5 @@
 /**
- * The SQLite store's file: its tables (layout version 3), how it is opened (WAL,
+ * The SQLite store's file: its tables (layout version 4), how it is opened (WAL,
  * one writer, checked at open) and the statements the store runs, each written once.
  * @internal
  */
@@ -8,17 +8,21 @@ import Database from 'better-sqlite3';
 import { StoreError } from './Store.js';
 
 /** The layout's version, kept in `PRAGMA user_version`. */
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 4;
 const APPLICATION_ID = 0x4563686f; // 'Echo'
 
 /*
- * Layout 3. An action's row holds what it has of its own as columns (id, content,
+ * Layout 4. An action's row holds what it has of its own as columns (id, content,
  * created_at, idempotency key, attempts, retry_at, activity; once settled: status,
  * output, error, settled_at), the id of its shape in `shapes` (what the actions of
  * one Plan entry share: name, priority, queue, delays, timeouts, retry policy; each
  * distinct shape kept once) and `extra`, the JSON of the fields that differ from
  * their usual value (NULL for most actions). `seq` (the rowid) orders rows by
  * assignment and is the dead letters' page cursor. JSON columns hold JSON text.
+ * Only what a lookup needs is indexed, so most rows (settled ones) cost the table
+ * and the id index alone: partial indexes hold the live rows (what a restart
+ * reads) and the dead letters; the settled rows' index (retention) is made by
+ * the first prune, as retention is the one reader of it.
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS shapes (id INTEGER PRIMARY KEY, shape TEXT NOT NULL UNIQUE);
@@ -40,23 +44,41 @@ CREATE TABLE IF NOT EXISTS actions (
   settled_at REAL
 );
 CREATE INDEX IF NOT EXISTS actions_idem ON actions(idem) WHERE idem IS NOT NULL;
-CREATE INDEX IF NOT EXISTS actions_state ON actions(state, settled_at);
+CREATE INDEX IF NOT EXISTS actions_live ON actions(seq) WHERE state = 'live';
+CREATE INDEX IF NOT EXISTS actions_dead ON actions(seq) WHERE state = 'dead';
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS schedules (id TEXT PRIMARY KEY, state TEXT NOT NULL);
+`;
+
+/** Layout 3 to 4: its index of every row by state becomes the partial indexes of layout 4. */
+const FROM_LAYOUT_3 = `
+DROP INDEX IF EXISTS actions_state;
+CREATE INDEX IF NOT EXISTS actions_live ON actions(seq) WHERE state = 'live';
+CREATE INDEX IF NOT EXISTS actions_dead ON actions(seq) WHERE state = 'dead';
+PRAGMA user_version = 4;
 `;
 
 /** The columns a row is read with, in this order (`live`, `deadLetters`, `byIdempotencyKey`, `result`). */
 export const ROW_COLUMNS = 'id, shape, content, created_at, extra, idem, attempts, retry_at, activity, status, output, error, settled_at, seq';
 
+/** The values of an inserted row, in the order of `INSERT_INTO`. */
+export const INSERT_VALUES = 14;
+/** Rows per multi-row INSERT (`insertMany`): a batch's new rows go in statements of this many, the rest one by one. */
+export const INSERT_BATCH = 64;
+const INSERT_INTO = 'INSERT INTO actions (id, state, shape, content, created_at, extra, idem, attempts, retry_at, activity, status, output, error, settled_at) VALUES ';
+const ROW_VALUES = `(${new Array<string>(INSERT_VALUES).fill('?').join(', ')})`;
+
 /** The SQL of every statement the store runs. */
 const SQL = {
-  insert: 'INSERT INTO actions (id, state, shape, content, created_at, extra, idem, attempts, retry_at, activity, status, output, error, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  insert: INSERT_INTO + ROW_VALUES,
+  insertMany: INSERT_INTO + new Array<string>(INSERT_BATCH).fill(ROW_VALUES).join(', '),
   setAttempts: 'UPDATE actions SET attempts = ? WHERE id = ?',
   setAttemptsRetry: 'UPDATE actions SET attempts = ?, retry_at = ? WHERE id = ?',
   setRetry: 'UPDATE actions SET retry_at = ? WHERE id = ?',
   setActivity: 'UPDATE actions SET activity = ? WHERE id = ?',
   finish: 'UPDATE actions SET state = ?, status = ?, output = ?, error = ?, attempts = ?, settled_at = ?, retry_at = NULL WHERE id = ?',
   redrive: "UPDATE actions SET state = 'redriven' WHERE id = ? AND state = 'dead'",
+  retentionIndex: "CREATE INDEX IF NOT EXISTS actions_settled ON actions(settled_at) WHERE state IN ('settled', 'redriven')",
   live: `SELECT ${ROW_COLUMNS} FROM actions WHERE state = 'live' ORDER BY seq`,
   byId: `SELECT ${ROW_COLUMNS} FROM actions WHERE id = ?`,
   byKey: `SELECT ${ROW_COLUMNS} FROM actions WHERE idem = ? ORDER BY seq DESC LIMIT 1`,
@@ -120,6 +142,7 @@ export function openStoreFile(file: string, options: { readonly durability: 'nor
       db.pragma(`application_id = ${APPLICATION_ID}`);
       db.pragma(`user_version = ${LAYOUT_VERSION}`);
     }
+    if ((db.pragma('user_version', { simple: true }) as number) === 3) db.transaction(() => db.exec(FROM_LAYOUT_3))();
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version !== LAYOUT_VERSION) throw new StoreError(`The store ${file} has layout version ${version}; this Echo reads version ${LAYOUT_VERSION}`, { code: 'version', file });
     db.prepare("INSERT INTO meta (key, value) VALUES ('session', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1").run();

@@ -14,8 +14,9 @@ import type { ActivityContext } from '../action/ActionActivity.js';
 import { SerializationError } from '../errors.js';
 import type { EncodedAction, EncodedResult } from './codec.js';
 import { parseJson } from './decode.js';
+import { RowInserts } from './sqliteInserts.js';
 import { openStoreFile, prepareStatements, type Statements } from './sqliteLayout.js';
-import { decodeRowAction, decodeRowActivity, decodeRowAttempts, decodeRowResult, decodeShape, extraText, NO_ATTEMPTS, optionalText, shapeKey, shapeOf, type Row, type Shape } from './sqliteRows.js';
+import { attemptsText, decodeRowAction, decodeRowActivity, decodeRowAttempts, decodeRowResult, decodeShape, extraText, NO_ATTEMPTS, optionalText, sameShape, shapeKey, shapeOf, type Row, type Shape } from './sqliteRows.js';
 import { resolveDeadLetterQuery, StoreError, type DeadLetter, type DeadLetterPage, type DeadLetterQuery, type RetentionOptions, type Store, type StoredByKey, type StoredLiveAction, type StoredSchedule } from './Store.js';
 
 /** Options of the SQLite store. */
@@ -47,6 +48,8 @@ class SqliteStore implements Store {
   readonly #file: string;
   readonly #db: Database.Database;
   readonly #sql: Statements;
+  /** The new rows of the commit under way. */
+  readonly #inserts: RowInserts;
   #pending = new Map<string, Pending>();
   /** Schedule writes of the batch: the latest state per id, or null for a removal. */
   readonly #pendingSchedules = new Map<string, StoredSchedule | null>();
@@ -56,6 +59,8 @@ class SqliteStore implements Store {
   #shapeIds = new WeakMap<object, Map<string, number>>();
   /** Decoded shapes by id, read once. */
   readonly #shapes = new Map<number, Shape>();
+  /** The shape id handed out last, with an action of that shape; cleared with `#shapeIds`. */
+  #lastShape: { readonly action: EncodedAction; readonly id: number } | null = null;
 
   constructor(file: string, options: Required<SqliteStoreOptions>) {
     this.#file = file;
@@ -63,6 +68,7 @@ class SqliteStore implements Store {
     this.#db = db;
     this.session = session;
     this.#sql = prepareStatements(db);
+    this.#inserts = new RowInserts(this.#sql);
   }
 
   live(): StoredLiveAction[] {
@@ -141,6 +147,7 @@ class SqliteStore implements Store {
     let dropped = 0;
     const maxAge = retention.maxAge ?? Infinity;
     const maxCount = retention.maxCount ?? Infinity;
+    if (Number.isFinite(maxAge) || Number.isFinite(maxCount)) this.#sql.retentionIndex.run();
     if (Number.isFinite(maxAge)) dropped += this.#sql.pruneByAge.run(now - maxAge).changes;
     if (Number.isFinite(maxCount)) dropped += this.#sql.pruneByCount.run(maxCount).changes;
     return dropped;
@@ -227,6 +234,7 @@ class SqliteStore implements Store {
     try {
       this.#db.transaction(() => {
         for (const [id, write] of pending) this.#apply(id, write);
+        this.#inserts.drain();
         for (const [id, state] of schedules) {
           if (state === null) this.#sql.removeSchedule.run(id);
           else this.#sql.saveSchedule.run(id, JSON.stringify(state));
@@ -235,6 +243,8 @@ class SqliteStore implements Store {
       batch.resolve();
     } catch (error) {
       this.#shapeIds = new WeakMap(); // ids handed out in the rolled-back transaction do not exist
+      this.#lastShape = null;
+      this.#inserts.clear();
       batch.reject(new StoreError(`Could not commit to the store ${this.#file}: ${(error as Error).message}`, { code: 'corrupt', file: this.#file, cause: error }));
     }
   }
@@ -247,25 +257,31 @@ class SqliteStore implements Store {
       // Assigned (and often settled) within one batch: one row, written once.
       const result = finish?.result;
       const history = result?.attempts ?? attempts;
-      sql.insert.run(
+      this.#inserts.add(
         id, finish?.state ?? 'live', this.#shapeId(insert), optionalText(insert.content), insert.createdAt, extraText(insert), insert.idempotencyKey,
-        history === undefined || history.length === 0 ? NO_ATTEMPTS : JSON.stringify(history), finish === undefined ? (retryAt ?? null) : null, optionalText(activity),
+        history === undefined ? NO_ATTEMPTS : attemptsText(history), finish === undefined ? (retryAt ?? null) : null, optionalText(activity),
         result?.status ?? null, optionalText(result?.output), result === undefined || result.error === null ? null : JSON.stringify(result.error), finish?.settledAt ?? null,
       );
     } else {
       if (activity !== undefined) sql.setActivity.run(JSON.stringify(activity), id);
       if (finish !== undefined) {
         const { result } = finish;
-        sql.finish.run(finish.state, result.status, optionalText(result.output), result.error === null ? null : JSON.stringify(result.error), JSON.stringify(result.attempts), finish.settledAt, id);
-      } else if (attempts !== undefined && retryAt !== undefined) sql.setAttemptsRetry.run(JSON.stringify(attempts), retryAt, id);
-      else if (attempts !== undefined) sql.setAttempts.run(JSON.stringify(attempts), id);
+        sql.finish.run(finish.state, result.status, optionalText(result.output), result.error === null ? null : JSON.stringify(result.error), attemptsText(result.attempts), finish.settledAt, id);
+      } else if (attempts !== undefined && retryAt !== undefined) sql.setAttemptsRetry.run(attemptsText(attempts), retryAt, id);
+      else if (attempts !== undefined) sql.setAttempts.run(attemptsText(attempts), id);
       else if (retryAt !== undefined) sql.setRetry.run(retryAt, id);
     }
-    if (write.redriven === true) sql.redrive.run(id);
+    if (write.redriven === true) {
+      if (insert !== undefined) this.#inserts.drain(); // its row first
+      sql.redrive.run(id);
+    }
   }
 
   /** The id of `action`'s shape in \`shapes\`, inserted (inside the running transaction) the first time it is seen. */
   #shapeId(action: EncodedAction): number {
+    // The shape of the action before, mostly (a burst of one Plan entry): no key string to make.
+    const last = this.#lastShape;
+    if (last !== null && sameShape(last.action, action)) return last.id;
     // By policy object first (one per Plan entry), then by the shape's other fields: no policy JSON per action.
     let byKey = this.#shapeIds.get(action.policy);
     if (byKey === undefined) this.#shapeIds.set(action.policy, (byKey = new Map()));
@@ -277,6 +293,7 @@ class SqliteStore implements Store {
       id = this.#sql.shapeId.pluck().get(text) as number;
       byKey.set(key, id);
     }
+    this.#lastShape = { action, id };
     return id;
   }
 

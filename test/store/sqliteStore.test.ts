@@ -217,6 +217,48 @@ describe('sqliteStore', () => {
     last.close();
   });
 
+  it('inserts the new rows of a commit in assignment order, 64 to a statement and the rest one by one; a row dead-lettered and redriven in its own turn ends redriven', async () => {
+    const file = tempFile();
+    const store = sqliteStore(file);
+    const ids = Array.from({ length: 150 }, (_, i) => `a-${i}`); // 64 + 64 + 22
+    for (const id of ids) store.assigned(action(id));
+    store.deadLettered({ ...done('a-70'), status: 'failed' }, 20);
+    store.redriven(['a-70'], 21);
+    await store.flush();
+    expect(store.live().map((l) => l.action.id)).toEqual(ids.filter((id) => id !== 'a-70'));
+    expect(store.deadLetters().total).toBe(0);
+    expect(store.result('a-70')?.status).toBe('failed');
+    store.close();
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT id FROM actions ORDER BY seq').pluck().all()).toEqual(ids);
+    expect(db.prepare("SELECT state FROM actions WHERE id = 'a-70'").pluck().get()).toBe('redriven');
+    db.close();
+  });
+
+  it('indexes the live rows and the dead letters only; the settled rows get their index with the first prune; a layout-3 file is taken to layout 4', async () => {
+    const file = tempFile();
+    const indexes = (db: Database.Database) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").pluck().all();
+    const store = sqliteStore(file);
+    store.assigned(action('a-1'));
+    store.settled(done('a-1', 10));
+    store.close();
+    // Back to layout 3 by hand: its one index of every row by state.
+    let db = new Database(file);
+    expect(indexes(db)).toEqual(['actions_dead', 'actions_idem', 'actions_live']);
+    db.exec("DROP INDEX actions_live; DROP INDEX actions_dead; CREATE INDEX actions_state ON actions(state, settled_at); PRAGMA user_version = 3");
+    db.close();
+    const again = sqliteStore(file);
+    expect(again.result('a-1')?.output).toBe('ok');
+    again.assigned(action('a-2'));
+    await again.flush();
+    expect(again.live().map((l) => l.action.id)).toEqual(['a-2']);
+    expect(again.prune({ maxAge: 5 }, 100)).toBe(1);
+    again.close();
+    db = new Database(file, { readonly: true });
+    expect([db.pragma('user_version', { simple: true }), indexes(db)]).toEqual([4, ['actions_dead', 'actions_idem', 'actions_live', 'actions_settled']]);
+    db.close();
+  });
+
   it("opens the file in WAL with synchronous=NORMAL by default and FULL with durability 'full'", () => {
     for (const [durability, synchronous] of [['normal', 1], ['full', 2]] as const) {
       const { db } = openStoreFile(tempFile(), { durability, verify: true });
