@@ -143,6 +143,30 @@ function hasStack(error: Error): boolean {
   }
 }
 
+/** Where a record keeps the error its `stack` is read from, then the text once read (non-enumerable). */
+const STACK_SOURCE: unique symbol = Symbol('stack source');
+
+interface LazyStackRecord {
+  [STACK_SOURCE]: unknown;
+}
+
+/**
+ * One accessor for every record (no closure per record, and records keep one shared shape): reads
+ * the stack from the error in the record's slot, keeps the text there and lets the error go.
+ */
+const LAZY_STACK: PropertyDescriptor = {
+  enumerable: true,
+  configurable: false,
+  get(this: LazyStackRecord): string | undefined {
+    const source = this[STACK_SOURCE];
+    if (typeof source !== 'object' || source === null) return source as string | undefined;
+    const stack = readString(source as Error, 'stack');
+    // `Reflect.set`, not assignment: on a frozen record it answers false (the error stays) instead of throwing.
+    Reflect.set(this, STACK_SOURCE, stack);
+    return stack;
+  },
+};
+
 /**
  * `record` with `stack` read from `error` on first read (JSON, the store's codec, the inspector),
  * not now: V8 formats a stack when `stack` is first read, which was most of the cost of a failed
@@ -150,19 +174,8 @@ function hasStack(error: Error): boolean {
  * stack; once read, `error` is let go and the text kept.
  */
 function withLazyStack<Record extends object>(record: Record, error: Error): Record & { readonly stack?: string } {
-  let source: Error | null = error;
-  let stack: string | undefined;
-  return Object.defineProperty(record, 'stack', {
-    enumerable: true,
-    configurable: false,
-    get() {
-      if (source !== null) {
-        stack = readString(source, 'stack');
-        source = null;
-      }
-      return stack;
-    },
-  });
+  Object.defineProperty(record, STACK_SOURCE, { value: error, writable: true });
+  return Object.defineProperty(record, 'stack', LAZY_STACK);
 }
 
 function readCause(error: Error): { readonly found: boolean; readonly cause?: unknown } {

@@ -192,6 +192,49 @@ describe('serializeError', () => {
     expect(Object.keys(serializeError(noStack))).not.toContain('stack');
   });
 
+  it('reads the stack of a frozen record too (the error is kept instead of let go)', () => {
+    const record = Object.freeze(serializeError(new Error('frozen')));
+    expect(record.stack).toMatch(/^Error: frozen\n {4}at /);
+    expect(JSON.parse(JSON.stringify(record)).stack).toBe(record.stack);
+  });
+
+  it('builds the wrappers of a user throw (ExecutionError, HookError) without capturing a stack: the frames are the cause\'s', () => {
+    function userCode(): Error {
+      return new Error('ECONNRESET');
+    }
+    const limit = Error.stackTraceLimit;
+    const execution = new ExecutionError('Attempt 1 failed', { attempt: 1, cause: userCode() });
+    const hook = new HookError('Before-hook `audit` threw', { hook: 'audit', phase: 'before', cause: userCode() });
+    expect(execution.stack).toBe('ExecutionError: Attempt 1 failed');
+    expect(hook.stack).toBe('HookError: Before-hook `audit` threw');
+    expect((execution.cause as Error).stack).toMatch(/^Error: ECONNRESET\n {4}at userCode /);
+    expect(Error.stackTraceLimit).toBe(limit);
+    const wire = JSON.parse(JSON.stringify(execution)) as SerializedError;
+    expect(wire.stack).toBe('ExecutionError: Attempt 1 failed');
+    expect(wire.cause?.stack).toMatch(/\n {4}at userCode /);
+    expect(reviveError(wire).stack).toBe('ExecutionError: Attempt 1 failed');
+  });
+
+  it('captures a wrapper\'s own stack when its cause has none, and for every other Echo error', () => {
+    const thrown = new ExecutionError('Attempt 1 failed: boom', { attempt: 1, cause: 'boom' });
+    expect(thrown.stack).toMatch(/^ExecutionError: Attempt 1 failed: boom\n {4}at /);
+    const limited = new RoutingError('No Site serves `email`', { target: 'email', cause: new Error('no route') });
+    expect(limited.stack).toMatch(/^RoutingError: No Site serves `email`\n {4}at /);
+  });
+
+  it('leaves a stack limit the user set as it was', () => {
+    const saved = Error.stackTraceLimit;
+    try {
+      for (const limit of [50, 0]) {
+        Error.stackTraceLimit = limit;
+        new ExecutionError('Attempt 1 failed', { attempt: 1, cause: new Error('x') });
+        expect(Error.stackTraceLimit).toBe(limit);
+      }
+    } finally {
+      Error.stackTraceLimit = saved;
+    }
+  });
+
   it('cuts a cause cycle instead of looping', () => {
     const a = new Error('a');
     const b = new Error('b', { cause: a });

@@ -3,6 +3,7 @@
  * and a JSON form (`serializeError`; `reviveError.ts` turns it back into the same class).
  */
 import { serializeError, type SerializedError } from '../serializeError.js';
+import { restoreCapture, suspendCapture } from './wrapperStack.js';
 
 /**
  * What every Echo error's constructor takes besides its message and its own fields.
@@ -26,8 +27,20 @@ export class EchoError extends Error {
   override name = 'EchoError';
   declare readonly actionId?: string;
 
+  /**
+   * Whether an error of this class whose `cause` carries a stack captures none of its own: a
+   * wrapper around user code's throw, whose frames are the cause's (see `wrapperStack.ts`).
+   * @internal
+   */
+  protected static readonly stackFromCause: boolean = false;
+
   constructor(message: string, options?: EchoErrorOptions) {
-    super(message, options !== undefined && 'cause' in options ? { cause: options.cause } : undefined);
+    const hasCause = options !== undefined && 'cause' in options;
+    const cause = hasCause ? options.cause : undefined;
+    // Only with a string message: converting anything else could throw while capture is off.
+    const limit = hasCause && typeof message === 'string' && (new.target as typeof EchoError).stackFromCause ? suspendCapture(cause) : null;
+    super(message, hasCause ? { cause } : undefined);
+    if (limit !== null) restoreCapture(limit);
     if (options?.actionId !== undefined) this.actionId = options.actionId;
   }
 

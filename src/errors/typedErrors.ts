@@ -23,6 +23,8 @@ export class LicenseError extends EchoError {
  */
 export class ExecutionError extends EchoError {
   override name = 'ExecutionError';
+  /** Its stack is its header; the frames of the user code that threw are its cause's. @internal */
+  protected static override readonly stackFromCause: boolean = true;
   /** The 1-based attempt that failed. */
   readonly attempt: number;
 
@@ -88,6 +90,8 @@ export class TimeoutError extends EchoError {
  */
 export class HookError extends EchoError {
   override name = 'HookError';
+  /** Its stack is its header; the frames of the user code that threw are its cause's. @internal */
+  protected static override readonly stackFromCause: boolean = true;
   /** The hook's name. */
   readonly hook: string;
   readonly phase: 'before' | 'after';
