@@ -77,7 +77,7 @@ export class Journal {
     if (history === undefined) return;
     if (event.type === 'started') {
       history[event.attempt - 1] = { number: event.attempt, startedAt: event.at, endedAt: null, outcome: 'running', error: null, backoff: null };
-      history.length = event.attempt;
+      if (history.length > event.attempt) history.length = event.attempt; // setting length costs, even to the same value
       this.store.attemptStarted(event.actionId, history.slice());
     } else if (event.type === 'attempt-failed') {
       const attempt = history[event.attempt - 1];

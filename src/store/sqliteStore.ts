@@ -55,6 +55,8 @@ class SqliteStore implements Store {
   readonly #pendingSchedules = new Map<string, StoredSchedule | null>();
   #batch: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } | null = null;
   #closed = false;
+  /** Whether the settled rows' index (what retention reads) is known to exist. */
+  #retentionIndexed = false;
   /** Shape ids by encoded policy object, then by shape key (the actions of one Plan entry share one); cleared when a commit fails. */
   #shapeIds = new WeakMap<object, Map<string, number>>();
   /** Decoded shapes by id, read once. */
@@ -147,7 +149,10 @@ class SqliteStore implements Store {
     let dropped = 0;
     const maxAge = retention.maxAge ?? Infinity;
     const maxCount = retention.maxCount ?? Infinity;
-    if (Number.isFinite(maxAge) || Number.isFinite(maxCount)) this.#sql.retentionIndex.run();
+    if (!this.#retentionIndexed && (Number.isFinite(maxAge) || Number.isFinite(maxCount))) {
+      this.#sql.retentionIndex.run();
+      this.#retentionIndexed = true;
+    }
     if (Number.isFinite(maxAge)) dropped += this.#sql.pruneByAge.run(now - maxAge).changes;
     if (Number.isFinite(maxCount)) dropped += this.#sql.pruneByCount.run(maxCount).changes;
     return dropped;
