@@ -185,9 +185,10 @@ function draw(random: RandomSource): number {
  * retryAfterHint(new Error('slow down', { cause: Object.assign(new Error('429'), { retryAfter: 2_000 }) })); // 2000
  */
 export function retryAfterHint(error: unknown): number | undefined {
-  for (const link of causeChain(error)) {
-    for (const key of ['retryAfter', 'retryAfterMs'] as const) {
-      const value = link[key];
+  const seen: object[] = [];
+  for (let link = firstLink(error); link !== null; link = nextLink(link, seen)) {
+    for (const key of HINT_KEYS) {
+      const value = read(link, key);
       if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
     }
   }
@@ -238,22 +239,18 @@ export function decideRetry(input: {
  * `policy.nonRetryable`, or says `retryable: false`. Checked by name, so revived errors count too.
  */
 function isNonRetryable(error: unknown, policy: RetryPolicy): boolean {
-  for (const link of causeChain(error)) {
-    const name = link.name;
+  const seen: object[] = [];
+  for (let link = firstLink(error); link !== null; link = nextLink(link, seen)) {
+    const name = read(link, 'name');
     if (typeof name === 'string' && (NEVER_RETRIED.includes(name) || policy.nonRetryable.includes(name))) return true;
-    if (link.retryable === false) return true;
+    if (read(link, 'retryable') === false) return true;
     if (name !== 'ExecutionError') return false;
   }
   return false;
 }
 
-/** The fields of one link of a cause chain that retry decisions read. */
-interface CauseLink {
-  readonly name: unknown;
-  readonly retryable: unknown;
-  readonly retryAfter: unknown;
-  readonly retryAfterMs: unknown;
-}
+/** Where a retry-after hint is read on each link of a cause chain, nearest name first. */
+const HINT_KEYS: readonly string[] = ['retryAfter', 'retryAfterMs'];
 
 /** A property of a thrown value, or undefined when reading it throws (a getter, a Proxy trap). */
 function read(value: object, key: string): unknown {
@@ -265,16 +262,23 @@ function read(value: object, key: string): unknown {
   }
 }
 
-/** `error`, its `cause`, its cause's `cause`... while they are objects; stops at cycles. Never throws. */
-function* causeChain(error: unknown): Generator<CauseLink> {
-  const seen = new Set<unknown>();
-  let current = error;
-  for (let depth = 0; depth <= MAX_CAUSE_DEPTH; depth++) {
-    if (typeof current !== 'object' || current === null || seen.has(current)) return;
-    seen.add(current);
-    yield { name: read(current, 'name'), retryable: read(current, 'retryable'), retryAfter: read(current, 'retryAfter'), retryAfterMs: read(current, 'retryAfterMs') };
-    current = read(current, 'cause');
-  }
+/**
+ * A cause chain is walked link by link, reading only what the caller asks of each (no object per
+ * link, no generator: this runs on every failed attempt): `error` itself when it is an object...
+ */
+function firstLink(error: unknown): object | null {
+  return typeof error === 'object' && error !== null ? error : null;
+}
+
+/**
+ * ...then its `cause`, its cause's `cause`... while they are objects; null at the end, at a cycle
+ * (`seen` holds the links walked so far) or past MAX_CAUSE_DEPTH causes. Never throws.
+ */
+function nextLink(link: object, seen: object[]): object | null {
+  seen.push(link);
+  if (seen.length > MAX_CAUSE_DEPTH) return null;
+  const cause = read(link, 'cause');
+  return typeof cause === 'object' && cause !== null && !seen.includes(cause) ? cause : null;
 }
 
 function checkNumber(name: string, value: unknown, min: number, integer = false, orElse = ''): number {

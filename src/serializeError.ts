@@ -143,27 +143,47 @@ function hasStack(error: Error): boolean {
   }
 }
 
-/** Where a record keeps the error its `stack` is read from, then the text once read (non-enumerable). */
-const STACK_SOURCE: unique symbol = Symbol('stack source');
-
-interface LazyStackRecord {
-  [STACK_SOURCE]: unknown;
+/**
+ * The base constructor returns the object it is given, so a subclass's private field lands on that
+ * object: a slot that keys, JSON, spreads, equality checks and `structuredClone` do not see, and
+ * that stays writable on a frozen record.
+ */
+class Lent {
+  constructor(target: object) {
+    return target as Lent;
+  }
 }
 
-/**
- * One accessor for every record (no closure per record, and records keep one shared shape): reads
- * the stack from the error in the record's slot, keeps the text there and lets the error go.
- */
+/** A record's source of its `stack`: the error until the first read, then the text read from it. */
+class StackSource extends Lent {
+  #source: Error | string | undefined;
+
+  private constructor(record: object, error: Error) {
+    super(record);
+    this.#source = error;
+  }
+
+  static attach(record: object, error: Error): void {
+    new StackSource(record, error);
+  }
+
+  static read(record: object): string | undefined {
+    if (!(#source in record)) return undefined;
+    const slot = record as StackSource;
+    const source = slot.#source;
+    if (typeof source !== 'object') return source;
+    const stack = readString(source, 'stack');
+    slot.#source = stack;
+    return stack;
+  }
+}
+
+/** One accessor for every record: no closure per record, and records keep one shared shape. */
 const LAZY_STACK: PropertyDescriptor = {
   enumerable: true,
   configurable: false,
-  get(this: LazyStackRecord): string | undefined {
-    const source = this[STACK_SOURCE];
-    if (typeof source !== 'object' || source === null) return source as string | undefined;
-    const stack = readString(source as Error, 'stack');
-    // `Reflect.set`, not assignment: on a frozen record it answers false (the error stays) instead of throwing.
-    Reflect.set(this, STACK_SOURCE, stack);
-    return stack;
+  get(this: object): string | undefined {
+    return StackSource.read(this);
   },
 };
 
@@ -174,7 +194,7 @@ const LAZY_STACK: PropertyDescriptor = {
  * stack; once read, `error` is let go and the text kept.
  */
 function withLazyStack<Record extends object>(record: Record, error: Error): Record & { readonly stack?: string } {
-  Object.defineProperty(record, STACK_SOURCE, { value: error, writable: true });
+  StackSource.attach(record, error);
   return Object.defineProperty(record, 'stack', LAZY_STACK);
 }
 
@@ -196,12 +216,13 @@ function serializeThrown(value: unknown): SerializedError {
     version: 1,
     name: NON_ERROR_THROWN,
     message: describeThrown(value),
-    ...(json.ok ? { data: { value: json.value } } : {}),
+    ...(json !== NO_JSON_FORM ? { data: { value: json } } : {}),
   };
 }
 
 function readData(error: Error): Readonly<Record<string, unknown>> | undefined {
   const data: Record<string, unknown> = {};
+  let kept = 0;
   let keys: string[];
   try {
     keys = Object.keys(error);
@@ -219,9 +240,11 @@ function readData(error: Error): Readonly<Record<string, unknown>> | undefined {
       continue;
     }
     const json = toJsonValue(raw);
-    if (json.ok) data[key] = json.value;
+    if (json === NO_JSON_FORM) continue;
+    data[key] = json;
+    kept++;
   }
-  return Object.keys(data).length === 0 ? undefined : data;
+  return kept === 0 ? undefined : data;
 }
 
 function readString(error: Error, key: 'name' | 'message' | 'stack'): string | undefined {
@@ -234,32 +257,32 @@ function readString(error: Error, key: 'name' | 'message' | 'stack'): string | u
   }
 }
 
-type JsonResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false };
+/** What {@link toJsonValue} answers for a value without a JSON form (no result object per field). */
+const NO_JSON_FORM: unique symbol = Symbol('no JSON form');
 
 /**
  * `value` as it will come back from `JSON.parse(JSON.stringify(value))`, or
- * `ok: false` when it has no JSON form (functions, symbols, `undefined`,
+ * {@link NO_JSON_FORM} when it has none (functions, symbols, `undefined`,
  * bigints, cycles, a throwing `toJSON`).
  */
-function toJsonValue(value: unknown): JsonResult {
+function toJsonValue(value: unknown): unknown {
   // The primitives an error's fields mostly are (`attempt`, `actionId`, `code`, `status`) come back
   // from a JSON round trip as they went in, but a non-finite number (null) and -0 (0).
   switch (typeof value) {
     case 'string':
     case 'boolean':
-      return { ok: true, value };
+      return value;
     case 'number':
-      return { ok: true, value: Number.isFinite(value) ? value + 0 : null };
+      return Number.isFinite(value) ? value + 0 : null;
     case 'undefined':
-      return { ok: false };
+      return NO_JSON_FORM;
   }
   try {
     const text = JSON.stringify(value);
-    if (text === undefined) return { ok: false };
-    return { ok: true, value: JSON.parse(text) as unknown };
+    return text === undefined ? NO_JSON_FORM : (JSON.parse(text) as unknown);
   } catch {
     // Cycles, bigints and throwing `toJSON`s have no JSON form: reported as such.
-    return { ok: false };
+    return NO_JSON_FORM;
   }
 }
 

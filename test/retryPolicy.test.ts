@@ -187,6 +187,23 @@ describe('retryAfterHint', () => {
     expect(retryAfterHint(a)).toBeUndefined();
   });
 
+  it('looks 8 causes down, not further', () => {
+    const wrappedIn = (causes: number): Error => {
+      let error: Error = Object.assign(new Error('429'), { retryAfter: 40 });
+      for (let i = 0; i < causes; i++) error = new Error(`wrapper ${i}`, { cause: error });
+      return error;
+    };
+    expect(retryAfterHint(wrappedIn(8))).toBe(40);
+    expect(retryAfterHint(wrappedIn(9))).toBeUndefined();
+  });
+
+  it('reads each link once, and a throwing getter says nothing', () => {
+    let reads = 0;
+    const link = { get retryAfter(): number { reads++; throw new Error('getter'); }, retryAfterMs: 12 };
+    expect(retryAfterHint(new Error('outer', { cause: link }))).toBe(12);
+    expect(reads).toBe(1);
+  });
+
   it('reads the hint of a revived error', () => {
     const revived = reviveError(JSON.parse(JSON.stringify(serializeError(Object.assign(new Error('429'), { retryAfter: 800 })))));
     expect(retryAfterHint(revived)).toBe(800);
