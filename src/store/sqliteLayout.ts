@@ -63,15 +63,21 @@ export const ROW_COLUMNS = 'id, shape, content, created_at, extra, idem, attempt
 
 /** The values of an inserted row, in the order of `INSERT_INTO`. */
 export const INSERT_VALUES = 14;
-/** Rows per multi-row INSERT (`insertMany`): a batch's new rows go in statements of this many, the rest one by one. */
+/** The values of a plain row (no extras, key, retry, activity or error), in the order of `INSERT_PLAIN`: the columns left out are NULL. */
+export const PLAIN_VALUES = 9;
+/** Rows per multi-row INSERT (`insertMany`, `insertPlainMany`): a batch's new rows go in statements of this many, the rest one by one. */
 export const INSERT_BATCH = 64;
 const INSERT_INTO = 'INSERT INTO actions (id, state, shape, content, created_at, extra, idem, attempts, retry_at, activity, status, output, error, settled_at) VALUES ';
-const ROW_VALUES = `(${new Array<string>(INSERT_VALUES).fill('?').join(', ')})`;
+const INSERT_PLAIN = 'INSERT INTO actions (id, state, shape, content, created_at, attempts, status, output, settled_at) VALUES ';
+const rowValues = (count: number) => `(${new Array<string>(count).fill('?').join(', ')})`;
+const rowsValues = (count: number) => new Array<string>(INSERT_BATCH).fill(rowValues(count)).join(', ');
 
 /** The SQL of every statement the store runs. */
 const SQL = {
-  insert: INSERT_INTO + ROW_VALUES,
-  insertMany: INSERT_INTO + new Array<string>(INSERT_BATCH).fill(ROW_VALUES).join(', '),
+  insert: INSERT_INTO + rowValues(INSERT_VALUES),
+  insertMany: INSERT_INTO + rowsValues(INSERT_VALUES),
+  insertPlain: INSERT_PLAIN + rowValues(PLAIN_VALUES),
+  insertPlainMany: INSERT_PLAIN + rowsValues(PLAIN_VALUES),
   setAttempts: 'UPDATE actions SET attempts = ? WHERE id = ?',
   setAttemptsRetry: 'UPDATE actions SET attempts = ?, retry_at = ? WHERE id = ?',
   setRetry: 'UPDATE actions SET retry_at = ? WHERE id = ?',

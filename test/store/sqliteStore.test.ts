@@ -217,15 +217,16 @@ describe('sqliteStore', () => {
     last.close();
   });
 
-  it('inserts the new rows of a commit in assignment order, 64 to a statement and the rest one by one; a row dead-lettered and redriven in its own turn ends redriven', async () => {
+  it('inserts the new rows of a commit in assignment order, 64 to a statement and the rest one by one, plain rows and rows with more mixed; a row dead-lettered and redriven in its own turn ends redriven', async () => {
     const file = tempFile();
     const store = sqliteStore(file);
-    const ids = Array.from({ length: 150 }, (_, i) => `a-${i}`); // 64 + 64 + 22
-    for (const id of ids) store.assigned(action(id));
+    const ids = Array.from({ length: 300 }, (_, i) => `a-${i}`); // 64 + 64 + 22 plain ones, then plain ones among ones with a key
+    for (const [i, id] of ids.entries()) store.assigned(action(id, i >= 150 && i % 3 === 0 ? `key-${i}` : null));
     store.deadLettered({ ...done('a-70'), status: 'failed' }, 20);
     store.redriven(['a-70'], 21);
     await store.flush();
     expect(store.live().map((l) => l.action.id)).toEqual(ids.filter((id) => id !== 'a-70'));
+    expect([store.byIdempotencyKey('key-153')?.id, store.byIdempotencyKey('key-154'), store.live()[200]?.action.idempotencyKey]).toEqual(['a-153', undefined, 'key-201']);
     expect(store.deadLetters().total).toBe(0);
     expect(store.result('a-70')?.status).toBe('failed');
     store.close();
