@@ -99,7 +99,8 @@ describe.skipIf(chromiumMissing)('progress, logs and stacks from a live runtime'
     await page.waitForSelector('[data-testid="detail"] h2:text("Broken")');
     const chain = page.locator('[data-testid="detail"] .cause-chain').first();
     expect(await chain.textContent()).toContain('ECONNRESET');
-    // Every link of the chain has its stack (the ExecutionError's, the thrown error's, its cause's).
+    // Every link with frames shows them: the thrown error's (called from actionEffects.ts) and its cause's; the
+    // ExecutionError around them captures none of its own.
     const stacks = chain.locator('[data-testid="stack"]');
     expect(await stacks.count()).toBeGreaterThanOrEqual(2);
     for (let i = 0; i < (await stacks.count()); i++) await stacks.nth(i).locator('summary').click();
