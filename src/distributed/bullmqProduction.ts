@@ -160,16 +160,20 @@ export class BullMQProduction implements ExternalProduction {
     const base = `${this.prefix}:${this.queue}`;
     this.#limits = new DistributedLimits(this.#redis(), this.#redis(), { base, limits: host.limits, leaseDuration: this.#options.lockDuration, queue: this.#queue!, report });
     const limitsKnown = this.#limits.listen();
-    this.#runner = new SiteRunner(host, this.#relay!, {
+    // The worker's commands and the claimer's fenced writes share one pipelined connection: what the jobs
+    // finishing in one turn send (kept results, BullMQ's commits) goes to Redis in one write.
+    const claiming = this.#redis(true);
+    const relay = this.#relay!;
+    this.#runner = new SiteRunner(host, relay, {
       queue: this.queue,
       prefix: this.prefix,
-      connection: this.#redis(),
+      connection: claiming,
       lockDuration: this.#options.lockDuration,
       stalledInterval: this.#options.stalledInterval,
       maxStalledCount: this.#options.maxStalledCount,
       limits: this.#limits,
       schedules: new ScheduledRuns({ redis: this.#redis(), base, relay: this.#relay!, clock: host.clock, leaseDuration: this.#options.lockDuration, report, queue: this.#queue! }),
-      fenced: this.#fenced!,
+      fenced: new FencedWrites(claiming, base, this.#options.resultRetention, (id) => relay.cancelKey(id)),
     });
     // Claim only once cancels and pauses reach this process.
     void Promise.all([this.#listening, limitsKnown]).then(() => this.#runner?.start(), report);
@@ -335,10 +339,13 @@ export class BullMQProduction implements ExternalProduction {
     });
   }
 
-  /** A connection of Echo's own; `pipelined` batches the commands of one tick into one write (never for blocking reads). */
+  /**
+   * A connection of Echo's own; `pipelined` batches the commands of one tick into one write (never for blocking
+   * reads: BullMQ's blocking fetch on the Worker's duplicate of it is sent alone).
+   */
   #redis(pipelined = false): Redis {
     const connection = this.#connection;
-    const settings = { maxRetriesPerRequest: null, ...(pipelined && { enableAutoPipelining: true }) };
+    const settings = { maxRetriesPerRequest: null, ...(pipelined && { enableAutoPipelining: true, autoPipeliningIgnoredCommands: ['bzpopmin'] }) };
     const redis = connection instanceof Redis ? connection.duplicate(settings) : new Redis({ ...connection, ...settings });
     this.#connections.push(redis);
     return redis;

@@ -30,6 +30,12 @@ import type { ClaimCheck, FencedWrites } from './fencedWrites.js';
 import { withTraceCarrier } from './tracePropagation.js';
 import { claimedAssignOptions, decodeJobData, interruptedHistory, licenseOf, withAttempts, type JobData } from './jobData.js';
 
+/** BullMQ's error codes for a commit whose lock is gone, or someone else's. */
+const LOCK_MISSING = -2;
+const LOCK_MISMATCH = -6;
+/** How many refused commits are remembered (their BullMQ errors come within a round trip or two). */
+const REFUSED_COMMITS_KEPT = 1000;
+
 /** How a claimed run left this process. */
 type Outcome = { readonly kind: 'settled' } | { readonly kind: 'retry'; readonly attempts: readonly AttemptRecord[] } | { readonly kind: 'handed-back' } | { readonly kind: 'lost' };
 
@@ -68,6 +74,8 @@ export class SiteRunner {
   /** One License object per name in this process, so a revoke reaches every local holder. */
   readonly #licenses = new Map<string, License>();
   #closing: Promise<void> | null = null;
+  /** Jobs whose kept result is on its way, or was refused (the lock was lost): BullMQ's commit of them fails too. */
+  readonly #unsettledCommits = new Set<string>();
 
   constructor(host: ExternalProductionHost, relay: ControlRelay, settings: SiteRunnerSettings) {
     this.#host = host;
@@ -90,7 +98,8 @@ export class SiteRunner {
       for (const id of ids) this.#handBack(id, { kind: 'lost' });
     });
     // A lock BullMQ could not renew is reported once, as the LockLostError of the attempt it stops.
-    this.#worker.on('error', (error) => void (!error.message.startsWith('could not renew lock for job') && host.report(error)));
+    // A commit refused because the lock was lost is reported once too, by the fence of its kept result.
+    this.#worker.on('error', (error) => void (!error.message.startsWith('could not renew lock for job') && !this.#isRefusedCommit(error) && host.report(error)));
   }
 
   /** Starts claiming jobs. */
@@ -123,6 +132,12 @@ export class SiteRunner {
   }
 
   async #process(job: Job, token: string | undefined): Promise<EncodedResult> {
+    // This process stops claiming (it shuts down), yet a fetch already under way claimed the job (the one
+    // it just handed back, say): it goes back to the queue at once, for another process.
+    if (this.#closing !== null) {
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
     let data: JobData;
     try {
       data = decodeJobData(job.data);
@@ -204,11 +219,7 @@ export class SiteRunner {
     await this.#limits.attemptEnded(action.name, action.queue, run.lastError);
     if (ended.kind === 'settled') {
       const result = await resultOf(run);
-      // The fence: kept (and then committed by BullMQ) only while this process holds the job's lock.
-      if (!(await this.#fenced.keepResult(job.id!, fence, result))) {
-        this.#lockLost(action.id, claimed.number, 'its outcome came after the lock was lost and is discarded');
-        throw new WaitingError();
-      }
+      this.#keepResult(job.id!, fence, result, claimed.number);
       if (result.status === 'done') return result;
       throw new UnrecoverableError(toText(result));
     }
@@ -242,6 +253,37 @@ export class SiteRunner {
     const subscription = run.actor.subscribe(follow as never);
     follow(run.actor.getSnapshot() as never);
     return subscription;
+  }
+
+  /**
+   * The fence of a settled outcome: its result is kept, and BullMQ then commits the job, only while this
+   * process holds the job's lock. The kept result is not awaited: BullMQ's commit follows it on the same
+   * connection (in the same write when both are sent in one turn), and Redis runs them in that order, each
+   * checking the same token, so a lock lost before the kept result refuses both. BullMQ's refused commit
+   * is this LockLostError, reported once.
+   */
+  #keepResult(jobId: string, token: string, result: EncodedResult, attempt: number): void {
+    this.#unsettledCommits.add(jobId);
+    this.#fenced.keepResult(jobId, token, result).then(
+      (held) => {
+        if (held) this.#unsettledCommits.delete(jobId);
+        else this.#lockLost(result.id, attempt, 'its outcome came after the lock was lost and is discarded');
+      },
+      (error: unknown) => {
+        this.#unsettledCommits.delete(jobId);
+        this.#host.report(error);
+      },
+    );
+    // A bounded memory of refused commits: the oldest are forgotten.
+    if (this.#unsettledCommits.size > REFUSED_COMMITS_KEPT) this.#unsettledCommits.delete(this.#unsettledCommits.values().next().value!);
+  }
+
+  /** BullMQ's own error for a commit the kept result's fence refused already (reported as a LockLostError). */
+  #isRefusedCommit(error: Error): boolean {
+    const code = (error as { code?: unknown }).code;
+    if (code !== LOCK_MISSING && code !== LOCK_MISMATCH) return false;
+    const jobId = /^(?:Missing lock|Lock mismatch) for job (.+?)\. /.exec(error.message)?.[1];
+    return jobId !== undefined && this.#unsettledCommits.has(jobId);
   }
 
   #handBack(id: string, outcome: Outcome): void {
