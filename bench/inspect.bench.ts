@@ -128,6 +128,7 @@ function countingTarget(target: InspectorTarget, count: () => void): InspectorTa
     currentActors: () => target.currentActors(),
     machines: () => target.machines(),
     control: (command) => target.control(command),
+    ...(target.whenIdle === undefined ? {} : { whenIdle: () => target.whenIdle!() }),
   };
 }
 

@@ -18,9 +18,15 @@ export class FinishedQueue {
     this.count++;
   }
 
-  /** Takes out the oldest entry; call only while `count > 0`. */
+  /** One entry in the queue was let go (marked `evicted`): it no longer counts, and `shift` skips it. */
+  forget(): void {
+    this.count--;
+  }
+
+  /** Takes out the oldest entry not let go; call only while `count > 0`. */
   shift(): Entry {
-    const oldest = this.#items[this.#head++]!;
+    let oldest = this.#items[this.#head++]!;
+    while (oldest.evicted) oldest = this.#items[this.#head++]!;
     this.count--;
     // The taken-out front is dropped once it is most of the array.
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) {

@@ -7,21 +7,24 @@
 import { stateOp } from './deltaOps.js';
 import { materialize, type Entry } from './entry.js';
 import type { DeltaOp } from './protocol.js';
+import type { RateBudget } from './RateBudget.js';
 import type { SanitizeOptions } from './sanitize.js';
 
 /**
  * The ops of `changed` (entries holding their `change`, in first-change order), clearing each
  * `change`. Of the actors that appeared and finished within the batch, only the newest
- * `maxShortLived` are added; the others count in `counters.droppedActors`.
+ * the `shortLived` budget has room for are added (and spent); the others go to `drop`, unsent.
  */
-export function actorOps(changed: readonly Entry[], maxShortLived: number, limits: Required<SanitizeOptions>, counters: { droppedActors: number }): DeltaOp[] {
+export function actorOps(changed: readonly Entry[], shortLived: RateBudget, limits: Required<SanitizeOptions>, drop: (entry: Entry) => void): DeltaOp[] {
   const ops: DeltaOp[] = [];
-  let shortLived = 0;
+  let finishedInBatch = 0;
   for (const entry of changed) {
     const change = entry.change!;
-    if (change.added && change.removed === null && entry.actor.status !== 'active') shortLived++;
+    if (change.added && change.removed === null && entry.actor.status !== 'active') finishedInBatch++;
   }
-  let skip = Math.max(0, shortLived - maxShortLived);
+  const shipped = Math.min(finishedInBatch, shortLived.left);
+  shortLived.spend(shipped);
+  let skip = finishedInBatch - shipped;
   for (const entry of changed) {
     const change = entry.change!;
     entry.change = null;
@@ -31,8 +34,8 @@ export function actorOps(changed: readonly Entry[], maxShortLived: number, limit
     }
     if (change.added) {
       if (skip > 0 && entry.actor.status !== 'active') {
-        skip--; // the oldest short-lived ones of a flood: counted, not shipped
-        counters.droppedActors++;
+        skip--; // the oldest short-lived ones of a flood: not shipped
+        drop(entry);
         continue;
       }
       ops.push({ op: 'add', actor: { ...materialize(entry, limits) } });

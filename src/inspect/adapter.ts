@@ -24,6 +24,7 @@ import { sameValue, sanitizeValue, toStatus, type Pending } from './deltaOps.js'
 import { materialize, type Entry } from './entry.js';
 import { FinishedQueue } from './FinishedQueue.js';
 import { Intake } from './intake.js';
+import { RateBudget } from './RateBudget.js';
 import { actorFrames } from './joinFrames.js';
 import { createDeadLetterFeed } from './deadLetterFeed.js';
 import { resolveSanitizeOptions, sanitize } from './sanitize.js';
@@ -75,7 +76,7 @@ export interface InspectionAdapter {
  */
 export function createInspectionAdapter(
   source: string,
-  target?: Pick<InspectorTarget, 'subscribeInspection' | 'currentActors' | 'machines' | 'subscribeDeadLetters' | 'deadLetters'>,
+  target?: Pick<InspectorTarget, 'subscribeInspection' | 'currentActors' | 'machines' | 'subscribeDeadLetters' | 'deadLetters' | 'whenIdle'>,
   options: AdapterOptions = {},
 ): InspectionAdapter {
   const config = { ...defaultAdapterOptions, ...options };
@@ -91,12 +92,23 @@ export function createInspectionAdapter(
   const finished = new FinishedQueue();
   /** Entries changed since the last flush, in first-change order (each holds its `change`). */
   let pending: Entry[] = [];
-  let events: Array<{ sessionId: string; from: string | null; event: unknown; at: number }> = [];
+  /** Event ops to send; those of a pulled actor hold its entry (not sent when it is dropped). */
+  let events: Array<{ sessionId: string; from: string | null; event: unknown; at: number; entry?: Entry }> = [];
   const listeners = new Set<(message: SourceMessage) => void>();
   const counters = { droppedActors: 0, droppedEvents: 0 };
   let timer: unknown;
   let scheduled = false;
-  const intake = new Intake(maxIntake);
+  /** A `whenIdle` of the target is awaited (one at a time), and the flush it asked for. */
+  let idleWatch = false;
+  let idleTimer: unknown;
+  let idleFlushDue = false;
+  let disposed = false;
+  const whenIdle = target?.whenIdle === undefined ? undefined : () => target.whenIdle!();
+  // Rates, not counts per flush: flushes come as often as the runtime goes idle.
+  const started = clock.now();
+  const intake = new Intake(maxIntake, maxShortLived, flushInterval, started);
+  const shortLivedBudget = new RateBudget(maxShortLived, flushInterval, started);
+  const eventBudget = new RateBudget(maxEvents, flushInterval, started);
   let pruneTimer: unknown;
   const eventHistory = new EventHistory(maxHistory);
   const history = (): DeltaOp[] => eventHistory.ops();
@@ -118,10 +130,26 @@ export function createInspectionAdapter(
     return change;
   }
 
-  function schedule(): void {
+  /**
+   * A change waits at most `flushInterval` (changes meanwhile join its batch), and less
+   * when the target goes idle first: the batch is complete then, so it is sent on the
+   * next turn rather than at the interval's end (`untilIdle` false: the interval only).
+   */
+  function schedule(untilIdle = true): void {
     if (scheduled) return;
     scheduled = true;
     timer = clock.setTimeout(flush, flushInterval);
+    if (untilIdle && whenIdle !== undefined && !idleWatch) {
+      idleWatch = true;
+      whenIdle().then(onIdle, onIdle);
+    }
+  }
+
+  function onIdle(): void {
+    idleWatch = false;
+    if (!scheduled || idleFlushDue || disposed) return;
+    idleFlushDue = true;
+    idleTimer = clock.setTimeout(flush, 0);
   }
 
   function add(ref: InspectableActorRef, snapshot: any, announce = true): Entry | undefined {
@@ -171,6 +199,17 @@ export function createInspectionAdapter(
     if (snapshot?.output !== undefined) actor.output = sanitize(snapshot.output, limits);
     if (snapshot?.error !== undefined) actor.error = sanitize(snapshot.error, limits);
     if (!wasFinished && actor.status !== 'active') finish(entry);
+  }
+
+  /**
+   * A short-lived actor a flush does not send (beyond its budget): counted, and let go at
+   * once, so a late joiner has what the viewers have and no `remove` follows for it.
+   */
+  function forget(entry: Entry): void {
+    counters.droppedActors++;
+    entries.delete(entry.actor.sessionId);
+    entry.evicted = true;
+    finished.forget();
   }
 
   /** Called once per actor, when it stops being active. */
@@ -225,6 +264,7 @@ export function createInspectionAdapter(
   function admit(all: boolean, announce = true): void {
     intake.review(
       all,
+      clock.now(),
       hasRoom,
       (ref) => {
         ref.takeTrail(); // re-armed: it pulls again on its next change
@@ -250,8 +290,8 @@ export function createInspectionAdapter(
       actor.value = value;
       actor.updatedAt = at;
       if (change !== null) change.event = eventType;
-      if (change !== null && events.length < maxEvents) events.push({ sessionId: actor.sessionId, from: null, event: { type: eventType }, at });
-      else if (change !== null) counters.droppedEvents++;
+      // Bounded by the flush's budget once the flush knows which actors it drops.
+      if (change !== null) events.push({ sessionId: actor.sessionId, from: null, event: { type: eventType }, at, entry });
     }
     if (wasFinished) return;
     update(entry, ref.getSnapshot(), change, actor.updatedAt);
@@ -318,15 +358,25 @@ export function createInspectionAdapter(
   function flush(): void {
     if (scheduled) clock.clearTimeout(timer);
     scheduled = false;
+    if (idleFlushDue) clock.clearTimeout(idleTimer);
+    idleFlushDue = false;
     admit(false);
-    if (intake.waiting > 0) schedule(); // the rest waits for the next interval's intake
+    if (intake.waiting > 0) schedule(false); // the rest waits for the intake's next places
     if (pending.length === 0 && events.length === 0) return;
     const at = clock.now();
     const changed = pending;
     pending = [];
     for (const entry of changed) if (entry.pulled !== null && entry.change !== null) readPulled(entry, entry.change);
-    const ops = actorOps(changed, maxShortLived, limits, counters);
+    const ops = actorOps(changed, shortLivedBudget.refill(at), limits, forget);
+    let left = eventBudget.refill(at).left;
     for (const item of events) {
+      // Events of an actor the viewers will not have are not sent, nor events beyond the budget.
+      if (item.entry?.evicted === true || left === 0) {
+        counters.droppedEvents++;
+        continue;
+      }
+      left--;
+      eventBudget.spend();
       const op: DeltaOp = { op: 'event', sessionId: item.sessionId, from: item.from, event: sanitize(item.event, limits), at: item.at };
       ops.push(op);
       eventHistory.remember(op);
@@ -398,11 +448,14 @@ export function createInspectionAdapter(
     flush,
     stats,
     dispose() {
+      disposed = true;
       unsubscribe?.();
       deadLetters?.dispose();
       feedUnsubscribers.clear();
       if (scheduled) clock.clearTimeout(timer);
       scheduled = false;
+      if (idleFlushDue) clock.clearTimeout(idleTimer);
+      idleFlushDue = false;
       if (pruneTimer !== undefined) clock.clearTimeout(pruneTimer);
       listeners.clear();
     },

@@ -6,24 +6,29 @@ import type { SanitizeOptions } from './sanitize.js';
 export interface AdapterOptions {
   /** Clock for timestamps and for scheduling flushes. @default systemClock */
   readonly clock?: Clock;
-  /** Milliseconds between a first change and its flush. @default 50 */
+  /**
+   * Milliseconds a first change waits for its flush at most (changes meanwhile join the
+   * batch). A target that says when it goes idle (a `Sequence`) is flushed then, sooner. @default 50
+   */
   readonly flushInterval?: number;
   /** Finished actors (done, error, stopped) kept; the oldest beyond it are evicted. @default 5000 */
   readonly maxFinished?: number;
   /** Live actors tracked; actors beyond it are not shown (and counted). @default 100000 */
   readonly maxActors?: number;
-  /** Event ops per flush; the rest are counted as dropped. @default 500 */
+  /** Event ops per flush interval (a rate: flushes may come sooner); the rest are counted as dropped. @default 500 */
   readonly maxEventsPerFlush?: number;
   /** Steps folded into one `state` op that are kept in its `steps`. @default 8 */
   readonly maxSteps?: number;
   /**
-   * Actors that appeared and finished within one batch, shipped per flush; under a
-   * flood only the most recent are sent (the rest are counted as dropped), so a
-   * viewer gets at most this many short-lived actors 20 times a second. @default 500
+   * Actors that appeared and finished within one batch, shipped per flush interval (a
+   * rate: flushes may come sooner); under a flood only the most recent are sent (the
+   * rest are counted as dropped and let go), so a viewer gets at most this many
+   * short-lived actors 20 times a second. Of the intake, at most this many go to
+   * actors at their first change. @default 50
    */
   readonly maxShortLivedPerFlush?: number;
   /**
-   * Pulled actors (Echo table-engine actions) taken in per flush. Beyond it, new
+   * Pulled actors (Echo table-engine actions) taken in per flush interval (a rate). Beyond it, new
    * ones are declined, which costs the runtime nothing: a later flush takes in
    * those still active (oldest first), and those that finished before are only
    * counted as dropped. Bounds the inspector's work under a flood of short
@@ -50,7 +55,7 @@ export const defaultAdapterOptions = {
   maxActors: 100_000,
   maxEventsPerFlush: 500,
   maxSteps: 8,
-  maxShortLivedPerFlush: 500,
+  maxShortLivedPerFlush: 50,
   maxIntakePerFlush: 500,
   maxHistory: 500,
   maxOpsPerFrame: 2000,

@@ -3,23 +3,29 @@
  * per flush interval, and the ones it declined meanwhile. A declined actor costs
  * its runtime nothing until it is read; at the next flush those still active are
  * taken in (oldest first, within the new interval's intake) and those that
- * finished are only counted. Declined actors that finish soon are let go at
+ * finished are only counted. Of the places, fewer go to actors at their first change
+ * (`freshPerInterval`, most of a flood of short actions is gone by the flush) than to
+ * those still active at a flush, which are the ones a viewer would watch for a while.
+ * Declined actors that finish soon are let go at
  * the next turn (`prune`), not held until the flush: a flood of short actions
  * would otherwise keep thousands of finished actors alive past the young
  * generation, and the runtime would pay for it in garbage collection.
  */
+import { RateBudget } from './RateBudget.js';
 import type { PullableRef } from './target.js';
 
 export class Intake {
-  readonly #perInterval: number;
-  #left: number;
+  /** Places for new actors: `perInterval` a flush interval (see `RateBudget`). */
+  readonly #places: RateBudget;
+  /** Of those, the places that may go to actors at their first change. */
+  readonly #fresh: RateBudget;
   #declined: PullableRef[] = [];
   /** Declined actors before this index were pruned once already (the rest are new since). */
   #pruned = 0;
 
-  constructor(perInterval: number) {
-    this.#perInterval = perInterval;
-    this.#left = perInterval;
+  constructor(perInterval: number, freshPerInterval: number, interval: number, start: number) {
+    this.#places = new RateBudget(perInterval, interval, start);
+    this.#fresh = new RateBudget(Math.min(perInterval, freshPerInterval), interval, start);
   }
 
   /** Declined actors not yet taken in or counted. */
@@ -27,10 +33,11 @@ export class Intake {
     return this.#declined.length;
   }
 
-  /** Takes one place of this interval for a new actor; false when none is left. */
+  /** Takes one place for an actor at its first change; false when none is left. */
   take(): boolean {
-    if (this.#left === 0) return false;
-    this.#left--;
+    if (this.#places.left === 0 || this.#fresh.left === 0) return false;
+    this.#places.spend();
+    this.#fresh.spend();
     return true;
   }
 
@@ -54,12 +61,16 @@ export class Intake {
   }
 
   /**
-   * Starts a new interval (unless `all`: a viewer that joins now takes in every
-   * active one), and goes through the declined actors: `admit` for those still
-   * active while places (and `room()`) last, `dropped` for those that finished.
+   * Adds the places earned since the last review at `now` (unless `all`: a viewer that
+   * joins now takes in every active one), and goes through the declined actors: `admit`
+   * for those still active while places (and `room()`) last, `dropped` for those that finished.
    */
-  review(all: boolean, room: () => boolean, admit: (ref: PullableRef) => void, dropped: () => void): void {
-    if (!all) this.#left = this.#perInterval;
+  review(all: boolean, now: number, room: () => boolean, admit: (ref: PullableRef) => void, dropped: () => void): void {
+    const places = this.#places;
+    if (!all) {
+      places.refill(now);
+      this.#fresh.refill(now);
+    }
     if (this.#declined.length === 0) return;
     const declined = this.#declined;
     this.#declined = [];
@@ -69,11 +80,11 @@ export class Intake {
         dropped();
         continue;
       }
-      if ((!all && this.#left === 0) || !room()) {
+      if ((!all && places.left === 0) || !room()) {
         this.#declined.push(ref);
         continue;
       }
-      if (!all) this.#left--;
+      if (!all) places.spend();
       admit(ref);
     }
     this.#pruned = this.#declined.length; // all checked just now

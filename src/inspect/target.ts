@@ -55,6 +55,11 @@ export interface InspectorTarget {
    * action failed, some were redriven); answers null when the runtime keeps none (no store).
    */
   subscribeDeadLetters?(listener: () => void): (() => void) | null;
+  /**
+   * Resolves once the runtime has nothing in flight (an Echo `Sequence`: no live action).
+   * The inspector then sends what changed at once instead of at its flush interval's end.
+   */
+  whenIdle?(): Promise<void>;
   /** One page of the dead letters not yet redriven (a runtime whose `subscribeDeadLetters` answered a function); see `DeadLetterQuery`. */
   deadLetters?(query?: DeadLetterQuery): DeadLetterPage;
 }
