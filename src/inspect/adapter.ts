@@ -22,7 +22,9 @@ import type {
 import { actorOps } from './actorOps.js';
 import { sameValue, sanitizeValue, toStatus, type Pending } from './deltaOps.js';
 import { materialize, type Entry } from './entry.js';
+import { pushEventOps, type PendingEvent } from './eventOps.js';
 import { FinishedQueue } from './FinishedQueue.js';
+import { FlushPacer } from './FlushPacer.js';
 import { Intake } from './intake.js';
 import { RateBudget } from './RateBudget.js';
 import { actorFrames } from './joinFrames.js';
@@ -92,18 +94,10 @@ export function createInspectionAdapter(
   const finished = new FinishedQueue();
   /** Entries changed since the last flush, in first-change order (each holds its `change`). */
   let pending: Entry[] = [];
-  /** Event ops to send; those of a pulled actor hold its entry (not sent when it is dropped). */
-  let events: Array<{ sessionId: string; from: string | null; event: unknown; at: number; entry?: Entry }> = [];
+  let events: PendingEvent[] = [];
   const listeners = new Set<(message: SourceMessage) => void>();
   const counters = { droppedActors: 0, droppedEvents: 0 };
-  let timer: unknown;
-  let scheduled = false;
-  /** A `whenIdle` of the target is awaited (one at a time), and the flush it asked for. */
-  let idleWatch = false;
-  let idleTimer: unknown;
-  let idleFlushDue = false;
-  let disposed = false;
-  const whenIdle = target?.whenIdle === undefined ? undefined : () => target.whenIdle!();
+  const pacer = new FlushPacer(clock, flushInterval, () => flush(), target?.whenIdle === undefined ? undefined : () => target.whenIdle!());
   // Rates, not counts per flush: flushes come as often as the runtime goes idle.
   const started = clock.now();
   const intake = new Intake(maxIntake, maxShortLived, flushInterval, started);
@@ -126,31 +120,10 @@ export function createInspectionAdapter(
       entry.change = change;
       pending.push(entry);
     }
-    schedule();
+    pacer.schedule();
     return change;
   }
 
-  /**
-   * A change waits at most `flushInterval` (changes meanwhile join its batch), and less
-   * when the target goes idle first: the batch is complete then, so it is sent on the
-   * next turn rather than at the interval's end (`untilIdle` false: the interval only).
-   */
-  function schedule(untilIdle = true): void {
-    if (scheduled) return;
-    scheduled = true;
-    timer = clock.setTimeout(flush, flushInterval);
-    if (untilIdle && whenIdle !== undefined && !idleWatch) {
-      idleWatch = true;
-      whenIdle().then(onIdle, onIdle);
-    }
-  }
-
-  function onIdle(): void {
-    idleWatch = false;
-    if (!scheduled || idleFlushDue || disposed) return;
-    idleFlushDue = true;
-    idleTimer = clock.setTimeout(flush, 0);
-  }
 
   function add(ref: InspectableActorRef, snapshot: any, announce = true): Entry | undefined {
     if (entries.size - finished.count >= maxActors) {
@@ -239,7 +212,7 @@ export function createInspectionAdapter(
     if (entry === undefined) {
       if (!hasRoom() || !intake.take()) {
         if (intake.decline(ref) && pruneTimer === undefined) pruneTimer = clock.setTimeout(prune, 0);
-        schedule();
+        pacer.schedule();
         return false;
       }
       entry = add(ref, undefined)!;
@@ -340,7 +313,7 @@ export function createInspectionAdapter(
         return;
       case '@xstate.event': {
         if (listeners.size === 0) return;
-        schedule();
+        pacer.schedule();
         if (events.length >= maxEvents) {
           counters.droppedEvents++;
           return;
@@ -356,31 +329,16 @@ export function createInspectionAdapter(
   }
 
   function flush(): void {
-    if (scheduled) clock.clearTimeout(timer);
-    scheduled = false;
-    if (idleFlushDue) clock.clearTimeout(idleTimer);
-    idleFlushDue = false;
+    pacer.flushing();
     admit(false);
-    if (intake.waiting > 0) schedule(false); // the rest waits for the intake's next places
+    if (intake.waiting > 0) pacer.schedule(false); // the rest waits for the intake's next places
     if (pending.length === 0 && events.length === 0) return;
     const at = clock.now();
     const changed = pending;
     pending = [];
     for (const entry of changed) if (entry.pulled !== null && entry.change !== null) readPulled(entry, entry.change);
     const ops = actorOps(changed, shortLivedBudget.refill(at), limits, forget);
-    let left = eventBudget.refill(at).left;
-    for (const item of events) {
-      // Events of an actor the viewers will not have are not sent, nor events beyond the budget.
-      if (item.entry?.evicted === true || left === 0) {
-        counters.droppedEvents++;
-        continue;
-      }
-      left--;
-      eventBudget.spend();
-      const op: DeltaOp = { op: 'event', sessionId: item.sessionId, from: item.from, event: sanitize(item.event, limits), at: item.at };
-      ops.push(op);
-      eventHistory.remember(op);
-    }
+    pushEventOps(ops, events, eventBudget.refill(at), limits, eventHistory, counters);
     events = [];
     if (ops.length === 0) return;
     // Frames of bounded size: a join that takes in a flood's declined actors adds them all at once.
@@ -448,14 +406,10 @@ export function createInspectionAdapter(
     flush,
     stats,
     dispose() {
-      disposed = true;
+      pacer.stop();
       unsubscribe?.();
       deadLetters?.dispose();
       feedUnsubscribers.clear();
-      if (scheduled) clock.clearTimeout(timer);
-      scheduled = false;
-      if (idleFlushDue) clock.clearTimeout(idleTimer);
-      idleFlushDue = false;
       if (pruneTimer !== undefined) clock.clearTimeout(pruneTimer);
       listeners.clear();
     },
