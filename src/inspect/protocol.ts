@@ -1,7 +1,8 @@
 /**
  * Echo's inspector wire format, version 1: the one module shared by the Node side
- * (`src/inspect/*`) and the web app (`inspector/`). Types plus a few pure helpers
- * that give the format its meaning (context patches, trace lines). No Node imports.
+ * (`src/inspect/*`) and the web app (`inspector/`). The message types here; the pure
+ * helpers that give the format its meaning are re-exported from `wireState.ts` (ops
+ * applied to an actor, framing, state values) and `traceFile.ts` (trace lines). No Node imports.
  *
  * Server → viewer: `hello`, `sources`, then per source a `full` state (current actors
  * only, never a replay), `machine` definitions (once per source and machine id),
@@ -13,8 +14,7 @@
 
 import type { ActionContext, AttemptRecord, ErrorRecord } from '../../machines/actionTypes.js';
 
-/** The version of the wire format; a viewer refuses a server of another version. */
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION } from './protocolVersion.js';
 
 /** A JSON value: everything on the wire is already sanitized to this. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -310,141 +310,5 @@ export interface ProducerControl {
   command: ControlCommand;
 }
 
-/** Applies a top-level context patch without changing `context`. */
-export function applyContextPatch(context: Json, patch: ContextPatch): Json {
-  const base: Record<string, Json> =
-    context !== null && typeof context === 'object' && !Array.isArray(context) ? { ...context } : {};
-  if (patch.unset) for (const key of patch.unset) delete base[key];
-  if (patch.set) Object.assign(base, patch.set);
-  return base;
-}
-
-/** The actor after a `state` op (a new object; `actor` is not changed). */
-export function applyStateOp(actor: WireActor, op: Extract<DeltaOp, { op: 'state' }>): WireActor {
-  const next: WireActor = { ...actor, value: op.value, status: op.status, updatedAt: op.at };
-  if (op.context !== undefined) next.context = op.context;
-  else if (op.patch !== undefined) next.context = applyContextPatch(actor.context, op.patch);
-  if (op.output !== undefined) next.output = op.output;
-  if (op.error !== undefined) next.error = op.error;
-  if (op.parentId !== undefined) next.parentId = op.parentId;
-  return next;
-}
-
-/**
- * Splits a full state into frames of at most `chunk` actors: a `full` with the
- * first ones, then `delta`s that add the rest. A viewer sees the first actors at
- * once instead of waiting for one huge frame, and no frame outgrows the limits.
- */
-export function splitFullState(full: FullState, chunk = 2000): SourceMessage[] {
-  if (full.actors.length <= chunk) return [full];
-  const out: SourceMessage[] = [{ ...full, actors: full.actors.slice(0, chunk) }];
-  for (let i = chunk; i < full.actors.length; i += chunk) {
-    const ops: DeltaOp[] = full.actors.slice(i, i + chunk).map((actor) => ({ op: 'add', actor }));
-    out.push({ type: 'delta', source: full.source, at: full.at, ops, stats: full.stats });
-  }
-  return out;
-}
-
-/** A state value as one line: `'running'`, `'running.attempt'`, `'(a.x, b.y)'` for parallel states. */
-export function stateValueToString(value: Json): string {
-  if (value === null) return '';
-  if (typeof value !== 'object') return String(value);
-  if (Array.isArray(value)) return value.map(stateValueToString).join(',');
-  const entries = Object.entries(value);
-  if (entries.length === 1) {
-    const [key, child] = entries[0]!;
-    const inner = stateValueToString(child);
-    return inner === '' ? key : `${key}.${inner}`;
-  }
-  return `(${entries.map(([key, child]) => stateValueToString({ [key]: child })).join(', ')})`;
-}
-
-// ---------------------------------------------------------------------------
-// Trace files: NDJSON, one header line then one `{ t, m }` line per message.
-
-export const TRACE_MAGIC = 'echo-inspector-trace';
-
-/** The first line of a trace file: its format version and when it was recorded. */
-export interface TraceHeader {
-  trace: typeof TRACE_MAGIC;
-  version: number;
-  /** Wall-clock ms when recording started. */
-  startedAt: number;
-}
-
-/** One recorded message and when it was sent. */
-export interface TraceEntry {
-  /** Wall-clock ms when the message was recorded. */
-  t: number;
-  m: ServerMessage;
-}
-
-/** A recorded trace: its header and its entries. */
-export interface Trace {
-  header: TraceHeader;
-  entries: TraceEntry[];
-}
-
-/** A trace file that cannot be read, with the 1-based line at fault. */
-export class TraceFormatError extends Error {
-  override readonly name = 'TraceFormatError';
-  constructor(
-    message: string,
-    readonly line: number,
-  ) {
-    super(`${message} (line ${line})`);
-  }
-}
-
-/** The first line of a trace file recorded from `startedAt` (ms). */
-export function formatTraceHeader(startedAt: number): string {
-  const header: TraceHeader = { trace: TRACE_MAGIC, version: PROTOCOL_VERSION, startedAt };
-  return JSON.stringify(header) + '\n';
-}
-
-/** One line of a trace file: `message`, sent `t` ms after the start. */
-export function formatTraceEntry(t: number, message: ServerMessage): string {
-  return JSON.stringify({ t, m: message } satisfies TraceEntry) + '\n';
-}
-
-const TRACE_TYPES = new Set(['hello', 'sources', 'full', 'machine', 'delta', 'dead-letters', 'ack', 'error']);
-
-/**
- * Reads a whole trace file. Blank lines are skipped; anything else that is not a
- * trace line throws {@link TraceFormatError}.
- * @example
- * const text = formatTraceHeader(0) + formatTraceEntry(5, { type: 'sources', sources: [] });
- * parseTrace(text).entries.length; // 1
- */
-export function parseTrace(text: string): Trace {
-  const lines = text.split('\n');
-  let header: TraceHeader | undefined;
-  const entries: TraceEntry[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new TraceFormatError(`Expected a JSON line, got ${line.slice(0, 40)}: ${(error as Error).message}`, i + 1);
-    }
-    if (header === undefined) {
-      const candidate = value as Partial<TraceHeader> | null;
-      if (candidate?.trace !== TRACE_MAGIC) throw new TraceFormatError(`Expected an ${TRACE_MAGIC} header`, i + 1);
-      if (candidate.version !== PROTOCOL_VERSION) {
-        throw new TraceFormatError(`Expected trace version ${PROTOCOL_VERSION}, got ${String(candidate.version)}`, i + 1);
-      }
-      header = { trace: TRACE_MAGIC, version: candidate.version, startedAt: Number(candidate.startedAt ?? 0) };
-      continue;
-    }
-    const entry = value as Partial<TraceEntry> | null;
-    const type = (entry?.m as { type?: unknown } | undefined)?.type;
-    if (typeof entry?.t !== 'number' || typeof type !== 'string' || !TRACE_TYPES.has(type)) {
-      throw new TraceFormatError('Expected a { t: number, m: message } entry', i + 1);
-    }
-    entries.push(entry as TraceEntry);
-  }
-  if (header === undefined) throw new TraceFormatError('Empty trace', 1);
-  return { header, entries };
-}
+export { applyContextPatch, applyStateOp, splitFullState, stateValueToString } from './wireState.js';
+export { formatTraceEntry, formatTraceHeader, parseTrace, TRACE_MAGIC, TraceFormatError, type Trace, type TraceEntry, type TraceHeader } from './traceFile.js';
