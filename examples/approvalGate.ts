@@ -18,7 +18,7 @@ import { createPlan, Sequence, systemClock, type ActionHandle, type Clock } from
 export type ApproveEvent = { readonly type: 'APPROVE' };
 type Types = ActionMachineTypes<object, ApproveEvent>;
 const base = actionMachine.config as { states: Record<string, object> } & Record<string, unknown>;
-const implementations = actionMachine.implementations as unknown as { actions: Record<string, never>; guards: Record<string, never>; delays: Record<string, never> };
+const implementations = actionMachine.implementations as unknown as { actions: Record<string, never>; guards: Record<string, never>; delays: Record<string, never>; actors: Record<string, never> };
 
 /** The gate's machine: Echo's context, input and output; Echo's events and `APPROVE` (what its handles' `send` takes). */
 export type ApprovalGateMachine = ReturnType<typeof approvalGateMachine>;
@@ -33,6 +33,7 @@ export function approvalGateMachine(approvalTimeout: number) {
         draft.error = { version: 1, name: 'ApprovalTimeout', message: `Action "${draft.name}" was not approved within ${approvalTimeout} ms` };
       }, copyContext),
     },
+    actors: implementations.actors,
     guards: implementations.guards,
     delays: { ...implementations.delays, approvalTimeout },
   });
@@ -42,7 +43,7 @@ export function approvalGateMachine(approvalTimeout: number) {
     id: 'echo.approvalGate',
     states: {
       ...base.states,
-      hooks: { entry: 'runBeforeHooks', on: { HOOKS_PASSED: 'awaitingApproval', HOOK_FAILED: { target: 'afterHooks', actions: 'recordHookFailure' } } },
+      hooks: { invoke: { src: 'beforeHooks' }, on: { HOOKS_PASSED: 'awaitingApproval', HOOK_FAILED: { target: 'afterHooks', actions: 'recordHookFailure' } } },
       awaitingApproval: {
         on: { APPROVE: 'running' },
         after: { approvalTimeout: { target: 'finalizing', actions: 'recordApprovalTimeout' } },

@@ -114,7 +114,7 @@ type Types = ActionMachineTypes<object, CircuitEvent>;
 type Context = Types['context'];
 type Self = { send(event: CircuitEvent): void };
 const base = actionMachine.config as unknown as { states: Record<string, Record<string, unknown>> } & Record<string, unknown>;
-const implementations = actionMachine.implementations as unknown as { actions: Record<string, never>; guards: Record<string, never>; delays: Record<string, never> };
+const implementations = actionMachine.implementations as unknown as { actions: Record<string, never>; guards: Record<string, never>; delays: Record<string, never>; actors: Record<string, never> };
 
 /** Echo's chart with an `open` state in front of `running`, driven by `breaker`. */
 export function circuitBreakerMachine(breaker: CircuitBreaker): AnyStateMachine {
@@ -129,6 +129,7 @@ export function circuitBreakerMachine(breaker: CircuitBreaker): AnyStateMachine 
       watchCircuit: ({ context, self }: { context: Context; self: unknown }) => breaker.watch(context.name, self as Self),
       unwatchCircuit: ({ context, self }: { context: Context; self: unknown }) => breaker.unwatch(context.name, self as Self),
     },
+    actors: implementations.actors,
     guards: { ...implementations.guards, circuitAdmits: ({ context }: { context: Context }) => breaker.admits(context.name) },
     delays: { ...implementations.delays, coolDown: ({ context }: { context: Context }) => breaker.waitFor(context.name) },
   }).createMachine({
@@ -137,7 +138,7 @@ export function circuitBreakerMachine(breaker: CircuitBreaker): AnyStateMachine 
     states: {
       ...base.states,
       hooks: {
-        entry: 'runBeforeHooks',
+        invoke: { src: 'beforeHooks' },
         on: {
           HOOKS_PASSED: [{ guard: 'circuitAdmits', target: 'running', actions: 'admitThroughCircuit' }, { target: 'open' }],
           HOOK_FAILED: { target: 'afterHooks', actions: 'recordHookFailure' },

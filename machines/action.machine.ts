@@ -22,19 +22,25 @@
  * still owes run (`runOwedAfterHooks`: they see the outcome and cannot change it).
  * `finalizing` is left in the same step, so no snapshot shows it.
  *
+ * The user code of each phase runs in an actor the state invokes: `hooks` invokes
+ * `beforeHooks`, `running` invokes `attempt`, `afterHooks` invokes `afterHooks`, and
+ * `cancelling` invokes `attemptStopping` (it waits for the aborted attempt to stop).
+ * Leaving the state stops its invocation, and a stopped invocation's late answer is
+ * dropped: an abandoned attempt or hook can no longer move the chart.
+ *
  * Pure configuration: context changes are the recipes of `actionUpdates.ts`,
  * guards and delays the functions of `actionRules.ts`, each with its positional
- * form attached for the table engine (`positional.ts`);
- * the effects (`enqueue`, `runBeforeHooks`, `startAttempt`, `timeOutAttempt`,
- * `abortWork`, `runAfterHooks`) are empty slots the runtime fills with `.provide()`.
- * Effects answer by sending events (`HOOKS_PASSED`, `ATTEMPT_FAILED`, ...).
+ * form attached for the table engine (`positional.ts`); the effects (`enqueue`,
+ * `timeOutAttempt`, `abortWork`, `releaseSite`, `runOwedAfterHooks`) and the
+ * phases' actors are empty slots the runtime fills with `.provide()`. Both answer by
+ * sending events (`HOOKS_PASSED`, `ATTEMPT_FAILED`, ...).
  */
 import { setup } from 'xstate';
 import { ACTION_FINAL_STATES } from './actionConstants.js';
 import type { ActionContext, ActionEvent, ActionInput, ActionOutput } from './actionTypes.js';
 import { actionDelays, actionGuards } from './actionRules.js';
 import { actionRecipes, copyContext, createActionContext, type ActionDraft, type ActionRecipe } from './actionUpdates.js';
-import { positionalDelay, positionalGuard, recipeAssign } from './positional.js';
+import { emptyInvocationSlot, positionalDelay, positionalGuard, recipeAssign } from './positional.js';
 
 /** A context change written once as a recipe (`actionUpdates.ts`), applied by XState to a copy. */
 const record = (recipe: ActionRecipe) => recipeAssign<ActionContext, ActionEvent, ActionDraft>(recipe, copyContext);
@@ -49,6 +55,16 @@ export const actionMachine = setup({
     events: ActionEvent;
     input: ActionInput;
     output: ActionOutput;
+  },
+  actors: {
+    /** Check the License, then run before-hooks; answer HOOKS_PASSED, HOOK_FAILED or LICENSE_REVOKED. */
+    beforeHooks: emptyInvocationSlot(),
+    /** Call the action's function; answer ATTEMPT_SUCCEEDED or ATTEMPT_FAILED. */
+    attempt: emptyInvocationSlot(),
+    /** After a cancel: wait for the aborted attempt to stop; answer ATTEMPT_SUCCEEDED or ATTEMPT_FAILED. */
+    attemptStopping: emptyInvocationSlot(),
+    /** Run after-hooks with the outcome; answer AFTER_HOOKS_PASSED or HOOK_FAILED. */
+    afterHooks: emptyInvocationSlot(),
   },
   actions: {
     recordSite: record(actionRecipes.recordSite),
@@ -65,18 +81,12 @@ export const actionMachine = setup({
     recordSettled: record(actionRecipes.recordSettled),
     /** Put the action in its Production so a Site can take it. */
     enqueue: slot,
-    /** Check the License, then run before-hooks; answer HOOKS_PASSED, HOOK_FAILED or LICENSE_REVOKED. */
-    runBeforeHooks: slot,
-    /** Call the action's function; answer ATTEMPT_SUCCEEDED or ATTEMPT_FAILED. */
-    startAttempt: slot,
     /** The attempt ran out of time: abort it and answer ATTEMPT_FAILED with a TimeoutError. */
     timeOutAttempt: slot,
     /** Give the Site's concurrency slot back while the action waits for its retry. */
     releaseSite: slot,
     /** Abort whatever runs now (a hook or an attempt) through its AbortSignal. */
     abortWork: slot,
-    /** Run after-hooks with the outcome; answer AFTER_HOOKS_PASSED or HOOK_FAILED. */
-    runAfterHooks: slot,
     /** In `finalizing`: run the after-hooks an abruptly ended action still owes (their failures are reported, the outcome stands). */
     runOwedAfterHooks: slot,
   },
@@ -122,14 +132,15 @@ export const actionMachine = setup({
       },
     },
     hooks: {
-      entry: 'runBeforeHooks',
+      invoke: { src: 'beforeHooks' },
       on: {
         HOOKS_PASSED: 'running',
         HOOK_FAILED: { target: 'afterHooks', actions: 'recordHookFailure' },
       },
     },
     running: {
-      entry: ['recordAttemptStart', 'startAttempt'],
+      entry: 'recordAttemptStart',
+      invoke: { src: 'attempt' },
       after: { attemptTimeout: { actions: 'timeOutAttempt' } },
       on: {
         ATTEMPT_SUCCEEDED: { target: 'afterHooks', actions: 'recordAttemptSuccess' },
@@ -146,7 +157,7 @@ export const actionMachine = setup({
       on: { RETRY_NOW: 'queued' },
     },
     afterHooks: {
-      entry: 'runAfterHooks',
+      invoke: { src: 'afterHooks' },
       on: {
         AFTER_HOOKS_PASSED: 'finalizing',
         HOOK_FAILED: { target: 'finalizing', actions: 'recordHookFailure' },
@@ -155,6 +166,7 @@ export const actionMachine = setup({
       },
     },
     cancelling: {
+      invoke: { src: 'attemptStopping' },
       after: { cancelGrace: { target: 'finalizing', actions: 'recordAbandoned' } },
       on: {
         ATTEMPT_SUCCEEDED: { target: 'finalizing', actions: 'recordAttemptStopped' },
@@ -182,19 +194,16 @@ export const actionMachine = setup({
 });
 
 /** The names of the effect slots the runtime must provide. */
-export const actionEffectNames = [
-  'enqueue',
-  'runBeforeHooks',
-  'startAttempt',
-  'timeOutAttempt',
-  'abortWork',
-  'runAfterHooks',
-  'releaseSite',
-  'runOwedAfterHooks',
-] as const;
+export const actionEffectNames = ['enqueue', 'timeOutAttempt', 'abortWork', 'releaseSite', 'runOwedAfterHooks'] as const;
 
 /** One of the Action statechart's effect slots. */
 export type ActionEffectName = (typeof actionEffectNames)[number];
+
+/** The names of the actor slots its states invoke (a phase of user code each), which the runtime provides. */
+export const actionPhaseNames = ['beforeHooks', 'attempt', 'attemptStopping', 'afterHooks'] as const;
+
+/** One of the Action statechart's invoked phases. */
+export type ActionPhaseName = (typeof actionPhaseNames)[number];
 
 /** State values of the Action statechart that are final (the same list as `ACTION_FINAL_STATES`). */
 export const actionFinalStates = ACTION_FINAL_STATES;

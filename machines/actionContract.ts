@@ -1,13 +1,13 @@
 /**
  * The contract a user's Action statechart keeps so a Sequence can run it
  * (`new Sequence({ plan, actionMachine })`): Echo drives it with these events,
- * provides these effect slots, reads these context fields and this output.
+ * provides these effect slots and invoked phases, reads these context fields and this output.
  * A machine built from Echo's own (`actionMachine`, its recipes, guards and
  * delays) and extended with states and events of its own keeps it.
  */
 import type { AnyStateMachine } from 'xstate';
 import type { ActionContext, ActionEvent, ActionInput, ActionOutput } from './actionTypes.js';
-import { actionEffectNames, actionFinalStates } from './action.machine.js';
+import { actionEffectNames, actionFinalStates, actionPhaseNames } from './action.machine.js';
 import type { ActionState } from './actionConstants.js';
 
 /** Events Echo sends every Action actor; the machine must handle each (in some state or on its root). */
@@ -82,8 +82,10 @@ export function checkActionMachine<TMachine extends AnyStateMachine>(machine: TM
   }
   const handled = new Set(Object.keys((config.on ?? {}) as Config));
   const finals = new Set<string>();
+  const invoked = new Set<unknown>();
   for (const [path, state] of statesOf(config)) {
     for (const type of Object.keys((state.on ?? {}) as Config)) handled.add(type);
+    for (const invocation of [state.invoke ?? []].flat() as { src?: unknown }[]) invoked.add(invocation?.src);
     if (state.type === 'final' && !path.includes('.')) finals.add(path);
   }
   for (const type of actionContractEvents) if (!handled.has(type)) problems.push(`no transition for \`${type}\` (Echo sends it; handle it in a state or on the root)`);
@@ -93,6 +95,11 @@ export function checkActionMachine<TMachine extends AnyStateMachine>(machine: TM
   else if (!referencesAction(finalizing.entry, 'runOwedAfterHooks')) problems.push(`state \`${FINALIZING}\` does not run \`runOwedAfterHooks\` on entry (an abruptly ended action's after-hooks would never run)`);
   const actions = ((machine.implementations as { actions?: Record<string, unknown> }).actions ?? {}) as Record<string, unknown>;
   for (const slot of actionEffectNames) if (!(slot in actions)) problems.push(`no action \`${slot}\` (an effect slot Echo provides; declare it in setup({ actions }))`);
+  const actors = ((machine.implementations as { actors?: Record<string, unknown> }).actors ?? {}) as Record<string, unknown>;
+  for (const phase of actionPhaseNames) {
+    if (!(phase in actors)) problems.push(`no actor \`${phase}\` (a phase Echo provides; declare it in setup({ actors }))`);
+    else if (!invoked.has(phase)) problems.push(`no state invokes \`${phase}\` (its user code would never run)`);
+  }
   if (typeof config.output !== 'function') problems.push('no `output` function returning { status, output, error }');
   if (typeof config.context !== 'function') problems.push('`context` must be a function of the input (use createActionContext(input))');
   else {

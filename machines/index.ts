@@ -15,7 +15,7 @@ export {
   type ActionState,
   type AttemptOutcome,
 } from './actionConstants.js';
-export { actionMachine, actionEffectNames, actionFinalStates, type ActionEffectName, type BuiltInActionMachine } from './action.machine.js';
+export { actionMachine, actionEffectNames, actionFinalStates, actionPhaseNames, type ActionEffectName, type ActionPhaseName, type BuiltInActionMachine } from './action.machine.js';
 export { actionDelays, actionGuards, type ActionDelay, type ActionGuard } from './actionRules.js';
 export { actionUpdates, createActionContext, type ActionUpdate, type AnyActionEvent } from './actionUpdates.js';
 export type {
@@ -38,5 +38,5 @@ export {
   checkActionMachine,
   type ActionMachineTypes,
 } from './actionContract.js';
-export { recipeAssign, type Recipe } from './positional.js';
+export { positionalCallback, recipeAssign, type InvocationHandle, type InvocationReceiver, type PositionalStart, type Recipe } from './positional.js';
 export { copyContext, type ActionDraft } from './actionUpdates.js';

@@ -9,8 +9,14 @@
  * reads the form from the implementation the machine holds, after `.provide()`,
  * so an override provided by a user (which carries no form) is called through its
  * argument object on both engines: there is no second registry to diverge.
+ *
+ * An invoked actor's logic may carry a positional form too (`positionalCallback`):
+ * the table engine then runs the invocation without an actor (started after the
+ * step's entry actions, ended after its exit actions, its late events dropped);
+ * an invoked logic without one makes the table engine refuse the machine, which
+ * then runs on XState.
  */
-import { assign, type AnyEventObject, type EventObject, type MachineContext } from 'xstate';
+import { assign, fromCallback, type AnyEventObject, type CallbackActorLogic, type EventObject, type MachineContext } from 'xstate';
 
 /** The property of an implementation holding its positional form. */
 export const POSITIONAL: unique symbol = Symbol.for('echo.positional');
@@ -94,4 +100,69 @@ export function positionalFormOf(implementation: unknown): ((...args: never[]) =
 export function recipeFormOf<TContext>(implementation: unknown): RecipeForm<TContext> | undefined {
   if (typeof implementation !== 'function') return undefined;
   return (implementation as { [RECIPE]?: RecipeForm<TContext> })[RECIPE];
+}
+
+/** Where an invocation answers: the invoking actor while the invocation runs; once it stopped, its events are dropped. */
+export interface InvocationReceiver<TEvent extends EventObject = AnyEventObject> {
+  send(event: TEvent): void;
+}
+
+/** What a running invocation gives back: `end()` is called once when it stops (XState's callback cleanup). */
+export interface InvocationHandle {
+  end(): void;
+}
+
+/**
+ * An invocation's start with positional arguments: the invoking actor's context as the
+ * step that entered the state left it (read during the call only), the invoking actor,
+ * and where to answer. Returns what ends it, if anything runs on.
+ */
+export type PositionalStart<TContext, TEvent extends EventObject = AnyEventObject> = (
+  context: TContext,
+  parent: unknown,
+  receiver: InvocationReceiver<TEvent>,
+) => InvocationHandle | void;
+
+/** Callback actor logic carrying its positional start. */
+export type PositionalCallback<TContext, TEvent extends EventObject = AnyEventObject> = CallbackActorLogic<EventObject> & {
+  readonly [POSITIONAL]: PositionalStart<TContext, TEvent>;
+};
+
+/** The property marking an invocation slot the runtime has not filled yet. */
+const EMPTY_SLOT: unique symbol = Symbol.for('echo.emptySlot');
+
+/**
+ * Callback actor logic for `invoke`, runnable both ways: XState starts it as a child
+ * actor (its `sendBack` is the receiver, its cleanup `end()`), the table engine calls
+ * `start` directly. The child reads its parent's context when it starts (after the
+ * step that entered the state), as the table engine passes it.
+ */
+export function positionalCallback<TContext, TEvent extends EventObject = AnyEventObject>(start: PositionalStart<TContext, TEvent>): PositionalCallback<TContext, TEvent> {
+  const logic = fromCallback<EventObject>(({ self, sendBack }) => {
+    const parent = (self as unknown as { _parent?: { getSnapshot(): { context: TContext } } })._parent;
+    if (parent === undefined) throw new TypeError('A positional callback runs only when invoked by a state machine');
+    const handle = start(parent.getSnapshot().context, parent, { send: sendBack as (event: TEvent) => void });
+    return handle === undefined ? undefined : () => handle.end();
+  });
+  return Object.assign(logic, { [POSITIONAL]: start });
+}
+
+/**
+ * An invocation slot of a machine that does nothing until the runtime fills it (see
+ * `isEmptySlot`). Typed as plain callback logic, so any callback actor may be provided in its place.
+ */
+export function emptyInvocationSlot(): CallbackActorLogic<EventObject> {
+  return Object.assign(positionalCallback(() => undefined), { [EMPTY_SLOT]: true });
+}
+
+/** Whether `logic` is a slot made by `emptyInvocationSlot` (a provided implementation is not). */
+export function isEmptySlot(logic: unknown): boolean {
+  return typeof logic === 'object' && logic !== null && (logic as { [EMPTY_SLOT]?: unknown })[EMPTY_SLOT] === true;
+}
+
+/** The positional start attached to an invoked actor logic, if any. */
+export function positionalStartOf<TContext>(logic: unknown): PositionalStart<TContext> | undefined {
+  if (typeof logic !== 'object' || logic === null) return undefined;
+  const form = (logic as { [POSITIONAL]?: unknown })[POSITIONAL];
+  return typeof form === 'function' ? (form as PositionalStart<TContext>) : undefined;
 }

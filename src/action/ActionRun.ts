@@ -8,7 +8,8 @@
  * is private here, changed only through the methods below, and read through
  * getters. The outcome is the chart's: `settle` takes the final output and maps
  * the error record the chart chose back to its live error (see `recordError` and
- * `runOutcome.ts`). Its phases (tokens and abort signal) are `PhaseSignal`'s.
+ * `runOutcome.ts`). Each phase of its user code is a `Phase` its statechart's
+ * invocation owns; the run keeps the latest one, which `abort` aborts.
  * The public slots `livePrev`/`liveNext`, `productionTicket`, `flowMark` and
  * `traced` are each written by one module only (named beside each).
  * @internal
@@ -21,7 +22,7 @@ import type { RunningAttempt } from './RunningAttempt.js';
 import type { ActionDefinition } from '../Plan.js';
 import type { RetryPolicy } from '../retryPolicy.js';
 import { ActionActivity } from './ActionActivity.js';
-import { PhaseSignal } from './PhaseSignal.js';
+import type { Phase } from './Phase.js';
 import { RunExtras } from './RunExtras.js';
 import { kindOf, type RunKind } from './RunKind.js';
 import { outcomeOf, type Settlement } from './runOutcome.js';
@@ -47,7 +48,7 @@ const PRE_QUEUED = 1;
 const HOOKS_BEGAN = 2;
 const AFTER_HOOKS_RAN = 4;
 
-export class ActionRun extends PhaseSignal {
+export class ActionRun {
   readonly id: string;
   readonly name: string;
   readonly content: unknown;
@@ -72,6 +73,8 @@ export class ActionRun extends PhaseSignal {
   #site: { readonly id: string } | null = null;
   #attempt: RunningAttempt | null = null;
   #working: WorkPiece | null = null;
+  /** The latest phase of its user code (what `abort` aborts), null before the first. */
+  #phase: Phase | null = null;
   /** PRE_QUEUED: put in its Production before its actor existed (the actor's `enqueue` skips once); HOOKS_BEGAN: a Site took it and its hooks phase began (its after-hooks are owed); AFTER_HOOKS_RAN. */
   #flags = 0;
   /** What only some runs hold (see `RunExtras`), made on first need. */
@@ -81,7 +84,6 @@ export class ActionRun extends PhaseSignal {
   #result: ResultPromise | null = null;
 
   constructor(init: RunInit, services: RunServices, parent: ActionRun | null) {
-    super();
     this.id = init.id;
     this.name = init.name;
     this.content = init.content;
@@ -318,9 +320,20 @@ export class ActionRun extends PhaseSignal {
     return ++this.#extra().crashes;
   }
 
-  /** Its function was called (again). */
+  /** Its function was called (again): the call is its phase now. */
   attemptStarted(attempt: RunningAttempt): void {
     this.#attempt = attempt;
+    this.#phase = attempt;
+  }
+
+  /** A phase of hooks began (the invocation of `hooks` or `afterHooks` owns it). */
+  phaseStarted(phase: Phase): void {
+    this.#phase = phase;
+  }
+
+  /** Its latest phase is abandoned: its late answer is dropped (the runtime ends the action without the chart). */
+  endPhase(): void {
+    this.#phase?.end();
   }
 
   /** User code starts running for it; pass the same piece to `workEnded`. */
@@ -412,10 +425,10 @@ export class ActionRun extends PhaseSignal {
   }
 
   /** Aborts whatever runs now with `reason` (its running attempt notes when). */
-  override abort(reason: unknown): void {
+  abort(reason: unknown): void {
     const attempt = this.#attempt;
     if (attempt !== null && !attempt.stopped) attempt.abortedAt ??= this.services.clock.now();
-    super.abort(reason);
+    this.#phase?.abort(reason);
   }
 
   /** The promise of the action's output; rejects with its typed error. Made on first use, so an unobserved failure is no unhandled rejection. */

@@ -9,27 +9,27 @@ import type { Life } from '../Life.js';
 import type { RunContext } from '../Plan.js';
 import { activityOf } from './ActionActivity.js';
 import type { ActionRun } from './ActionRun.js';
+import type { RunningAttempt } from './RunningAttempt.js';
 
 /** The context an attempt's function receives. */
 export class AttemptContext implements RunContext {
   readonly #run: ActionRun;
-  readonly #phase: number;
+  readonly #call: RunningAttempt;
   readonly attempt: number;
 
-  constructor(run: ActionRun, attempt: number, phase: number) {
+  constructor(run: ActionRun, call: RunningAttempt) {
     this.#run = run;
-    this.#phase = phase;
-    this.attempt = attempt;
+    this.#call = call;
+    this.attempt = call.number;
   }
 
   get signal(): AbortSignal {
-    if (this.#run.isPhase(this.#phase)) return this.#run.signal();
-    // This attempt is over (timed out, cancelled, or settled) before the function asked:
-    // the signal is aborted, with the reason the attempt was stopped for when there was one.
-    const reason =
-      this.#run.abortReasonOf(this.#phase) ??
-      new CancellationError(`Attempt ${this.attempt} of "${this.#run.name}" is over`, { reason: 'timeout', actionId: this.#run.id });
-    return AbortSignal.abort(reason);
+    // Aborted with the reason the attempt was stopped for; read first after it is over
+    // without one (it succeeded, or the action settled), aborted all the same.
+    return (
+      this.#call.signal() ??
+      AbortSignal.abort(new CancellationError(`Attempt ${this.attempt} of "${this.#run.name}" is over`, { reason: 'timeout', actionId: this.#run.id }))
+    );
   }
 
   get metadata(): Readonly<Record<string, unknown>> {

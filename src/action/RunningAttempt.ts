@@ -4,20 +4,21 @@
  * its signal: a function that ignores the signal keeps running. The Site slot it
  * holds, and the retry that follows it, wait for it to stop, or for `cancelGrace`
  * after it was aborted, whichever comes first (see README, "Cancellation").
+ * It is the phase the `attempt` invocation owns (and after a cancel, the
+ * `attemptStopping` one, which waits for it to stop).
  * @internal
  */
 import type { Clock } from '../clock.js';
+import { Phase, type PhaseReceiver } from './Phase.js';
 import type { WorkPiece } from './runTypes.js';
 
 /**
  * It is also the work piece its run names while the function runs (`run.working`):
  * one object per call, its name made only when read (shutdown's report).
  */
-export class RunningAttempt implements WorkPiece {
+export class RunningAttempt extends Phase implements WorkPiece {
   /** Which call this is (1-based). */
   readonly number: number;
-  /** The run's phase the call belongs to: an answer outside it is ignored. */
-  readonly token: number;
   /** True once the function answered or threw: a thenable that calls back twice, or both ways, counts once. */
   answered = false;
   /** True once the function answered or threw. */
@@ -26,9 +27,9 @@ export class RunningAttempt implements WorkPiece {
   abortedAt: number | null = null;
   #waiters: (() => void)[] | null = null;
 
-  constructor(number: number, token: number) {
+  constructor(number: number, receiver: PhaseReceiver) {
+    super(receiver);
     this.number = number;
-    this.token = token;
   }
 
   get piece(): 'function' {

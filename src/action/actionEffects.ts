@@ -1,14 +1,14 @@
 /**
- * The effects that fill the Action statechart's slots. Each answers the machine
- * by sending it an event; none throws into the machine. The same implementations
- * serve both engines (XState's `createActor` and the table engine).
+ * The effects that fill the Action statechart's action slots (the phases its
+ * states invoke are `actionPhases.ts`). Each answers the machine by sending it an
+ * event; none throws into the machine. The same implementations serve both
+ * engines (XState's `createActor` and the table engine).
  * @internal
  */
 import type { ActionEffectName } from '../../machines/action.machine.js';
 import type { ActionContext, ActionEvent, ActionOutput } from '../../machines/actionTypes.js';
 import { positionalAction, type PositionalAction } from '../../machines/positional.js';
 import type { ActionRun, Settlement, WorkPiece } from './ActionRun.js';
-import { AttemptContext } from './AttemptContext.js';
 import { outcomeOf } from './runOutcome.js';
 import {
   CancellationError,
@@ -23,8 +23,8 @@ import {
   toError,
   type CancellationReason,
 } from '../errors.js';
-import { RunningAttempt } from './RunningAttempt.js';
-import { runAfterHooks, runHooks, type HookInfo, type NamedHook } from './hooks.js';
+import type { Phase } from './Phase.js';
+import { runAfterHooks, type HookInfo, type NamedHook } from './hooks.js';
 import { decideRetry, type RetryDecision } from '../retryPolicy.js';
 
 type Self = { send(event: ActionEvent): void };
@@ -34,7 +34,7 @@ type AnyEvent = { readonly type: string };
  * When the event that triggered an effect happened: an effect runs in the same
  * step as its event, so the event's `at` saves a clock read.
  */
-function timeOf(event: AnyEvent, run: ActionRun): number {
+export function timeOf(event: AnyEvent, run: ActionRun): number {
   const at = (event as { at?: unknown }).at;
   return typeof at === 'number' ? at : run.services.clock.now();
 }
@@ -43,7 +43,7 @@ function timeOf(event: AnyEvent, run: ActionRun): number {
 export type RunLookup = (self: unknown) => ActionRun;
 
 /** Keeps `run.working` naming the hook that runs now (for shutdown's report of abandoned work). */
-function tracking(run: ActionRun, piece: 'before-hook' | 'after-hook'): (hook: NamedHook | null) => void {
+export function tracking(run: ActionRun, piece: 'before-hook' | 'after-hook'): (hook: NamedHook | null) => void {
   let current: WorkPiece | null = null;
   return (hook) => {
     if (hook === null) {
@@ -56,18 +56,19 @@ function tracking(run: ActionRun, piece: 'before-hook' | 'after-hook'): (hook: N
   };
 }
 
-function hookInfo(run: ActionRun, phase: 'before' | 'after', attempt: number, outcome?: HookInfo['outcome']): HookInfo {
+/** What a hook of `phase` sees; its signal is the phase's. */
+export function hookInfo(run: ActionRun, phase: Phase, which: 'before' | 'after', attempt: number, outcome?: HookInfo['outcome']): HookInfo {
   return {
-    phase,
+    phase: which,
     action: { id: run.id, name: run.name, content: run.content, metadata: run.metadata },
     attempt,
-    signal: run.signal(),
+    signal: phase.signal()!,
     ...(outcome !== undefined && { outcome }),
   };
 }
 
 /** Makes the thrown value of an attempt an Error: Echo's own errors pass, others are wrapped with their cause. */
-function attemptError(thrown: unknown, run: ActionRun, attempt: number): Error {
+export function attemptError(thrown: unknown, run: ActionRun, attempt: number): Error {
   if (isInstance(thrown, EchoError)) return thrown;
   return new ExecutionError(`Action "${run.name}" failed on attempt ${attempt}: ${messageOf(thrown)}`, {
     cause: thrown,
@@ -76,7 +77,7 @@ function attemptError(thrown: unknown, run: ActionRun, attempt: number): Error {
   });
 }
 
-function failAttempt(run: ActionRun, self: Self, context: ActionContext, error: Error): void {
+export function failAttempt(run: ActionRun, self: Self, context: ActionContext, error: Error): void {
   const now = run.services.clock.now();
   const attempt = context.attempts.length;
   if (context.cancellation !== null) {
@@ -113,26 +114,6 @@ function failAttempt(run: ActionRun, self: Self, context: ActionContext, error: 
     emit({ type: 'retrying', actionId: run.id, name: run.name, at: now, attempt, delay: decision.delay, retryAt: now + decision.delay });
   }
   self.send({ type: 'ATTEMPT_FAILED', error: serialized, retryDelay: decision.retry ? decision.delay : null, at: now });
-}
-
-/** The first answer of a call counts: marks it answered and stopped, true when this was the first. */
-function answer(run: ActionRun, current: RunningAttempt): boolean {
-  if (current.answered) return false;
-  current.answered = true;
-  run.workEnded(current);
-  current.stop();
-  return true;
-}
-
-function attemptSucceeded(run: ActionRun, actor: Self, current: RunningAttempt, output: unknown): void {
-  if (!answer(run, current) || !run.isPhase(current.token)) return;
-  run.services.tracer?.attemptSucceeded(run, current.number);
-  actor.send({ type: 'ATTEMPT_SUCCEEDED', output, at: run.services.clock.now() });
-}
-
-function attemptFailed(run: ActionRun, actor: Self, current: RunningAttempt, thrown: unknown): void {
-  if (!answer(run, current) || !run.isPhase(current.token)) return;
-  failAttempt(run, actor, run.actor.getSnapshot().context, attemptError(thrown, run, current.number));
 }
 
 /** The outcome `finalizing` goes on to (its guards' order: cancelled, then done unless an error). */
@@ -177,76 +158,6 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
       run.services.releaseSite(run);
     },
 
-    runBeforeHooks: (context: ActionContext, event: AnyEvent, self: unknown) => {
-      const run = runOf(self);
-      const actor = self as Self;
-      const now = timeOf(event, run);
-      if (run.license?.revoked === true) {
-        actor.send({ type: 'LICENSE_REVOKED', error: run.recordError(run.license.error ?? new LicenseError(`License of action "${run.name}" was revoked`, { actionId: run.id })), at: now });
-        return;
-      }
-      run.hooksBegan();
-      const token = run.beginPhase();
-      if (run.before.length === 0) {
-        actor.send({ type: 'HOOKS_PASSED', at: now });
-        return;
-      }
-      const tracer = run.services.tracer;
-      const info = hookInfo(run, 'before', context.attempts.length + 1);
-      const onHook = tracking(run, 'before-hook');
-      (tracer === null ? runHooks(run.before, info, onHook) : tracer.hooks(run, 'before', () => runHooks(run.before, info, onHook))).then(
-        () => {
-          if (run.isPhase(token)) actor.send({ type: 'HOOKS_PASSED', at: run.services.clock.now() });
-        },
-        (thrown: unknown) => {
-          if (!run.isPhase(token)) return;
-          actor.send({ type: 'HOOK_FAILED', error: run.recordError(toError(thrown), serializeError(thrown)), at: run.services.clock.now() });
-        },
-      );
-    },
-
-    startAttempt: (context: ActionContext, event: AnyEvent, self: unknown) => {
-      const run = runOf(self);
-      const actor = self as Self;
-      const attempt = context.attempts.length;
-      const token = run.beginPhase();
-      const now = timeOf(event, run);
-      if (run.services.listening) run.services.emit({ type: 'started', actionId: run.id, name: run.name, at: now, attempt, site: run.site?.id ?? null });
-      const tracer = run.services.tracer;
-      // The call's state lives in `current` (also the work piece `run.working` names), so the two
-      // callbacks below keep only it, `run` and `actor`: a live action holds no more per call.
-      const current = new RunningAttempt(attempt, token);
-      run.workStarted(current);
-      run.attemptStarted(current);
-      let then: unknown;
-      let result: unknown;
-      try {
-        const attemptContext = new AttemptContext(run, attempt, token);
-        result = tracer === null ? run.definition.run(run.content, attemptContext) : tracer.attempt(run, attempt, attemptContext);
-        // Reading `then` runs user code too (a getter, a Proxy trap).
-        then = result !== null && (typeof result === 'object' || typeof result === 'function') ? (result as { then?: unknown }).then : undefined;
-      } catch (thrown) {
-        // A synchronous throw lands while the machine is still entering `running`: the actor's
-        // snapshot does not hold this attempt yet, the effect's own `context` does.
-        if (answer(run, current) && run.isPhase(token)) failAttempt(run, actor, context, attemptError(thrown, run, attempt));
-        return;
-      }
-      if (typeof then !== 'function') {
-        attemptSucceeded(run, actor, current, result);
-        return;
-      }
-      try {
-        (then as PromiseLike<unknown>['then']).call(
-          result,
-          (output: unknown) => attemptSucceeded(run, actor, current, output),
-          (thrown: unknown) => attemptFailed(run, actor, current, thrown),
-        );
-      } catch (thrown) {
-        // It answered, then threw: the answer stands.
-        if (answer(run, current) && run.isPhase(token)) failAttempt(run, actor, context, attemptError(thrown, run, attempt));
-      }
-    },
-
     timeOutAttempt: (context: ActionContext, _event: AnyEvent, self: unknown) => {
       const run = runOf(self);
       const attempt = context.attempts.length;
@@ -257,7 +168,7 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
         actionId: run.id,
       });
       run.abort(error);
-      run.endPhase(); // a function that ignores its signal is abandoned; its late answer is ignored
+      run.endPhase(); // a function that ignores its signal is abandoned; its late answer is dropped
       failAttempt(run, self as Self, context, error);
     },
 
@@ -292,32 +203,6 @@ export function createActionEffects(runOf: RunLookup): Record<ActionEffectName, 
       if (run.owesAfterHooks) runOwedAfterHooks(run, outcomeOf(run, outcomeFromContext(context), context), context.attempts.length);
     },
 
-    runAfterHooks: (context: ActionContext, event: AnyEvent, self: unknown) => {
-      const run = runOf(self);
-      const actor = self as Self;
-      run.afterHooksRun();
-      const token = run.beginPhase();
-      if (run.after.length === 0) {
-        actor.send({ type: 'AFTER_HOOKS_PASSED', at: timeOf(event, run) });
-        return;
-      }
-      const outcome: HookInfo['outcome'] =
-        context.error === null
-          ? { status: 'done', output: context.output }
-          : { status: 'failed', error: run.liveError(context.error) ?? new Error(context.error.message) };
-      const tracer = run.services.tracer;
-      const info = hookInfo(run, 'after', context.attempts.length, outcome);
-      const onHook = tracking(run, 'after-hook');
-      (tracer === null ? runHooks(run.after, info, onHook) : tracer.hooks(run, 'after', () => runHooks(run.after, info, onHook))).then(
-        () => {
-          if (run.isPhase(token)) actor.send({ type: 'AFTER_HOOKS_PASSED', at: run.services.clock.now() });
-        },
-        (thrown: unknown) => {
-          if (!run.isPhase(token)) return;
-          actor.send({ type: 'HOOK_FAILED', error: run.recordError(toError(thrown), serializeError(thrown)), at: run.services.clock.now() });
-        },
-      );
-    },
   };
 }
 

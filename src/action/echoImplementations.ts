@@ -8,14 +8,16 @@
  * const logic = actionMachine.provide(echoImplementations({ plan }));
  * const actor = createActor(logic, { input: { id: 'a-1', name: 'Read', content: 'notes.txt', createdAt: 0 } }).start();
  */
-import type { ActionEffectName } from '../../machines/action.machine.js';
+import type { ActionEffectName, ActionPhaseName } from '../../machines/action.machine.js';
 import type { ActionContext, ActionEvent } from '../../machines/actionTypes.js';
+import type { PositionalCallback } from '../../machines/positional.js';
 import { systemClock, type Clock, type RandomSource } from '../clock.js';
 import type { EchoEvent } from '../events.js';
 import { Life } from '../Life.js';
 import type { Plan } from '../Plan.js';
 import { ActionRun, type ActionActor, type RunServices } from './ActionRun.js';
 import { asXStateActions, createActionEffects } from './actionEffects.js';
+import { asXStateActors, createActionPhases } from './actionPhases.js';
 import { resolvedFor } from './assignment.js';
 import { resolveActivityOptions } from './ActionActivity.js';
 
@@ -33,10 +35,12 @@ export interface EchoRuntime {
   readonly onEvent?: (event: EchoEvent) => void;
 }
 
-/** What `echoImplementations` gives `machine.provide(...)`: an implementation per effect slot of the Action statechart. */
+/** What `echoImplementations` gives `machine.provide(...)`: an implementation per effect slot and per invoked phase of the Action statechart. */
 export interface EchoImplementations {
-  /** One implementation per effect slot (`enqueue`, `runBeforeHooks`, `startAttempt`, ...). */
+  /** One implementation per effect slot (`enqueue`, `abortWork`, `runOwedAfterHooks`, ...). */
   readonly actions: Readonly<Record<ActionEffectName, EffectImplementation>>;
+  /** One callback actor per phase its states invoke (`beforeHooks`, `attempt`, `attemptStopping`, `afterHooks`). */
+  readonly actors: Readonly<Record<ActionPhaseName, PositionalCallback<ActionContext, ActionEvent>>>;
 }
 
 /** An effect slot's implementation, as XState calls it. */
@@ -103,5 +107,16 @@ export function echoImplementations(runtime: EchoRuntime): EchoImplementations {
       effect(context, event as ActionEvent, self);
     };
   }
-  return { actions: asXStateActions(bound) as unknown as EchoImplementations['actions'] };
+  const phases = createActionPhases((self) => runs.get(self as object)!);
+  const boundPhases: typeof phases = { ...phases };
+  for (const [name, phase] of Object.entries(phases) as [keyof typeof phases, (typeof phases)[keyof typeof phases]][]) {
+    boundPhases[name] = (context, parent, receiver) => {
+      runOf(parent, context);
+      return phase(context, parent, receiver);
+    };
+  }
+  return {
+    actions: asXStateActions(bound) as unknown as EchoImplementations['actions'],
+    actors: asXStateActors(boundPhases) as unknown as EchoImplementations['actors'],
+  };
 }

@@ -5,13 +5,16 @@
  * It mirrors XState v5 where it matters to Echo: run-to-completion macrosteps,
  * events sent during a step are processed after it, `always` transitions,
  * delayed transitions through an injected clock (scheduled on entry, cancelled
- * on exit; non-finite delays are never scheduled), a final top-level state makes
+ * on exit; non-finite delays are never scheduled), invocations started after the
+ * macrostep that entered their state and stopped after the one that left it
+ * (`TableInvocations.ts`), a final top-level state makes
  * the actor `done` with its `output`, and inspection events shaped like XState's
  * (`@xstate.actor`, `@xstate.event`, `@xstate.snapshot`).
  * @internal
  */
 import type { Clock } from '../clock.js';
 import type { CompiledAction, CompiledMachine, CompiledState, CompiledTransition } from './compileMachine.js';
+import { TableInvocations } from './TableInvocations.js';
 import type { InspectionSink, TableInspectionEvent } from './tableInspection.js';
 import { TableActorSnapshot, type TableSnapshot } from './TableSnapshot.js';
 
@@ -80,6 +83,8 @@ export class TableActor<TContext> {
   /** Events raised inside a macrostep (`xstate.done.state.*`), processed before the mailbox. */
   #internal: { type: string }[] | null = null;
   #listeners: SnapshotListener<TContext>[] | null = null;
+  /** Its invocations, made when it first enters a state that invokes. */
+  #invocations: TableInvocations<TContext> | null = null;
 
   constructor(
     table: CompiledMachine<TContext>,
@@ -213,6 +218,7 @@ export class TableActor<TContext> {
     if (this.#status === 'done' || this.#status === 'stopped') return;
     this.#status = 'stopped';
     this.#clearTimers();
+    this.#invocations?.stopAll(this, this.#options.onEffectError);
     this.#queue = null;
     this.#first = null;
     this.#snapshot = null;
@@ -289,6 +295,7 @@ export class TableActor<TContext> {
       const leaving = states[at]!;
       this.#runActions(leaving.exit, event);
       this.#disarm(leaving);
+      if (leaving.invoke.length > 0) this.#invocations?.leave(leaving.index);
     }
     this.#runActions(transition.actions, event);
     this.#enterAll(transition.enter, event);
@@ -302,6 +309,7 @@ export class TableActor<TContext> {
       this.#runActions(state.entry, event);
       if (!state.final) {
         this.#arm(state, event);
+        if (state.invoke.length > 0) (this.#invocations ??= new TableInvocations(this)).enter(index, state.invoke);
         continue;
       }
       if (state.doneEvent !== null) (this.#internal ??= []).push(state.doneEvent);
@@ -336,6 +344,7 @@ export class TableActor<TContext> {
     for (let at = this.#state.index; at >= 0; at = states[at]!.parent) this.#runActions(states[at]!.exit, event);
     this.#runActions(this.#table.root.exit, event);
     this.#clearTimers();
+    this.#invocations?.leave(-1);
     this.#internal = null;
   }
 
@@ -396,6 +405,8 @@ export class TableActor<TContext> {
   }
 
   #endStep(event: { type: string }): void {
+    const invocations = this.#invocations;
+    if (invocations !== null && invocations.pending) invocations.flush(this.#context, this, this.#options.onEffectError);
     this.#snapshot = null;
     const sink = this.#options.inspect;
     if (sink !== undefined) {

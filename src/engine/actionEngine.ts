@@ -5,10 +5,12 @@
  * machine with the same effects.
  * @internal
  */
-import { createActor, type AnyStateMachine } from 'xstate';
-import { actionMachine } from '../../machines/action.machine.js';
+import { createActor, type AnyStateMachine, type InspectionEvent } from 'xstate';
+import { actionMachine, actionPhaseNames } from '../../machines/action.machine.js';
+import { isEmptySlot } from '../../machines/positional.js';
 import type { ActionContext, ActionInput, ActionOutput } from '../../machines/actionTypes.js';
 import { asXStateActions, createActionEffects, type ActionEffect } from '../action/actionEffects.js';
+import { asXStateActors, createActionPhases, type ActionPhase } from '../action/actionPhases.js';
 import type { ActionActor, ActionRun } from '../action/ActionRun.js';
 import type { Clock } from '../clock.js';
 import { toError } from '../errors.js';
@@ -33,18 +35,33 @@ export interface EngineServices {
 }
 
 /**
- * The Action table exactly as the table engine runs it: `machine` with Echo's
- * `effects` provided, compiled. Every implementation comes from the machine.
+ * `machine` with Echo's `effects` in its action slots and Echo's `phases` in the
+ * invoked actor slots it leaves empty: a phase a user provided (`machine.provide({
+ * actors: { attempt } })`) stays theirs, on both engines.
  */
-export function compileActionTable(machine: AnyStateMachine, effects: Readonly<Record<string, ActionEffect>>): CompiledMachine<ActionContext> {
-  return compileMachine<ActionContext>(machine.provide({ actions: asXStateActions(effects) }));
+export function provideRuntime(machine: AnyStateMachine, effects: Readonly<Record<string, ActionEffect>>, phases: Readonly<Record<string, ActionPhase>> = {}): AnyStateMachine {
+  const slots = (machine.implementations as { actors?: Record<string, unknown> }).actors ?? {};
+  const empty: Record<string, ActionPhase> = {};
+  for (const [name, phase] of Object.entries(phases)) if (isEmptySlot(slots[name])) empty[name] = phase;
+  return machine.provide({ actions: asXStateActions(effects), actors: asXStateActors(empty) } as never);
+}
+
+/**
+ * The Action table exactly as the table engine runs it: `machine` with Echo's
+ * `effects` and `phases` provided (`provideRuntime`), compiled. Every implementation comes from the machine.
+ */
+export function compileActionTable(
+  machine: AnyStateMachine,
+  effects: Readonly<Record<string, ActionEffect>>,
+  phases: Readonly<Record<string, ActionPhase>> = {},
+): CompiledMachine<ActionContext> {
+  return compileMachine<ActionContext>(provideRuntime(machine, effects, phases));
 }
 
 /** The default engine: actors on a compiled transition table. */
 export function createTableEngine(services: EngineServices, machine: AnyStateMachine = actionMachine): ActionEngine {
-  const effects = createActionEffects((self) => (self as TableActor<ActionContext>).owner as ActionRun);
-  const table = compileActionTable(machine, effects);
-  const runOf = (actor: TableActor<never>): ActionRun => actor.owner as ActionRun;
+  const runOf = (self: unknown): ActionRun => (self as TableActor<ActionContext>).owner as ActionRun;
+  const table = compileActionTable(machine, createActionEffects(runOf), createActionPhases(runOf));
   const shared = {
     clock: zeroDelayClock(services.clock),
     inspect: services.hub,
@@ -78,12 +95,17 @@ export function createTableEngine(services: EngineServices, machine: AnyStateMac
 /** XState's own actors, one root per action. */
 export function createXStateEngine(services: EngineServices, actionLogic: AnyStateMachine = actionMachine): ActionEngine {
   const runs = new WeakMap<object, ActionRun>();
-  const machine = actionLogic.provide({ actions: asXStateActions(createActionEffects((self) => runs.get(self as object)!)) });
+  const runOf = (self: unknown): ActionRun => runs.get(self as object)!;
+  const machine = provideRuntime(actionLogic, createActionEffects(runOf), createActionPhases(runOf));
   const clock = zeroDelayClock(services.clock);
+  const inspect = (event: InspectionEvent): void => {
+    const shown = withoutPhaseActors(event);
+    if (shown !== null) services.hub.emit(shown);
+  };
   return {
     start(run) {
       const input: ActionInput = run;
-      const actor = createActor(machine, { input, clock, id: run.id, inspect: (event) => services.hub.emit(event) });
+      const actor = createActor(machine, { input, clock, id: run.id, inspect });
       runs.set(actor, run);
       // Invoked by a user's actor (`fromAction`): it stays a root here, yet shows under that actor, as on the table engine.
       if (run.host !== null) services.hub.place(actor, run.host);
@@ -102,6 +124,25 @@ export function createXStateEngine(services: EngineServices, actionLogic: AnySta
     // One a user's actor invoked shows under that actor all the same (`InspectionHub.place`, in `start`).
     adopt() {},
   };
+}
+
+const PHASES: ReadonlySet<unknown> = new Set(actionPhaseNames);
+
+/** Whether `ref` is a phase an action's state invoked (a child of the action's actor, an implementation detail). */
+function isPhaseActor(ref: unknown): boolean {
+  const actor = ref as { _parent?: unknown; src?: unknown } | undefined;
+  return actor?._parent !== undefined && PHASES.has(actor.src);
+}
+
+/**
+ * The inspection `event` without the invoked phase actors (`attempt`, ...): they are
+ * not shown as actors of their own (the table engine runs them without one), and the
+ * events they send the action show as the action's own.
+ */
+function withoutPhaseActors(event: InspectionEvent): InspectionEvent | null {
+  if (isPhaseActor(event.actorRef)) return null;
+  if (event.type === '@xstate.event' && isPhaseActor(event.sourceRef)) return { ...event, sourceRef: undefined };
+  return event;
 }
 
 /**

@@ -16,16 +16,17 @@
  *
  * Supported: atomic, compound (nested) and final states; `on`, `after` (named or
  * numeric delays), `always`, `entry`, `exit`, `onDone` on states and `on`,
- * `after`, `always`, `entry`, `exit` on the root; sibling, child (`.x`), path
- * (`a.b`) and id (`#id`) targets; named or inline guards; named or inline
- * actions, `assign` included. Anything else (parallel or history states,
- * `invoke`, built-in actions other than `assign`, params, ...) is rejected with
+ * `after`, `always`, `entry`, `exit` on the root; `invoke` on states of a named
+ * actor whose logic carries a positional start (`positionalCallback`); sibling,
+ * child (`.x`), path (`a.b`) and id (`#id`) targets; named or inline guards; named
+ * or inline actions, `assign` included. Anything else (parallel or history states,
+ * any other `invoke`, built-in actions other than `assign`, params, ...) is rejected with
  * an `UnsupportedMachineError` naming it, so a machine the table cannot run is
  * run by XState instead, never silently diverging.
  * @internal
  */
 import type { AnyStateMachine } from 'xstate';
-import { positionalFormOf, recipeFormOf } from '../../machines/positional.js';
+import { positionalFormOf, positionalStartOf, recipeFormOf, type PositionalStart } from '../../machines/positional.js';
 
 /** The parts of an XState machine the compiler reads. */
 export interface MachineDefinition {
@@ -64,6 +65,13 @@ export interface CompiledDelay<TContext> {
   readonly delay: (context: TContext, event: { type: string }) => number;
 }
 
+/** An actor a state invokes, run without an actor: its positional start. */
+export interface CompiledInvocation<TContext> {
+  /** The actor slot it invokes (`src`). */
+  readonly src: string;
+  readonly start: PositionalStart<TContext>;
+}
+
 export interface CompiledState<TContext> {
   /** The path from the root, dot-separated (`running` or `gate.awaitingApproval`). */
   readonly key: string;
@@ -80,6 +88,8 @@ export interface CompiledState<TContext> {
   readonly on: ReadonlyMap<string, readonly CompiledTransition<TContext>[]>;
   readonly after: readonly CompiledDelay<TContext>[];
   readonly always: readonly CompiledTransition<TContext>[];
+  /** Started after the step that entered the state, stopped after the step that left it. */
+  readonly invoke: readonly CompiledInvocation<TContext>[];
 }
 
 export interface CompiledMachine<TContext> {
@@ -108,7 +118,8 @@ type Config = Record<string, unknown>;
 type StateValue = string | { readonly [key: string]: StateValue };
 
 const ROOT_KEYS = new Set(['id', 'schemas', 'meta', 'context', 'initial', 'states', 'on', 'after', 'always', 'entry', 'exit', 'output', 'description', 'types', 'version']);
-const STATE_KEYS = new Set(['id', 'type', 'initial', 'states', 'entry', 'exit', 'on', 'after', 'always', 'onDone', 'description', 'meta', 'tags']);
+const STATE_KEYS = new Set(['id', 'type', 'initial', 'states', 'entry', 'exit', 'on', 'after', 'always', 'onDone', 'invoke', 'description', 'meta', 'tags']);
+const INVOKE_KEYS = new Set(['src', 'id']);
 const TRANSITION_KEYS = new Set(['target', 'guard', 'actions', 'description', 'reenter', 'meta']);
 const NO_TARGET = -2;
 
@@ -147,6 +158,7 @@ export function compileMachine<TContext>(definition: MachineDefinition): Compile
     actions: Record<string, unknown>;
     guards: Record<string, unknown>;
     delays: Record<string, unknown>;
+    actors?: Record<string, unknown>;
   };
 
   // The tree, in document order.
@@ -283,6 +295,19 @@ export function compileMachine<TContext>(definition: MachineDefinition): Compile
     return (context, event) => (run as (args: { context: TContext; event: unknown }) => number)({ context, event });
   };
 
+  const invocations = (value: unknown, where: string): CompiledInvocation<TContext>[] =>
+    toArray(value).map((raw) => {
+      if (typeof raw !== 'object' || raw === null) unsupported(`an \`invoke\` that is not an object (in ${where})`);
+      for (const k of Object.keys(raw)) if (!INVOKE_KEYS.has(k)) unsupported(`\`${k}\` on an invoke (in ${where})`);
+      const src = (raw as { src?: unknown }).src;
+      if (typeof src !== 'string') unsupported(`an \`invoke\` of inline logic (in ${where})`);
+      const logic = impl.actors?.[src];
+      if (logic === undefined) throw new TypeError(`Actor \`${src}\` invoked in ${where} has no implementation`);
+      const start = positionalStartOf<TContext>(logic);
+      if (start === undefined) unsupported(`\`invoke\` of actor \`${src}\` without a positional start (in ${where}; make it with positionalCallback)`);
+      return { src, start };
+    });
+
   const valueOf = (path: readonly string[]): StateValue => {
     let value: StateValue = path[path.length - 1]!;
     for (let i = path.length - 2; i >= 0; i--) value = { [path[i]!]: value };
@@ -317,6 +342,7 @@ export function compileMachine<TContext>(definition: MachineDefinition): Compile
       on,
       after,
       always: transitions(cfg.always, index, `${where} always`),
+      invoke: final && cfg.invoke !== undefined ? unsupported(`\`invoke\` in a final state (${where})`) : invocations(cfg.invoke, where),
     };
   };
 

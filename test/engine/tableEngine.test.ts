@@ -1,14 +1,16 @@
-import { assign, createActor, SimulatedClock, type AnyStateMachine } from 'xstate';
+import { assign, createActor, fromCallback, SimulatedClock, type AnyStateMachine } from 'xstate';
 import { getShortestPaths, getSimplePaths } from 'xstate/graph';
 import { describe, expect, it } from 'vitest';
-import { actionEffectNames, actionMachine } from '../../machines/action.machine.js';
+import { actionEffectNames, actionMachine, actionPhaseNames } from '../../machines/action.machine.js';
 import type { ActionContext, ActionEvent, ActionInput } from '../../machines/actionTypes.js';
 import { ManualClock } from '../../src/clock.js';
-import { asXStateActions, type ActionEffect } from '../../src/action/actionEffects.js';
-import { compileActionTable } from '../../src/engine/actionEngine.js';
+import type { ActionEffect } from '../../src/action/actionEffects.js';
+import type { ActionPhase } from '../../src/action/actionPhases.js';
+import { compileActionTable, provideRuntime } from '../../src/engine/actionEngine.js';
 import { compileMachine, UnsupportedMachineError } from '../../src/engine/compileMachine.js';
 import { TableActor } from '../../src/engine/TableActor.js';
 import { actionEventsFor } from '../support/actionEvents.js';
+import { positionalCallback, type InvocationReceiver } from '../../machines/positional.js';
 
 const eventsFor = actionEventsFor({ retryDelay: 50, at: (context) => 100 + context.attempts.length });
 
@@ -29,8 +31,11 @@ const variants: Record<string, AnyStateMachine> = {
 
 type Call = readonly [effect: string, event: string, context: string];
 
-/** Effects that record each call (which, on which event, with which context) per actor, and do nothing else. */
-function recordingEffects(): { effects: Record<string, ActionEffect>; callsOf: (actor: object) => Call[] } {
+/**
+ * Effects that record each call (which, on which event, with which context) per actor, and
+ * phases that record each invocation's start (with the context) and stop; they do nothing else.
+ */
+function recordingEffects(): { effects: Record<string, ActionEffect>; phases: Record<string, ActionPhase>; callsOf: (actor: object) => Call[] } {
   const calls = new WeakMap<object, Call[]>();
   const callsOf = (actor: object): Call[] => {
     let list = calls.get(actor);
@@ -39,7 +44,14 @@ function recordingEffects(): { effects: Record<string, ActionEffect>; callsOf: (
   };
   const effects: Record<string, ActionEffect> = {};
   for (const name of actionEffectNames) effects[name] = (context, event, self) => void callsOf(self as object).push([name, event.type, JSON.stringify(context)]);
-  return { effects, callsOf };
+  const phases: Record<string, ActionPhase> = {};
+  for (const name of actionPhaseNames) {
+    phases[name] = (context, parent) => {
+      callsOf(parent as object).push([`invoke ${name}`, 'started', JSON.stringify(context)]);
+      return { end: () => void callsOf(parent as object).push([`invoke ${name}`, 'stopped', '']) };
+    };
+  }
+  return { effects, phases, callsOf };
 }
 
 function comparable(snapshot: { value: unknown; status: string; context: unknown; output?: unknown }) {
@@ -74,9 +86,9 @@ describe('the table engine as createTableEngine builds it equals createActor, on
       });
 
       it(`${variant}, ${label}: ${shortest.length} shortest and ${simple.length} simple paths give identical snapshots after every step, and identical effect calls`, () => {
-        const { effects, callsOf } = recordingEffects();
-        const table = compileActionTable(machine, effects);
-        const provided = machine.provide({ actions: asXStateActions(effects) });
+        const { effects, phases, callsOf } = recordingEffects();
+        const table = compileActionTable(machine, effects, phases);
+        const provided = provideRuntime(machine, effects, phases);
         for (const path of [...shortest, ...simple]) {
           const xs = createActor(provided, { input, clock: new SimulatedClock() });
           const tb = new TableActor(table, { clock: new ManualClock() }, input.id, input);
@@ -97,15 +109,20 @@ describe('the table engine as createTableEngine builds it equals createActor, on
             expect(comparable(tb.getSnapshot()), trace.join(' → ')).toEqual(comparable(xs.getSnapshot()));
           }
           expect(callsOf(tb), trace.join(' → ')).toEqual(callsOf(xs));
+          if (xs.getSnapshot().status === 'done') {
+            // A done actor has stopped every invocation it started, once each.
+            const count = (kind: string) => callsOf(tb).filter(([name, what]) => name.startsWith('invoke') && what === kind).length;
+            expect(count('stopped'), trace.join(' → ')).toBe(count('started'));
+          }
           xs.stop();
           tb.stop();
         }
       });
 
       it(`${variant}, ${label}: every path that ends passes finalizing once on both engines, and owed after-hooks are asked for on abrupt ends`, () => {
-        const { effects, callsOf } = recordingEffects();
-        const table = compileActionTable(machine, effects);
-        const provided = machine.provide({ actions: asXStateActions(effects) });
+        const { effects, phases, callsOf } = recordingEffects();
+        const table = compileActionTable(machine, effects, phases);
+        const provided = provideRuntime(machine, effects, phases);
         const ends = new Map<string, number>();
         let abruptAfterHooks = 0;
         for (const path of [...shortest, ...simple]) {
@@ -125,7 +142,7 @@ describe('the table engine as createTableEngine builds it equals createActor, on
             const end = String(xs.getSnapshot().value);
             ends.set(end, (ends.get(end) ?? 0) + 1);
             // An abrupt end after the hooks began (not through afterHooks): the effect is what runs the owed hooks.
-            if (sent.includes('START') && !sent.includes('AFTER_HOOKS_PASSED') && !callsOf(xs).some(([name]) => name === 'runAfterHooks')) abruptAfterHooks++;
+            if (sent.includes('START') && !sent.includes('AFTER_HOOKS_PASSED') && !callsOf(xs).some(([name]) => name === 'invoke afterHooks')) abruptAfterHooks++;
           } else {
             expect(finalizing(callsOf(xs)), sent.join(' → ')).toBe(0);
             expect(finalizing(callsOf(tb)), sent.join(' → ')).toBe(0);
@@ -139,9 +156,9 @@ describe('the table engine as createTableEngine builds it equals createActor, on
       });
 
       it(`${variant}, ${label}: unobserved steps (recipes in place) end where XState ends, and a snapshot once taken never changes`, () => {
-        const { effects } = recordingEffects();
+        const { effects, phases } = recordingEffects();
         const table = compileActionTable(machine, {});
-        const provided = machine.provide({ actions: asXStateActions(effects) });
+        const provided = provideRuntime(machine, effects, phases);
         for (const path of shortest) {
           const xs = createActor(provided, { input, clock: new SimulatedClock() });
           const tb = new TableActor(table, { clock: new ManualClock() }, input.id, input);
@@ -182,11 +199,11 @@ describe('provided overrides behave the same on both engines', () => {
 
   /** Runs `events` on both engines with their clocks, advances both by `ms`, and returns both state values. */
   async function both(machine: AnyStateMachine, events: ActionEvent[], ms: number): Promise<[unknown, unknown]> {
-    const { effects } = recordingEffects();
+    const { effects, phases } = recordingEffects();
     const simulated = new SimulatedClock();
-    const xs = createActor(machine.provide({ actions: asXStateActions(effects) }), { input, clock: simulated });
+    const xs = createActor(provideRuntime(machine, effects, phases), { input, clock: simulated });
     const manual = new ManualClock();
-    const tb = new TableActor(compileActionTable(machine, effects), { clock: manual }, input.id, input);
+    const tb = new TableActor(compileActionTable(machine, effects, phases), { clock: manual }, input.id, input);
     xs.start();
     tb.start();
     for (const event of events) {
@@ -219,14 +236,107 @@ describe('provided overrides behave the same on both engines', () => {
   });
 });
 
+describe('invocations: started after the step that entered the state, stopped after the one that left it, late answers dropped', () => {
+  const input: ActionInput = { id: 'l-1', name: 'Read', content: 'x', createdAt: 0, cancelGrace: 1000 };
+
+  /** Both engines with phases that keep each invocation's receiver (by phase name, latest last) and record starts and stops. */
+  function both() {
+    const receivers = new Map<object, Record<string, InvocationReceiver<ActionEvent>[]>>();
+    const log = new Map<object, string[]>();
+    const phases: Record<string, ActionPhase> = {};
+    for (const name of actionPhaseNames) {
+      phases[name] = (_context, parent, receiver) => {
+        const own = receivers.get(parent as object) ?? {};
+        receivers.set(parent as object, own);
+        (own[name] ??= []).push(receiver);
+        const lines = log.get(parent as object) ?? [];
+        log.set(parent as object, lines);
+        lines.push(`start ${name}`);
+        return { end: () => void lines.push(`stop ${name}`) };
+      };
+    }
+    const xs = createActor(provideRuntime(actionMachine, {}, phases), { input, clock: new SimulatedClock() }).start();
+    const tb = new TableActor(compileActionTable(actionMachine, {}, phases), { clock: new ManualClock() }, input.id, input).start();
+    return [xs, tb].map((actor) => ({
+      actor: actor as unknown as { send(event: ActionEvent): void; getSnapshot(): { value: unknown; status: string } },
+      /** The receiver of the `index`-th invocation of `name` (-1: the latest). */
+      receiver: (name: string, index = -1) => receivers.get(actor)![name]!.at(index)!,
+      log: () => log.get(actor) ?? [],
+    }));
+  }
+
+  it('a late answer after CANCEL is dropped on both engines; the attempt that stops answers through attemptStopping', () => {
+    for (const engine of both()) {
+      engine.actor.send({ type: 'START', site: 's', at: 1 });
+      engine.receiver('beforeHooks').send({ type: 'HOOKS_PASSED', at: 2 });
+      expect(engine.actor.getSnapshot().value).toBe('running');
+      // The before-hooks' invocation stopped when `hooks` was left: its late answer is dropped.
+      engine.receiver('beforeHooks').send({ type: 'HOOK_FAILED', error: { version: 1, name: 'HookError', message: 'late' }, at: 3 });
+      expect(engine.actor.getSnapshot().value).toBe('running');
+      engine.actor.send({ type: 'CANCEL', reason: 'user', message: 'stop', at: 4 });
+      expect(engine.actor.getSnapshot().value).toBe('cancelling');
+      engine.receiver('attempt').send({ type: 'ATTEMPT_SUCCEEDED', output: 'late', at: 5 });
+      expect(engine.actor.getSnapshot().value).toBe('cancelling');
+      engine.receiver('attemptStopping').send({ type: 'ATTEMPT_FAILED', error: { version: 1, name: 'AbortError', message: 'stopped' }, retryDelay: null, at: 6 });
+      expect(engine.actor.getSnapshot()).toMatchObject({ value: 'cancelled', status: 'done' });
+      expect(engine.log()).toEqual(['start beforeHooks', 'stop beforeHooks', 'start attempt', 'stop attempt', 'start attemptStopping', 'stop attemptStopping']);
+    }
+  });
+
+  it('a retry invokes a new attempt; the abandoned one cannot answer for it', () => {
+    for (const engine of both()) {
+      engine.actor.send({ type: 'START', site: 's', at: 1 });
+      engine.receiver('beforeHooks').send({ type: 'HOOKS_PASSED', at: 2 });
+      engine.actor.send({ type: 'ATTEMPT_FAILED', error: { version: 1, name: 'Error', message: 'once' }, retryDelay: 50, at: 3 });
+      engine.actor.send({ type: 'RETRY_NOW', at: 4 });
+      engine.actor.send({ type: 'START', site: 's', at: 5 });
+      engine.receiver('beforeHooks').send({ type: 'HOOKS_PASSED', at: 6 });
+      expect(engine.actor.getSnapshot().value).toBe('running');
+      engine.receiver('attempt', 0).send({ type: 'ATTEMPT_SUCCEEDED', output: 'first, late', at: 7 });
+      expect(engine.actor.getSnapshot().value).toBe('running');
+      engine.receiver('attempt').send({ type: 'ATTEMPT_SUCCEEDED', output: 'second', at: 8 });
+      expect(engine.actor.getSnapshot().value).toBe('afterHooks');
+      engine.receiver('afterHooks').send({ type: 'AFTER_HOOKS_PASSED', at: 9 });
+      expect(engine.actor.getSnapshot()).toMatchObject({ value: 'done', status: 'done' });
+    }
+  });
+
+  it('an answer sent while the invocation starts waits for the step to end, as XState', () => {
+    const phases: Record<string, ActionPhase> = { beforeHooks: (_context, _parent, receiver) => receiver.send({ type: 'HOOKS_PASSED', at: 2 }) };
+    const xs = createActor(provideRuntime(actionMachine, {}, phases), { input, clock: new SimulatedClock() }).start();
+    const tb = new TableActor(compileActionTable(actionMachine, {}, phases), { clock: new ManualClock() }, input.id, input).start();
+    const seen: unknown[][] = [[], []];
+    xs.subscribe((snapshot) => seen[0]!.push(snapshot.value));
+    tb.subscribe((snapshot) => seen[1]!.push(snapshot.value));
+    const start: ActionEvent = { type: 'START', site: 's', at: 1 };
+    xs.send(start);
+    tb.send(start);
+    expect(seen).toEqual([
+      ['hooks', 'running'],
+      ['hooks', 'running'],
+    ]);
+  });
+
+  it('an invoked logic without a positional start runs on XState only; with one, the table engine runs it', () => {
+    const plain = actionMachine.provide({ actors: { attempt: fromCallback(() => {}) } });
+    expect(() => compileActionTable(plain, {})).toThrow(/does not support `invoke` of actor `attempt` without a positional start/);
+    const fast = actionMachine.provide({ actors: { attempt: positionalCallback(() => {}) } });
+    expect(compileActionTable(fast, {}).states.find((state) => state.key === 'running')!.invoke.map((invocation) => invocation.src)).toEqual(['attempt']);
+  });
+});
+
 describe('compileMachine', () => {
   it('rejects what the table engine cannot run, naming it, with an UnsupportedMachineError', async () => {
     const { setup, raise } = await import('xstate');
     const parallel = setup({}).createMachine({ id: 'p', type: 'parallel', states: { a: {}, b: {} } });
     expect(() => compileMachine(parallel)).toThrow(/does not support `type` on the root/);
-    const invoking = setup({}).createMachine({ id: 'i', initial: 'a', states: { a: { invoke: { src: 'x' } } } } as never);
+    const invoking = setup({ actors: { x: fromCallback(() => {}) } }).createMachine({ id: 'i', initial: 'a', states: { a: { invoke: { src: 'x' } } } });
     expect(() => compileMachine(invoking)).toThrow(UnsupportedMachineError);
-    expect(() => compileMachine(invoking)).toThrow(/does not support `invoke` in state "a"/);
+    expect(() => compileMachine(invoking)).toThrow(/does not support `invoke` of actor `x` without a positional start \(in state "a"/);
+    const withInput = setup({ actors: { x: positionalCallback(() => {}) } }).createMachine({ id: 'w', initial: 'a', states: { a: { invoke: { src: 'x', input: 1 } } } });
+    expect(() => compileMachine(withInput)).toThrow(/does not support `input` on an invoke \(in state "a"\)/);
+    const onRoot = setup({ actors: { x: positionalCallback(() => {}) } }).createMachine({ id: 'o', invoke: { src: 'x' } });
+    expect(() => compileMachine(onRoot)).toThrow(/does not support `invoke` on the root/);
     const history = setup({}).createMachine({ id: 'h', initial: 'a', states: { a: { initial: 'x', states: { x: {}, h: { type: 'history' } } } } });
     expect(() => compileMachine(history)).toThrow(/does not support history states \(state "a.h"\)/);
     const raising = setup({}).createMachine({ id: 'r', initial: 'a', states: { a: { entry: raise({ type: 'GO' }) } } });

@@ -1,8 +1,9 @@
-import { raise, setup } from 'xstate';
+import { fromCallback, raise, setup } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { approvalGateMachine, main as approvalGate } from '../../examples/approvalGate.js';
 import { actionMachine } from '../../machines/action.machine.js';
 import { ActionContractError, checkActionMachine } from '../../machines/actionContract.js';
+import { positionalCallback } from '../../machines/positional.js';
 import { createPlan, ManualClock, Sequence } from '../../src/index.js';
 import { followInApp } from '../support/inspectorApp.js';
 
@@ -32,6 +33,11 @@ describe('user Action machines in a Sequence', () => {
       handle.send({ type: 'APPROVE' });
       expect(await handle.result).toBe('deployed');
       await clock.advance(20);
+      // The phases its states invoked (before-hooks, the attempt, after-hooks) are no actors of their own in the inspector.
+      expect([...app.state.actors.values()].filter((actor) => actor.parentId === view!.sessionId)).toEqual([]);
+      const kinds = [...app.state.actors.values()].map((actor) => actor.kind);
+      expect(new Set(kinds)).toEqual(new Set(['action', 'sequence', 'site']));
+      expect(kinds.filter((kind) => kind === 'action')).toHaveLength(1);
       expect(app.state.actors.get(view!.key)!.history.map(([value]) => value)).toEqual(expect.arrayContaining(['awaitingApproval', 'running', 'done']));
       app.dispose();
       await sequence.shutdown();
@@ -78,7 +84,7 @@ describe('user Action machines in a Sequence', () => {
 
   it('checkActionMachine requires the finalizing state every end passes, running runOwedAfterHooks on entry', () => {
     const config = actionMachine.config as unknown as { states: Record<string, Record<string, unknown>> } & Record<string, unknown>;
-    const impl = actionMachine.implementations as unknown as { actions: Record<string, never>; guards: Record<string, never>; delays: Record<string, never> };
+    const impl = actionMachine.implementations as unknown as { actions: Record<string, never>; guards: Record<string, never>; delays: Record<string, never>; actors: Record<string, never> };
     const { finalizing, ...withoutFinalizing } = config.states;
     // The same chart with every `finalizing` target going straight to `failed` (functions kept).
     const retarget = (value: unknown): unknown => {
@@ -88,7 +94,7 @@ describe('user Action machines in a Sequence', () => {
       return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, retarget(inner)]));
     };
     const problemsOf = (states: Record<string, unknown>, root: object = config): string => {
-      const machine = setup({ actions: impl.actions, guards: impl.guards, delays: impl.delays }).createMachine({ ...root, states } as never);
+      const machine = setup({ actions: impl.actions, guards: impl.guards, delays: impl.delays, actors: impl.actors }).createMachine({ ...root, states } as never);
       try {
         checkActionMachine(machine as never);
       } catch (thrown) {
@@ -101,14 +107,46 @@ describe('user Action machines in a Sequence', () => {
     expect(problemsOf(retarget(withoutFinalizing) as Record<string, unknown>, root)).toMatch(/no top-level state `finalizing`/);
     expect(problemsOf({ ...config.states, finalizing: { ...finalizing, entry: [] } })).toMatch(/state `finalizing` does not run `runOwedAfterHooks` on entry/);
     expect(problemsOf(config.states)).toBe('');
+    const { invoke: _invoke, ...running } = config.states.running!;
+    expect(problemsOf({ ...config.states, running })).toMatch(/no state invokes `attempt` \(its user code would never run\)/);
+    const bare = setup({ actions: impl.actions, guards: impl.guards, delays: impl.delays }).createMachine({ ...config } as never);
+    expect(() => checkActionMachine(bare as never)).toThrow(/no actor `beforeHooks` \(a phase Echo provides; declare it in setup\(\{ actors \}\)\)/);
+  });
+
+  it('a provided `attempt` stays the user\'s and gives the same results on both engines (plain callback logic: XState with a notice; with a positional start: the table engine)', async () => {
+    const answer = (sendBack: (event: { type: 'ATTEMPT_SUCCEEDED'; output: unknown; at: number }) => void) => sendBack({ type: 'ATTEMPT_SUCCEEDED', output: 'stubbed', at: 0 });
+    const machines = {
+      plain: actionMachine.provide({ actors: { attempt: fromCallback(({ sendBack }) => answer(sendBack)) } }),
+      positional: actionMachine.provide({ actors: { attempt: positionalCallback((_context, _parent, receiver) => answer((event) => receiver.send(event))) } }),
+    };
+    const seen: Record<string, unknown> = {};
+    for (const [kind, machine] of Object.entries(machines)) {
+      for (const engine of ['table', 'xstate'] as const) {
+        const calls: string[] = [];
+        const notices: Error[] = [];
+        const sequence = new Sequence({ plan: createPlan({ A: async () => void calls.push('real') }), actionMachine: machine as never, engine, onError: (error) => notices.push(error as Error) });
+        sequence.start();
+        const handle = sequence.assign('A', null);
+        const result = await handle.result;
+        seen[`${kind} ${engine}`] = { result, value: handle.getSnapshot().value, attempts: handle.getSnapshot().context.attempts.map((a) => a.outcome), calls, notices: notices.map((n) => n.message.includes('runs with createActor')) };
+        await sequence.shutdown();
+      }
+    }
+    const same = { result: 'stubbed', value: 'done', attempts: ['succeeded'], calls: [] };
+    expect(seen).toEqual({
+      'plain table': { ...same, notices: [true] },
+      'plain xstate': { ...same, notices: [] },
+      'positional table': { ...same, notices: [] },
+      'positional xstate': { ...same, notices: [] },
+    });
   });
 
   it('a machine the table engine cannot compile runs with createActor, with a one-line notice through onError', async () => {
     const config = actionMachine.config as { states: Record<string, object> } & Record<string, unknown>;
-    const impl = actionMachine.implementations as unknown as { actions: Record<string, never>; guards: Record<string, never>; delays: Record<string, never> };
-    const raising = setup({ actions: impl.actions, guards: impl.guards, delays: impl.delays }).createMachine({
+    const impl = actionMachine.implementations as unknown as { actions: Record<string, never>; guards: Record<string, never>; delays: Record<string, never>; actors: Record<string, never> };
+    const raising = setup({ actions: impl.actions, guards: impl.guards, delays: impl.delays, actors: impl.actors }).createMachine({
       ...config,
-      states: { ...config.states, hooks: { entry: ['runBeforeHooks', raise({ type: 'NOTED' } as never)], on: { HOOKS_PASSED: 'running', HOOK_FAILED: 'afterHooks' } } },
+      states: { ...config.states, hooks: { invoke: { src: 'beforeHooks' }, entry: raise({ type: 'NOTED' } as never), on: { HOOKS_PASSED: 'running', HOOK_FAILED: 'afterHooks' } } },
     } as never);
     const notices: Error[] = [];
     const sequence = new Sequence({ plan: createPlan({ A: async () => 'ok' }), actionMachine: raising as never, onError: (error) => notices.push(error as Error) });

@@ -1,0 +1,147 @@
+/**
+ * The phases of an action's user code, as the actors the Action statechart's
+ * states invoke: `beforeHooks` (in `hooks`), `attempt` (in `running`),
+ * `attemptStopping` (in `cancelling`) and `afterHooks` (in `afterHooks`). Each
+ * starts when its state is entered and answers the chart through its receiver;
+ * when the state is left the invocation stops (`end()`), and a late answer is
+ * dropped. The same starts serve both engines: XState runs them as callback
+ * actors, the table engine calls them directly (`machines/positional.ts`).
+ * @internal
+ */
+import type { ActionPhaseName } from '../../machines/action.machine.js';
+import type { ActionContext, ActionEvent } from '../../machines/actionTypes.js';
+import { positionalCallback, type PositionalCallback, type PositionalStart } from '../../machines/positional.js';
+import { LicenseError, serializeError, toError } from '../errors.js';
+import type { ActionRun } from './ActionRun.js';
+import { attemptError, failAttempt, hookInfo, tracking, type RunLookup } from './actionEffects.js';
+import { AttemptContext } from './AttemptContext.js';
+import { runHooks, type HookInfo } from './hooks.js';
+import { Phase, type PhaseReceiver } from './Phase.js';
+import { RunningAttempt } from './RunningAttempt.js';
+
+/** A phase's start: the invoking actor's context, the actor, and where to answer. */
+export type ActionPhase = PositionalStart<ActionContext, ActionEvent>;
+
+/** The first answer of a call counts: marks it answered and stopped, true when this was the first. */
+function answer(run: ActionRun, current: RunningAttempt): boolean {
+  if (current.answered) return false;
+  current.answered = true;
+  run.workEnded(current);
+  current.stop();
+  return true;
+}
+
+function attemptSucceeded(run: ActionRun, current: RunningAttempt, output: unknown): void {
+  if (!answer(run, current) || current.over) return;
+  run.services.tracer?.attemptSucceeded(run, current.number);
+  current.answer({ type: 'ATTEMPT_SUCCEEDED', output, at: run.services.clock.now() });
+}
+
+function attemptFailed(run: ActionRun, current: RunningAttempt, thrown: unknown, context: ActionContext | null): void {
+  if (!answer(run, current) || current.over) return;
+  failAttempt(run, current.receiver!, context ?? run.actor.getSnapshot().context, attemptError(thrown, run, current.number));
+}
+
+/** Runs `run`'s before- or after-hooks in a phase of their own, which answers `passed` or HOOK_FAILED. */
+function hooksPhase(run: ActionRun, receiver: PhaseReceiver, which: 'before' | 'after', attempt: number, outcome?: HookInfo['outcome']): Phase {
+  const phase = new Phase(receiver);
+  run.phaseStarted(phase);
+  const hooks = which === 'before' ? run.before : run.after;
+  const tracer = run.services.tracer;
+  const info = hookInfo(run, phase, which, attempt, outcome);
+  const onHook = tracking(run, which === 'before' ? 'before-hook' : 'after-hook');
+  (tracer === null ? runHooks(hooks, info, onHook) : tracer.hooks(run, which, () => runHooks(hooks, info, onHook))).then(
+    () => phase.answer(which === 'before' ? { type: 'HOOKS_PASSED', at: run.services.clock.now() } : { type: 'AFTER_HOOKS_PASSED', at: run.services.clock.now() }),
+    (thrown: unknown) => {
+      if (!phase.over) phase.answer({ type: 'HOOK_FAILED', error: run.recordError(toError(thrown), serializeError(thrown)), at: run.services.clock.now() });
+    },
+  );
+  return phase;
+}
+
+/** Builds the phase starts; `runOf` maps the invoking actor to its ActionRun. */
+export function createActionPhases(runOf: RunLookup): Record<ActionPhaseName, ActionPhase> {
+  return {
+    beforeHooks: (context, parent, receiver) => {
+      const run = runOf(parent);
+      if (run.license?.revoked === true) {
+        const error = run.license.error ?? new LicenseError(`License of action "${run.name}" was revoked`, { actionId: run.id });
+        receiver.send({ type: 'LICENSE_REVOKED', error: run.recordError(error), at: run.services.clock.now() });
+        return;
+      }
+      run.hooksBegan();
+      if (run.before.length === 0) {
+        receiver.send({ type: 'HOOKS_PASSED', at: run.services.clock.now() });
+        return;
+      }
+      return hooksPhase(run, receiver, 'before', context.attempts.length + 1);
+    },
+
+    attempt: (context, parent, receiver) => {
+      const run = runOf(parent);
+      const attempt = context.attempts.length;
+      if (run.services.listening) run.services.emit({ type: 'started', actionId: run.id, name: run.name, at: run.services.clock.now(), attempt, site: run.site?.id ?? null });
+      const tracer = run.services.tracer;
+      // The call's state lives in `current` (also the work piece `run.working` names, and the phase
+      // this invocation owns), so the two callbacks below keep only it and `run`: a live action holds no more per call.
+      const current = new RunningAttempt(attempt, receiver);
+      run.workStarted(current);
+      run.attemptStarted(current);
+      let then: unknown;
+      let result: unknown;
+      try {
+        const attemptContext = new AttemptContext(run, current);
+        result = tracer === null ? run.definition.run(run.content, attemptContext) : tracer.attempt(run, attempt, attemptContext);
+        // Reading `then` runs user code too (a getter, a Proxy trap).
+        then = result !== null && (typeof result === 'object' || typeof result === 'function') ? (result as { then?: unknown }).then : undefined;
+      } catch (thrown) {
+        attemptFailed(run, current, thrown, context);
+        return current;
+      }
+      if (typeof then !== 'function') {
+        attemptSucceeded(run, current, result);
+        return current;
+      }
+      try {
+        (then as PromiseLike<unknown>['then']).call(
+          result,
+          (output: unknown) => attemptSucceeded(run, current, output),
+          (thrown: unknown) => attemptFailed(run, current, thrown, null),
+        );
+      } catch (thrown) {
+        // It answered, then threw: the answer stands.
+        attemptFailed(run, current, thrown, context);
+      }
+      return current;
+    },
+
+    // `running` was left for `cancelling` (its invocation stopped): the attempt it aborted answers here once it stops.
+    attemptStopping: (_context, parent, receiver) => {
+      const current = runOf(parent).attempt;
+      if (current === null || current.answered) return; // its answer is on its way to the chart already
+      current.receiver = receiver;
+      return current;
+    },
+
+    afterHooks: (context, parent, receiver) => {
+      const run = runOf(parent);
+      run.afterHooksRun();
+      if (run.after.length === 0) {
+        receiver.send({ type: 'AFTER_HOOKS_PASSED', at: run.services.clock.now() });
+        return;
+      }
+      const outcome: HookInfo['outcome'] =
+        context.error === null
+          ? { status: 'done', output: context.output }
+          : { status: 'failed', error: run.liveError(context.error) ?? new Error(context.error.message) };
+      return hooksPhase(run, receiver, 'after', context.attempts.length, outcome);
+    },
+  };
+}
+
+/** The same phases as XState actor logic (callback actors), each carrying its positional start for the table engine. */
+export function asXStateActors(phases: Readonly<Record<string, ActionPhase>>): Record<string, PositionalCallback<ActionContext, ActionEvent>> {
+  const actors: Record<string, PositionalCallback<ActionContext, ActionEvent>> = {};
+  for (const [name, start] of Object.entries(phases)) actors[name] = positionalCallback(start);
+  return actors;
+}
