@@ -107,6 +107,16 @@ export interface InvocationReceiver<TEvent extends EventObject = AnyEventObject>
   send(event: TEvent): void;
 }
 
+/**
+ * What a positional start answers through: `send` during the call itself, and `hold()`
+ * for a receiver that stays open until the invocation stops (call it during the start,
+ * before returning, to answer later). An invocation that answers only during its start
+ * costs the table engine nothing to keep.
+ */
+export interface InvocationScope<TEvent extends EventObject = AnyEventObject> extends InvocationReceiver<TEvent> {
+  hold(): InvocationReceiver<TEvent>;
+}
+
 /** What a running invocation gives back: `end()` is called once when it stops (XState's callback cleanup). */
 export interface InvocationHandle {
   end(): void;
@@ -115,12 +125,12 @@ export interface InvocationHandle {
 /**
  * An invocation's start with positional arguments: the invoking actor's context as the
  * step that entered the state left it (read during the call only), the invoking actor,
- * and where to answer. Returns what ends it, if anything runs on.
+ * and where to answer (see `InvocationScope`). Returns what ends it, if anything runs on.
  */
 export type PositionalStart<TContext, TEvent extends EventObject = AnyEventObject> = (
   context: TContext,
   parent: unknown,
-  receiver: InvocationReceiver<TEvent>,
+  scope: InvocationScope<TEvent>,
 ) => InvocationHandle | void;
 
 /** Callback actor logic carrying its positional start. */
@@ -141,7 +151,9 @@ export function positionalCallback<TContext, TEvent extends EventObject = AnyEve
   const logic = fromCallback<EventObject>(({ self, sendBack }) => {
     const parent = (self as unknown as { _parent?: { getSnapshot(): { context: TContext } } })._parent;
     if (parent === undefined) throw new TypeError('A positional callback runs only when invoked by a state machine');
-    const handle = start(parent.getSnapshot().context, parent, { send: sendBack as (event: TEvent) => void });
+    // XState's sendBack stays open until the child stops: the scope is its own held receiver.
+    const scope: InvocationScope<TEvent> = { send: sendBack as (event: TEvent) => void, hold: () => scope };
+    const handle = start(parent.getSnapshot().context, parent, scope);
     return handle === undefined ? undefined : () => handle.end();
   });
   return Object.assign(logic, { [POSITIONAL]: start });

@@ -15,10 +15,8 @@ export type PhaseReceiver = InvocationReceiver<ActionEvent>;
 export class Phase implements InvocationHandle {
   /** The invocation it answers to; null once none owns it (its late answers are dropped). */
   receiver: PhaseReceiver | null;
-  /** Null until its signal is first read: code that never looks costs no AbortController. */
-  #controller: AbortController | null = null;
-  /** Why it was aborted (undefined: it was not). */
-  #reason: unknown = undefined;
+  /** Its AbortController once its signal was read, or why it was aborted before that (undefined: neither). */
+  #abort: AbortController | { readonly reason: unknown } | undefined = undefined;
 
   constructor(receiver: PhaseReceiver) {
     this.receiver = receiver;
@@ -44,17 +42,19 @@ export class Phase implements InvocationHandle {
    * without having been aborted (the reader then gives an aborted signal saying so).
    */
   signal(): AbortSignal | null {
-    if (this.#controller !== null) return this.#controller.signal;
-    if (this.#reason === undefined && this.receiver === null) return null;
-    this.#controller = new AbortController();
-    if (this.#reason !== undefined) this.#controller.abort(this.#reason);
-    return this.#controller.signal;
+    const abort = this.#abort;
+    if (abort instanceof AbortController) return abort.signal;
+    if (abort === undefined && this.receiver === null) return null;
+    const controller = new AbortController();
+    if (abort !== undefined) controller.abort(abort.reason);
+    this.#abort = controller;
+    return controller.signal;
   }
 
   /** Aborts its signal with `reason` (the first reason stays). */
   abort(reason: unknown): void {
-    if (this.#reason !== undefined) return;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
+    const abort = this.#abort;
+    if (abort === undefined) this.#abort = { reason };
+    else if (abort instanceof AbortController && !abort.signal.aborted) abort.abort(reason);
   }
 }

@@ -13,14 +13,12 @@ import { outcomeOf } from './runOutcome.js';
 import {
   CancellationError,
   EchoError,
-  HookError,
   ExecutionError,
   LicenseError,
   isInstance,
   messageOf,
   serializeError,
   TimeoutError,
-  toError,
   type CancellationReason,
 } from '../errors.js';
 import type { Phase } from './Phase.js';
@@ -29,15 +27,6 @@ import { decideRetry, type RetryDecision } from '../retryPolicy.js';
 
 type Self = { send(event: ActionEvent): void };
 type AnyEvent = { readonly type: string };
-
-/**
- * When the event that triggered an effect happened: an effect runs in the same
- * step as its event, so the event's `at` saves a clock read.
- */
-export function timeOf(event: AnyEvent, run: ActionRun): number {
-  const at = (event as { at?: unknown }).at;
-  return typeof at === 'number' ? at : run.services.clock.now();
-}
 
 /** Finds the ActionRun of an actor. */
 export type RunLookup = (self: unknown) => ActionRun;

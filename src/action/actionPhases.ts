@@ -62,29 +62,29 @@ function hooksPhase(run: ActionRun, receiver: PhaseReceiver, which: 'before' | '
 /** Builds the phase starts; `runOf` maps the invoking actor to its ActionRun. */
 export function createActionPhases(runOf: RunLookup): Record<ActionPhaseName, ActionPhase> {
   return {
-    beforeHooks: (context, parent, receiver) => {
+    beforeHooks: (context, parent, scope) => {
       const run = runOf(parent);
       if (run.license?.revoked === true) {
         const error = run.license.error ?? new LicenseError(`License of action "${run.name}" was revoked`, { actionId: run.id });
-        receiver.send({ type: 'LICENSE_REVOKED', error: run.recordError(error), at: run.services.clock.now() });
+        scope.send({ type: 'LICENSE_REVOKED', error: run.recordError(error), at: run.services.clock.now() });
         return;
       }
       run.hooksBegan();
       if (run.before.length === 0) {
-        receiver.send({ type: 'HOOKS_PASSED', at: run.services.clock.now() });
+        scope.send({ type: 'HOOKS_PASSED', at: run.services.clock.now() });
         return;
       }
-      return hooksPhase(run, receiver, 'before', context.attempts.length + 1);
+      return hooksPhase(run, scope.hold(), 'before', context.attempts.length + 1);
     },
 
-    attempt: (context, parent, receiver) => {
+    attempt: (context, parent, scope) => {
       const run = runOf(parent);
       const attempt = context.attempts.length;
       if (run.services.listening) run.services.emit({ type: 'started', actionId: run.id, name: run.name, at: run.services.clock.now(), attempt, site: run.site?.id ?? null });
       const tracer = run.services.tracer;
       // The call's state lives in `current` (also the work piece `run.working` names, and the phase
       // this invocation owns), so the two callbacks below keep only it and `run`: a live action holds no more per call.
-      const current = new RunningAttempt(attempt, receiver);
+      const current = new RunningAttempt(attempt, scope.hold());
       run.workStarted(current);
       run.attemptStarted(current);
       let then: unknown;
@@ -116,25 +116,25 @@ export function createActionPhases(runOf: RunLookup): Record<ActionPhaseName, Ac
     },
 
     // `running` was left for `cancelling` (its invocation stopped): the attempt it aborted answers here once it stops.
-    attemptStopping: (_context, parent, receiver) => {
+    attemptStopping: (_context, parent, scope) => {
       const current = runOf(parent).attempt;
       if (current === null || current.answered) return; // its answer is on its way to the chart already
-      current.receiver = receiver;
+      current.receiver = scope.hold();
       return current;
     },
 
-    afterHooks: (context, parent, receiver) => {
+    afterHooks: (context, parent, scope) => {
       const run = runOf(parent);
       run.afterHooksRun();
       if (run.after.length === 0) {
-        receiver.send({ type: 'AFTER_HOOKS_PASSED', at: run.services.clock.now() });
+        scope.send({ type: 'AFTER_HOOKS_PASSED', at: run.services.clock.now() });
         return;
       }
       const outcome: HookInfo['outcome'] =
         context.error === null
           ? { status: 'done', output: context.output }
           : { status: 'failed', error: run.liveError(context.error) ?? new Error(context.error.message) };
-      return hooksPhase(run, receiver, 'after', context.attempts.length, outcome);
+      return hooksPhase(run, scope.hold(), 'after', context.attempts.length, outcome);
     },
   };
 }

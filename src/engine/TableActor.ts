@@ -309,7 +309,7 @@ export class TableActor<TContext> {
       this.#runActions(state.entry, event);
       if (!state.final) {
         this.#arm(state, event);
-        if (state.invoke.length > 0) (this.#invocations ??= new TableInvocations(this)).enter(index, state.invoke);
+        if (state.invoke.length > 0) (this.#invocations ??= new TableInvocations(this)).enter(state.invoke);
         continue;
       }
       if (state.doneEvent !== null) (this.#internal ??= []).push(state.doneEvent);

@@ -4,27 +4,30 @@
  * the macrostep that entered it (after every entry action), and stop after the
  * macrostep that left it (after its exit actions and the transition's actions); one
  * left in the same macrostep never starts. A stopped invocation's events are dropped.
+ * One that answers only during its start (it neither holds a receiver nor returns a
+ * handle) is kept by nothing: stopping it would do nothing.
  * @internal
  */
-import type { InvocationHandle, InvocationReceiver } from '../../machines/positional.js';
+import type { InvocationHandle, InvocationReceiver, InvocationScope } from '../../machines/positional.js';
 import type { CompiledInvocation } from './compileMachine.js';
 
-/** One invocation: the receiver its start answers through. */
+const STARTED = 1;
+const STOPPED = 2;
+
+/** A held receiver (or a started invocation with a handle): what stops when its state is left. */
 class TableInvocation<TContext> implements InvocationReceiver {
-  started = false;
-  stopped = false;
+  status: typeof STARTED | typeof STOPPED = STARTED;
   handle: InvocationHandle | void = undefined;
-  /** The next live invocation of the same actor. */
+  /** The next one in its list (live, or stopping). */
   next: TableInvocation<TContext> | null = null;
 
   constructor(
     readonly actor: { send(event: { type: string }): void },
-    readonly state: number,
     readonly definition: CompiledInvocation<TContext>,
   ) {}
 
   send(event: { type: string }): void {
-    if (!this.stopped) this.actor.send(event);
+    if (this.status !== STOPPED) this.actor.send(event);
   }
 }
 
@@ -36,12 +39,28 @@ function report(onError: InvocationError, actor: unknown, error: unknown, src: s
   onError(actor as never, error, src);
 }
 
-export class TableInvocations<TContext> {
+type Definitions<TContext> = readonly CompiledInvocation<TContext>[];
+
+/**
+ * One actor's invocations, and the scope its starts answer through (one object per
+ * actor, reused by every start). Stops run before starts at the end of a macrostep,
+ * which is XState's order for charts without parallel states (a state still active at
+ * its end cannot be left in it).
+ */
+export class TableInvocations<TContext> implements InvocationScope {
   readonly #actor: { send(event: { type: string }): void };
-  /** The live ones (started, or to start at the end of this macrostep), newest first. */
-  #live: TableInvocation<TContext>[] = [];
-  /** To start or to stop at the end of this macrostep, in the order XState defers them. */
-  #deferred: TableInvocation<TContext>[] = [];
+  /** Held or handled ones, oldest first. */
+  #live: TableInvocation<TContext> | null = null;
+  /** Left: they stop at the end of this macrostep, in the order they were left. */
+  #stopping: TableInvocation<TContext> | null = null;
+  #stoppingLast: TableInvocation<TContext> | null = null;
+  /** The invocations of the state entered in this macrostep (more: `#morePending`). */
+  #pending: Definitions<TContext> | null = null;
+  #morePending: Definitions<TContext>[] | null = null;
+  /** The one starting now (its `hold()` links it), and what it held. */
+  #starting: CompiledInvocation<TContext> | null = null;
+  #held: TableInvocation<TContext> | null = null;
+  #stopped = false;
 
   constructor(actor: { send(event: { type: string }): void }) {
     this.#actor = actor;
@@ -49,70 +68,124 @@ export class TableInvocations<TContext> {
 
   /** Whether something waits for the end of the macrostep. */
   get pending(): boolean {
-    return this.#deferred.length > 0;
+    return this.#pending !== null || this.#stopping !== null || this.#morePending !== null;
   }
 
-  /** `state` (an index) was entered: its invocations start at the end of the macrostep. */
-  enter(state: number, definitions: readonly CompiledInvocation<TContext>[]): void {
-    for (const definition of definitions) {
-      const invocation = new TableInvocation(this.#actor, state, definition);
-      this.#live.push(invocation);
-      this.#deferred.push(invocation);
-    }
+  /** A state was entered: its invocations start at the end of the macrostep. */
+  enter(definitions: Definitions<TContext>): void {
+    if (this.#pending === null) this.#pending = definitions;
+    else (this.#morePending ??= []).push(definitions);
   }
 
-  /** `state` was left (-1: every state, the actor is done): its invocations stop at the end of the macrostep. */
+  /** `state` (an index) was left (-1: every state, the actor is done): its invocations stop at the end of the macrostep. */
   leave(state: number): void {
-    const live = this.#live;
-    for (let i = live.length - 1; i >= 0; i--) {
-      const invocation = live[i]!;
-      if (state >= 0 && invocation.state !== state) continue;
-      live.splice(i, 1);
-      if (invocation.started) this.#deferred.push(invocation);
-      else invocation.stopped = true; // left before it started: it never does
+    // Left before they started: they never do.
+    if (this.#pending !== null && (state < 0 || this.#pending[0]!.state === state)) this.#pending = null;
+    if (this.#morePending !== null) {
+      this.#morePending = state < 0 ? null : this.#morePending.filter((definitions) => definitions[0]!.state !== state);
+      if (this.#morePending?.length === 0) this.#morePending = null;
     }
-  }
-
-  /** The end of a macrostep: starts and stops what it deferred, in order. `context` is read during the starts only. */
-  flush(context: TContext, parent: unknown, onError: InvocationError): void {
-    const deferred = this.#deferred;
-    // Nothing is deferred while this runs (events its starts send wait in the actor's mailbox).
-    for (let i = 0; i < deferred.length; i++) {
-      const invocation = deferred[i]!;
-      if (invocation.stopped) continue;
-      if (invocation.started) {
-        this.#end(invocation, parent, onError);
+    let previous: TableInvocation<TContext> | null = null;
+    let invocation = this.#live;
+    while (invocation !== null) {
+      const next: TableInvocation<TContext> | null = invocation.next;
+      if (state >= 0 && invocation.definition.state !== state) {
+        previous = invocation;
+        invocation = next;
         continue;
       }
-      invocation.started = true;
-      try {
-        invocation.handle = invocation.definition.start(context, parent, invocation);
-      } catch (error) {
-        report(onError, parent, error, invocation.definition.src);
-      }
-      // Stopped while it started (its actor was stopped): it ends at once.
-      if (invocation.stopped && invocation.handle !== undefined) {
-        invocation.stopped = false;
-        this.#end(invocation, parent, onError);
-      }
+      if (previous === null) this.#live = next;
+      else previous.next = next;
+      invocation.next = null;
+      if (this.#stoppingLast === null) this.#stopping = invocation;
+      else this.#stoppingLast.next = invocation;
+      this.#stoppingLast = invocation;
+      invocation = next;
     }
-    deferred.length = 0;
+  }
+
+  /** The end of a macrostep: stops, then starts, what it deferred. `context` is read during the starts only. */
+  flush(context: TContext, parent: unknown, onError: InvocationError): void {
+    let stopping = this.#stopping;
+    this.#stopping = this.#stoppingLast = null;
+    while (stopping !== null) {
+      const next: TableInvocation<TContext> | null = stopping.next;
+      stopping.next = null;
+      this.#end(stopping, parent, onError);
+      stopping = next;
+    }
+    // Events the starts send wait in the actor's mailbox: nothing enters or leaves a state meanwhile.
+    const pending = this.#pending;
+    const more = this.#morePending;
+    this.#pending = null;
+    this.#morePending = null;
+    if (pending !== null) for (const definition of pending) this.#start(definition, context, parent, onError);
+    if (more !== null) for (const definitions of more) for (const definition of definitions) this.#start(definition, context, parent, onError);
+  }
+
+  /** During a start: answers the actor (its mailbox keeps it until the step ends). */
+  send(event: { type: string }): void {
+    if (this.#starting !== null) this.#actor.send(event);
+    // After its start returned, an invocation answers only through what it held: this answer is dropped.
+  }
+
+  /** During a start: a receiver that stays open until the invocation stops. */
+  hold(): InvocationReceiver {
+    const definition = this.#starting;
+    if (definition === null) throw new TypeError('hold() is called during an invocation\'s start, before it returns');
+    return (this.#held ??= this.#link(new TableInvocation(this.#actor, definition)));
+  }
+
+  #link(invocation: TableInvocation<TContext>): TableInvocation<TContext> {
+    if (this.#live === null) this.#live = invocation;
+    else {
+      let last = this.#live;
+      while (last.next !== null) last = last.next;
+      last.next = invocation;
+    }
+    return invocation;
+  }
+
+  #start(definition: CompiledInvocation<TContext>, context: TContext, parent: unknown, onError: InvocationError): void {
+    if (this.#stopped) return;
+    this.#starting = definition;
+    this.#held = null;
+    let handle: InvocationHandle | void = undefined;
+    try {
+      handle = definition.start(context, parent, this);
+    } catch (error) {
+      report(onError, parent, error, definition.src);
+    } finally {
+      this.#starting = null;
+    }
+    // What the start did to this object meanwhile (TypeScript keeps the values set above).
+    let invocation = this.#held as TableInvocation<TContext> | null;
+    const stopped = this.#stopped as boolean;
+    this.#held = null;
+    if (handle === undefined) return; // nothing to end (a held receiver closes when its state is left)
+    if (invocation === null) invocation = stopped ? new TableInvocation(this.#actor, definition) : this.#link(new TableInvocation(this.#actor, definition));
+    invocation.handle = handle;
+    // Stopped while it started (its actor was stopped): it ends at once.
+    if (stopped || invocation.status === STOPPED) {
+      invocation.status = STARTED;
+      this.#end(invocation, parent, onError);
+    }
   }
 
   /** The actor stopped: every invocation stops now; none starts any more. */
   stopAll(parent: unknown, onError: InvocationError): void {
-    const all = [...this.#live, ...this.#deferred];
-    this.#live = [];
-    this.#deferred = [];
-    for (const invocation of all) {
-      if (invocation.started) this.#end(invocation, parent, onError);
-      else invocation.stopped = true;
-    }
+    this.#stopped = true;
+    let stopping = this.#stopping;
+    let live = this.#live;
+    this.#live = this.#stopping = this.#stoppingLast = null;
+    this.#pending = this.#morePending = null;
+    for (; stopping !== null; stopping = stopping.next) this.#end(stopping, parent, onError);
+    for (; live !== null; live = live.next) this.#end(live, parent, onError);
   }
 
   #end(invocation: TableInvocation<TContext>, parent: unknown, onError: InvocationError): void {
-    if (invocation.stopped) return;
-    invocation.stopped = true;
+    if (invocation.status === STOPPED) return;
+    invocation.status = STOPPED;
     const handle = invocation.handle;
     invocation.handle = undefined;
     if (handle === undefined) return;

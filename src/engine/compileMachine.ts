@@ -69,6 +69,8 @@ export interface CompiledDelay<TContext> {
 export interface CompiledInvocation<TContext> {
   /** The actor slot it invokes (`src`). */
   readonly src: string;
+  /** Index of the state that invokes it. */
+  readonly state: number;
   readonly start: PositionalStart<TContext>;
 }
 
@@ -295,7 +297,7 @@ export function compileMachine<TContext>(definition: MachineDefinition): Compile
     return (context, event) => (run as (args: { context: TContext; event: unknown }) => number)({ context, event });
   };
 
-  const invocations = (value: unknown, where: string): CompiledInvocation<TContext>[] =>
+  const invocations = (value: unknown, state: number, where: string): CompiledInvocation<TContext>[] =>
     toArray(value).map((raw) => {
       if (typeof raw !== 'object' || raw === null) unsupported(`an \`invoke\` that is not an object (in ${where})`);
       for (const k of Object.keys(raw)) if (!INVOKE_KEYS.has(k)) unsupported(`\`${k}\` on an invoke (in ${where})`);
@@ -305,7 +307,7 @@ export function compileMachine<TContext>(definition: MachineDefinition): Compile
       if (logic === undefined) throw new TypeError(`Actor \`${src}\` invoked in ${where} has no implementation`);
       const start = positionalStartOf<TContext>(logic);
       if (start === undefined) unsupported(`\`invoke\` of actor \`${src}\` without a positional start (in ${where}; make it with positionalCallback)`);
-      return { src, start };
+      return { src, state, start };
     });
 
   const valueOf = (path: readonly string[]): StateValue => {
@@ -342,7 +344,7 @@ export function compileMachine<TContext>(definition: MachineDefinition): Compile
       on,
       after,
       always: transitions(cfg.always, index, `${where} always`),
-      invoke: final && cfg.invoke !== undefined ? unsupported(`\`invoke\` in a final state (${where})`) : invocations(cfg.invoke, where),
+      invoke: final && cfg.invoke !== undefined ? unsupported(`\`invoke\` in a final state (${where})`) : invocations(cfg.invoke, index, where),
     };
   };
 

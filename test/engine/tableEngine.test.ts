@@ -239,16 +239,16 @@ describe('provided overrides behave the same on both engines', () => {
 describe('invocations: started after the step that entered the state, stopped after the one that left it, late answers dropped', () => {
   const input: ActionInput = { id: 'l-1', name: 'Read', content: 'x', createdAt: 0, cancelGrace: 1000 };
 
-  /** Both engines with phases that keep each invocation's receiver (by phase name, latest last) and record starts and stops. */
+  /** Both engines with phases that hold each invocation's receiver (by phase name, latest last) and record starts and stops. */
   function both() {
     const receivers = new Map<object, Record<string, InvocationReceiver<ActionEvent>[]>>();
     const log = new Map<object, string[]>();
     const phases: Record<string, ActionPhase> = {};
     for (const name of actionPhaseNames) {
-      phases[name] = (_context, parent, receiver) => {
+      phases[name] = (_context, parent, scope) => {
         const own = receivers.get(parent as object) ?? {};
         receivers.set(parent as object, own);
-        (own[name] ??= []).push(receiver);
+        (own[name] ??= []).push(scope.hold());
         const lines = log.get(parent as object) ?? [];
         log.set(parent as object, lines);
         lines.push(`start ${name}`);
@@ -302,7 +302,7 @@ describe('invocations: started after the step that entered the state, stopped af
   });
 
   it('an answer sent while the invocation starts waits for the step to end, as XState', () => {
-    const phases: Record<string, ActionPhase> = { beforeHooks: (_context, _parent, receiver) => receiver.send({ type: 'HOOKS_PASSED', at: 2 }) };
+    const phases: Record<string, ActionPhase> = { beforeHooks: (_context, _parent, scope) => scope.send({ type: 'HOOKS_PASSED', at: 2 }) };
     const xs = createActor(provideRuntime(actionMachine, {}, phases), { input, clock: new SimulatedClock() }).start();
     const tb = new TableActor(compileActionTable(actionMachine, {}, phases), { clock: new ManualClock() }, input.id, input).start();
     const seen: unknown[][] = [[], []];
