@@ -131,6 +131,8 @@ export type PositionalStart<TContext, TEvent extends EventObject = AnyEventObjec
   context: TContext,
   parent: unknown,
   scope: InvocationScope<TEvent>,
+  /** The event of the step that entered the state, when the engine has it at hand (the table engine; an XState child does not see it). */
+  entered?: AnyEventObject,
 ) => InvocationHandle | void;
 
 /** Callback actor logic carrying its positional start. */

@@ -22,6 +22,12 @@ import { RunningAttempt } from './RunningAttempt.js';
 /** A phase's start: the invoking actor's context, the actor, and where to answer. */
 export type ActionPhase = PositionalStart<ActionContext, ActionEvent>;
 
+/** When the step that entered the phase's state happened (its event's `at` saves a clock read), else now. */
+function timeOf(run: ActionRun, entered: { readonly type: string } | undefined): number {
+  const at = (entered as { at?: unknown } | undefined)?.at;
+  return typeof at === 'number' ? at : run.services.clock.now();
+}
+
 /** The first answer of a call counts: marks it answered and stopped, true when this was the first. */
 function answer(run: ActionRun, current: RunningAttempt): boolean {
   if (current.answered) return false;
@@ -62,25 +68,25 @@ function hooksPhase(run: ActionRun, receiver: PhaseReceiver, which: 'before' | '
 /** Builds the phase starts; `runOf` maps the invoking actor to its ActionRun. */
 export function createActionPhases(runOf: RunLookup): Record<ActionPhaseName, ActionPhase> {
   return {
-    beforeHooks: (context, parent, scope) => {
+    beforeHooks: (context, parent, scope, entered) => {
       const run = runOf(parent);
       if (run.license?.revoked === true) {
         const error = run.license.error ?? new LicenseError(`License of action "${run.name}" was revoked`, { actionId: run.id });
-        scope.send({ type: 'LICENSE_REVOKED', error: run.recordError(error), at: run.services.clock.now() });
+        scope.send({ type: 'LICENSE_REVOKED', error: run.recordError(error), at: timeOf(run, entered) });
         return;
       }
       run.hooksBegan();
       if (run.before.length === 0) {
-        scope.send({ type: 'HOOKS_PASSED', at: run.services.clock.now() });
+        scope.send({ type: 'HOOKS_PASSED', at: timeOf(run, entered) });
         return;
       }
       return hooksPhase(run, scope.hold(), 'before', context.attempts.length + 1);
     },
 
-    attempt: (context, parent, scope) => {
+    attempt: (context, parent, scope, entered) => {
       const run = runOf(parent);
       const attempt = context.attempts.length;
-      if (run.services.listening) run.services.emit({ type: 'started', actionId: run.id, name: run.name, at: run.services.clock.now(), attempt, site: run.site?.id ?? null });
+      if (run.services.listening) run.services.emit({ type: 'started', actionId: run.id, name: run.name, at: timeOf(run, entered), attempt, site: run.site?.id ?? null });
       const tracer = run.services.tracer;
       // The call's state lives in `current` (also the work piece `run.working` names, and the phase
       // this invocation owns), so the two callbacks below keep only it and `run`: a live action holds no more per call.
@@ -123,11 +129,11 @@ export function createActionPhases(runOf: RunLookup): Record<ActionPhaseName, Ac
       return current;
     },
 
-    afterHooks: (context, parent, scope) => {
+    afterHooks: (context, parent, scope, entered) => {
       const run = runOf(parent);
       run.afterHooksRun();
       if (run.after.length === 0) {
-        scope.send({ type: 'AFTER_HOOKS_PASSED', at: run.services.clock.now() });
+        scope.send({ type: 'AFTER_HOOKS_PASSED', at: timeOf(run, entered) });
         return;
       }
       const outcome: HookInfo['outcome'] =

@@ -218,7 +218,9 @@ export class TableActor<TContext> {
     if (this.#status === 'done' || this.#status === 'stopped') return;
     this.#status = 'stopped';
     this.#clearTimers();
-    this.#invocations?.stopAll(this, this.#options.onEffectError);
+    const invocations = this.#invocations;
+    this.#invocations = null;
+    invocations?.stopAll(this, this.#options.onEffectError);
     this.#queue = null;
     this.#first = null;
     this.#snapshot = null;
@@ -406,7 +408,11 @@ export class TableActor<TContext> {
 
   #endStep(event: { type: string }): void {
     const invocations = this.#invocations;
-    if (invocations !== null && invocations.pending) invocations.flush(this.#context, this, this.#options.onEffectError);
+    if (invocations !== null) {
+      if (invocations.pending) invocations.flush(this.#context, event, this, this.#options.onEffectError);
+      // Done: its invocations stopped (a settled action keeps nothing of them).
+      if (this.#status !== 'active') this.#invocations = null;
+    }
     this.#snapshot = null;
     const sink = this.#options.inspect;
     if (sink !== undefined) {

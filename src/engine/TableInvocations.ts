@@ -105,7 +105,7 @@ export class TableInvocations<TContext> implements InvocationScope {
   }
 
   /** The end of a macrostep: stops, then starts, what it deferred. `context` is read during the starts only. */
-  flush(context: TContext, parent: unknown, onError: InvocationError): void {
+  flush(context: TContext, event: { type: string }, parent: unknown, onError: InvocationError): void {
     let stopping = this.#stopping;
     this.#stopping = this.#stoppingLast = null;
     while (stopping !== null) {
@@ -119,8 +119,8 @@ export class TableInvocations<TContext> implements InvocationScope {
     const more = this.#morePending;
     this.#pending = null;
     this.#morePending = null;
-    if (pending !== null) for (const definition of pending) this.#start(definition, context, parent, onError);
-    if (more !== null) for (const definitions of more) for (const definition of definitions) this.#start(definition, context, parent, onError);
+    if (pending !== null) for (const definition of pending) this.#start(definition, context, event, parent, onError);
+    if (more !== null) for (const definitions of more) for (const definition of definitions) this.#start(definition, context, event, parent, onError);
   }
 
   /** During a start: answers the actor (its mailbox keeps it until the step ends). */
@@ -146,13 +146,13 @@ export class TableInvocations<TContext> implements InvocationScope {
     return invocation;
   }
 
-  #start(definition: CompiledInvocation<TContext>, context: TContext, parent: unknown, onError: InvocationError): void {
+  #start(definition: CompiledInvocation<TContext>, context: TContext, event: { type: string }, parent: unknown, onError: InvocationError): void {
     if (this.#stopped) return;
     this.#starting = definition;
     this.#held = null;
     let handle: InvocationHandle | void = undefined;
     try {
-      handle = definition.start(context, parent, this);
+      handle = definition.start(context, parent, this, event);
     } catch (error) {
       report(onError, parent, error, definition.src);
     } finally {
