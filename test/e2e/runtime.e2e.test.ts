@@ -99,13 +99,13 @@ describe.skipIf(chromiumMissing)('progress, logs and stacks from a live runtime'
     await page.waitForSelector('[data-testid="detail"] h2:text("Broken")');
     const chain = page.locator('[data-testid="detail"] .cause-chain').first();
     expect(await chain.textContent()).toContain('ECONNRESET');
-    // Every link with frames shows them: the thrown error's (called from actionEffects.ts) and its cause's; the
+    // Every link with frames shows them: the thrown error's (called from actionPhases.ts, where the attempt phase calls the function) and its cause's; the
     // ExecutionError around them captures none of its own.
     const stacks = chain.locator('[data-testid="stack"]');
     expect(await stacks.count()).toBeGreaterThanOrEqual(2);
     for (let i = 0; i < (await stacks.count()); i++) await stacks.nth(i).locator('summary').click();
     const text = (await stacks.locator('pre').allTextContents()).join('\n');
-    expect(text).toMatch(/at .*\.\/src\/action\/actionEffects\.ts:\d+:\d+/);
+    expect(text).toMatch(/at .*\.\/src\/action\/actionPhases\.ts:\d+:\d+/);
     expect(text).toMatch(/at .*\.\/test\/e2e\/runtime\.e2e\.test\.ts:\d+:\d+/);
     expect(text).not.toContain(repo);
     expect(text).not.toContain('file://');
