@@ -38,5 +38,5 @@ export {
   checkActionMachine,
   type ActionMachineTypes,
 } from './actionContract.js';
-export { positionalCallback, recipeAssign, type InvocationHandle, type InvocationReceiver, type InvocationScope, type PositionalStart, type Recipe } from './positional.js';
+export { positionalCallback, recipeAssign, type InvocationHandle, type InvocationReceiver, type InvocationScope, type PositionalCallback, type PositionalStart, type Recipe } from './positional.js';
 export { copyContext, type ActionDraft } from './actionUpdates.js';

@@ -104,6 +104,7 @@ export function recipeFormOf<TContext>(implementation: unknown): RecipeForm<TCon
 
 /** Where an invocation answers: the invoking actor while the invocation runs; once it stopped, its events are dropped. */
 export interface InvocationReceiver<TEvent extends EventObject = AnyEventObject> {
+  /** Sends `event` to the invoking actor (dropped once the invocation has stopped). */
   send(event: TEvent): void;
 }
 
@@ -114,11 +115,13 @@ export interface InvocationReceiver<TEvent extends EventObject = AnyEventObject>
  * costs the table engine nothing to keep.
  */
 export interface InvocationScope<TEvent extends EventObject = AnyEventObject> extends InvocationReceiver<TEvent> {
+  /** Keeps a receiver open until the invocation stops, to answer after the start has returned. */
   hold(): InvocationReceiver<TEvent>;
 }
 
 /** What a running invocation gives back: `end()` is called once when it stops (XState's callback cleanup). */
 export interface InvocationHandle {
+  /** Stops what the invocation runs; called once, when the invoking state is left or the actor stops. */
   end(): void;
 }
 
