@@ -7,19 +7,7 @@
  * helpers of `serializeError.ts`.
  */
 export { EchoError, isEchoError, isInstance, type EchoErrorOptions } from './errors/EchoError.js';
-export {
-  BackpressureError,
-  CancellationError,
-  ExecutionError,
-  HookError,
-  LicenseError,
-  RateLimitError,
-  RoutingError,
-  SerializationError,
-  TimeoutError,
-  ValidationError,
-  type ValidationIssue,
-} from './errors/typedErrors.js';
+export * from './errors/typedErrors.js';
 export { reviveError } from './errors/reviveError.js';
 export { describeThrown, messageOf, serializeError, toError, type SerializedError } from './serializeError.js';
 export type { CancellationReason } from '../machines/actionConstants.js';
