@@ -109,14 +109,21 @@ export interface InvocationReceiver<TEvent extends EventObject = AnyEventObject>
 }
 
 /**
- * What a positional start answers through: `send` during the call itself, and `hold()`
+ * What a positional start answers through: `answer` during the call itself, and `hold()`
  * for a receiver that stays open until the invocation stops (call it during the start,
  * before returning, to answer later). An invocation that answers only during its start
  * costs the table engine nothing to keep.
  */
-export interface InvocationScope<TEvent extends EventObject = AnyEventObject> extends InvocationReceiver<TEvent> {
-  /** Keeps a receiver open until the invocation stops, to answer after the start has returned. */
-  hold(): InvocationReceiver<TEvent>;
+export interface InvocationScope<TEvent extends EventObject = AnyEventObject> {
+  /** During the start: sends `event` to the invoking actor (it waits for the step to end); dropped once the start has returned. */
+  answer(event: TEvent): void;
+  /**
+   * Keeps a receiver open until the invocation stops, to answer after the start has returned.
+   * With `fence`, the handle this start returns, which drops its own answers once its `end()`
+   * was called, nothing is kept for the receiver: it is the invoking actor itself (the table
+   * engine ends `fence` at once, and reports a TypeError, if the start returns anything else).
+   */
+  hold(fence?: InvocationHandle): InvocationReceiver<TEvent>;
 }
 
 /** What a running invocation gives back: `end()` is called once when it stops (XState's callback cleanup). */
@@ -156,8 +163,9 @@ export function positionalCallback<TContext, TEvent extends EventObject = AnyEve
   const logic = fromCallback<EventObject>(({ self, sendBack }) => {
     const parent = (self as unknown as { _parent?: { getSnapshot(): { context: TContext } } })._parent;
     if (parent === undefined) throw new TypeError('A positional callback runs only when invoked by a state machine');
-    // XState's sendBack stays open until the child stops: the scope is its own held receiver.
-    const scope: InvocationScope<TEvent> = { send: sendBack as (event: TEvent) => void, hold: () => scope };
+    // XState's sendBack stays open until the child stops: it is the held receiver too.
+    const receiver: InvocationReceiver<TEvent> = { send: sendBack as (event: TEvent) => void };
+    const scope: InvocationScope<TEvent> = { answer: receiver.send, hold: () => receiver };
     const handle = start(parent.getSnapshot().context, parent, scope);
     return handle === undefined ? undefined : () => handle.end();
   });

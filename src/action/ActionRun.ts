@@ -96,7 +96,7 @@ export class ActionRun {
     this.startDelay = init.startDelay;
     const host = init.host ?? null;
     if (init.followUps.length > 0 || init.license !== null || init.idempotencyKey !== undefined || init.provenance !== null || init.history !== undefined || host !== null || parent !== null) {
-      const extras = this.#extra();
+      const extras = this.extra();
       extras.license = init.license;
       extras.idempotencyKey = init.idempotencyKey;
       extras.provenance = init.provenance;
@@ -109,7 +109,7 @@ export class ActionRun {
     if (init.activity != null) this.activity = new ActionActivity(this, init.activity);
   }
 
-  #extra(): RunExtras<ActionRun> {
+  private extra(): RunExtras<ActionRun> {
     return (this.#extras ??= new RunExtras());
   }
 
@@ -180,7 +180,7 @@ export class ActionRun {
   }
 
   set traced(value: unknown) {
-    if (value !== null || this.#extras !== null) this.#extra().traced = value;
+    if (value !== null || this.#extras !== null) this.extra().traced = value;
   }
 
   /** What its function reported with `ctx.progress`/`ctx.log` (null until it does; made by `activityOf`). */
@@ -189,7 +189,7 @@ export class ActionRun {
   }
 
   set activity(value: ActionActivity | null) {
-    if (value !== null || this.#extras !== null) this.#extra().activity = value;
+    if (value !== null || this.#extras !== null) this.extra().activity = value;
   }
 
   get metadata(): Readonly<Record<string, unknown>> {
@@ -270,7 +270,7 @@ export class ActionRun {
 
   /** Its assignment is committed when `commit` resolves (a durable store, an external production). */
   acceptedWhen(commit: Promise<void>): void {
-    this.#extra().accepted = commit;
+    this.extra().accepted = commit;
   }
 
   /** It is put in its Production before its actor exists: the actor's first `enqueue` skips. */
@@ -286,7 +286,7 @@ export class ActionRun {
   }
 
   addChild(child: ActionRun): void {
-    (this.#extra().children ??= new Set()).add(child);
+    (this.extra().children ??= new Set()).add(child);
   }
 
   removeChild(child: ActionRun): void {
@@ -317,7 +317,7 @@ export class ActionRun {
 
   /** A Site behaviour crashed on it; returns how many times one has. */
   noteCrash(): number {
-    return ++this.#extra().crashes;
+    return ++this.extra().crashes;
   }
 
   /** Its function was called (again): the call is its phase now. */
@@ -370,7 +370,7 @@ export class ActionRun {
 
   /** Holds its License until it settles: `release` lets go of the revocation listener. */
   holdLicense(release: () => void): void {
-    this.#extra().licenseRelease = release;
+    this.extra().licenseRelease = release;
   }
 
   /** Lets go of its License (settled, or handed back). */
@@ -388,7 +388,7 @@ export class ActionRun {
    */
   recordError(error: Error, record: ErrorRecord = serializeError(error)): ErrorRecord {
     this.keepLive(record, error);
-    this.#extra().lastError = error;
+    this.extra().lastError = error;
     return record;
   }
 
@@ -399,7 +399,7 @@ export class ActionRun {
 
   /** Remembers `error` as the live form of `record` (an error record, or the chart's `cancellation`); the first stays. */
   keepLive(record: object, error: Error): Error {
-    const live = (this.#extra().liveErrors ??= new Map());
+    const live = (this.extra().liveErrors ??= new Map());
     const kept = live.get(record);
     if (kept !== undefined) return kept;
     live.set(record, error);
@@ -413,7 +413,7 @@ export class ActionRun {
 
   /** The next cancellation's error names `cause` (a signal's abort reason). */
   noteCancelCause(cause: unknown): void {
-    this.#extra().cancelCause ??= { cause };
+    this.extra().cancelCause ??= { cause };
   }
 
   /** The cause noted for the cancellation under way, as error options (`{}` when none). */
@@ -452,7 +452,7 @@ export class ActionRun {
   /** Calls `listener` once settled (at once when already). */
   onSettled(listener: () => void): void {
     if (this.#settlement !== null) listener();
-    else (this.#extra().onSettled ??= []).push(listener);
+    else (this.extra().onSettled ??= []).push(listener);
   }
 
   /**

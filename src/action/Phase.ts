@@ -7,7 +7,7 @@
  * @internal
  */
 import type { ActionEvent } from '../../machines/actionTypes.js';
-import type { InvocationHandle, InvocationReceiver } from '../../machines/positional.js';
+import type { InvocationHandle, InvocationReceiver, InvocationScope } from '../../machines/positional.js';
 
 /** Where a phase answers: the invocation that owns it. */
 export type PhaseReceiver = InvocationReceiver<ActionEvent>;
@@ -18,8 +18,10 @@ export class Phase implements InvocationHandle {
   /** Its AbortController once its signal was read, or why it was aborted before that (undefined: neither). */
   #abort: AbortController | { readonly reason: unknown } | undefined = undefined;
 
-  constructor(receiver: PhaseReceiver) {
-    this.receiver = receiver;
+  /** Made during its invocation's start: it holds the invocation's receiver with itself as the fence (its `end()` drops late answers). */
+  constructor(scope: InvocationScope<ActionEvent>) {
+    this.receiver = null;
+    this.receiver = scope.hold(this);
   }
 
   /** True once no invocation owns it. */

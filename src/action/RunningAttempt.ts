@@ -9,7 +9,10 @@
  * @internal
  */
 import type { Clock } from '../clock.js';
-import { Phase, type PhaseReceiver } from './Phase.js';
+import type { ActionEvent } from '../../machines/actionTypes.js';
+import type { InvocationScope } from '../../machines/positional.js';
+import type { ActionRun } from './ActionRun.js';
+import { Phase } from './Phase.js';
 import type { WorkPiece } from './runTypes.js';
 
 /**
@@ -19,16 +22,17 @@ import type { WorkPiece } from './runTypes.js';
 export class RunningAttempt extends Phase implements WorkPiece {
   /** Which call this is (1-based). */
   readonly number: number;
+  /** The run it is a call of. */
+  readonly run: ActionRun;
   /** True once the function answered or threw: a thenable that calls back twice, or both ways, counts once. */
-  answered = false;
-  /** True once the function answered or threw. */
   stopped = false;
   /** When its signal was aborted (timeout, cancel, revocation, shutdown), or null. */
   abortedAt: number | null = null;
   #waiters: (() => void)[] | null = null;
 
-  constructor(number: number, receiver: PhaseReceiver) {
-    super(receiver);
+  constructor(run: ActionRun, number: number, scope: InvocationScope<ActionEvent>) {
+    super(scope);
+    this.run = run;
     this.number = number;
   }
 

@@ -10,13 +10,13 @@
  */
 import type { ActionPhaseName } from '../../machines/action.machine.js';
 import type { ActionContext, ActionEvent } from '../../machines/actionTypes.js';
-import { positionalCallback, type PositionalCallback, type PositionalStart } from '../../machines/positional.js';
+import { positionalCallback, type InvocationScope, type PositionalCallback, type PositionalStart } from '../../machines/positional.js';
 import { LicenseError, serializeError, toError } from '../errors.js';
 import type { ActionRun } from './ActionRun.js';
 import { attemptError, failAttempt, hookInfo, tracking, type RunLookup } from './actionEffects.js';
 import { AttemptContext } from './AttemptContext.js';
 import { runHooks, type HookInfo } from './hooks.js';
-import { Phase, type PhaseReceiver } from './Phase.js';
+import { Phase } from './Phase.js';
 import { RunningAttempt } from './RunningAttempt.js';
 
 /** A phase's start: the invoking actor's context, the actor, and where to answer. */
@@ -30,8 +30,7 @@ function timeOf(run: ActionRun, entered: { readonly type: string } | undefined):
 
 /** The first answer of a call counts: marks it answered and stopped, true when this was the first. */
 function answer(run: ActionRun, current: RunningAttempt): boolean {
-  if (current.answered) return false;
-  current.answered = true;
+  if (current.stopped) return false;
   run.workEnded(current);
   current.stop();
   return true;
@@ -48,9 +47,19 @@ function attemptFailed(run: ActionRun, current: RunningAttempt, thrown: unknown,
   failAttempt(run, current.receiver!, context ?? run.actor.getSnapshot().context, attemptError(thrown, run, current.number));
 }
 
+/** The attempt's promise fulfilled (bound to its call: two bound functions cost less than two closures and their context). */
+function succeeded(this: RunningAttempt, output: unknown): void {
+  attemptSucceeded(this.run, this, output);
+}
+
+/** The attempt's promise rejected. */
+function failed(this: RunningAttempt, thrown: unknown): void {
+  attemptFailed(this.run, this, thrown, null);
+}
+
 /** Runs `run`'s before- or after-hooks in a phase of their own, which answers `passed` or HOOK_FAILED. */
-function hooksPhase(run: ActionRun, receiver: PhaseReceiver, which: 'before' | 'after', attempt: number, outcome?: HookInfo['outcome']): Phase {
-  const phase = new Phase(receiver);
+function hooksPhase(run: ActionRun, scope: InvocationScope<ActionEvent>, which: 'before' | 'after', attempt: number, outcome?: HookInfo['outcome']): Phase {
+  const phase = new Phase(scope);
   run.phaseStarted(phase);
   const hooks = which === 'before' ? run.before : run.after;
   const tracer = run.services.tracer;
@@ -72,15 +81,15 @@ export function createActionPhases(runOf: RunLookup): Record<ActionPhaseName, Ac
       const run = runOf(parent);
       if (run.license?.revoked === true) {
         const error = run.license.error ?? new LicenseError(`License of action "${run.name}" was revoked`, { actionId: run.id });
-        scope.send({ type: 'LICENSE_REVOKED', error: run.recordError(error), at: timeOf(run, entered) });
+        scope.answer({ type: 'LICENSE_REVOKED', error: run.recordError(error), at: timeOf(run, entered) });
         return;
       }
       run.hooksBegan();
       if (run.before.length === 0) {
-        scope.send({ type: 'HOOKS_PASSED', at: timeOf(run, entered) });
+        scope.answer({ type: 'HOOKS_PASSED', at: timeOf(run, entered) });
         return;
       }
-      return hooksPhase(run, scope.hold(), 'before', context.attempts.length + 1);
+      return hooksPhase(run, scope, 'before', context.attempts.length + 1);
     },
 
     attempt: (context, parent, scope, entered) => {
@@ -89,8 +98,8 @@ export function createActionPhases(runOf: RunLookup): Record<ActionPhaseName, Ac
       if (run.services.listening) run.services.emit({ type: 'started', actionId: run.id, name: run.name, at: timeOf(run, entered), attempt, site: run.site?.id ?? null });
       const tracer = run.services.tracer;
       // The call's state lives in `current` (also the work piece `run.working` names, and the phase
-      // this invocation owns), so the two callbacks below keep only it and `run`: a live action holds no more per call.
-      const current = new RunningAttempt(attempt, scope.hold());
+      // this invocation owns), so the two callbacks below are bound to it: a live action holds no more per call.
+      const current = new RunningAttempt(run, attempt, scope);
       run.workStarted(current);
       run.attemptStarted(current);
       let then: unknown;
@@ -111,8 +120,8 @@ export function createActionPhases(runOf: RunLookup): Record<ActionPhaseName, Ac
       try {
         (then as PromiseLike<unknown>['then']).call(
           result,
-          (output: unknown) => attemptSucceeded(run, current, output),
-          (thrown: unknown) => attemptFailed(run, current, thrown, null),
+          succeeded.bind(current),
+          failed.bind(current),
         );
       } catch (thrown) {
         // It answered, then threw: the answer stands.
@@ -124,8 +133,8 @@ export function createActionPhases(runOf: RunLookup): Record<ActionPhaseName, Ac
     // `running` was left for `cancelling` (its invocation stopped): the attempt it aborted answers here once it stops.
     attemptStopping: (_context, parent, scope) => {
       const current = runOf(parent).attempt;
-      if (current === null || current.answered) return; // its answer is on its way to the chart already
-      current.receiver = scope.hold();
+      if (current === null || current.stopped) return; // its answer is on its way to the chart already
+      current.receiver = scope.hold(current);
       return current;
     },
 
@@ -133,14 +142,14 @@ export function createActionPhases(runOf: RunLookup): Record<ActionPhaseName, Ac
       const run = runOf(parent);
       run.afterHooksRun();
       if (run.after.length === 0) {
-        scope.send({ type: 'AFTER_HOOKS_PASSED', at: timeOf(run, entered) });
+        scope.answer({ type: 'AFTER_HOOKS_PASSED', at: timeOf(run, entered) });
         return;
       }
       const outcome: HookInfo['outcome'] =
         context.error === null
           ? { status: 'done', output: context.output }
           : { status: 'failed', error: run.liveError(context.error) ?? new Error(context.error.message) };
-      return hooksPhase(run, scope.hold(), 'after', context.attempts.length, outcome);
+      return hooksPhase(run, scope, 'after', context.attempts.length, outcome);
     },
   };
 }

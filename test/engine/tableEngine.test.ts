@@ -302,7 +302,7 @@ describe('invocations: started after the step that entered the state, stopped af
   });
 
   it('an answer sent while the invocation starts waits for the step to end, as XState', () => {
-    const phases: Record<string, ActionPhase> = { beforeHooks: (_context, _parent, scope) => scope.send({ type: 'HOOKS_PASSED', at: 2 }) };
+    const phases: Record<string, ActionPhase> = { beforeHooks: (_context, _parent, scope) => scope.answer({ type: 'HOOKS_PASSED', at: 2 }) };
     const xs = createActor(provideRuntime(actionMachine, {}, phases), { input, clock: new SimulatedClock() }).start();
     const tb = new TableActor(compileActionTable(actionMachine, {}, phases), { clock: new ManualClock() }, input.id, input).start();
     const seen: unknown[][] = [[], []];

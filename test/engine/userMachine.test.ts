@@ -117,7 +117,7 @@ describe('user Action machines in a Sequence', () => {
     const answer = (sendBack: (event: { type: 'ATTEMPT_SUCCEEDED'; output: unknown; at: number }) => void) => sendBack({ type: 'ATTEMPT_SUCCEEDED', output: 'stubbed', at: 0 });
     const machines = {
       plain: actionMachine.provide({ actors: { attempt: fromCallback(({ sendBack }) => answer(sendBack)) } }),
-      positional: actionMachine.provide({ actors: { attempt: positionalCallback((_context, _parent, receiver) => answer((event) => receiver.send(event))) } }),
+      positional: actionMachine.provide({ actors: { attempt: positionalCallback((_context, _parent, scope) => answer((event) => scope.answer(event))) } }),
     };
     const seen: Record<string, unknown> = {};
     for (const [kind, machine] of Object.entries(machines)) {
