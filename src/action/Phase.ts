@@ -20,6 +20,7 @@ export class Phase implements InvocationHandle {
 
   /** Made during its invocation's start: it holds the invocation's receiver with itself as the fence (its `end()` drops late answers). */
   constructor(scope: InvocationScope<ActionEvent>) {
+    // The field exists before `this` is handed to `hold` (which keeps it as the fence), so every phase has one shape.
     this.receiver = null;
     this.receiver = scope.hold(this);
   }
