@@ -5,7 +5,7 @@
  * machine with the same effects.
  * @internal
  */
-import { createActor, type AnyStateMachine, type InspectionEvent } from 'xstate';
+import { createActor, type AnyActorRef, type AnyStateMachine, type InspectionEvent } from 'xstate';
 import { actionMachine, actionPhaseNames } from '../../machines/action.machine.js';
 import { isEmptySlot } from '../../machines/positional.js';
 import type { ActionContext, ActionInput, ActionOutput } from '../../machines/actionTypes.js';
@@ -98,24 +98,40 @@ export function createXStateEngine(services: EngineServices, actionLogic: AnySta
   const runOf = (self: unknown): ActionRun => runs.get(self as object)!;
   const machine = provideRuntime(actionLogic, createActionEffects(runOf), createActionPhases(runOf));
   const clock = zeroDelayClock(services.clock);
+  const hub = services.hub;
   const inspect = (event: InspectionEvent): void => {
     const shown = withoutPhaseActors(event);
-    if (shown !== null) services.hub.emit(shown);
+    if (shown !== null) hub.emit(shown);
   };
+  // XState builds an inspection event for every step of an actor whose system has an observer,
+  // whether anyone reads it or not (about a fifth of an action's cost): an actor started while
+  // nobody inspects gets none, and the live ones get theirs once someone starts to inspect
+  // (a late joiner reads their current state from the target; their next events follow).
+  const unwatched = new Set<AnyActorRef>();
+  hub.onActivate(() => {
+    for (const actor of unwatched) actor.system.inspect(inspect);
+    unwatched.clear();
+  });
   return {
     start(run) {
       const input: ActionInput = run;
-      const actor = createActor(machine, { input, clock, id: run.id, inspect });
+      const watched = hub.active;
+      const actor = createActor(machine, watched ? { input, clock, id: run.id, inspect } : { input, clock, id: run.id });
+      if (!watched) unwatched.add(actor);
       runs.set(actor, run);
       // Invoked by a user's actor (`fromAction`): it stays a root here, yet shows under that actor, as on the table engine.
       if (run.host !== null) services.hub.place(actor, run.host);
       run.attach(actor as unknown as ActionActor);
       actor.subscribe({
         complete: () => {
+          unwatched.delete(actor);
           const snapshot = actor.getSnapshot();
           services.settled(run, snapshot.output as ActionOutput, snapshot.context);
         },
-        error: (error) => services.failed(run, toError(error)),
+        error: (error) => {
+          unwatched.delete(actor);
+          services.failed(run, toError(error));
+        },
       });
       actor.start();
       return run.actor;

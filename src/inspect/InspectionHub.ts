@@ -62,6 +62,8 @@ export class InspectionHub {
   active = false;
   /** Set while some observer pulls table actors. */
   pull: ((actor: PullableRef) => boolean | void) | null = null;
+  /** Told each time someone starts inspecting after nobody did (see {@link onActivate}). */
+  readonly #activation = new Set<() => void>();
 
   constructor(onError: (error: unknown) => void) {
     this.#onError = onError;
@@ -77,6 +79,16 @@ export class InspectionHub {
       this.#pulling.delete(observer);
       this.#refresh();
     };
+  }
+
+  /**
+   * Calls `listener` each time the hub becomes {@link active} (a first observer after none):
+   * an engine that starts XState actors without an inspection observer while nobody watches
+   * gives the live ones theirs then. Returns the unsubscribe.
+   */
+  onActivate(listener: () => void): () => void {
+    this.#activation.add(listener);
+    return () => this.#activation.delete(listener);
   }
 
   /** Sends an event of an XState actor to every observer; one that throws is reported, never breaks the runtime. */
@@ -171,11 +183,21 @@ export class InspectionHub {
   }
 
   #refresh(): void {
+    const wasActive = this.active;
     this.active = this.#observers.size > 0;
     this.enabled = this.#observers.size > this.#pulling.size;
     const puller = this.#pulling.values().next().value ?? null;
     this.#puller = puller;
     this.pull = puller === null ? null : (actor) => puller(this.#annotating ? this.viewOf(actor) : actor);
+    if (this.active && !wasActive) for (const listener of this.#activation) this.#deliverActivation(listener);
+  }
+
+  #deliverActivation(listener: () => void): void {
+    try {
+      listener();
+    } catch (error) {
+      this.#onError(error);
+    }
   }
 
   #puller: ((actor: PullableRef) => boolean | void) | null = null;
