@@ -12,8 +12,6 @@ import type { Subject, Observable } from 'rxjs';
 import type { AnyStateMachine, EventFromLogic, InspectionEvent } from 'xstate';
 import type { BuiltInActionMachine } from '../machines/action.machine.js';
 import { DEFAULT_QUEUE, type Priority } from '../machines/actionConstants.js';
-import { sequenceMachine } from '../machines/sequence.machine.js';
-import { siteMachine } from '../machines/site.machine.js';
 import { ActionHandle, runOfHandle } from './action/ActionHandle.js';
 import { createActionLogic, type ActionLogic, type ActionLogicOptions } from './action/fromAction.js';
 import type { ActionRecord } from './action/actionRecord.js';
@@ -25,7 +23,6 @@ import type { EchoEvent } from './events.js';
 import type { FlowControl } from './flow/FlowControl.js';
 import type { GuestSystems } from './inspect/GuestSystems.js';
 import type { InspectionHub, InspectionSubscribeOptions } from './inspect/InspectionHub.js';
-import { controlMany } from './inspect/controlMany.js';
 import type { ControlCommand, InspectableActorRef, InspectorTarget } from './inspect/target.js';
 import type { Life } from './Life.js';
 import type { ActionMap, ActionName, AnyActions, ContentIsOptional, ContentOf, ResultOf } from './planTypes.js';
@@ -34,6 +31,7 @@ import type { ScheduleSpec, ScheduleState } from './schedule/scheduleSpec.js';
 import { Schedules } from './schedule/Schedules.js';
 import type { ActionRuns } from './sequence/ActionRuns.js';
 import type { DeadLetters } from './sequence/DeadLetters.js';
+import { controlSequence, currentActors, machinesByRole } from './sequence/inspectorTarget.js';
 import { inFlight, wireSequence } from './sequence/wiring.js';
 import { resolveSequenceOptions, type ResolvedSequenceOptions, type SequenceOptions } from './sequenceOptions.js';
 import type { SequenceRoot } from './sequenceRoot.js';
@@ -341,13 +339,8 @@ export class Sequence<Actions extends ActionMap = AnyActions, Machine extends An
     return this.#hub.subscribe(observer, options);
   }
 
-  *currentActors(): Iterable<InspectableActorRef> {
-    yield this.#root as never;
-    const children = this.#root.getSnapshot().children as Record<string, unknown>;
-    // A Site shows through its view: its actor's state with its load.
-    for (const child of Object.values(children)) if (child !== undefined) yield (this.#sites.get((child as { id: string }).id)?.view ?? child) as never;
-    for (const run of this.#runs.values()) yield this.#hub.viewOf(run.actor) as never; // materializes queued records
-    yield* this.#guests.actors() as Iterable<never>;
+  currentActors(): Iterable<InspectableActorRef> {
+    return currentActors(this.#root, this.#sites, this.#runs, this.#hub, this.#guests);
   }
 
   /** Calls `listener` when the dead-letter list may have changed (for the inspector); null without a store. */
@@ -356,36 +349,12 @@ export class Sequence<Actions extends ActionMap = AnyActions, Machine extends An
   }
 
   machines(): Record<string, AnyStateMachine> {
-    return { 'echo.action': this.#options.actionMachine, 'echo.site': siteMachine, 'echo.sequence': sequenceMachine } as Record<string, AnyStateMachine>;
+    return machinesByRole(this.#options.actionMachine as AnyStateMachine);
   }
 
-  async control(command: ControlCommand): Promise<void> {
-    switch (command.type) {
-      case 'pause':
-      case 'resume':
-        if (this.#shutdown.started || this.#root.getSnapshot().status !== 'active') {
-          throw new Error(`Sequence "${this.name}" is ${this.#shutdown.started ? 'shutting down or stopped' : 'stopped'}: it cannot ${command.type}`);
-        }
-        return command.type === 'pause' ? this.pause() : this.resume();
-      case 'redrive':
-        this.redrive(command.actionIds);
-        return;
-      case 'cancel-many':
-      case 'retry-many':
-        return controlMany(command, (actionId) => this.control({ type: command.type === 'cancel-many' ? 'cancel' : 'retry', actionId }));
-      case 'cancel':
-      case 'retry': {
-        const run = this.#runs.find(command.actionId);
-        if (run === undefined) throw new TypeError(`No action "${command.actionId}" in Sequence "${this.name}"`);
-        if (command.type === 'cancel') return this.#runs.cancel(run, 'user', 'Cancelled from the inspector');
-        if (run.settled) {
-          this.again(run.id);
-          return;
-        }
-        run.actor.send({ type: 'RETRY_NOW', at: this.clock.now() });
-        return;
-      }
-    }
+  control(command: ControlCommand): Promise<void> {
+    const parts = { name: this.name, clock: this.clock, root: this.#root, runs: this.#runs, shutdown: this.#shutdown };
+    return controlSequence({ ...parts, pause: () => this.pause(), resume: () => this.resume(), redrive: (ids) => void this.redrive(ids), again: (id) => void this.again(id) }, command);
   }
 }
 

@@ -25,9 +25,9 @@ import { materialize, type Entry } from './entry.js';
 import { pushEventOps, type PendingEvent } from './eventOps.js';
 import { FinishedQueue } from './FinishedQueue.js';
 import { FlushPacer } from './FlushPacer.js';
-import { Intake } from './intake.js';
 import { RateBudget } from './RateBudget.js';
 import { actorFrames } from './joinFrames.js';
+import { PullIntake } from './PullIntake.js';
 import { createDeadLetterFeed } from './deadLetterFeed.js';
 import { resolveSanitizeOptions, sanitize } from './sanitize.js';
 import type { InspectableActorRef, InspectorTarget, PullableRef } from './target.js';
@@ -100,10 +100,8 @@ export function createInspectionAdapter(
   const pacer = new FlushPacer(clock, flushInterval, () => flush(), target?.whenIdle === undefined ? undefined : () => target.whenIdle!());
   // Rates, not counts per flush: flushes come as often as the runtime goes idle.
   const started = clock.now();
-  const intake = new Intake(maxIntake, maxShortLived, flushInterval, started);
   const shortLivedBudget = new RateBudget(maxShortLived, flushInterval, started);
   const eventBudget = new RateBudget(maxEvents, flushInterval, started);
-  let pruneTimer: unknown;
   const eventHistory = new EventHistory(maxHistory);
   const history = (): DeltaOp[] => eventHistory.ops();
 
@@ -200,80 +198,8 @@ export function createInspectionAdapter(
     }
   }
 
-  /**
-   * A pulled actor changed: it is read once, at the next flush (or at once when
-   * nobody listens). A new actor beyond this interval's intake is declined (it
-   * then costs nothing until the intake takes it in).
-   */
-  function onPull(ref: PullableRef): boolean {
-    // The actor's slot finds its entry without a lookup; an empty slot means a new actor.
-    const known = 'pullSlot' in ref ? (ref.pullSlot as Entry | undefined) : entries.get(ref.sessionId);
-    let entry = known !== undefined && known.owner === ownerToken && !known.evicted ? known : undefined;
-    if (entry === undefined) {
-      if (!hasRoom() || !intake.take()) {
-        if (intake.decline(ref) && pruneTimer === undefined) pruneTimer = clock.setTimeout(prune, 0);
-        pacer.schedule();
-        return false;
-      }
-      entry = add(ref, undefined)!;
-    }
-    entry.pulled = ref;
-    const change = touch(entry);
-    if (change === undefined) readPulled(entry, null);
-    return true;
-  }
-
   function hasRoom(): boolean {
     return entries.size - finished.count < maxActors;
-  }
-
-  /** Lets go of declined actors that finished since (see `Intake.prune`). */
-  function prune(): void {
-    pruneTimer = undefined;
-    intake.prune(() => counters.droppedActors++);
-  }
-
-  /** Takes in declined actors (see `Intake`); `all` for a viewer that joins now (`announce` false: only it watches). */
-  function admit(all: boolean, announce = true): void {
-    intake.review(
-      all,
-      clock.now(),
-      hasRoom,
-      (ref) => {
-        ref.takeTrail(); // re-armed: it pulls again on its next change
-        add(ref, ref.getSnapshot(), announce);
-      },
-      () => counters.droppedActors++,
-    );
-  }
-
-  /** Reads a pulled actor: its trail becomes steps and event ops, its snapshot the current state. */
-  function readPulled(entry: Entry, change: Pending | null): void {
-    const ref = entry.pulled!;
-    entry.pulled = null;
-    const actor = entry.actor;
-    const wasFinished = actor.status !== 'active';
-    const trail = ref.takeTrail();
-    // An empty trail: read in the step that changed it (nobody listens, so it is read at once).
-    if (trail.length === 0) actor.updatedAt = clock.now();
-    for (const [value, at, eventType] of trail) {
-      if (change !== null && !change.added && value !== actor.value && (change.steps?.length ?? 0) < maxSteps) {
-        (change.steps ??= []).push([actor.value, actor.updatedAt]);
-      }
-      actor.value = value;
-      actor.updatedAt = at;
-      if (change !== null) change.event = eventType;
-      // Bounded by the flush's budget once the flush knows which actors it drops.
-      if (change !== null) events.push({ sessionId: actor.sessionId, from: null, event: { type: eventType }, at, entry });
-    }
-    if (wasFinished) return;
-    update(entry, ref.getSnapshot(), change, actor.updatedAt);
-    if (change !== null) change.changed = true;
-    const parentId = ref._parent?.sessionId ?? null;
-    if (parentId !== actor.parentId) {
-      actor.parentId = parentId;
-      if (change !== null) change.moved = true;
-    }
   }
 
   function onSnapshot(ref: InspectableActorRef, snapshot: unknown, eventType: string | undefined): void {
@@ -330,13 +256,13 @@ export function createInspectionAdapter(
 
   function flush(): void {
     pacer.flushing();
-    admit(false);
-    if (intake.waiting > 0) pacer.schedule(false); // the rest waits for the intake's next places
+    pulls.admit(false);
+    if (pulls.waiting > 0) pacer.schedule(false); // the rest waits for the intake's next places
     if (pending.length === 0 && events.length === 0) return;
     const at = clock.now();
     const changed = pending;
     pending = [];
-    for (const entry of changed) if (entry.pulled !== null && entry.change !== null) readPulled(entry, entry.change);
+    pulls.readAll(changed);
     const ops = actorOps(changed, shortLivedBudget.refill(at), limits, forget);
     pushEventOps(ops, events, eventBudget.refill(at), limits, eventHistory, counters);
     events = [];
@@ -350,10 +276,17 @@ export function createInspectionAdapter(
   }
 
   function stats(): SourceStats {
-    return { actors: entries.size, finished: finished.count, ...counters, waiting: intake.waiting };
+    return { actors: entries.size, finished: finished.count, ...counters, waiting: pulls.waiting };
   }
 
-  const unsubscribe = target?.subscribeInspection(handle, { pull: onPull });
+  const pulls = new PullIntake(
+    { entries, owner: ownerToken, clock, maxSteps, counters, hasRoom, add, touch, update, schedule: () => pacer.schedule(), pushEvent: (event) => void events.push(event) },
+    maxIntake,
+    maxShortLived,
+    flushInterval,
+    started,
+  );
+  const unsubscribe = target?.subscribeInspection(handle, { pull: pulls.onPull });
   const adapter: InspectionAdapter = {
     source,
     handle,
@@ -361,21 +294,21 @@ export function createInspectionAdapter(
       for (const ref of actors) if (!entries.has(ref.sessionId)) add(ref, ref.getSnapshot());
     },
     fullState() {
-      admit(true);
+      pulls.admit(true);
       const actors: WireActor[] = [];
-      for (const entry of pending) if (entry.pulled !== null && entry.change !== null) readPulled(entry, entry.change);
+      pulls.readAll(pending);
       for (const entry of entries.values()) actors.push({ ...materialize(entry, limits) });
       return { type: 'full', source, at: clock.now(), actors, stats: stats() };
     },
     *joinMessages(chunk, othersWatching = true) {
-      admit(true, othersWatching);
+      pulls.admit(true, othersWatching);
       // What changed so far (the actors just taken in among it) goes to the viewers there are
       // now; the joining one gets it all in its frames (the server holds its deltas until then).
       if (othersWatching) flush();
       else {
         // Nobody else watches: what is pending reaches the joining viewer in its frames, read when sent.
         for (const entry of pending) {
-          if (entry.pulled !== null && entry.change !== null) readPulled(entry, entry.change);
+          if (entry.pulled !== null && entry.change !== null) pulls.read(entry, entry.change);
           entry.change = null;
         }
         pending = [];
@@ -410,7 +343,7 @@ export function createInspectionAdapter(
       unsubscribe?.();
       deadLetters?.dispose();
       feedUnsubscribers.clear();
-      if (pruneTimer !== undefined) clock.clearTimeout(pruneTimer);
+      pulls.dispose();
       listeners.clear();
     },
   };
