@@ -7,7 +7,7 @@
  *                                                └──────────backoff── retrying ◀──────┘
  *
  * A retrying action gives its Site slot back (`releaseSite`) and queues again when
- * its backoff ends, so waiting retries never hold a Site's concurrency.
+ * its backoff ends (a zero backoff: at once), so waiting retries never hold a Site's concurrency.
  * running ──ATTEMPT_SUCCEEDED / final ATTEMPT_FAILED──▶ afterHooks ──▶ finalizing
  * running ──CANCEL──▶ cancelling ──settled or cancelGrace──▶ finalizing
  * queued ──REJECT (a Site behaviour kept crashing on it)──▶ finalizing
@@ -93,6 +93,7 @@ export const actionMachine = setup({
   guards: {
     hasStartDelay: positionalGuard(actionGuards.hasStartDelay),
     retryPlanned: positionalGuard(actionGuards.retryPlanned),
+    retryAtOnce: positionalGuard(actionGuards.retryAtOnce),
     succeeded: positionalGuard(actionGuards.succeeded),
     notCancelling: positionalGuard(actionGuards.notCancelling),
     wasCancelled: positionalGuard(actionGuards.wasCancelled),
@@ -153,6 +154,8 @@ export const actionMachine = setup({
     },
     retrying: {
       entry: 'releaseSite',
+      // A zero backoff queues again in the same step (no 0 ms timer), but not forever in a row (RETRIES_AT_ONCE).
+      always: { guard: 'retryAtOnce', target: 'queued' },
       after: { backoff: 'queued' },
       on: { RETRY_NOW: 'queued' },
     },

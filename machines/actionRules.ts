@@ -13,10 +13,29 @@ export type ActionGuard = (context: ActionContext, event: AnyActionEvent) => boo
 /** A delay in ms (`Infinity`: never). */
 export type ActionDelay = (context: ActionContext, event: AnyActionEvent) => number;
 
+/**
+ * How many zero-backoff retries in a row an action queues at once, in the step that failed it:
+ * every this-many-th waits its 0 ms backoff on the engine's clock instead (whose own cap on a
+ * burst of zero delays then lets the event loop turn), so a function that keeps failing at once,
+ * even synchronously with `attempts: Infinity`, cannot hold the thread in one step.
+ */
+export const RETRIES_AT_ONCE = 16;
+
+/** The backoff the last failed attempt chose (0 when none was recorded). */
+function backoffOf(context: ActionContext): number {
+  return context.attempts[context.attempts.length - 1]?.backoff ?? 0;
+}
+
+/** In `retrying`: a zero backoff queues the retry at once, without a timer (but see {@link RETRIES_AT_ONCE}). */
+function retryAtOnce(context: ActionContext): boolean {
+  return backoffOf(context) <= 0 && context.attempts.length % RETRIES_AT_ONCE !== 0;
+}
+
 /** The Action statechart's guards, by name (pure functions of context and event). */
-export const actionGuards: Readonly<Record<'hasStartDelay' | 'retryPlanned' | 'succeeded' | 'notCancelling' | 'wasCancelled', ActionGuard>> = {
+export const actionGuards: Readonly<Record<'hasStartDelay' | 'retryPlanned' | 'retryAtOnce' | 'succeeded' | 'notCancelling' | 'wasCancelled', ActionGuard>> = {
   hasStartDelay: (context) => context.startDelay > 0,
   retryPlanned: (_context, event) => event.type === 'ATTEMPT_FAILED' && (event as { retryDelay?: number | null }).retryDelay !== null,
+  retryAtOnce,
   succeeded: (context) => context.error === null,
   notCancelling: (context) => context.cancellation === null,
   wasCancelled: (context) => context.cancellation !== null,
@@ -25,7 +44,8 @@ export const actionGuards: Readonly<Record<'hasStartDelay' | 'retryPlanned' | 's
 /** The Action statechart's delays, by name, in ms from its context. */
 export const actionDelays: Readonly<Record<'startDelay' | 'backoff' | 'attemptTimeout' | 'totalTimeout' | 'cancelGrace', ActionDelay>> = {
   startDelay: (context) => context.startDelay,
-  backoff: (context) => context.attempts[context.attempts.length - 1]?.backoff ?? 0,
+  // A retry queued at once (the `retryAtOnce` guard) arms no timer.
+  backoff: (context) => (retryAtOnce(context) ? Infinity : backoffOf(context)),
   attemptTimeout: (context) => context.attemptTimeout ?? Infinity,
   totalTimeout: (context) => context.totalTimeout ?? Infinity,
   cancelGrace: (context) => context.cancelGrace,

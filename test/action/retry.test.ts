@@ -15,6 +15,7 @@ import {
   type RunContext,
   type SequenceOptions,
 } from '../../src/index.js';
+import { RETRIES_AT_ONCE } from '../../machines/actionRules.js';
 import { engines, setup, after, drain, rejection } from '../support/actionHarness.js';
 
 /** A random source that replays `values` in order, and fails loudly when they run out. */
@@ -424,6 +425,47 @@ describe.each(engines)('retry (%s engine)', (engine) => {
     expect(error.message).toBe('Could not decide whether to retry action "Flaky" after attempt 1: Expected `random()` to be a number in [0, 1), got 1 (number)');
     expect(error.cause).toBeInstanceOf(ExecutionError);
     expect(handle.getSnapshot().context.attempts).toEqual([expect.objectContaining({ outcome: 'failed', backoff: null, error: expect.objectContaining({ name: 'TypeError' }) })]);
+  });
+
+  it('queues a zero-backoff retry at once, without a timer, and waits a 0 ms timer every RETRIES_AT_ONCE-th attempt', async () => {
+    let calls = 0;
+    const { clock, sequence } = setup(engine, {
+      Flaky: {
+        run: () => {
+          calls++;
+          if (calls < 3) throw new Error(`flaky ${calls}`);
+          return 'ok';
+        },
+        retry: { attempts: 3, initialDelay: 0, jitter: 'none' },
+      },
+      Failing: {
+        run: () => {
+          calls++;
+          throw new Error('always');
+        },
+        retry: { attempts: RETRIES_AT_ONCE * 2 + 3, initialDelay: 0, jitter: 'none' },
+      },
+    });
+    const flaky = sequence.assign('Flaky');
+    // Three attempts in the step that assigned it: no timer, no clock moving.
+    expect(calls).toBe(3);
+    expect(clock.pending).toBe(0);
+    expect(await flaky.result).toBe('ok');
+    expect(flaky.getSnapshot().context.attempts.map((a) => [a.outcome, a.backoff])).toEqual([
+      ['failed', 0],
+      ['failed', 0],
+      ['succeeded', null],
+    ]);
+
+    // A function that keeps failing at once is not retried for ever in one step: the
+    // RETRIES_AT_ONCE-th retry waits its 0 ms on the engine's clock, so the step ends there.
+    calls = 0;
+    const failing = sequence.assign('Failing');
+    expect(calls).toBe(RETRIES_AT_ONCE);
+    expect(failing.getSnapshot().value).toBe('retrying');
+    await drain(clock);
+    expect(calls).toBe(RETRIES_AT_ONCE * 2 + 3);
+    expect(failing.getSnapshot().value).toBe('failed');
   });
 
   it('`retryNow()` skips the rest of the backoff; it does nothing while running or after settling', async () => {
