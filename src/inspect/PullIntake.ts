@@ -8,8 +8,8 @@
 import type { Clock } from '../clock.js';
 import type { Pending } from './deltaOps.js';
 import type { Entry } from './entry.js';
-import type { PendingEvent } from './eventOps.js';
 import { Intake } from './intake.js';
+import type { TrailStep } from './protocol.js';
 import type { PullableRef } from './target.js';
 
 /** What the pull intake needs of its adapter. */
@@ -18,7 +18,6 @@ export interface PullHost {
   /** Marks the adapter's own entries (an actor's `pullSlot` may still hold one of an earlier adapter). */
   readonly owner: object;
   readonly clock: Clock;
-  readonly maxSteps: number;
   readonly counters: { droppedActors: number };
   /** Whether one more active actor fits (`maxActors`). */
   hasRoom(): boolean;
@@ -30,8 +29,6 @@ export interface PullHost {
   update(entry: Entry, snapshot: unknown, change: Pending | null, now: number): void;
   /** Asks for a flush. */
   schedule(): void;
-  /** Gathers an event op for the next flush. */
-  pushEvent(event: PendingEvent): void;
 }
 
 export class PullIntake {
@@ -90,7 +87,10 @@ export class PullIntake {
     );
   }
 
-  /** Reads a pulled actor: its trail becomes steps and event ops, its snapshot the current state. */
+  /**
+   * Reads a pulled actor: its snapshot becomes the current state, and its trail (the steps since
+   * the last read) rides in the actor's next op as it is: no object per step.
+   */
   read(entry: Entry, change: Pending | null): void {
     const host = this.#host;
     const ref = entry.pulled!;
@@ -98,17 +98,15 @@ export class PullIntake {
     const actor = entry.actor;
     const wasFinished = actor.status !== 'active';
     const trail = ref.takeTrail();
-    // An empty trail: read in the step that changed it (nobody listens, so it is read at once).
-    if (trail.length === 0) actor.updatedAt = host.clock.now();
-    for (const [value, at, eventType] of trail) {
-      if (change !== null && !change.added && value !== actor.value && (change.steps?.length ?? 0) < host.maxSteps) {
-        (change.steps ??= []).push([actor.value, actor.updatedAt]);
-      }
-      actor.value = value;
-      actor.updatedAt = at;
-      if (change !== null) change.event = eventType;
-      // Bounded by the flush's budget once the flush knows which actors it drops.
-      if (change !== null) host.pushEvent({ sessionId: actor.sessionId, from: null, event: { type: eventType }, at, entry });
+    if (trail.length === 0) {
+      // Read in the step that changed it (nobody listens, so it is read at once).
+      actor.updatedAt = host.clock.now();
+    } else {
+      const last = trail[trail.length - 1]!;
+      actor.value = last[0];
+      actor.updatedAt = last[1];
+      // The runtime hands over its array (it keeps no reference once read); a second read in one batch adds to the first.
+      if (change !== null) change.trail = change.trail === null ? (trail as TrailStep[]) : change.trail.concat(trail);
     }
     if (wasFinished) return;
     host.update(entry, ref.getSnapshot(), change, actor.updatedAt);

@@ -103,6 +103,7 @@ export function createInspectionAdapter(
   const shortLivedBudget = new RateBudget(maxShortLived, flushInterval, started);
   const eventBudget = new RateBudget(maxEvents, flushInterval, started);
   const eventHistory = new EventHistory(maxHistory);
+  const trailEvents = { budget: eventBudget, history: eventHistory, counters };
   const history = (): DeltaOp[] => eventHistory.ops();
 
   const machinesOf = (): Record<string, unknown> => target?.machines() ?? {};
@@ -114,7 +115,7 @@ export function createInspectionAdapter(
     if (listeners.size === 0) return undefined;
     let change = entry.change;
     if (change === null) {
-      change = { added: false, changed: false, removed: null, keys: null, whole: false, event: undefined, steps: null };
+      change = { added: false, changed: false, removed: null, keys: null, whole: false, event: undefined, steps: null, trail: null };
       entry.change = change;
       pending.push(entry);
     }
@@ -263,8 +264,9 @@ export function createInspectionAdapter(
     const changed = pending;
     pending = [];
     pulls.readAll(changed);
-    const ops = actorOps(changed, shortLivedBudget.refill(at), limits, forget);
-    pushEventOps(ops, events, eventBudget.refill(at), limits, eventHistory, counters);
+    eventBudget.refill(at);
+    const ops = actorOps(changed, shortLivedBudget.refill(at), limits, forget, trailEvents);
+    pushEventOps(ops, events, eventBudget, limits, eventHistory, counters);
     events = [];
     if (ops.length === 0) return;
     // Frames of bounded size: a join that takes in a flood's declined actors adds them all at once.
@@ -280,7 +282,7 @@ export function createInspectionAdapter(
   }
 
   const pulls = new PullIntake(
-    { entries, owner: ownerToken, clock, maxSteps, counters, hasRoom, add, touch, update, schedule: () => pacer.schedule(), pushEvent: (event) => void events.push(event) },
+    { entries, owner: ownerToken, clock, counters, hasRoom, add, touch, update, schedule: () => pacer.schedule() },
     maxIntake,
     maxShortLived,
     flushInterval,
@@ -309,6 +311,8 @@ export function createInspectionAdapter(
         // Nobody else watches: what is pending reaches the joining viewer in its frames, read when sent.
         for (const entry of pending) {
           if (entry.pulled !== null && entry.change !== null) pulls.read(entry, entry.change);
+          // Its steps reach the joining viewer as the history's events.
+          if (entry.change !== null && entry.change.trail !== null) eventHistory.rememberTrail(entry.actor.sessionId, entry.change.trail);
           entry.change = null;
         }
         pending = [];

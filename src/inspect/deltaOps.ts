@@ -3,7 +3,7 @@
  * `state` op it becomes. Pure helpers of the adapter.
  * @internal
  */
-import type { ActorStatus, ContextPatch, DeltaOp, Json, WireActor } from './protocol.js';
+import type { ActorStatus, ContextPatch, DeltaOp, Json, TrailStep, WireActor } from './protocol.js';
 import { sanitize } from './sanitize.js';
 
 /** What changed about one actor since the last flush. */
@@ -17,6 +17,8 @@ export interface Pending {
   moved?: boolean;
   event: string | undefined;
   steps: Array<[Json, number]> | null;
+  /** A pulled actor's steps read since the last flush, as its runtime gave them (sent as they are: strings and numbers). */
+  trail: TrailStep[] | null;
 }
 
 /** The `state` op for an actor that changed. */
@@ -34,6 +36,7 @@ export function stateOp(actor: WireActor, change: Pending): DeltaOp {
   if (actor.error !== undefined) op.error = actor.error;
   if (change.event !== undefined) op.event = change.event;
   if (change.steps !== null) op.steps = change.steps;
+  if (change.trail !== null) op.trail = change.trail;
   if (change.moved === true) op.parentId = actor.parentId;
   return op;
 }

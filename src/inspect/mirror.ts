@@ -2,7 +2,8 @@
  * The current state of a source rebuilt from its wire messages: what the server
  * keeps for a remote producer so that a viewer joining late gets a full state.
  */
-import { applyStateOp, type DeadLettersMessage, type DeltaOp, type FullState, type MachineMessage, type SourceMessage, type SourceStats, type WireActor } from './protocol.js';
+import { EventHistory } from './EventHistory.js';
+import { applyStateOp, type DeadLettersMessage, type FullState, type MachineMessage, type SourceMessage, type SourceStats, type TrailStep, type WireActor } from './protocol.js';
 
 /** Rebuilds one source's actors and machines from `full`, `machine` and `delta` messages. */
 export class SourceMirror {
@@ -14,15 +15,13 @@ export class SourceMirror {
   #at = 0;
   #refused = 0;
   #deadLetters: DeadLettersMessage | null = null;
-  readonly #maxHistory: number;
-  #ring: DeltaOp[] = [];
-  #ringHead = 0;
+  readonly #history: EventHistory;
 
   /** `maxActors` bounds what a producer can make this process hold. */
   constructor(source: string, maxActors = 200_000, maxHistory = 500) {
     this.source = source;
     this.#maxActors = maxActors;
-    this.#maxHistory = maxHistory;
+    this.#history = new EventHistory(maxHistory);
   }
 
   apply(message: SourceMessage): void {
@@ -39,12 +38,15 @@ export class SourceMirror {
         break;
       case 'delta':
         for (const op of message.ops) {
-          if (op.op === 'event') this.#remember(op);
-          else if (op.op === 'add') this.#add(op.actor);
-          else if (op.op === 'remove') this.#actors.delete(op.sessionId);
+          if (op.op === 'event') this.#history.remember(op);
+          else if (op.op === 'add') {
+            this.#add(op.actor);
+            this.#rememberTrail(op.actor.sessionId, op.trail);
+          } else if (op.op === 'remove') this.#actors.delete(op.sessionId);
           else if (op.op === 'state') {
             const actor = this.#actors.get(op.sessionId);
             if (actor) this.#actors.set(op.sessionId, applyStateOp(actor, op));
+            this.#rememberTrail(op.sessionId, op.trail);
           }
         }
         break;
@@ -75,7 +77,7 @@ export class SourceMirror {
       batch = [];
     }
     if (first || batch.length > 0) yield frame();
-    const events = [...this.#ring.slice(this.#ringHead), ...this.#ring.slice(0, this.#ringHead)];
+    const events = this.#history.ops();
     if (events.length > 0) yield { type: 'delta', source: this.source, at: this.#at, ops: events, stats };
     if (this.#deadLetters !== null) yield this.#deadLetters;
   }
@@ -93,12 +95,11 @@ export class SourceMirror {
     return this.#actors.size;
   }
 
-  #remember(op: DeltaOp): void {
-    if (this.#ring.length < this.#maxHistory) this.#ring.push(op);
-    else if (this.#maxHistory > 0) {
-      this.#ring[this.#ringHead] = op;
-      this.#ringHead = (this.#ringHead + 1) % this.#maxHistory;
-    }
+  /** A producer's trail is kept only when it has the wire's shape (it is not checked on arrival, and a late viewer gets it back as event ops). */
+  #rememberTrail(sessionId: string, trail: unknown): void {
+    if (!Array.isArray(trail) || trail.length === 0) return;
+    const steps = trail.filter((step): step is TrailStep => Array.isArray(step) && typeof step[1] === 'number' && typeof step[2] === 'string');
+    this.#history.rememberTrail(sessionId, steps);
   }
 
   #add(actor: WireActor): void {

@@ -1,5 +1,6 @@
 /**
- * Echo's inspector wire format, version 1: the one module shared by the Node side
+ * Echo's inspector wire format, version 2 (an actor's own steps ride in its `add` or `state` op as
+ * its `trail`; version 1 sent an `event` op per step): the one module shared by the Node side
  * (`src/inspect/*`) and the web app (`inspector/`). The message types here; the pure
  * helpers that give the format its meaning are re-exported from `wireState.ts` (ops
  * applied to an actor, framing, state values) and `traceFile.ts` (trace lines). No Node imports.
@@ -146,9 +147,22 @@ export interface ContextPatch {
   unset?: string[];
 }
 
+/**
+ * One step an actor took since the last op about it: it entered `state` at `at` (source clock ms)
+ * on an event of type `event` that it received from no other actor. An `add` or `state` op
+ * carries its actor's steps as `trail` instead of one `event` op per step (version 2; a
+ * version 1 stream, as old trace files hold, sends those as `event` ops).
+ */
+export type TrailStep = readonly [state: string, at: number, event: string];
+
 /** One change in a {@link DeltaMessage}: an actor added, changed (its state, status and context patch) or removed. */
 export type DeltaOp =
-  | { op: 'add'; actor: WireActor }
+  | {
+      op: 'add';
+      actor: WireActor;
+      /** The steps that led to the actor's state, oldest first: each also an event `{ type: event }` it received (see {@link TrailStep}). */
+      trail?: TrailStep[];
+    }
   | {
       op: 'state';
       sessionId: string;
@@ -164,6 +178,8 @@ export type DeltaOp =
       at: number;
       /** Earlier state values folded into this op by batching, with their times (bounded). */
       steps?: Array<[Json, number]>;
+      /** The steps since the last op about the actor, oldest first, each also an event it received (after `steps`; see {@link TrailStep}). */
+      trail?: TrailStep[];
       /** The actor's new parent, when it moved (an Echo action moves from its Sequence to the Site that takes it). */
       parentId?: string | null;
     }

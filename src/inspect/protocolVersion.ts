@@ -1,2 +1,5 @@
 /** The version of the inspector's wire format; a viewer refuses a server of another version. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+
+/** The oldest version a trace file may have and still be read (version 1 differs only in sending each trail step as an `event` op). */
+export const OLDEST_TRACE_VERSION = 1;

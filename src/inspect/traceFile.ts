@@ -3,7 +3,7 @@
  * viewers. Pure, no Node imports: the server records them, the web app replays them.
  */
 import type { ServerMessage } from './protocol.js';
-import { PROTOCOL_VERSION } from './protocolVersion.js';
+import { OLDEST_TRACE_VERSION, PROTOCOL_VERSION } from './protocolVersion.js';
 
 export const TRACE_MAGIC = 'echo-inspector-trace';
 
@@ -75,8 +75,9 @@ export function parseTrace(text: string): Trace {
     if (header === undefined) {
       const candidate = value as Partial<TraceHeader> | null;
       if (candidate?.trace !== TRACE_MAGIC) throw new TraceFormatError(`Expected an ${TRACE_MAGIC} header`, i + 1);
-      if (candidate.version !== PROTOCOL_VERSION) {
-        throw new TraceFormatError(`Expected trace version ${PROTOCOL_VERSION}, got ${String(candidate.version)}`, i + 1);
+      // An older trace is read as it is: each of its versions' messages is one the app still understands.
+      if (typeof candidate.version !== 'number' || !Number.isInteger(candidate.version) || candidate.version < OLDEST_TRACE_VERSION || candidate.version > PROTOCOL_VERSION) {
+        throw new TraceFormatError(`Expected trace version ${OLDEST_TRACE_VERSION} to ${PROTOCOL_VERSION}, got ${String(candidate.version)}`, i + 1);
       }
       header = { trace: TRACE_MAGIC, version: candidate.version, startedAt: Number(candidate.startedAt ?? 0) };
       continue;

@@ -54,14 +54,18 @@ describe('createInspectionAdapter', () => {
     expect(deltas()).toHaveLength(1);
     const added = ops('add');
     expect(added.map((op) => op.actor.id)).toEqual([handle.id]);
-    // queued → hooks → running all happened inside the first batch: the add op carries the latest state.
+    // queued → hooks → running all happened inside the first batch: the add op carries the latest state,
+    // and the steps that led there (each an event the action received) as its trail, not as event ops.
     expect(added[0]!.actor.value).toBe('running');
+    expect(added[0]!.trail?.map(([state, , event]) => `${event} → ${state}`)).toEqual(['xstate.init → queued', 'START → hooks', 'HOOKS_PASSED → running']);
+    expect(ops('event').filter((op) => op.sessionId === added[0]!.actor.sessionId)).toEqual([]);
     await clock.advance(400);
     expect(await handle.result).toEqual({ ok: true, attempts: 1 });
     const states = ops('state').filter((op) => op.sessionId === added[0]!.actor.sessionId);
     expect(states.at(-1)).toMatchObject({ value: 'done', status: 'done' });
-    const folded = states.find((op) => op.steps !== undefined);
-    expect(folded?.steps?.map(([value]) => value)).toContain('afterHooks');
+    const folded = states.find((op) => op.trail !== undefined && op.trail.length > 1);
+    expect(folded?.trail?.map(([value]) => value)).toEqual(['afterHooks', 'done']);
+    expect(folded?.steps).toBeUndefined(); // the trail holds them
   });
 
   test('state ops carry a patch of the changed context keys only', async () => {
@@ -140,9 +144,11 @@ describe('createInspectionAdapter', () => {
     const { clock, sequence, adapter, ops } = setup({ maxEventsPerFlush: 5 });
     for (let i = 0; i < 4; i++) sequence.assign('a', {});
     await clock.advance(50);
-    expect(ops('event')).toHaveLength(5);
+    // The actions' steps ride in their ops' trails: each step is one event of the budget.
+    const trails = [...ops('add'), ...ops('state')].flatMap((op) => op.trail ?? []);
+    expect(ops('event').length + trails.length).toBe(5);
     expect(adapter.stats().droppedEvents).toBeGreaterThan(0);
-    expect(ops('event')[0]!.event).toMatchObject({ type: 'xstate.init' }) // the first action's first step;
+    expect(trails[0]![2]).toBe('xstate.init'); // the first action's first step
   });
 
   test('with no listener nothing is queued, and third-party machines are described from their logic', () => {

@@ -101,6 +101,25 @@ describe('app reducer', () => {
     expect(before.actors.size).toBe(0);
   });
 
+  test('a trail in an add or state op is what version 1 sent as event ops: the same log, and the states it went through', () => {
+    const steps: Array<[string, number, string]> = [['queued', 1, 'xstate.init'], ['hooks', 2, 'START'], ['running', 3, 'HOOKS_PASSED']];
+    const v1 = receive(initialState(), [
+      { type: 'delta', source: 'src', at: 3, stats, ops: [{ op: 'add', actor: actor('a', { value: 'running', updatedAt: 3 }) }, ...steps.map(([, at, type]) => ({ op: 'event' as const, sessionId: 'a', from: null, event: { type }, at }))] },
+    ]);
+    const v2 = receive(initialState(), [{ type: 'delta', source: 'src', at: 3, stats, ops: [{ op: 'add', actor: actor('a', { value: 'running', updatedAt: 3 }), trail: steps }] }]);
+    const logOf = (state: AppState) => state.log.map(({ seq: _, ...entry }) => entry);
+    expect(logOf(v2)).toEqual(logOf(v1));
+    expect(logOf(v2).map((entry) => entry.type)).toEqual(['xstate.init', 'START', 'HOOKS_PASSED']);
+    expect(v2.actors.get('src|a')!.history).toEqual([['queued', 1, 'xstate.init'], ['hooks', 2, 'START'], ['running', 3, 'HOOKS_PASSED']]);
+    expect(v2.actors.get('src|a')!.lastEvent).toBe('HOOKS_PASSED');
+    const later = receive(v2, [{ type: 'delta', source: 'src', at: 5, stats, ops: [{ op: 'state', sessionId: 'a', value: 'done', status: 'done', at: 5, trail: [['afterHooks', 4, 'ATTEMPT_SUCCEEDED'], ['done', 5, 'AFTER_HOOKS_PASSED']] }] }]);
+    expect(later.actors.get('src|a')!.history.map(([state]) => state)).toEqual(['queued', 'hooks', 'running', 'afterHooks', 'done']);
+    expect(later.log.map((entry) => entry.type).slice(-2)).toEqual(['ATTEMPT_SUCCEEDED', 'AFTER_HOOKS_PASSED']);
+    // A step not of the wire's shape (a remote producer's ops are not checked on arrival) is left out.
+    const odd = receive(initialState(), [{ type: 'delta', source: 'src', at: 3, stats, ops: [{ op: 'add', actor: actor('b'), trail: [['queued', 1, 'xstate.init'], { no: 1 }] as never }] }]);
+    expect(odd.log.map((entry) => entry.type)).toEqual(['xstate.init']);
+  });
+
   test('hello, acks and errors; offsets measure the source clock', () => {
     let state = reduce(initialState(), { type: 'control-sent', ref: 'r1', source: 'src', command: { type: 'pause' }, at: 0 });
     state = reduce(state, { type: 'control-sent', ref: 'r2', source: 'src', command: { type: 'cancel', actionId: 'x' }, at: 0 });

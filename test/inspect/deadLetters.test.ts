@@ -10,7 +10,7 @@ import { memoryStore, sqliteStore } from '../../src/store/index.js';
 import { createInspectionAdapter } from '../../src/inspect/adapter.js';
 import { inspect } from '../../src/inspect/server.js';
 import { checkCommand } from '../../src/inspect/validate.js';
-import type { AckMessage, DeadLettersMessage, ErrorFrame, ServerMessage, SourceMessage, WireActionContext } from '../../src/inspect/protocol.js';
+import { PROTOCOL_VERSION, type AckMessage, type DeadLettersMessage, type ErrorFrame, type ServerMessage, type SourceMessage, type WireActionContext } from '../../src/inspect/protocol.js';
 import { openViewer } from './viewer.js';
 import { tempStoreFiles } from '../support/tempStoreFile.js';
 
@@ -123,7 +123,7 @@ describe('redrive through the inspector server', () => {
     await handle.result.catch(() => undefined);
     const server = await inspect(sequence, { adapter: { deadLetterInterval: 0 } });
     const anonymous = await openViewer(server.url.split('?')[0]!);
-    anonymous.send({ type: 'subscribe', version: 1 });
+    anonymous.send({ type: 'subscribe', version: PROTOCOL_VERSION });
     await anonymous.next((m) => isDead(m) && m.total === 1, 'the dead letter');
     anonymous.send({ type: 'control', ref: 'r1', source: sequence.id, command: { type: 'redrive', actionIds: [handle.id] } });
     const refused = await anonymous.next<ErrorFrame>((m) => m.type === 'error' && m.ref === 'r1', 'the refusal');
@@ -132,7 +132,7 @@ describe('redrive through the inspector server', () => {
 
     state.healthy = true;
     const owner = await openViewer(server.url);
-    owner.send({ type: 'subscribe', version: 1 });
+    owner.send({ type: 'subscribe', version: PROTOCOL_VERSION });
     await owner.next((m) => m.type === 'hello' && m.canControl, 'control');
     owner.send({ type: 'control', ref: 'r2', source: sequence.id, command: { type: 'redrive', actionIds: [handle.id] } });
     const ack = await owner.next<AckMessage>((m) => m.type === 'ack' && m.ref === 'r2', 'the ack');
@@ -159,12 +159,12 @@ describe('dead letters of another process (a producer streaming into a standalon
     const connection = await connectInspector(sequence, { url: server.url, adapter: { deadLetterInterval: 0 } });
     const viewer = await openViewer(server.url);
     try {
-      viewer.send({ type: 'subscribe', version: 1 });
+      viewer.send({ type: 'subscribe', version: PROTOCOL_VERSION });
       const first = await viewer.next<DeadLettersMessage>((m) => isDead(m) && m.total === 1, 'the remote dead letter');
       expect(first.source).toBe(connection.source);
       expect(first.letters.map((letter) => letter.id)).toEqual([handle.id]);
       const late = await openViewer(server.url);
-      late.send({ type: 'subscribe', version: 1 });
+      late.send({ type: 'subscribe', version: PROTOCOL_VERSION });
       await late.next((m) => isDead(m) && m.total === 1 && m.source === connection.source, 'the mirrored dead letter');
       await late.close();
 

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { createPlan, ManualClock, Sequence } from '../../src/index.js';
 import { createInspectionAdapter } from '../../src/inspect/adapter.js';
 import { SourceMirror } from '../../src/inspect/mirror.js';
-import { stateValueToString, type DeltaMessage, type SourceMessage } from '../../src/inspect/protocol.js';
+import { PROTOCOL_VERSION, stateValueToString, type DeltaMessage, type DeltaOp, type SourceMessage } from '../../src/inspect/protocol.js';
 
 describe('inspecting a real Sequence', () => {
   test('sequence, sites and actions stream with their states, attempts and controls', async () => {
@@ -42,7 +42,7 @@ describe('inspecting a real Sequence', () => {
     const values = messages
       .filter((m): m is DeltaMessage => m.type === 'delta')
       .flatMap((m) => m.ops)
-      .flatMap((op) => (op.op === 'state' ? [...(op.steps ?? []).map(([v]) => v), op.value] : op.op === 'add' ? [op.actor.value] : []))
+      .flatMap((op) => (op.op === 'state' ? [...(op.steps ?? []).map(([v]) => v), ...(op.trail ?? []).map(([v]) => v), op.value] : op.op === 'add' ? [...(op.trail ?? []).map(([v]) => v), op.actor.value] : []))
       .map(stateValueToString);
     expect(values).toEqual(expect.arrayContaining(['running', 'retrying', 'done']));
     expect(JSON.stringify(messages)).not.toContain('"children"');
@@ -76,7 +76,7 @@ describe('a real Sequence streaming into a standalone inspector (another process
       });
     try {
       await new Promise((resolve) => socket.once('open', resolve));
-      socket.send(JSON.stringify({ type: 'subscribe', version: 1 }));
+      socket.send(JSON.stringify({ type: 'subscribe', version: PROTOCOL_VERSION }));
       const sources = await next((m) => m.type === 'sources' && (m.sources as { name: string }[]).some((s) => s.name === 'worker-a'));
       const source = (sources.sources as { id: string; name: string; controllable: boolean }[]).find((s) => s.name === 'worker-a')!;
       expect(source.controllable).toBe(true);
@@ -115,8 +115,16 @@ describe('pulling and classic observers side by side', () => {
     const ops = messages.filter((m): m is DeltaMessage => m.type === 'delta').flatMap((m) => m.ops);
     const added = ops.find((op) => op.op === 'add' && op.actor.id === handle.id);
     expect(added).toMatchObject({ actor: { kind: 'action', value: 'done', status: 'done' } });
-    const eventTypes = ops.filter((op) => op.op === 'event' && op.sessionId === `echo:${handle.id}`).map((op) => (op as unknown as { event: { type: string } }).event.type);
-    expect(eventTypes).toEqual(['xstate.init', 'START', 'HOOKS_PASSED', 'ATTEMPT_SUCCEEDED', 'AFTER_HOOKS_PASSED']);
+    // Its steps ride in its add op, each the state entered and the event that led there.
+    const trail = (added as Extract<DeltaOp, { op: 'add' }>).trail ?? [];
+    expect(trail.map(([state, , event]) => [event, state])).toEqual([
+      ['xstate.init', 'queued'],
+      ['START', 'hooks'],
+      ['HOOKS_PASSED', 'running'],
+      ['ATTEMPT_SUCCEEDED', 'afterHooks'],
+      ['AFTER_HOOKS_PASSED', 'done'],
+    ]);
+    expect(ops.filter((op) => op.op === 'event' && op.sessionId === `echo:${handle.id}`)).toEqual([]);
     await sequence.shutdown({ deadline: 0 });
   });
 });

@@ -105,7 +105,12 @@ describe('trace files', () => {
     const header = formatTraceHeader(0);
     expect(() => parseTrace(`${header}not json\n`)).toThrow(/line 2/);
     expect(() => parseTrace(`${header}{"t":1,"m":{"type":"nope"}}\n`)).toThrow(/line 2/);
-    expect(() => parseTrace(header.replace('"version":1', '"version":9'))).toThrow(/version 1, got 9/);
+    expect(() => parseTrace(header.replace(/"version":\d+/, '"version":9'))).toThrow(/version 1 to 2, got 9/);
+    expect(() => parseTrace(header.replace(/"version":\d+/, '"version":0'))).toThrow(/version 1 to 2, got 0/);
+    // A trace recorded with version 1 (each step an event op) is still read as it is.
+    const old = parseTrace(`${header.replace(/"version":\d+/, '"version":1')}{"t":1,"m":{"type":"sources","sources":[]}}\n`);
+    expect(old.header.version).toBe(1);
+    expect(old.entries).toHaveLength(1);
     const path = join(await dir(), 'ok.ndjson');
     await writeFile(path, `${header}\n${formatTraceEntry(3, { type: 'sources', sources: [] })}`);
     expect((await loadTrace(path)).entries).toEqual([{ t: 3, m: { type: 'sources', sources: [] } }]);

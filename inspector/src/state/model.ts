@@ -14,10 +14,12 @@ import {
   type ServerMessage,
   type SourceInfo,
   type SourceStats,
+  type TrailStep,
   type WireActor,
   type WireActionContext,
   type WireMachine,
 } from '../../../src/inspect/protocol.js';
+import { extendHistory, insertByTime, trailOf, type HistoryEntry } from './history.js';
 import { ActorTable, type ActorTableDraft } from './table.js';
 
 export interface ActorView extends WireActor {
@@ -45,8 +47,7 @@ export interface ActorView extends WireActor {
 /** The fields of {@link ActorView} that are the app's, not the wire's (a recording strips them). */
 export const VIEW_FIELDS = ['key', 'source', 'seq', 'history', 'lastEvent', 'stateText', 'name', 'leaf', 'parentKey', 'searchText'] as const;
 
-/** A state entered: `[state, source-clock ms, event type?]`. */
-export type HistoryEntry = [state: string, at: number, event?: string];
+export type { HistoryEntry } from './history.js';
 
 export interface LogEntry {
   seq: number;
@@ -215,6 +216,14 @@ function receive(state: AppState, messages: readonly ServerMessage[], receivedAt
       draft.finishedCount++;
     }
   };
+  // An op's trail steps are events the actor received (version 1 sent them as `event` ops).
+  const logTrail = (actor: ActorView, trail: readonly TrailStep[]): void => {
+    if (trail.length === 0) return;
+    const entries = log();
+    const actorName = nameOf(actor);
+    const actionId = actionIdOf(actor);
+    for (const [, at, type] of trail) insertByTime(entries, { seq: ++logSeq, source: actor.source, actorKey: actor.key, actorName, actionId, from: null, type, event: { type }, at });
+  };
   const remove = (key: string): void => {
     const before = actors().get(key);
     if (!before) return;
@@ -246,15 +255,21 @@ function receive(state: AppState, messages: readonly ServerMessage[], receivedAt
           if (op.op === 'add') {
             const key = actorKey(message.source, op.actor.sessionId);
             const before = actors().get(key);
-            put(view(message.source, op.actor, before, limits), before);
+            const trail = trailOf(op.trail);
+            const added = view(message.source, op.actor, before, limits, trail);
+            put(added, before);
+            logTrail(added, trail);
           } else if (op.op === 'state') {
             const key = actorKey(message.source, op.sessionId);
             const before = actors().get(key);
             if (!before) continue;
+            const trail = trailOf(op.trail);
             const updated = applyStateOp(before, op) as ActorView;
-            updated.history = extendHistory(before.history, op.steps, stateValueToString(op.value), op.at, limits.maxHistory, op.event);
-            if (op.event !== undefined) updated.lastEvent = op.event;
+            updated.history = extendHistory(before.history, op.steps, trail, stateValueToString(op.value), op.at, limits.maxHistory, op.event);
+            const lastEvent = op.event ?? trail.at(-1)?.[2];
+            if (lastEvent !== undefined) updated.lastEvent = lastEvent;
             put(updated, before);
+            logTrail(updated, trail);
           } else if (op.op === 'remove') {
             remove(actorKey(message.source, op.sessionId));
           } else {
@@ -320,17 +335,6 @@ function receive(state: AppState, messages: readonly ServerMessage[], receivedAt
   };
 }
 
-/**
- * Appends an entry, keeping the log in time order: events of one source arrive in
- * order, but a late viewer's history or a second source can bring older ones.
- */
-function insertByTime(log: LogEntry[], entry: LogEntry): void {
-  let at = log.length;
-  while (at > 0 && log[at - 1]!.at > entry.at) at--;
-  if (at === log.length) log.push(entry);
-  else log.splice(at, 0, entry);
-}
-
 function withSourceMeta(state: AppState, source: string, stats: SourceStats, offset: number): AppState {
   return { ...state, stats: { ...state.stats, [source]: stats }, offsets: { ...state.offsets, [source]: offset } };
 }
@@ -340,17 +344,21 @@ function withSourceMeta(state: AppState, source: string, stats: SourceStats, off
  * parsed message are not used after it is reduced (a trace keeps its entries, but
  * an adopted actor is never changed afterwards: later ops make new objects).
  */
-function view(source: string, actor: WireActor, before: ActorView | undefined, limits: Limits): ActorView {
+function view(source: string, actor: WireActor, before: ActorView | undefined, limits: Limits, trail: readonly TrailStep[] = []): ActorView {
   const state = stateValueToString(actor.value);
+  const lastEvent = trail.at(-1)?.[2];
   if (before) {
     // The derived fields are filled by `put`.
-    return { ...actor, key: before.key, source, seq: before.seq, history: extendHistory(before.history, undefined, state, actor.updatedAt, limits.maxHistory) } as ActorView;
+    const again = { ...actor, key: before.key, source, seq: before.seq, history: extendHistory(before.history, undefined, trail, state, actor.updatedAt, limits.maxHistory) } as ActorView;
+    if (lastEvent !== undefined) again.lastEvent = lastEvent;
+    return again;
   }
   const adopted = actor as ActorView;
   adopted.key = actorKey(source, actor.sessionId);
   adopted.source = source;
   adopted.seq = 0; // set by `put`
-  adopted.history = state === '' ? [] : [[state, actor.updatedAt]];
+  adopted.history = trail.length === 0 ? (state === '' ? [] : [[state, actor.updatedAt]]) : extendHistory([], undefined, trail, state, actor.updatedAt, limits.maxHistory);
+  if (lastEvent !== undefined) adopted.lastEvent = lastEvent;
   return adopted;
 }
 
@@ -362,16 +370,6 @@ function describeView(actor: ActorView): void {
   actor.parentKey = actor.parentId === null ? null : `${actor.source}|${actor.parentId}`;
   const id = actionContext(actor).id;
   actor.searchText = `${actor.name}\u0000${actor.id}\u0000${typeof id === 'string' ? id : ''}`.toLowerCase();
-}
-
-function extendHistory(history: HistoryEntry[], steps: Array<[Json, number]> | undefined, state: string, at: number, max: number, event?: string): HistoryEntry[] {
-  const out = [...history];
-  const push = (value: string, time: number, cause?: string): void => {
-    if (value !== '' && out.at(-1)?.[0] !== value) out.push(cause === undefined ? [value, time] : [value, time, cause]);
-  };
-  for (const [value, time] of steps ?? []) push(stateValueToString(value), time);
-  push(state, at, event);
-  return out.length > max ? out.slice(out.length - max) : out;
 }
 
 /**
