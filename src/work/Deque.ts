@@ -25,13 +25,21 @@ export class Deque<T> {
   #mask: number;
   #head = 0;
   #length = 0;
+  /** The capacity it never shrinks below (its initial one). */
+  readonly #floor: number;
 
+  /**
+   * `initialCapacity` is also the floor it never shrinks below: a deque that is filled
+   * with a batch and emptied again and again (a Site's local lane) keeps its buffer
+   * instead of growing and halving it with every batch.
+   */
   constructor(initialCapacity = MIN_CAPACITY) {
     let capacity = MIN_CAPACITY;
     while (capacity < initialCapacity) capacity *= 2;
     this.#items = [];
     this.#tags = new Float64Array(capacity);
     this.#mask = capacity - 1;
+    this.#floor = capacity;
   }
 
   /** How many items the deque holds. */
@@ -167,15 +175,15 @@ export class Deque<T> {
   /** Removes every item. */
   clear(): void {
     this.#items = [];
-    this.#tags = new Float64Array(MIN_CAPACITY);
-    this.#mask = MIN_CAPACITY - 1;
+    this.#tags = new Float64Array(this.#floor);
+    this.#mask = this.#floor - 1;
     this.#head = 0;
     this.#length = 0;
   }
 
   #maybeShrink(): void {
     const capacity = this.#mask + 1;
-    if (capacity > MIN_CAPACITY && this.#length * 4 < capacity) this.#resize(capacity / 2);
+    if (capacity > this.#floor && this.#length * 4 < capacity) this.#resize(capacity / 2);
   }
 
   /**

@@ -28,14 +28,34 @@ export { PRIORITIES, type Priority } from '../../machines/actionConstants.js';
 export type { ProductionOptions, ProductionStats } from './productionOptions.js';
 
 type Lanes<T> = readonly [Deque<T>, Deque<T>, Deque<T>];
-const newLanes = <T>(): Lanes<T> => [new Deque<T>(), new Deque<T>(), new Deque<T>()];
+const newLanes = <T>(capacity?: number): Lanes<T> => [new Deque<T>(capacity), new Deque<T>(capacity), new Deque<T>(capacity)];
 
-interface SiteState<T> {
-  readonly id: string;
+/**
+ * An attached Site's place in a Production: its local lanes and aging counters, and while it
+ * is parked its wake callback and neighbours in the list of parked Sites (longest-parked first).
+ * `attach` hands it out, so a Site can take and park without a lookup by id.
+ */
+class SiteState<T> {
   readonly lanes: Lanes<T>;
   /** Per lane: consecutive takes of this Site that passed the lane over while non-empty. */
-  readonly passed: [number, number, number];
+  readonly passed: [number, number, number] = [0, 0, 0];
+  attached = true;
+  wake: (() => void) | null = null;
+  parkedPrev: SiteState<T> | null = null;
+  parkedNext: SiteState<T> | null = null;
+
+  constructor(
+    readonly owner: object,
+    readonly id: string,
+    localCapacity: number,
+  ) {
+    this.lanes = newLanes(localCapacity);
+  }
 }
+
+/** An attached Site's place in a Production (what `attach` returns): pass it to `takeFor`, `parkFor` and `unparkFor`. */
+export type ProductionSeat<T> = Pick<SiteState<T>, 'id'> & { readonly [seat]: T };
+declare const seat: unique symbol;
 
 type SpaceWaiter = { readonly resolve: () => void; readonly cleanup: () => void };
 /** Stale copies are swept once they outnumber live items (and this floor). */
@@ -62,7 +82,9 @@ export class Production<T> {
   readonly #global: Lanes<T> = newLanes();
   readonly #sites = new Map<string, SiteState<T>>();
   readonly #siteList: SiteState<T>[] = [];
-  readonly #parked = new Map<string, () => void>();
+  /** Parked Sites, longest-parked first, linked through their states. */
+  #parkedHead: SiteState<T> | null = null;
+  #parkedTail: SiteState<T> | null = null;
   readonly #waiters = new Set<SpaceWaiter>();
   readonly #counts = { batches: 0, steals: 0, stolenItems: 0 };
   #nextTicket = 1;
@@ -112,7 +134,7 @@ export class Production<T> {
     if (this.#live.set(item, ticket).size === size) this.#rejectDuplicate(item);
     this.#global[lane]!.pushBack(item, ticket);
     this.#physical++;
-    if (this.#parked.size > 0) this.#wakeOne();
+    if (this.#parkedHead !== null) this.#wakeOne();
     return true;
   }
 
@@ -136,18 +158,24 @@ export class Production<T> {
     });
   }
 
-  /** A Site joins: it gets a local deque of three lanes. */
-  attach(siteId: string): void {
+  /**
+   * A Site joins: it gets a local deque of three lanes. Returns its seat, which `takeFor`,
+   * `parkFor` and `unparkFor` take instead of the id (no lookup per call).
+   */
+  attach(siteId: string): ProductionSeat<T> {
     if (this.#sites.has(siteId)) throw new TypeError(`Expected a Site not attached to "${this.name}", got "${siteId}"`);
-    const site: SiteState<T> = { id: siteId, lanes: newLanes(), passed: [0, 0, 0] };
+    // Room for two batches: a local lane filled by a batch and emptied again keeps its buffer.
+    const site = new SiteState<T>(this, siteId, 2 * this.#batchSize);
     this.#sites.set(siteId, site);
     this.#siteList.push(site);
+    return site as unknown as ProductionSeat<T>;
   }
 
   /** A Site leaves (or crashed): its local items go back to the front of the global lanes, in order. */
   detach(siteId: string): void {
     const site = this.#site(siteId);
-    this.#parked.delete(siteId);
+    this.#unpark(site);
+    site.attached = false;
     this.#sites.delete(siteId);
     this.#siteList.splice(this.#siteList.indexOf(site), 1);
     for (let lane = 0; lane < 3; lane++) {
@@ -164,7 +192,15 @@ export class Production<T> {
    * when no live item is left anywhere.
    */
   take(siteId: string): T | undefined {
-    const site = this.#site(siteId);
+    return this.#take(this.#site(siteId));
+  }
+
+  /** {@link take} for the Site of `seat`. */
+  takeFor(seat: ProductionSeat<T>): T | undefined {
+    return this.#take(this.#seated(seat));
+  }
+
+  #take(site: SiteState<T>): T | undefined {
     const lane = this.#choose(site);
     if (lane < 0) return undefined;
     const local = site.lanes[lane]!;
@@ -190,15 +226,47 @@ export class Production<T> {
    * nothing, while a live item exists: `take` would return work right now.
    */
   park(siteId: string, wake: () => void): boolean {
-    this.#site(siteId);
-    if (this.#live.size > 0) return false;
-    this.#parked.set(siteId, wake);
-    return true;
+    return this.#park(this.#site(siteId), wake);
+  }
+
+  /** {@link park} for the Site of `seat`. */
+  parkFor(seat: ProductionSeat<T>, wake: () => void): boolean {
+    return this.#park(this.#seated(seat), wake);
   }
 
   /** Withdraws a Site's wake callback (no-op when it is not parked). */
   unpark(siteId: string): void {
-    this.#parked.delete(siteId);
+    const site = this.#sites.get(siteId);
+    if (site !== undefined) this.#unpark(site);
+  }
+
+  /** {@link unpark} for the Site of `seat`. */
+  unparkFor(seat: ProductionSeat<T>): void {
+    this.#unpark(seat as unknown as SiteState<T>);
+  }
+
+  #park(site: SiteState<T>, wake: () => void): boolean {
+    if (this.#live.size > 0) return false;
+    // Parked already: the new callback replaces the old one, its place in line kept.
+    if (site.wake === null) {
+      site.parkedPrev = this.#parkedTail;
+      if (this.#parkedTail === null) this.#parkedHead = site;
+      else this.#parkedTail.parkedNext = site;
+      this.#parkedTail = site;
+    }
+    site.wake = wake;
+    return true;
+  }
+
+  #unpark(site: SiteState<T>): void {
+    if (site.wake === null) return;
+    const { parkedPrev: prev, parkedNext: next } = site;
+    if (prev === null) this.#parkedHead = next;
+    else prev.parkedNext = next;
+    if (next === null) this.#parkedTail = prev;
+    else next.parkedPrev = prev;
+    site.parkedPrev = site.parkedNext = null;
+    site.wake = null;
   }
 
   /** Removes and returns every live item, high → normal → low (per lane: local deques, then global). */
@@ -236,6 +304,12 @@ export class Production<T> {
     return site;
   }
 
+  #seated(seat: ProductionSeat<T>): SiteState<T> {
+    const site = seat as unknown as SiteState<T>;
+    if (site.owner !== this || !site.attached) throw new TypeError(`Expected a Site attached to "${this.name}", got "${site.id}"`);
+    return site;
+  }
+
   /**
    * The lane a Site's take serves, its front copy live; -1 when no live item is left anywhere.
    * Lanes decide, not where items wait: the highest lane non-empty in the Site's local deque or
@@ -246,29 +320,39 @@ export class Production<T> {
   #choose(site: SiteState<T>): number {
     const { lanes: local, passed } = site;
     const global = this.#global;
+    const limit = this.#agingLimit;
     for (;;) {
+      // What each lane holds for this Site (live or stale copies), read once.
+      const high = local[0].length + global[0].length;
+      const normal = local[1].length + global[1].length;
+      const low = local[2].length + global[2].length;
       let chosen = -1;
-      for (let lane = 0, most = this.#agingLimit - 1; lane < 3; lane++) {
-        if (passed[lane]! <= most || local[lane]!.length + global[lane]!.length === 0) continue;
-        chosen = lane;
-        most = passed[lane]!;
+      let aged = false;
+      if (passed[0] >= limit || passed[1] >= limit || passed[2] >= limit) {
+        if (passed[0] >= limit && high > 0) chosen = 0;
+        if (passed[1] >= limit && normal > 0 && (chosen < 0 || passed[1] > passed[chosen]!)) chosen = 1;
+        if (passed[2] >= limit && low > 0 && (chosen < 0 || passed[2] > passed[chosen]!)) chosen = 2;
+        aged = chosen >= 0;
       }
-      const aged = chosen >= 0;
-      if (!aged) chosen = local[0].length + global[0].length > 0 ? 0 : local[1].length + global[1].length > 0 ? 1 : local[2].length + global[2].length > 0 ? 2 : -1;
-      // A peer's higher lane comes first: steal from it and choose again (the lane only rises, so this ends).
-      if (!aged && chosen !== 0 && this.#steal(site, chosen < 0 ? 3 : chosen)) continue;
+      if (!aged) {
+        chosen = high > 0 ? 0 : normal > 0 ? 1 : low > 0 ? 2 : -1;
+        // A peer's higher lane comes first: steal from it and choose again (the lane only rises, so this ends).
+        if (chosen !== 0 && this.#steal(site, chosen < 0 ? 3 : chosen)) continue;
+      }
       if (chosen < 0) {
-        passed.fill(0);
+        passed[0] = passed[1] = passed[2] = 0;
         return -1;
       }
-      this.#dropStaleFront(local[chosen]!);
-      if (local[chosen]!.length === 0) this.#dropStaleFront(global[chosen]!);
       passed[chosen] = 0;
-      // Only stale copies were there: choose again, no take counted.
-      if (local[chosen]!.length + global[chosen]!.length === 0) continue;
-      for (let lane = 0; lane < 3; lane++) {
-        if (lane !== chosen) passed[lane] = local[lane]!.length + global[lane]!.length > 0 ? passed[lane]! + 1 : 0;
+      if (this.#physical !== this.#live.size) {
+        this.#dropStaleFront(local[chosen]!);
+        if (local[chosen]!.length === 0) this.#dropStaleFront(global[chosen]!);
+        // Only stale copies were there: choose again, no take counted.
+        if (local[chosen]!.length + global[chosen]!.length === 0) continue;
       }
+      if (chosen !== 0) passed[0] = high > 0 ? passed[0] + 1 : 0;
+      if (chosen !== 1) passed[1] = normal > 0 ? passed[1] + 1 : 0;
+      if (chosen !== 2) passed[2] = low > 0 ? passed[2] + 1 : 0;
       return chosen;
     }
   }
@@ -340,8 +424,9 @@ export class Production<T> {
   }
 
   #wakeOne(): void {
-    const [siteId, wake] = this.#parked.entries().next().value as [string, () => void];
-    this.#parked.delete(siteId);
+    const site = this.#parkedHead!;
+    const wake = site.wake!;
+    this.#unpark(site);
     try {
       wake();
     } catch (error) {

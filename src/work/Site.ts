@@ -14,7 +14,7 @@ import { produce, type Draft } from 'immer';
 import type { ActionRun } from '../action/ActionRun.js';
 import type { Clock } from '../clock.js';
 import type { Life } from '../Life.js';
-import type { Production } from './Production.js';
+import type { Production, ProductionSeat } from './Production.js';
 import type { SiteView } from './SiteView.js';
 
 /** What a Site behaviour sees of an action. */
@@ -84,6 +84,8 @@ export class Site {
   view: SiteView | undefined = undefined;
 
   #host: SiteHost;
+  /** Its seat in each of its Productions, in the same order. */
+  readonly #seats: ProductionSeat<ActionRun>[];
   #active = 0;
   #paused = false;
   #stopped = false;
@@ -103,7 +105,7 @@ export class Site {
     this.productions = init.productions;
     this.behavior = init.behavior;
     this.#host = init.host;
-    for (const production of this.productions) production.attach(this.id);
+    this.#seats = this.productions.map((production) => production.attach(this.id));
   }
 
   /** Actions running on this Site now. */
@@ -188,16 +190,16 @@ export class Site {
     const productions = this.productions;
     const gate = this.#host.gate;
     for (let i = 0; i < productions.length; i++) {
-      const index = (this.#next + i) % productions.length;
+      const index = i === 0 ? this.#next : (this.#next + i) % productions.length;
       const production = productions[index]!;
       if (gate !== undefined && !gate.open(production.name)) continue;
-      const run = production.take(this.id);
+      const run = production.takeFor(this.#seats[index]!);
       if (run === undefined) continue;
       if (gate !== undefined && !gate.admit(run)) {
         i--; // held back by a limit of its name: take the next one from the same queue
         continue;
       }
-      this.#next = (index + 1) % productions.length;
+      this.#next = index + 1 === productions.length ? 0 : index + 1;
       return run;
     }
     return undefined;
@@ -206,18 +208,17 @@ export class Site {
   #park(): void {
     if (this.#parked) return;
     const gate = this.#host.gate;
-    for (const production of this.productions) {
+    const productions = this.productions;
+    for (let index = 0; index < productions.length; index++) {
+      const production = productions[index]!;
       if (gate !== undefined && !gate.open(production.name)) {
         gate.park(production.name, this.id, this.#wake); // its work waits for a slot, not for an enqueue
         continue;
       }
-      if (!production.park(this.id, this.#wake)) {
+      if (!production.parkFor(this.#seats[index]!, this.#wake)) {
         gate?.unpark(this.id);
         // Work arrived in this one: withdraw from those that accepted, and take again.
-        for (const parkedIn of this.productions) {
-          if (parkedIn === production) break;
-          parkedIn.unpark(this.id);
-        }
+        for (let before = 0; before < index; before++) productions[before]!.unparkFor(this.#seats[before]!);
         this.#again = true;
         return;
       }
@@ -228,7 +229,7 @@ export class Site {
   #unparkAll(): void {
     if (!this.#parked) return;
     this.#parked = false;
-    for (const production of this.productions) production.unpark(this.id);
+    for (let index = 0; index < this.productions.length; index++) this.productions[index]!.unparkFor(this.#seats[index]!);
     this.#host.gate?.unpark(this.id);
   }
 

@@ -323,6 +323,28 @@ describe('park and wake', () => {
     expect(woken).toBe(0);
   });
 
+  it('serves a Site through its seat as through its id, and refuses a seat once detached or of another Production', () => {
+    const production = new Production<string>({});
+    const [a, b] = [production.attach('a'), production.attach('b')];
+    const wakes: string[] = [];
+    expect(production.parkFor(a, () => wakes.push('a1'))).toBe(true);
+    expect(production.parkFor(b, () => wakes.push('b'))).toBe(true);
+    // Parked again before a wake: the new callback replaces the old one and keeps its place in line.
+    expect(production.parkFor(a, () => wakes.push('a2'))).toBe(true);
+    production.enqueue('1');
+    expect(wakes).toEqual(['a2']);
+    expect(production.takeFor(a)).toBe('1');
+    production.unparkFor(b);
+    production.enqueue('2');
+    expect(wakes).toEqual(['a2']);
+    expect(production.take('b')).toBe('2');
+    production.detach('b');
+    expect(() => production.takeFor(b)).toThrow(TypeError);
+    expect(() => production.parkFor(b, () => {})).toThrow(TypeError);
+    const other = new Production<string>({ name: 'other' });
+    expect(() => other.takeFor(a as never)).toThrow(/attached to "other"/);
+  });
+
   it('lets a woken Site take inside its wake callback', () => {
     const production = make<string>({}, 'a');
     const taken: (string | undefined)[] = [];
