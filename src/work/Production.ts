@@ -18,6 +18,7 @@
  */
 import type { RandomSource } from '../clock.js';
 import { Deque } from './Deque.js';
+import { ParkedSites, SiteState, type ProductionSeat } from './SiteState.js';
 import { SlotBook, type LiveBook, type TicketSlot } from './ticketBook.js';
 import { BackpressureError } from '../errors.js';
 import { invalid, oneOf } from '../validate.js';
@@ -26,36 +27,10 @@ import { PRIORITIES, type Priority } from '../../machines/actionConstants.js';
 
 export { PRIORITIES, type Priority } from '../../machines/actionConstants.js';
 export type { ProductionOptions, ProductionStats } from './productionOptions.js';
+export type { ProductionSeat } from './SiteState.js';
 
-type Lanes<T> = readonly [Deque<T>, Deque<T>, Deque<T>];
-const newLanes = <T>(capacity?: number): Lanes<T> => [new Deque<T>(capacity), new Deque<T>(capacity), new Deque<T>(capacity)];
-
-/**
- * An attached Site's place in a Production: its local lanes and aging counters, and while it
- * is parked its wake callback and neighbours in the list of parked Sites (longest-parked first).
- * `attach` hands it out, so a Site can take and park without a lookup by id.
- */
-class SiteState<T> {
-  readonly lanes: Lanes<T>;
-  /** Per lane: consecutive takes of this Site that passed the lane over while non-empty. */
-  readonly passed: [number, number, number] = [0, 0, 0];
-  attached = true;
-  wake: (() => void) | null = null;
-  parkedPrev: SiteState<T> | null = null;
-  parkedNext: SiteState<T> | null = null;
-
-  constructor(
-    readonly owner: object,
-    readonly id: string,
-    localCapacity: number,
-  ) {
-    this.lanes = newLanes(localCapacity);
-  }
-}
-
-/** An attached Site's place in a Production (what `attach` returns): pass it to `takeFor`, `parkFor` and `unparkFor`. */
-export type ProductionSeat<T> = Pick<SiteState<T>, 'id'> & { readonly [seat]: T };
-declare const seat: unique symbol;
+type Lanes<T> = SiteState<T>['lanes'];
+const newLanes = <T>(): Lanes<T> => [new Deque<T>(), new Deque<T>(), new Deque<T>()];
 
 type SpaceWaiter = { readonly resolve: () => void; readonly cleanup: () => void };
 /** Stale copies are swept once they outnumber live items (and this floor). */
@@ -82,9 +57,7 @@ export class Production<T> {
   readonly #global: Lanes<T> = newLanes();
   readonly #sites = new Map<string, SiteState<T>>();
   readonly #siteList: SiteState<T>[] = [];
-  /** Parked Sites, longest-parked first, linked through their states. */
-  #parkedHead: SiteState<T> | null = null;
-  #parkedTail: SiteState<T> | null = null;
+  readonly #parked = new ParkedSites<T>();
   readonly #waiters = new Set<SpaceWaiter>();
   readonly #counts = { batches: 0, steals: 0, stolenItems: 0 };
   #nextTicket = 1;
@@ -134,7 +107,7 @@ export class Production<T> {
     if (this.#live.set(item, ticket).size === size) this.#rejectDuplicate(item);
     this.#global[lane]!.pushBack(item, ticket);
     this.#physical++;
-    if (this.#parkedHead !== null) this.#wakeOne();
+    if (this.#parked.first !== null) this.#wakeOne();
     return true;
   }
 
@@ -174,7 +147,7 @@ export class Production<T> {
   /** A Site leaves (or crashed): its local items go back to the front of the global lanes, in order. */
   detach(siteId: string): void {
     const site = this.#site(siteId);
-    this.#unpark(site);
+    this.#parked.remove(site);
     site.attached = false;
     this.#sites.delete(siteId);
     this.#siteList.splice(this.#siteList.indexOf(site), 1);
@@ -237,36 +210,18 @@ export class Production<T> {
   /** Withdraws a Site's wake callback (no-op when it is not parked). */
   unpark(siteId: string): void {
     const site = this.#sites.get(siteId);
-    if (site !== undefined) this.#unpark(site);
+    if (site !== undefined) this.#parked.remove(site);
   }
 
   /** {@link unpark} for the Site of `seat`. */
   unparkFor(seat: ProductionSeat<T>): void {
-    this.#unpark(seat as unknown as SiteState<T>);
+    this.#parked.remove(seat as unknown as SiteState<T>);
   }
 
   #park(site: SiteState<T>, wake: () => void): boolean {
     if (this.#live.size > 0) return false;
-    // Parked already: the new callback replaces the old one, its place in line kept.
-    if (site.wake === null) {
-      site.parkedPrev = this.#parkedTail;
-      if (this.#parkedTail === null) this.#parkedHead = site;
-      else this.#parkedTail.parkedNext = site;
-      this.#parkedTail = site;
-    }
-    site.wake = wake;
+    this.#parked.add(site, wake);
     return true;
-  }
-
-  #unpark(site: SiteState<T>): void {
-    if (site.wake === null) return;
-    const { parkedPrev: prev, parkedNext: next } = site;
-    if (prev === null) this.#parkedHead = next;
-    else prev.parkedNext = next;
-    if (next === null) this.#parkedTail = prev;
-    else next.parkedPrev = prev;
-    site.parkedPrev = site.parkedNext = null;
-    site.wake = null;
   }
 
   /** Removes and returns every live item, high → normal → low (per lane: local deques, then global). */
@@ -424,9 +379,9 @@ export class Production<T> {
   }
 
   #wakeOne(): void {
-    const site = this.#parkedHead!;
+    const site = this.#parked.first!;
     const wake = site.wake!;
-    this.#unpark(site);
+    this.#parked.remove(site);
     try {
       wake();
     } catch (error) {
