@@ -85,8 +85,12 @@ export class ShutdownTracker {
   }
 
   settled(run: ActionRun, status: 'done' | 'failed' | 'cancelled', _context: ActionContext): void {
-    this.counts[status]++;
-    if (!this.#unfinished.has(run.id)) this.#finished++;
+    const counts = this.counts;
+    if (status === 'done') counts.done++;
+    else if (status === 'failed') counts.failed++;
+    else counts.cancelled++;
+    // Actions are recorded unfinished only once the deadline came: before it, no lookup.
+    if (this.#unfinished.size === 0 || !this.#unfinished.has(run.id)) this.#finished++;
   }
 
   /** A run left this process unsettled: its external production holds it again. */

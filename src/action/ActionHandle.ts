@@ -30,6 +30,14 @@ export interface HandleControl {
 
 const RUN = Symbol('echo.run');
 
+/** Runs someone subscribed to through a handle: their listeners (user code) run within the run's steps. */
+const subscribed = new WeakSet<ActionRun>();
+
+/** @internal Whether a listener was ever subscribed to `run` through a handle. */
+export function hasSubscribers(run: ActionRun): boolean {
+  return subscribed.has(run);
+}
+
 /** @internal The run behind a handle. */
 export function runOfHandle(handle: ActionHandle<unknown>): ActionRun | undefined {
   return handle[RUN];
@@ -128,6 +136,7 @@ export class ActionHandle<Result = unknown, Events extends { readonly type: stri
   subscribe(listener: (snapshot: ActionSnapshot) => void): () => void {
     const run = this.#run;
     const control = this.#control;
+    subscribed.add(run);
     const subscription = run.actor.subscribe(((snapshot: ActionSnapshot) => {
       try {
         listener({ value: String(snapshot.value) as ActionStateValue, status: snapshot.status, context: snapshot.context });

@@ -9,7 +9,7 @@ import type { AnyActorRef } from 'xstate';
 import { CANCELLATION_REASONS, isOutcomeDecided, type CancellationReason } from '../../machines/actionConstants.js';
 import type { ActionContext, ActionOutput } from '../../machines/actionTypes.js';
 import { runOwedAfterHooks } from '../action/actionEffects.js';
-import { ActionHandle, type HandleControl } from '../action/ActionHandle.js';
+import { ActionHandle, hasSubscribers, type HandleControl } from '../action/ActionHandle.js';
 import type { ActionRecord } from '../action/actionRecord.js';
 import { ActionRun, type Provenance, type RunServices, type Settlement } from '../action/ActionRun.js';
 import { prepareAssignment, type AssignmentDeps, type AssignOptions } from '../action/assignment.js';
@@ -29,11 +29,14 @@ import { invalid, oneOf } from '../validate.js';
 import type { ExternalProduction, ExternalProductionHost } from '../work/ExternalProduction.js';
 import type { Queues } from '../work/Queues.js';
 import type { Site } from '../work/Site.js';
+import type { StepTime } from '../work/StepTime.js';
 
 /** What the live runs use of their Sequence. */
 export interface ActionRunsDeps {
   readonly name: string;
   readonly clock: Clock;
+  /** Lends the time of an assignment or a settling step to the START a Site sends next in it. */
+  readonly stepTime: StepTime;
   readonly services: RunServices;
   /** Validation of assignments; `isLive` is added here when ids come from an injected generator. */
   readonly assignment: AssignmentDeps;
@@ -79,7 +82,7 @@ export class ActionRuns {
       clock: deps.clock,
       hub: deps.hub,
       rootId: () => deps.root.sessionId,
-      settled: (run: ActionRun, output: ActionOutput, context: ActionContext) => this.settled(run, output, context),
+      settled: (run: ActionRun, output: ActionOutput, context: ActionContext) => this.settled(run, output, context, undefined, true),
       failed: (run: ActionRun, error: Error) => this.#forceFail(run, error),
     });
     this.#engine = chosen.engine;
@@ -166,7 +169,8 @@ export class ActionRuns {
     deps.telemetry.assigned(run);
     if (run.idempotencyKey !== undefined) this.#byKey.set(run.idempotencyKey, run);
     if (parent !== null) parent.addChild(run);
-    if (deps.listening()) deps.services.emit({ type: 'assigned', actionId: run.id, name: run.name, at: run.createdAt, priority: run.priority, queue: run.queue, parentId: parent?.id ?? null });
+    const listening = deps.listening();
+    if (listening) deps.services.emit({ type: 'assigned', actionId: run.id, name: run.name, at: run.createdAt, priority: run.priority, queue: run.queue, parentId: parent?.id ?? null });
     if (options?.signal?.aborted === true) {
       // Aborted before it was assigned: the actor skips its enqueue once and takes the CANCEL below, so no Site runs it.
       run.queueBeforeActor();
@@ -175,7 +179,17 @@ export class ActionRuns {
       // A plain queued action stays a small record until a Site takes it (or someone looks at it).
       run.queueBeforeActor();
       run.deferActor(this.#materialize);
-      deps.queues.enqueue(run);
+      // An idle Site starts it inside this call: at the time it was assigned at, unless a store,
+      // a tracer or an events$ subscriber (user code) had their turn since that reading.
+      if (encoded !== undefined || listening || deps.telemetry.tracing) deps.queues.enqueue(run);
+      else {
+        deps.stepTime.lend(run.createdAt);
+        try {
+          deps.queues.enqueue(run);
+        } finally {
+          deps.stepTime.clear();
+        }
+      }
     } else {
       this.#engine.start(run, run.host ?? deps.root);
     }
@@ -226,25 +240,38 @@ export class ActionRuns {
     }
   }
 
-  /** Everything that follows an action's end, once: `output` is the chart's (or, with `error`, the runtime's when it ended the action itself). */
-  settled(run: ActionRun, output: ActionOutput, context: ActionContext, error?: Error): Settlement | null {
+  /**
+   * Everything that follows an action's end, once: `output` is the chart's (or, with `error`, the runtime's when it ended the action itself).
+   * `byChart`: its chart's settling step calls, now: its Site takes its next action at the time that step noted.
+   */
+  settled(run: ActionRun, output: ActionOutput, context: ActionContext, error?: Error, byChart = false): Settlement | null {
     if (run.settled) return null; // abandoned at shutdown already; a late end of its actor changes nothing
     if (this.#handedBack.has(run)) return null; // another process runs it now
     const deps = this.#deps;
     const settlement = run.settle(output, context, error);
+    const failed = output.status === 'failed';
+    // The chart's settling step noted the time (one clock read when it did not: the runtime ended the action itself).
+    const at = context.settledAt ?? deps.clock.now();
     deps.journal?.settled(run, output, context, settlement.ok ? null : settlement.error, deps.clock.now());
-    if (output.status === 'failed') deps.failed();
+    if (failed) deps.failed();
     this.#live.delete(run);
-    if (output.status === 'failed') this.#remember(run);
+    if (failed) this.#remember(run);
     if (run.idempotencyKey !== undefined && this.#byKey.get(run.idempotencyKey) === run) this.#byKey.delete(run.idempotencyKey);
     run.parent?.removeChild(run);
     const site = run.site as Site | null;
-    if (site !== null) site.release(run);
-    else deps.queues.discard(run);
+    if (site === null) deps.queues.discard(run);
+    else if (!byChart || context.settledAt === null || !this.#nothingRanSince(run)) site.release(run);
+    else {
+      deps.stepTime.lend(context.settledAt);
+      try {
+        site.release(run);
+      } finally {
+        deps.stepTime.clear();
+      }
+    }
     deps.flow.settled(run);
-    deps.actionStats.settled(run.name, output, context, context.settledAt ?? deps.clock.now());
+    deps.actionStats.settled(run.name, output, context, at);
     deps.telemetry.settled(run, output, context, settlement.ok ? null : settlement.error);
-    const at = context.settledAt ?? deps.clock.now();
     const attempts = context.attempts.length;
     deps.shutdown.settled(run, output.status, context);
     const listening = deps.listening();
@@ -258,6 +285,16 @@ export class ActionRuns {
     }
     this.#left();
     return settlement;
+  }
+
+  /**
+   * Whether nothing but the runtime ran since `run`'s settling step read the clock, so its Site
+   * may take the next action at that time: no store, `events$` subscriber, tracer, inspector,
+   * invoking actor, or listener of its handle (user code runs within its steps) had a turn.
+   */
+  #nothingRanSince(run: ActionRun): boolean {
+    const deps = this.#deps;
+    return this.#tableEngine && deps.journal === null && !deps.listening() && !deps.telemetry.tracing && !deps.hub.active && run.host === null && !hasSubscribers(run);
   }
 
   /** A run left the live set: shutdown may be drained, idle waiters may resolve. */

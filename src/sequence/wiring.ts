@@ -24,6 +24,7 @@ import type { Production } from '../work/Production.js';
 import { Queues } from '../work/Queues.js';
 import { Site } from '../work/Site.js';
 import { createSiteHost } from '../work/siteSupervision.js';
+import { StepTime } from '../work/StepTime.js';
 import { abandonAfterGrace } from './abandon.js';
 import { ActionRuns } from './ActionRuns.js';
 import { DeadLetters } from './DeadLetters.js';
@@ -84,10 +85,12 @@ export function wireSequence(resolved: ResolvedSequenceOptions, injectedIds: boo
       if (hub.active) queueMicrotask(() => !run.settled && showFlowWait(hub, run.actor, root.sessionId, wait));
     },
   });
+  const stepTime = new StepTime(clock);
   const host = createSiteHost({
     gate: flow,
     life,
     clock,
+    stepTime,
     queues,
     maxSiteCrashes: resolved.maxSiteCrashes,
     siteActor: (id) => (root.getSnapshot().children as Record<string, { send(event: unknown): void } | undefined>)[id],
@@ -144,6 +147,7 @@ export function wireSequence(resolved: ResolvedSequenceOptions, injectedIds: boo
   runs = new ActionRuns({
     name,
     clock,
+    stepTime,
     services,
     assignment: {
       plan: resolved.plan,

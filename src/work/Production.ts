@@ -33,6 +33,8 @@ type Lanes<T> = SiteState<T>['lanes'];
 const newLanes = <T>(): Lanes<T> => [new Deque<T>(), new Deque<T>(), new Deque<T>()];
 
 type SpaceWaiter = { readonly resolve: () => void; readonly cleanup: () => void };
+/** What `whenSpace` answers when there is room: one settled promise for every such call. */
+const SPACE: Promise<void> = Promise.resolve();
 /** Stale copies are swept once they outnumber live items (and this floor). */
 const SWEEP_FLOOR = 1024;
 /**
@@ -118,7 +120,7 @@ export class Production<T> {
    */
   whenSpace(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#live.size < this.capacity && this.#waiters.size === 0) return Promise.resolve();
+    if (this.#live.size < this.capacity && this.#waiters.size === 0) return SPACE;
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
         this.#waiters.delete(waiter);

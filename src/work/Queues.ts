@@ -23,6 +23,8 @@ export class Queues {
   /** Queue names at least one Site serves. */
   readonly served: ReadonlySet<string>;
   readonly #overflow = new Map<string, ActionRun[]>();
+  /** Whether any action ever waited in line behind a full queue (until then enqueue skips the line). */
+  #overflowed = false;
   readonly #report: (error: unknown) => void;
 
   constructor(
@@ -51,8 +53,10 @@ export class Queues {
   /** Puts `run` in its queue, or in line behind the queue when it is full. */
   enqueue(run: ActionRun): void {
     const production = this.productions.get(run.queue)!;
-    const waiting = this.#overflow.get(run.queue);
+    // Until a queue first overflowed no line exists: skip looking one up.
+    const waiting = this.#overflowed ? this.#overflow.get(run.queue) : undefined;
     if ((waiting === undefined || waiting.length === 0) && production.tryEnqueue(run, run.priority)) return;
+    this.#overflowed = true;
     if (waiting === undefined) this.#overflow.set(run.queue, [run]);
     else waiting.push(run);
     if (waiting === undefined || waiting.length === 1) this.#admitWhenSpace(run.queue, production);

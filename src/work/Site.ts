@@ -63,6 +63,10 @@ export interface SiteHost {
   readonly life: Life;
   readonly clock: Clock;
   now(): number;
+  /** The time of a START sent now: the current step's own reading when one was lent (see `StepTime`), else the clock's. */
+  startTime(): number;
+  /** A Site behaviour (user code) is about to run: no reading is lent across it. */
+  userCode(): void;
   /** The Site's XState actor, to report a lifecycle change (PAUSE after a restart; CRASH goes through `crashed`). */
   report(site: Site, event: { type: string; [key: string]: unknown }): void;
   /** Places `run`'s actor under the Site in the actor tree, as its engine does it. */
@@ -240,9 +244,10 @@ export class Site {
     run.takenBy(this);
     this.#host.adopt(this, run);
     if (this.behavior === undefined) {
-      run.actor.send({ type: 'START', site: this.id, at: this.#host.now() });
+      run.actor.send({ type: 'START', site: this.id, at: this.#host.startTime() });
       return;
     }
+    this.#host.userCode();
     this.#receive(run, this.behavior);
   }
 

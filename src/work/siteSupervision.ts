@@ -14,10 +14,13 @@ import type { Life } from '../Life.js';
 import type { Queues } from './Queues.js';
 import type { Site, SiteGate, SiteHost } from './Site.js';
 import type { LoadPuller } from './SiteView.js';
+import type { StepTime } from './StepTime.js';
 
 export interface SupervisionDeps {
   readonly life: Life;
   readonly clock: Clock;
+  /** The reading a step lends to the START sent next in it. */
+  readonly stepTime: StepTime;
   readonly queues: Queues;
   readonly maxSiteCrashes: number;
   /** The XState actor of Site `id`, once spawned. */
@@ -59,6 +62,8 @@ export function createSiteHost(deps: SupervisionDeps): SiteHost {
     life: deps.life,
     clock: deps.clock,
     now: () => deps.clock.now(),
+    startTime: () => deps.stepTime.take(),
+    userCode: () => deps.stepTime.clear(),
     report: (site, event) => deps.siteActor(site.id)?.send(event),
     adopt: (site, run) => deps.adopt(run, site.ref),
     loadChanged: (site) => {
