@@ -157,10 +157,11 @@ export class ActionRuns {
     const init = provenance === undefined && host === null ? prepared : { ...prepared, ...(provenance !== undefined && { provenance }), host };
     // A durable Sequence refuses content it cannot store here, before anything is queued.
     const encoded = journal?.encode(init, parent?.id ?? null);
-    return this.launch(new ActionRun(init, this.#deps.services, parent), parent, options, encoded);
+    return this.launch(new ActionRun(init, this.#deps.services, parent), parent, options, encoded, true);
   }
 
-  launch(run: ActionRun, parent: ActionRun | null, options: AssignOptions | undefined, encoded: EncodedAction | undefined): ActionHandle {
+  /** `assignedNow`: `run` was assigned in this call (its `createdAt` was read just now; not a restored or claimed one). */
+  launch(run: ActionRun, parent: ActionRun | null, options: AssignOptions | undefined, encoded: EncodedAction | undefined, assignedNow = false): ActionHandle {
     const deps = this.#deps;
     if (encoded !== undefined) run.acceptedWhen(deps.journal!.assigned(run, encoded));
     this.#live.add(run);
@@ -179,9 +180,9 @@ export class ActionRuns {
       // A plain queued action stays a small record until a Site takes it (or someone looks at it).
       run.queueBeforeActor();
       run.deferActor(this.#materialize);
-      // An idle Site starts it inside this call: at the time it was assigned at, unless a store,
-      // a tracer or an events$ subscriber (user code) had their turn since that reading.
-      if (encoded !== undefined || listening || deps.telemetry.tracing) deps.queues.enqueue(run);
+      // An idle Site starts it inside this call: at the time it was assigned at, unless it was not
+      // assigned just now, or a store, a tracer or an events$ subscriber had their turn since that reading.
+      if (!assignedNow || encoded !== undefined || listening || deps.telemetry.tracing) deps.queues.enqueue(run);
       else {
         deps.stepTime.lend(run.createdAt);
         try {
@@ -294,7 +295,7 @@ export class ActionRuns {
    */
   #nothingRanSince(run: ActionRun): boolean {
     const deps = this.#deps;
-    return this.#tableEngine && deps.journal === null && !deps.listening() && !deps.telemetry.tracing && !deps.hub.active && run.host === null && !hasSubscribers(run);
+    return this.#tableEngine && deps.journal === null && deps.external === null && !deps.listening() && !deps.telemetry.tracing && !deps.hub.active && run.host === null && !hasSubscribers(run);
   }
 
   /** A run left the live set: shutdown may be drained, idle waiters may resolve. */
