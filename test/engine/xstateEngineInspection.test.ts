@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { InspectionEvent } from 'xstate';
+import type { InspectedSnapshotEvent, InspectionEvent } from 'xstate';
 import { createPlan, Sequence } from '../../src/index.js';
 
 /** An action's `@xstate.snapshot` values as the observer saw them, by action id. */
 function snapshotValues(events: InspectionEvent[], id: string): string[] {
   return events
-    .filter((event) => event.type === '@xstate.snapshot' && (event.actorRef as { id?: string }).id === id)
+    .filter((event): event is InspectedSnapshotEvent => event.type === '@xstate.snapshot' && (event.actorRef as { id?: string }).id === id)
     .map((event) => String((event.snapshot as unknown as { value: unknown }).value));
 }
 
