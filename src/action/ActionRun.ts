@@ -34,11 +34,17 @@ const ACCEPTED: Promise<void> = Promise.resolve();
 
 export type { Settlement } from './runOutcome.js';
 
-/** A run's `result()` promise; `resolve`/`reject` while it is pending. */
-interface ResultPromise {
-  promise: Promise<unknown>;
-  resolve: ((value: unknown) => void) | null;
-  reject: ((error: Error) => void) | null;
+/** A run's `result()` promise once asked for; `resolve`/`reject` while it is pending, its settlement once settled. */
+class ResultPromise {
+  promise: Promise<unknown> = ACCEPTED;
+  resolve: ((value: unknown) => void) | null = null;
+  reject: ((error: Error) => void) | null = null;
+  settlement: Settlement | null = null;
+}
+
+/** The settlement an `#end` holds, or null. (A function, not a private method: those cost every instance a field.) */
+function settlementOf(end: Settlement | ResultPromise | null): Settlement | null {
+  return end instanceof ResultPromise ? end.settlement : end;
 }
 
 const NO_FOLLOW_UPS: readonly FollowUp[] = Object.freeze([]);
@@ -47,10 +53,11 @@ const NO_FOLLOW_UPS: readonly FollowUp[] = Object.freeze([]);
 const PRE_QUEUED = 1;
 const HOOKS_BEGAN = 2;
 const AFTER_HOOKS_RAN = 4;
+/** Its latest phase is a call of its function (a `RunningAttempt`), not a phase of hooks. */
+const CALLING = 8;
 
 export class ActionRun {
   readonly id: string;
-  readonly name: string;
   readonly content: unknown;
   readonly priority: Priority;
   readonly services: RunServices;
@@ -71,21 +78,22 @@ export class ActionRun {
   /** Its actor, or until it exists the function that makes it (see `deferActor`), or null. */
   #actor: ActionActor | ((run: ActionRun) => ActionActor) | null = null;
   #site: { readonly id: string } | null = null;
-  #attempt: RunningAttempt | null = null;
   #working: WorkPiece | null = null;
-  /** The latest phase of its user code (what `abort` aborts), null before the first. */
+  /**
+   * The latest phase of its user code (what `abort` aborts), null before the first: a call
+   * of its function (CALLING in `#flags`) or a phase of hooks (then a call that had not
+   * stopped when the hooks began is kept in its extras: see `attempt`).
+   */
   #phase: Phase | null = null;
-  /** PRE_QUEUED: put in its Production before its actor existed (the actor's `enqueue` skips once); HOOKS_BEGAN: a Site took it and its hooks phase began (its after-hooks are owed); AFTER_HOOKS_RAN. */
+  /** PRE_QUEUED: put in its Production before its actor existed (the actor's `enqueue` skips once); HOOKS_BEGAN: a Site took it and its hooks phase began (its after-hooks are owed); AFTER_HOOKS_RAN; CALLING. */
   #flags = 0;
   /** What only some runs hold (see `RunExtras`), made on first need. */
   #extras: RunExtras<ActionRun> | null = null;
-  #settlement: Settlement | null = null;
-  /** Its `result()` promise once asked for, with how to settle it while it is pending. */
-  #result: ResultPromise | null = null;
+  /** How it settled, or its `result()` promise once asked for (which keeps the settlement then). */
+  #end: Settlement | ResultPromise | null = null;
 
   constructor(init: RunInit, services: RunServices, parent: ActionRun | null) {
     this.id = init.id;
-    this.name = init.name;
     this.content = init.content;
     this.#metadata = init.metadata;
     this.priority = init.priority;
@@ -114,6 +122,10 @@ export class ActionRun {
   }
 
   // ── what it is now (read-only views) ───────────────────────────────────────
+  get name(): string {
+    return this.#kind.name;
+  }
+
   get definition(): ActionDefinition {
     return this.#kind.definition;
   }
@@ -216,9 +228,12 @@ export class ActionRun {
     return this.#site;
   }
 
-  /** Its latest call of the function (null before the first): a slot or a retry waits for it to stop. */
+  /**
+   * Its latest call of the function (null before the first): a slot or a retry waits for it
+   * to stop. Once a phase of hooks began after a call that had stopped, null (nothing waits for it).
+   */
   get attempt(): RunningAttempt | null {
-    return this.#attempt;
+    return (this.#flags & CALLING) !== 0 ? (this.#phase as RunningAttempt) : (this.#extras?.unstoppedAttempt ?? null);
   }
 
   /** The user code running for it now (null when none). */
@@ -254,7 +269,7 @@ export class ActionRun {
   }
 
   get settled(): boolean {
-    return this.#settlement !== null;
+    return settlementOf(this.#end) !== null;
   }
 
   // ── changes, each by the module that owns the fact ─────────────────────────
@@ -322,12 +337,19 @@ export class ActionRun {
 
   /** Its function was called (again): the call is its phase now. */
   attemptStarted(attempt: RunningAttempt): void {
-    this.#attempt = attempt;
     this.#phase = attempt;
+    this.#flags |= CALLING;
+    if (this.#extras !== null) this.#extras.unstoppedAttempt = null;
   }
 
   /** A phase of hooks began (the invocation of `hooks` or `afterHooks` owns it). */
   phaseStarted(phase: Phase): void {
+    if ((this.#flags & CALLING) !== 0) {
+      // A call still running (abandoned after a timeout or cancel) is still waited for: kept aside.
+      const attempt = this.#phase as RunningAttempt;
+      if (!attempt.stopped) this.extra().unstoppedAttempt = attempt;
+      this.#flags &= ~CALLING;
+    }
     this.#phase = phase;
   }
 
@@ -426,16 +448,18 @@ export class ActionRun {
 
   /** Aborts whatever runs now with `reason` (its running attempt notes when). */
   abort(reason: unknown): void {
-    const attempt = this.#attempt;
-    if (attempt !== null && !attempt.stopped) attempt.abortedAt ??= this.services.clock.now();
+    const attempt = this.attempt;
+    if (attempt !== null && !attempt.stopped) attempt.noteAborted(this.services.clock.now());
     this.#phase?.abort(reason);
   }
 
   /** The promise of the action's output; rejects with its typed error. Made on first use, so an unobserved failure is no unhandled rejection. */
   result(): Promise<unknown> {
-    if (this.#result !== null) return this.#result.promise;
-    const settlement = this.#settlement;
-    const made: ResultPromise = { promise: ACCEPTED, resolve: null, reject: null };
+    const end = this.#end;
+    if (end instanceof ResultPromise) return end.promise;
+    const settlement = end;
+    const made = new ResultPromise();
+    made.settlement = settlement;
     made.promise =
       settlement !== null
         ? settlement.ok
@@ -445,13 +469,13 @@ export class ActionRun {
             made.resolve = resolve;
             made.reject = reject;
           });
-    this.#result = made;
+    this.#end = made;
     return made.promise;
   }
 
   /** Calls `listener` once settled (at once when already). */
   onSettled(listener: () => void): void {
-    if (this.#settlement !== null) listener();
+    if (this.settled) listener();
     else (this.extra().onSettled ??= []).push(listener);
   }
 
@@ -460,13 +484,15 @@ export class ActionRun {
    * decided outside this process, a store's or a remote worker's). Returns the settlement.
    */
   settle(output: ActionOutput, context: ActionContext, error?: Error): Settlement {
-    if (this.#settlement !== null) return this.#settlement;
+    const settled = settlementOf(this.#end);
+    if (settled !== null) return settled;
     this.endPhase();
     const settlement: Settlement = error === undefined || output.status === 'done' ? outcomeOf(this, output, context) : { ok: false, error };
-    this.#settlement = settlement;
+    const waiting = this.#end;
+    if (waiting instanceof ResultPromise) waiting.settlement = settlement;
+    else this.#end = settlement;
     this.releaseLicense();
-    const waiting = this.#result;
-    if (waiting !== null && waiting.resolve !== null) {
+    if (waiting instanceof ResultPromise && waiting.resolve !== null) {
       if (settlement.ok) waiting.resolve(settlement.value);
       else waiting.reject!(settlement.error);
       waiting.resolve = waiting.reject = null;

@@ -9,6 +9,7 @@
 import type { AttemptRecord } from '../../machines/actionTypes.js';
 import type { License } from '../License.js';
 import type { ActionActivity } from './ActionActivity.js';
+import type { RunningAttempt } from './RunningAttempt.js';
 import type { FollowUp, Provenance } from './runTypes.js';
 
 export class RunExtras<Run> {
@@ -30,4 +31,6 @@ export class RunExtras<Run> {
   onSettled: (() => void)[] | null = null;
   traced: unknown = null;
   activity: ActionActivity | null = null;
+  /** A call of its function that had not stopped when a phase of hooks began after it (see `ActionRun.attempt`). */
+  unstoppedAttempt: RunningAttempt | null = null;
 }

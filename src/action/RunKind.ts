@@ -1,9 +1,9 @@
 /**
- * What the runs of one Plan entry assigned the same way share: the definition,
+ * What the runs of one Plan entry assigned the same way share: its name and definition,
  * its resolved retry policy and hook chains, and its timeouts. Assignments
  * without per-action overrides resolve to the very same values (`resolvedFor`
  * caches them per entry and Life), so their runs hold one shared RunKind instead
- * of seven fields each (bytes per action are a goal of the bench: `bench/memory.ts`).
+ * of eight fields each (bytes per action are a goal of the bench: `bench/memory.ts`).
  * @internal
  */
 import type { ActionDefinition } from '../Plan.js';
@@ -12,6 +12,8 @@ import type { NamedHook } from './hooks.js';
 import type { RunInit } from './runTypes.js';
 
 export class RunKind {
+  /** The Plan entry's name. */
+  readonly name: string;
   readonly definition: ActionDefinition;
   readonly policy: RetryPolicy;
   readonly before: readonly NamedHook[];
@@ -21,6 +23,7 @@ export class RunKind {
   readonly cancelGrace: number;
 
   constructor(init: RunInit) {
+    this.name = init.name;
     this.definition = init.definition;
     this.policy = init.policy;
     this.before = init.before;
@@ -33,6 +36,7 @@ export class RunKind {
   /** Whether `init` resolves to exactly these values. */
   fits(init: RunInit): boolean {
     return (
+      this.name === init.name &&
       this.policy === init.policy &&
       this.before === init.before &&
       this.after === init.after &&

@@ -15,6 +15,15 @@ import type { ActionRun } from './ActionRun.js';
 import { Phase } from './Phase.js';
 import type { WorkPiece } from './runTypes.js';
 
+/** What an attempt that has not stopped yet was told: when it was aborted, and who waits for it to stop. */
+interface Stopping {
+  abortedAt: number | null;
+  waiters: (() => void)[] | null;
+}
+
+/** `#stopping` once the function stopped (a mark, not a field of its own: one field less per live action). */
+const STOPPED: Stopping = Object.freeze({ abortedAt: null, waiters: null });
+
 /**
  * It is also the work piece its run names while the function runs (`run.working`):
  * one object per call, its name made only when read (shutdown's report).
@@ -24,11 +33,11 @@ export class RunningAttempt extends Phase implements WorkPiece {
   readonly number: number;
   /** The run it is a call of. */
   readonly run: ActionRun;
-  /** True once the function answered or threw: a thenable that calls back twice, or both ways, counts once. */
-  stopped = false;
-  /** When its signal was aborted (timeout, cancel, revocation, shutdown), or null. */
-  abortedAt: number | null = null;
-  #waiters: (() => void)[] | null = null;
+  /**
+   * Null while it runs unaborted and unwaited for (a plain live action), `STOPPED` once it
+   * stopped, else when it was aborted and who waits (made on the first abort or wait).
+   */
+  #stopping: Stopping | null = null;
 
   constructor(run: ActionRun, number: number, scope: InvocationScope<ActionEvent>) {
     super(scope);
@@ -44,18 +53,36 @@ export class RunningAttempt extends Phase implements WorkPiece {
     return `attempt ${this.number}`;
   }
 
+  /** True once the function answered or threw: a thenable that calls back twice, or both ways, counts once. */
+  get stopped(): boolean {
+    return this.#stopping === STOPPED;
+  }
+
+  /** When its signal was aborted (timeout, cancel, revocation, shutdown), or null (also once it stopped). */
+  get abortedAt(): number | null {
+    return this.#stopping?.abortedAt ?? null;
+  }
+
+  /** Its signal is aborted at `now` (the first abort counts); nothing once it stopped. */
+  noteAborted(now: number): void {
+    const stopping = this.#stopping;
+    if (stopping === null) this.#stopping = { abortedAt: now, waiters: null };
+    else if (stopping !== STOPPED) stopping.abortedAt ??= now;
+  }
+
   /** The function answered or threw: whoever waits goes on. */
   stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    const waiters = this.#waiters;
-    this.#waiters = null;
+    const stopping = this.#stopping;
+    if (stopping === STOPPED) return;
+    this.#stopping = STOPPED;
+    const waiters = stopping?.waiters ?? null;
     if (waiters !== null) for (const waiter of waiters) waiter();
   }
 
   /** True when nobody need wait for it any longer at `now`: it stopped, or its grace after the abort is over. */
   isOver(now: number, grace: number): boolean {
-    return this.stopped || (this.abortedAt !== null && now >= this.abortedAt + grace);
+    const abortedAt = this.abortedAt;
+    return this.stopped || (abortedAt !== null && now >= abortedAt + grace);
   }
 
   /**
@@ -82,6 +109,7 @@ export class RunningAttempt extends Phase implements WorkPiece {
       then();
     };
     const timer = clock.setTimeout(once, left);
-    (this.#waiters ??= []).push(once);
+    const stopping = (this.#stopping ??= { abortedAt: null, waiters: null });
+    (stopping.waiters ??= []).push(once);
   }
 }

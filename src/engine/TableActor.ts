@@ -18,6 +18,7 @@ import { armDelays, clearDelays, disarmDelays, type DelayedEvents } from './dela
 import { InvokingActor } from './TableInvocations.js';
 import type { InspectionSink, TableInspectionEvent } from './tableInspection.js';
 import { EMPTY_TRAIL, PullTrail } from './pullTrail.js';
+import { TableActorExtras } from './TableActorExtras.js';
 import { TableActorSnapshot, type TableSnapshot } from './TableSnapshot.js';
 
 export type { TableSnapshot } from './TableSnapshot.js';
@@ -39,14 +40,17 @@ export interface TableActorOptions {
 const INIT_EVENT = Object.freeze({ type: 'xstate.init' });
 /** `CompiledTransition.domain` of a transition without a target. */
 const NO_TARGET = -2;
-/** `#bits`: its status in the low two bits, then two flags. */
+/** `bits` (the field it shares with `InvokingActor`, whose bit is above these): its status (IDLE until started) in the low two bits, then two flags. */
 const IDLE = 0;
 const ACTIVE = 1;
 const DONE = 2;
 const STOPPED = 3;
 const STATUS = 3;
 const STATUS_NAMES = ['active', 'active', 'done', 'stopped'] as const;
-/** Only this actor has held `#context` since it made it: recipes may change it in place. */
+/**
+ * Only this actor has held `#context` since it made it (no snapshot, getter, listener or inspector saw
+ * it): recipes may change it in place (effects, guards and delays see it during their call only).
+ */
 const OWNED = 4;
 /** Inside a macrostep: events sent meanwhile wait in the mailbox. */
 const PROCESSING = 8;
@@ -54,36 +58,22 @@ const PROCESSING = 8;
 /** A statechart actor on a compiled table. */
 export class TableActor<TContext> extends InvokingActor<TContext> {
   readonly id: string;
-  /** Made on first read (an unobserved actor never builds the string). */
-  #sessionId: string | undefined = undefined;
   /** The parent in the actor tree: the Sequence while queued, the Site that runs it after. */
   _parent: { readonly sessionId: string } | undefined;
   /** Free slot for the runtime that owns this actor (its per-action state). */
   owner: unknown = undefined;
-  /** Free slot for the puller that inspects this actor (its record of it). */
-  pullSlot: unknown = undefined;
-  /** What the puller that inspects it needs (made on the first change a puller sees). */
-  #pull: PullTrail | null = null;
 
   #table: CompiledMachine<TContext>;
   #options: TableActorOptions;
   #state: CompiledState<TContext>;
   #context: TContext;
-  /**
-   * Its status (IDLE until started, ACTIVE, DONE, STOPPED); OWNED: only this actor has held
-   * `#context` since it made it (no snapshot, getter, listener or inspector saw it),
-   * so recipes may change it in place (effects, guards and delays see it during their
-   * call only and must not keep it); PROCESSING: a macrostep runs.
-   */
-  #bits = IDLE;
   #output: unknown = undefined;
   #snapshot: TableActorSnapshot<TContext> | null = null;
   #timers: DelayedEvents | null = null;
   /** The mailbox: the one queued event (the common case), or an array of them once more came. */
   #mail: { type: string } | { type: string }[] | null = null;
-  /** Events raised inside a macrostep (`xstate.done.state.*`), processed before the mailbox. */
-  #internal: { type: string }[] | null = null;
-  #listeners: SnapshotListener<TContext>[] | null = null;
+  /** Its session id, listeners, puller's trail and internal events, made on first need (see `TableActorExtras`). */
+  #extras: TableActorExtras<SnapshotListener<TContext>> | null = null;
 
   constructor(
     table: CompiledMachine<TContext>,
@@ -99,17 +89,26 @@ export class TableActor<TContext> extends InvokingActor<TContext> {
     this._parent = parent;
     this.#state = table.states[table.initial[table.initial.length - 1]!]!;
     this.#context = table.createContext(input);
-    if (table.freshContext) this.#bits |= OWNED;
+    if (table.freshContext) this.bits |= OWNED;
   }
 
-  /** Its id in the actor tree, `echo:<id>`. */
+  /** Its id in the actor tree, `echo:<id>` (made on first read: an unobserved actor never builds the string). */
   get sessionId(): string {
-    return (this.#sessionId ??= `echo:${this.id}`);
+    return (this.extra().sessionId ??= `echo:${this.id}`);
+  }
+
+  /** Free slot for the puller that inspects this actor (its record of it), kept on its trail. */
+  get pullSlot(): unknown {
+    return this.#extras?.pull?.slot;
+  }
+
+  set pullSlot(slot: unknown) {
+    if (slot !== undefined || this.#extras?.pull != null) this.trail().slot = slot;
   }
 
   /** The current context (no snapshot object is built); it is never changed after this read. */
   get context(): TContext {
-    this.#bits &= ~OWNED;
+    this.bits &= ~OWNED;
     return this.#context;
   }
 
@@ -120,7 +119,7 @@ export class TableActor<TContext> extends InvokingActor<TContext> {
 
   /** `active`, `done` or `stopped`. */
   get status(): 'active' | 'done' | 'stopped' {
-    return STATUS_NAMES[this.#bits & STATUS]!;
+    return STATUS_NAMES[this.bits & STATUS]!;
   }
 
   /** The machine this actor runs (what the inspector draws). */
@@ -130,54 +129,43 @@ export class TableActor<TContext> extends InvokingActor<TContext> {
 
   /** Enters the initial state; effects may run synchronously. */
   start(): this {
-    if ((this.#bits & STATUS) !== IDLE) return this;
-    this.#bits |= ACTIVE;
+    if ((this.bits & STATUS) !== IDLE) return this;
+    this.bits |= ACTIVE;
     this.inspect('@xstate.actor');
-    this.#bits |= PROCESSING;
+    this.bits |= PROCESSING;
     this.runActions(this.#table.root.entry, INIT_EVENT);
     this.#timers = armDelays(this.#timers, this.#table.root.after, this.#context, INIT_EVENT, this.#options.clock, this);
     this.enterAll(this.#table.initial, INIT_EVENT);
     this.settle(INIT_EVENT);
     this.endStep(INIT_EVENT);
     const next = this.takeQueued();
-    if (next === undefined) this.#bits &= ~PROCESSING;
+    if (next === undefined) this.bits &= ~PROCESSING;
     else this.step(next);
     return this;
   }
 
   /** Sends an event; ignored once the actor is done or stopped. */
   send(event: { type: string }): void {
-    if ((this.#bits & STATUS) !== ACTIVE) return;
-    if ((this.#bits & PROCESSING) !== 0) {
+    if ((this.bits & STATUS) !== ACTIVE) return;
+    if ((this.bits & PROCESSING) !== 0) {
       const mail = this.#mail;
       if (mail === null) this.#mail = event;
       else if (Array.isArray(mail)) mail.push(event);
       else this.#mail = [mail, event];
       return;
     }
-    this.#bits |= PROCESSING;
+    this.bits |= PROCESSING;
     this.step(event);
   }
 
   getSnapshot(): TableSnapshot<TContext> {
-    this.#bits &= ~OWNED;
-    return (this.#snapshot ??= new TableActorSnapshot(
-      this.#state.value,
-      STATUS_NAMES[this.#bits & STATUS]!,
-      this.#context,
-      this.#output,
-    ));
+    this.bits &= ~OWNED;
+    return (this.#snapshot ??= new TableActorSnapshot(this.#state.value, STATUS_NAMES[this.bits & STATUS]!, this.#context, this.#output));
   }
 
   /** Listens to every new snapshot; returns the unsubscribe function. */
   subscribe(listener: SnapshotListener<TContext>): { unsubscribe(): void } {
-    (this.#listeners ??= []).push(listener);
-    return {
-      unsubscribe: () => {
-        const index = this.#listeners?.indexOf(listener) ?? -1;
-        if (index >= 0) this.#listeners!.splice(index, 1);
-      },
-    };
+    return this.extra().listen(listener);
   }
 
   /**
@@ -186,27 +174,28 @@ export class TableActor<TContext> extends InvokingActor<TContext> {
    * (also after the puller declined this actor).
    */
   takeTrail(): ReadonlyArray<readonly [string, number, string]> {
-    return this.#pull === null ? EMPTY_TRAIL : this.#pull.take();
+    const pull = this.#extras?.pull ?? null;
+    return pull === null ? EMPTY_TRAIL : pull.take();
   }
 
   /** Stops the actor where it is: timers cleared, no further events processed. */
   stop(): void {
-    if ((this.#bits & STATUS) >= DONE) return;
-    this.#bits = (this.#bits & ~STATUS) | STOPPED;
+    if ((this.bits & STATUS) >= DONE) return;
+    this.bits = (this.bits & ~STATUS) | STOPPED;
     clearDelays(this.#timers, this.#options.clock);
     this.#timers = null;
     this.stopInvocations(this.#options.onEffectError);
     this.#mail = null;
     this.#snapshot = null;
     const sink = this.#options.inspect;
-    if (sink !== undefined && sink.pull !== null) (this.#pull ??= new PullTrail()).note(this as unknown as TableActor<never>, sink.pull, this.#state.key, this.#options.clock, 'xstate.stop');
+    if (sink !== undefined && sink.pull !== null) this.trail().note(this as unknown as TableActor<never>, sink.pull, this.#state.key, this.#options.clock, 'xstate.stop');
     this.emit();
     this.#options.onSettled?.(this as unknown as TableActor<never>);
   }
 
   private step(event: { type: string }): void {
     for (let next: { type: string } | undefined = event; next !== undefined; next = this.takeQueued()) {
-      if ((this.#bits & STATUS) !== ACTIVE) break;
+      if ((this.bits & STATUS) !== ACTIVE) break;
       if (this.#options.inspect?.enabled === true) this.inspect('@xstate.event', next);
       const transition = this.select(next);
       if (transition !== null) {
@@ -215,7 +204,7 @@ export class TableActor<TContext> extends InvokingActor<TContext> {
       }
       this.endStep(next);
     }
-    this.#bits &= ~PROCESSING;
+    this.bits &= ~PROCESSING;
   }
 
   private takeQueued(): { type: string } | undefined {
@@ -293,7 +282,7 @@ export class TableActor<TContext> extends InvokingActor<TContext> {
         if (state.invoke.length > 0) this.enterInvoking(state.invoke);
         continue;
       }
-      if (state.doneEvent !== null) (this.#internal ??= []).push(state.doneEvent);
+      if (state.doneEvent !== null) (this.extra().internal ??= []).push(state.doneEvent);
       else this.finish(event);
     }
   }
@@ -301,25 +290,25 @@ export class TableActor<TContext> extends InvokingActor<TContext> {
   /** After a microstep: eventless transitions first, then internal events (`xstate.done.state.*`), as XState's macrostep. */
   private settle(event: { type: string }): void {
     let current = event;
-    for (let steps = 0; (this.#bits & STATUS) === ACTIVE; steps++) {
+    for (let steps = 0; (this.bits & STATUS) === ACTIVE; steps++) {
       if (steps > 100) throw new Error(`Endless eventless transitions in state "${this.#state.key}"`);
       const always = this.selectAlways(current);
       if (always !== null) {
         this.take(always, current);
         continue;
       }
-      const internal = this.#internal;
+      const internal = this.#extras?.internal ?? null;
       if (internal === null || internal.length === 0) return;
       current = internal.shift()!;
       const transition = this.select(current);
       if (transition !== null) this.take(transition, current);
     }
-    this.#internal = null;
+    if (this.#extras !== null) this.#extras.internal = null;
   }
 
   /** A top-level final state: the output, then every active state's exit actions, innermost first (XState's order). */
   private finish(event: { type: string }): void {
-    this.#bits = (this.#bits & ~STATUS) | DONE;
+    this.bits = (this.bits & ~STATUS) | DONE;
     this.#output = this.#table.output?.(this.#context);
     const states = this.#table.states;
     for (let at = this.#state.index; at >= 0; at = states[at]!.parent) this.runActions(states[at]!.exit, event);
@@ -327,15 +316,15 @@ export class TableActor<TContext> extends InvokingActor<TContext> {
     clearDelays(this.#timers, this.#options.clock);
     this.#timers = null;
     this.leaveInvoking(-1);
-    this.#internal = null;
+    if (this.#extras !== null) this.#extras.internal = null;
   }
 
   private runActions(actions: readonly CompiledAction<TContext>[], event: { type: string }): void {
     for (const action of actions) {
       if (action.kind === 'recipe') {
-        if ((this.#bits & OWNED) === 0) {
+        if ((this.bits & OWNED) === 0) {
           this.#context = action.copy(this.#context);
-          this.#bits |= OWNED;
+          this.bits |= OWNED;
           this.#snapshot = null;
         }
         action.run(this.#context, event);
@@ -344,7 +333,7 @@ export class TableActor<TContext> extends InvokingActor<TContext> {
       if (action.kind === 'assign') {
         // XState's assign: a new object merged from the old one and the partial update.
         this.#context = action.run(this.#context, event, this);
-        this.#bits |= OWNED; // a new object: recipes replace its fields, never change what they share
+        this.bits |= OWNED; // a new object: recipes replace its fields, never change what they share
         this.#snapshot = null;
         continue;
       }
@@ -360,22 +349,30 @@ export class TableActor<TContext> extends InvokingActor<TContext> {
   private endStep(event: { type: string }): void {
     if (this.invocationsPending) this.flushInvocations(this.#context, event, this.#options.onEffectError);
     // Done: its invocations stopped (a settled action keeps nothing of them).
-    if ((this.#bits & STATUS) === DONE) this.dropInvocations();
+    if ((this.bits & STATUS) === DONE) this.dropInvocations();
     this.#snapshot = null;
     const sink = this.#options.inspect;
     if (sink !== undefined) {
       if (sink.enabled) this.inspect('@xstate.snapshot', event);
-      if (sink.pull !== null) (this.#pull ??= new PullTrail()).note(this as unknown as TableActor<never>, sink.pull, this.#state.key, this.#options.clock, event.type);
+      if (sink.pull !== null) this.trail().note(this as unknown as TableActor<never>, sink.pull, this.#state.key, this.#options.clock, event.type);
     }
     this.emit();
-    if ((this.#bits & STATUS) === DONE) {
+    if ((this.bits & STATUS) === DONE) {
       this.#mail = null;
       this.#options.onSettled?.(this as unknown as TableActor<never>);
     }
   }
 
+  private extra(): TableActorExtras<SnapshotListener<TContext>> {
+    return (this.#extras ??= new TableActorExtras());
+  }
+
+  private trail(): PullTrail {
+    return (this.extra().pull ??= new PullTrail());
+  }
+
   private emit(): void {
-    const listeners = this.#listeners;
+    const listeners = this.#extras?.listeners ?? null;
     if (listeners === null || listeners.length === 0) return;
     const snapshot = this.getSnapshot();
     for (const listener of listeners.slice()) listener(snapshot);

@@ -20,6 +20,9 @@ import type { CompiledInvocation } from './compileMachine.js';
 const STARTED = 1;
 const STOPPED = 2;
 
+/** The bit of `InvokingActor.bits` it keeps: the live invocation's state was left in this macrostep (the bits below it are its subclass's). */
+const LEFT = 16;
+
 /** A held receiver (or a started invocation with a handle) kept in the list: what stops when its state is left. */
 class TableInvocation<TContext> implements InvocationReceiver {
   status: typeof STARTED | typeof STOPPED = STARTED;
@@ -142,12 +145,13 @@ let heldInvocation: TableInvocation<never> | null = null;
 export abstract class InvokingActor<TContext> implements InvocationScope {
   /** The invocations of the first state entered in this macrostep. */
   #pending: Definitions<TContext> | null = null;
-  /** The oldest live invocation with a handle, while no list exists; `#left`: its state was left in this macrostep. */
+  /** The oldest live invocation with a handle, while no list exists (`LEFT` in `bits`: its state was left in this macrostep). */
   #live: CompiledInvocation<TContext> | null = null;
   #handle: InvocationHandle | null = null;
-  #left = false;
   /** The rest, made on first need (a flat chart whose phases pass their fence never needs it). */
   #more: TableInvocations<TContext> | null = null;
+  /** Flags in one number: the subclass's in the low four bits, `LEFT` this class's (one field less per actor than a boolean of its own). */
+  protected bits = 0;
 
   /** Sends an event to this actor. */
   abstract send(event: { type: string }): void;
@@ -178,7 +182,7 @@ export abstract class InvokingActor<TContext> implements InvocationScope {
   /** Whether something waits for the end of the macrostep. */
   protected get invocationsPending(): boolean {
     const more = this.#more;
-    return this.#pending !== null || this.#left || (more !== null && (more.stopping !== null || more.morePending !== null));
+    return this.#pending !== null || (this.bits & LEFT) !== 0 || (more !== null && (more.stopping !== null || more.morePending !== null));
   }
 
   /** A state was entered: its invocations start at the end of the macrostep. */
@@ -193,8 +197,8 @@ export abstract class InvokingActor<TContext> implements InvocationScope {
     if (this.#pending !== null && (state < 0 || this.#pending[0]!.state === state)) this.#pending = null;
     const more = this.#more;
     const live = this.#live;
-    if (live !== null && !this.#left && (state < 0 || live.state === state)) {
-      if (more === null) this.#left = true;
+    if (live !== null && (this.bits & LEFT) === 0 && (state < 0 || live.state === state)) {
+      if (more === null) this.bits |= LEFT;
       else {
         // The list keeps the order they were left in (an inner state's before its parent's).
         const invocation = new TableInvocation<TContext>(this, live);
@@ -208,7 +212,7 @@ export abstract class InvokingActor<TContext> implements InvocationScope {
 
   /** The end of a macrostep: stops, then starts, what it deferred. `context` is read during the starts only. */
   protected flushInvocations(context: TContext, event: { type: string }, onError: InvocationError): void {
-    if (this.#left) this.endLive(onError);
+    if ((this.bits & LEFT) !== 0) this.endLive(onError);
     const more = this.#more;
     if (more !== null) more.stopLeft(this, onError);
     // Events the starts send wait in the actor's mailbox: nothing enters or leaves a state meanwhile.
@@ -225,7 +229,7 @@ export abstract class InvokingActor<TContext> implements InvocationScope {
     const more = this.#more;
     this.#pending = null;
     this.#more = null;
-    if (this.#left) this.endLive(onError);
+    if ((this.bits & LEFT) !== 0) this.endLive(onError);
     if (more !== null) more.stopLeft(this, onError);
     if (this.#live !== null) this.endLive(onError);
     if (more !== null) for (let live = more.live; live !== null; live = live.next) end(live, this, onError);
@@ -234,14 +238,14 @@ export abstract class InvokingActor<TContext> implements InvocationScope {
   /** Done: what its invocations kept goes (they stopped in its last flush). */
   protected dropInvocations(): void {
     this.#pending = this.#live = this.#handle = this.#more = null;
-    this.#left = false;
+    this.bits &= ~LEFT;
   }
 
   private endLive(onError: InvocationError): void {
     const handle = this.#handle!;
     const src = this.#live!.src;
     this.#live = this.#handle = null;
-    this.#left = false;
+    this.bits &= ~LEFT;
     endHandle(handle, this, onError, src);
   }
 

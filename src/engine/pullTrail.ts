@@ -1,9 +1,10 @@
 /**
  * What a table actor keeps for the puller that inspects it (`InspectionSink.pull`):
  * whether its next change asks the puller (armed), only extends its trail (the puller
- * will read it), or is ignored (the puller declined it until its next read), and the
- * steps since the last read. Made on the first change a puller sees, so an actor
- * nobody inspects keeps none.
+ * will read it), or is ignored (the puller declined it until its next read), the
+ * steps since the last read, and the puller's own record of the actor (its `slot`).
+ * Made on the first change a puller sees (or when the puller keeps a record), so an
+ * actor nobody inspects keeps none.
  * @internal
  */
 import type { Clock } from '../clock.js';
@@ -22,6 +23,8 @@ const NO_TRAIL: ReadonlyArray<readonly [string, number, string]> = Object.freeze
 
 /** The puller's state for one actor, and the steps it has not read yet. */
 export class PullTrail {
+  /** Free slot for the puller (its record of this actor; the actor's `pullSlot`). */
+  slot: unknown = undefined;
   #state: typeof ARMED | typeof READING | typeof DECLINED = ARMED;
   #steps: TrailStep[] | null = null;
 
