@@ -59,7 +59,6 @@ const CALLING = 8;
 export class ActionRun {
   readonly id: string;
   readonly content: unknown;
-  readonly priority: Priority;
   readonly services: RunServices;
   readonly createdAt: number;
   readonly startDelay: number;
@@ -74,7 +73,6 @@ export class ActionRun {
   /** Its definition, policy, hooks and timeouts, shared with the runs assigned the same way. */
   readonly #kind: RunKind;
   #metadata: Readonly<Record<string, unknown>>;
-  #queue: string;
   /** Its actor, or until it exists the function that makes it (see `deferActor`), or null. */
   #actor: ActionActor | ((run: ActionRun) => ActionActor) | null = null;
   #site: { readonly id: string } | null = null;
@@ -96,8 +94,6 @@ export class ActionRun {
     this.id = init.id;
     this.content = init.content;
     this.#metadata = init.metadata;
-    this.priority = init.priority;
-    this.#queue = init.queue;
     this.#kind = kindOf(init);
     this.services = services;
     this.createdAt = init.createdAt;
@@ -124,6 +120,10 @@ export class ActionRun {
   // ── what it is now (read-only views) ───────────────────────────────────────
   get name(): string {
     return this.#kind.name;
+  }
+
+  get priority(): Priority {
+    return this.#kind.priority;
   }
 
   get definition(): ActionDefinition {
@@ -210,7 +210,8 @@ export class ActionRun {
 
   /** The named Production it is routed to. */
   get queue(): string {
-    return this.#queue;
+    const extras = this.#extras;
+    return extras === null || extras.queue === null ? this.#kind.queue : extras.queue;
   }
 
   /** Its live follow-ups (null before the first). */
@@ -315,7 +316,7 @@ export class ActionRun {
 
   /** A Site behaviour routed it to another queue. */
   route(queue: string): void {
-    this.#queue = queue;
+    if (queue !== this.#kind.queue || this.#extras !== null) this.extra().queue = queue;
   }
 
   /** `site` took it. */

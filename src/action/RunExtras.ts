@@ -1,6 +1,6 @@
 /**
  * What an ActionRun holds only in some lives: its License, idempotency key,
- * provenance, restored history, host, parent and follow-ups; its live follow-ups;
+ * provenance, restored history, host, parent and follow-ups; its live follow-ups; the queue it was routed to;
  * a store's commit; the live errors of its failures; listeners of its settling; its spans and reported activity. A run
  * makes it on first need, so a plain queued or running action stays a small
  * record (bytes per action are a goal of the bench: `bench/memory.ts`).
@@ -31,6 +31,8 @@ export class RunExtras<Run> {
   onSettled: (() => void)[] | null = null;
   traced: unknown = null;
   activity: ActionActivity | null = null;
+  /** The queue a Site behaviour routed it to (null: the one it was assigned to, its kind's). */
+  queue: string | null = null;
   /** A call of its function that had not stopped when a phase of hooks began after it (see `ActionRun.attempt`). */
   unstoppedAttempt: RunningAttempt | null = null;
 }
