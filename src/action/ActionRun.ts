@@ -1,7 +1,9 @@
 /**
- * The runtime side of one assigned action: its value, resolved definition, the
- * actor running its statechart, the AbortController of whatever runs now, and
- * how its result settles. Effects (`actionEffects.ts`) act on it.
+ * The runtime side of one assigned action: what its assignment made
+ * (`AssignedRun`: its value, kind, metadata, extras), the actor running its
+ * statechart, the Site holding it, the phase of its user code running now, and how
+ * its result settles. Effects (`actionEffects.ts`) and phases (`actionPhases.ts`)
+ * act on it.
  *
  * The action's state is its statechart's snapshot; what the runtime keeps beside
  * it (the Site holding it, the live errors behind the chart's error records, ...)
@@ -10,44 +12,20 @@
  * the error record the chart chose back to its live error (see `recordError` and
  * `runOutcome.ts`). Each phase of its user code is a `Phase` its statechart's
  * invocation owns; the run keeps the latest one, which `abort` aborts.
- * The public slots `livePrev`/`liveNext`, `productionTicket`, `flowMark` and
- * `traced` are each written by one module only (named beside each).
  * @internal
  */
-import type { ActionContext, ActionOutput, ErrorRecord, Priority } from '../../machines/actionTypes.js';
+import type { ActionContext, ActionOutput, ErrorRecord } from '../../machines/actionTypes.js';
 import { serializeError } from '../errors.js';
-import type { NamedHook } from './hooks.js';
-import type { License } from '../License.js';
-import type { RunningAttempt } from './RunningAttempt.js';
-import type { ActionDefinition } from '../Plan.js';
-import type { RetryPolicy } from '../retryPolicy.js';
 import { ActionActivity } from './ActionActivity.js';
+import { AssignedRun } from './AssignedRun.js';
 import type { Phase } from './Phase.js';
-import { RunExtras } from './RunExtras.js';
-import { kindOf, type RunKind } from './RunKind.js';
+import type { RunningAttempt } from './RunningAttempt.js';
 import { outcomeOf, type Settlement } from './runOutcome.js';
-import type { ActionActor, FollowUp, Provenance, RunInit, RunServices, WorkPiece } from './runTypes.js';
+import { settledEnd, settlementOf, withResult, type RunEnd } from './runResult.js';
+import type { ActionActor, RunInit, RunServices, WorkPiece } from './runTypes.js';
 
 export type { ActionActor, FollowUp, Provenance, RunInit, RunServices, WorkPiece } from './runTypes.js';
-
-const ACCEPTED: Promise<void> = Promise.resolve();
-
 export type { Settlement } from './runOutcome.js';
-
-/** A run's `result()` promise once asked for; `resolve`/`reject` while it is pending, its settlement once settled. */
-class ResultPromise {
-  promise: Promise<unknown> = ACCEPTED;
-  resolve: ((value: unknown) => void) | null = null;
-  reject: ((error: Error) => void) | null = null;
-  settlement: Settlement | null = null;
-}
-
-/** The settlement an `#end` holds, or null. (A function, not a private method: those cost every instance a field.) */
-function settlementOf(end: Settlement | ResultPromise | null): Settlement | null {
-  return end instanceof ResultPromise ? end.settlement : end;
-}
-
-const NO_FOLLOW_UPS: readonly FollowUp[] = Object.freeze([]);
 
 /** Bits of `ActionRun.#flags`. */
 const PRE_QUEUED = 1;
@@ -56,23 +34,7 @@ const AFTER_HOOKS_RAN = 4;
 /** Its latest phase is a call of its function (a `RunningAttempt`), not a phase of hooks. */
 const CALLING = 8;
 
-export class ActionRun {
-  readonly id: string;
-  readonly content: unknown;
-  readonly services: RunServices;
-  readonly createdAt: number;
-  readonly startDelay: number;
-  /** Slot of `LiveRuns` (only it writes them): neighbours in its Sequence's list of live runs. */
-  livePrev: ActionRun | null = null;
-  liveNext: ActionRun | null = null;
-  /** Slot of `Queues`/`Production` (only they write it): its ticket in the Production that holds it (0 = in none); see `TicketSlot`. */
-  productionTicket = 0;
-  /** Slot of `FlowControl` (only it writes it): flow-control marks (0 = none). */
-  flowMark = 0;
-
-  /** Its definition, policy, hooks and timeouts, shared with the runs assigned the same way. */
-  readonly #kind: RunKind;
-  #metadata: Readonly<Record<string, unknown>>;
+export class ActionRun extends AssignedRun {
   /** Its actor, or until it exists the function that makes it (see `deferActor`), or null. */
   #actor: ActionActor | ((run: ActionRun) => ActionActor) | null = null;
   #site: { readonly id: string } | null = null;
@@ -85,145 +47,16 @@ export class ActionRun {
   #phase: Phase | null = null;
   /** PRE_QUEUED: put in its Production before its actor existed (the actor's `enqueue` skips once); HOOKS_BEGAN: a Site took it and its hooks phase began (its after-hooks are owed); AFTER_HOOKS_RAN; CALLING. */
   #flags = 0;
-  /** What only some runs hold (see `RunExtras`), made on first need. */
-  #extras: RunExtras<ActionRun> | null = null;
   /** How it settled, or its `result()` promise once asked for (which keeps the settlement then). */
-  #end: Settlement | ResultPromise | null = null;
+  #end: RunEnd = null;
 
   constructor(init: RunInit, services: RunServices, parent: ActionRun | null) {
-    this.id = init.id;
-    this.content = init.content;
-    this.#metadata = init.metadata;
-    this.#kind = kindOf(init);
-    this.services = services;
-    this.createdAt = init.createdAt;
-    this.startDelay = init.startDelay;
-    const host = init.host ?? null;
-    if (init.followUps.length > 0 || init.license !== null || init.idempotencyKey !== undefined || init.provenance !== null || init.history !== undefined || host !== null || parent !== null) {
-      const extras = this.extra();
-      extras.license = init.license;
-      extras.idempotencyKey = init.idempotencyKey;
-      extras.provenance = init.provenance;
-      extras.history = init.history;
-      extras.host = host;
-      extras.parent = parent;
-      extras.followUps = init.followUps;
-    }
+    super(init, services, parent);
     // A restored action's reported progress and logs (a durable store kept them).
     if (init.activity != null) this.activity = new ActionActivity(this, init.activity);
   }
 
-  private extra(): RunExtras<ActionRun> {
-    return (this.#extras ??= new RunExtras());
-  }
-
   // ── what it is now (read-only views) ───────────────────────────────────────
-  get name(): string {
-    return this.#kind.name;
-  }
-
-  get priority(): Priority {
-    return this.#kind.priority;
-  }
-
-  get definition(): ActionDefinition {
-    return this.#kind.definition;
-  }
-
-  get policy(): RetryPolicy {
-    return this.#kind.policy;
-  }
-
-  get before(): readonly NamedHook[] {
-    return this.#kind.before;
-  }
-
-  get after(): readonly NamedHook[] {
-    return this.#kind.after;
-  }
-
-  get attemptTimeout(): number | null {
-    return this.#kind.attemptTimeout;
-  }
-
-  get totalTimeout(): number | null {
-    return this.#kind.totalTimeout;
-  }
-
-  get cancelGrace(): number {
-    return this.#kind.cancelGrace;
-  }
-
-  get license(): License | null {
-    return this.#extras?.license ?? null;
-  }
-
-  /** Follow-ups assigned after success with its output. */
-  get followUps(): readonly FollowUp[] {
-    return this.#extras?.followUps ?? NO_FOLLOW_UPS;
-  }
-
-  get idempotencyKey(): string | undefined {
-    return this.#extras?.idempotencyKey;
-  }
-
-  get provenance(): Provenance | null {
-    return this.#extras?.provenance ?? null;
-  }
-
-  /** Attempts made before, when a durable Sequence restored it. */
-  get history(): RunInit['history'] {
-    return this.#extras?.history;
-  }
-
-  /** The user's actor that invoked it (see `RunInit.host`), null for an action assigned directly. */
-  get host(): { readonly sessionId: string } | null {
-    return this.#extras?.host ?? null;
-  }
-
-  /** The action whose follow-up it is, or null. */
-  get parent(): ActionRun | null {
-    return this.#extras?.parent ?? null;
-  }
-
-  /** Slot of `Telemetry` (only it writes it): its spans while traced. */
-  get traced(): unknown {
-    return this.#extras?.traced ?? null;
-  }
-
-  set traced(value: unknown) {
-    if (value !== null || this.#extras !== null) this.extra().traced = value;
-  }
-
-  /** What its function reported with `ctx.progress`/`ctx.log` (null until it does; made by `activityOf`). */
-  get activity(): ActionActivity | null {
-    return this.#extras?.activity ?? null;
-  }
-
-  set activity(value: ActionActivity | null) {
-    if (value !== null || this.#extras !== null) this.extra().activity = value;
-  }
-
-  get metadata(): Readonly<Record<string, unknown>> {
-    return this.#metadata;
-  }
-
-  /** The named Production it is routed to. */
-  get queue(): string {
-    const extras = this.#extras;
-    return extras === null || extras.queue === null ? this.#kind.queue : extras.queue;
-  }
-
-  /** Its live follow-ups (null before the first). */
-  get children(): ReadonlySet<ActionRun> | null {
-    return this.#extras?.children ?? null;
-  }
-
-  /** Resolves once the assignment is committed to the Sequence's store (at once without a durable store). */
-  get accepted(): Promise<void> {
-    return this.#extras?.accepted ?? ACCEPTED;
-  }
-
   /** The Site running it now (between START and release/settle). */
   get site(): { readonly id: string } | null {
     return this.#site;
@@ -234,17 +67,12 @@ export class ActionRun {
    * to stop. Once a phase of hooks began after a call that had stopped, null (nothing waits for it).
    */
   get attempt(): RunningAttempt | null {
-    return (this.#flags & CALLING) !== 0 ? (this.#phase as RunningAttempt) : (this.#extras?.unstoppedAttempt ?? null);
+    return (this.#flags & CALLING) !== 0 ? (this.#phase as RunningAttempt) : (this.extras?.unstoppedAttempt ?? null);
   }
 
   /** The user code running for it now (null when none). */
   get working(): WorkPiece | null {
     return this.#working;
-  }
-
-  /** How many times a Site behaviour crashed on it. */
-  get crashes(): number {
-    return this.#extras?.crashes ?? 0;
   }
 
   /**
@@ -284,11 +112,6 @@ export class ActionRun {
     if (this.#actor === null || typeof this.#actor === 'function') this.#actor = materialize;
   }
 
-  /** Its assignment is committed when `commit` resolves (a durable store, an external production). */
-  acceptedWhen(commit: Promise<void>): void {
-    this.extra().accepted = commit;
-  }
-
   /** It is put in its Production before its actor exists: the actor's first `enqueue` skips. */
   queueBeforeActor(): void {
     this.#flags |= PRE_QUEUED;
@@ -299,24 +122,6 @@ export class ActionRun {
     const was = (this.#flags & PRE_QUEUED) !== 0;
     this.#flags &= ~PRE_QUEUED;
     return was;
-  }
-
-  addChild(child: ActionRun): void {
-    (this.extra().children ??= new Set()).add(child);
-  }
-
-  removeChild(child: ActionRun): void {
-    this.#extras?.children?.delete(child);
-  }
-
-  /** A Site behaviour changed its metadata (`updateMetadata`). */
-  receiveMetadata(metadata: Readonly<Record<string, unknown>>): void {
-    this.#metadata = metadata;
-  }
-
-  /** A Site behaviour routed it to another queue. */
-  route(queue: string): void {
-    if (queue !== this.#kind.queue || this.#extras !== null) this.extra().queue = queue;
   }
 
   /** `site` took it. */
@@ -331,16 +136,12 @@ export class ActionRun {
     return true;
   }
 
-  /** A Site behaviour crashed on it; returns how many times one has. */
-  noteCrash(): number {
-    return ++this.extra().crashes;
-  }
-
   /** Its function was called (again): the call is its phase now. */
   attemptStarted(attempt: RunningAttempt): void {
     this.#phase = attempt;
     this.#flags |= CALLING;
-    if (this.#extras !== null) this.#extras.unstoppedAttempt = null;
+    const extras = this.extras;
+    if (extras !== null) extras.unstoppedAttempt = null;
   }
 
   /** A phase of hooks began (the invocation of `hooks` or `afterHooks` owns it). */
@@ -391,20 +192,14 @@ export class ActionRun {
     return true;
   }
 
-  /** Holds its License until it settles: `release` lets go of the revocation listener. */
-  holdLicense(release: () => void): void {
-    this.extra().licenseRelease = release;
+  /** Aborts whatever runs now with `reason` (its running attempt notes when). */
+  abort(reason: unknown): void {
+    const attempt = this.attempt;
+    if (attempt !== null && !attempt.stopped) attempt.noteAborted(this.services.clock.now());
+    this.#phase?.abort(reason);
   }
 
-  /** Lets go of its License (settled, or handed back). */
-  releaseLicense(): void {
-    const extras = this.#extras;
-    if (extras === null) return;
-    const release = extras.licenseRelease;
-    extras.licenseRelease = null;
-    release?.();
-  }
-
+  // ── its errors, as the chart records them and as they are thrown ───────────
   /**
    * The error record an event gives the chart for `error`, remembered with it, so
    * the outcome the chart decides on is this live error. Returns the record.
@@ -417,7 +212,7 @@ export class ActionRun {
 
   /** The live error it last sent the chart (an attempt's, a hook's, a License's), or null. */
   get lastError(): Error | null {
-    return this.#extras?.lastError ?? null;
+    return this.extras?.lastError ?? null;
   }
 
   /** Remembers `error` as the live form of `record` (an error record, or the chart's `cancellation`); the first stays. */
@@ -431,7 +226,7 @@ export class ActionRun {
 
   /** The live error behind `record`, or undefined when none was recorded. */
   liveError(record: object | null): Error | undefined {
-    return record === null ? undefined : this.#extras?.liveErrors?.get(record);
+    return record === null ? undefined : this.extras?.liveErrors?.get(record);
   }
 
   /** The next cancellation's error names `cause` (a signal's abort reason). */
@@ -441,37 +236,18 @@ export class ActionRun {
 
   /** The cause noted for the cancellation under way, as error options (`{}` when none). */
   takeCancelCause(): { readonly cause?: unknown } {
-    const extras = this.#extras;
+    const extras = this.extras;
     const noted = extras?.cancelCause ?? null;
     if (extras !== null) extras.cancelCause = null;
     return noted ?? {};
   }
 
-  /** Aborts whatever runs now with `reason` (its running attempt notes when). */
-  abort(reason: unknown): void {
-    const attempt = this.attempt;
-    if (attempt !== null && !attempt.stopped) attempt.noteAborted(this.services.clock.now());
-    this.#phase?.abort(reason);
-  }
-
+  // ── its outcome ────────────────────────────────────────────────────────────
   /** The promise of the action's output; rejects with its typed error. Made on first use, so an unobserved failure is no unhandled rejection. */
   result(): Promise<unknown> {
-    const end = this.#end;
-    if (end instanceof ResultPromise) return end.promise;
-    const settlement = end;
-    const made = new ResultPromise();
-    made.settlement = settlement;
-    made.promise =
-      settlement !== null
-        ? settlement.ok
-          ? Promise.resolve(settlement.value)
-          : Promise.reject(settlement.error)
-        : new Promise((resolve, reject) => {
-            made.resolve = resolve;
-            made.reject = reject;
-          });
-    this.#end = made;
-    return made.promise;
+    const end = withResult(this.#end);
+    this.#end = end;
+    return end.promise;
   }
 
   /** Calls `listener` once settled (at once when already). */
@@ -489,16 +265,9 @@ export class ActionRun {
     if (settled !== null) return settled;
     this.endPhase();
     const settlement: Settlement = error === undefined || output.status === 'done' ? outcomeOf(this, output, context) : { ok: false, error };
-    const waiting = this.#end;
-    if (waiting instanceof ResultPromise) waiting.settlement = settlement;
-    else this.#end = settlement;
+    this.#end = settledEnd(this.#end, settlement);
     this.releaseLicense();
-    if (waiting instanceof ResultPromise && waiting.resolve !== null) {
-      if (settlement.ok) waiting.resolve(settlement.value);
-      else waiting.reject!(settlement.error);
-      waiting.resolve = waiting.reject = null;
-    }
-    const extras = this.#extras;
+    const extras = this.extras;
     const listeners = extras?.onSettled ?? null;
     if (extras !== null) extras.onSettled = null;
     if (listeners !== null) for (const listener of listeners) listener();
