@@ -17,16 +17,26 @@ import { toText, type EncodedResult } from '../store/codec.js';
 import type { CancelRequest } from './controlRelay.js';
 import type { JobData } from './jobData.js';
 
-/** KEYS: lock, job hash, cancel key. ARGV: token, data. Writes the job's data; answers {1, cancel request or false}, or {0} when the lock is not ours. */
+/** The job hash's field of claim start times not yet in its data's history (comma-separated ms). */
+export const STARTS = 'echoStarts';
+
+/**
+ * KEYS: lock, job hash, cancel key. ARGV: token, start time, data ('' to keep the job's). Appends the claim's start
+ * to the job's STARTS field (and writes its data when given); answers {1, cancel request or false, the starts
+ * before or false}, or {0} when the lock is not ours.
+ */
 const CLAIM = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0} end
-redis.call('HSET', KEYS[2], 'data', ARGV[2])
-return {1, redis.call('GET', KEYS[3])}`;
+local starts = redis.call('HGET', KEYS[2], '${STARTS}')
+if starts then redis.call('HSET', KEYS[2], '${STARTS}', starts .. ',' .. ARGV[2]) else redis.call('HSET', KEYS[2], '${STARTS}', ARGV[2]) end
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], 'data', ARGV[3]) end
+return {1, redis.call('GET', KEYS[3]), starts}`;
 
-/** KEYS: lock, job hash. ARGV: token, data. 1 when written. */
+/** KEYS: lock, job hash. ARGV: token, data. 1 when written (the data's history covers every claim: STARTS goes). */
 const UPDATE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[2], 'data', ARGV[2])
+redis.call('HDEL', KEYS[2], '${STARTS}')
 return 1`;
 
 /** KEYS: lock, result key. ARGV: token, result, retention ms. 1 when written. */
@@ -36,13 +46,17 @@ redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 return 1`;
 
 type FencedRedis = Redis & {
-  echoFencedClaim(lock: string, job: string, cancel: string, token: string, data: string): Promise<[0] | [1, string | null]>;
+  echoFencedClaim(lock: string, job: string, cancel: string, token: string, start: number, data: string): Promise<[0] | [1, string | null, string | null]>;
   echoFencedUpdate(lock: string, job: string, token: string, data: string): Promise<number>;
   echoFencedResult(lock: string, key: string, token: string, result: string, retention: number): Promise<number>;
 };
 
-/** What a claim learnt: whether the lock is still ours, and the cancel requested before the claim. */
-export type ClaimCheck = { readonly held: false } | { readonly held: true; readonly cancel: CancelRequest | null };
+/**
+ * What a claim learnt: whether the lock is still ours, the cancel requested before the claim, and when the
+ * claims since the job's history was last written started (each one's attempt was cut off: its process died
+ * or lost the lock before it ended).
+ */
+export type ClaimCheck = { readonly held: false } | { readonly held: true; readonly cancel: CancelRequest | null; readonly cutOff: readonly number[] };
 
 export class FencedWrites {
   readonly #redis: FencedRedis;
@@ -66,14 +80,15 @@ export class FencedWrites {
   }
 
   /**
-   * One round trip at claim: job `jobId`'s data (with its `running` record) is written, and a cancel requested
-   * before for its action is read (a scheduler's job id is not its action's id).
+   * One round trip at claim: the claim's start time is appended to job `jobId`'s STARTS field (a kill from now on
+   * leaves it behind), the job's data is written when `data` is given (a scheduled run admitted with its own
+   * id), and a cancel requested before for action `actionId` is read (a scheduler's job id is not its action's id).
    */
-  async claim(jobId: string, token: string, data: JobData): Promise<ClaimCheck> {
-    const reply = await this.#redis.echoFencedClaim(this.#lock(jobId), `${this.#base}:${jobId}`, this.#cancelKey(data.action.id), token, JSON.stringify(data));
+  async claim(jobId: string, token: string, actionId: string, startedAt: number, data?: JobData): Promise<ClaimCheck> {
+    const reply = await this.#redis.echoFencedClaim(this.#lock(jobId), `${this.#base}:${jobId}`, this.#cancelKey(actionId), token, startedAt, data === undefined ? '' : JSON.stringify(data));
     if (reply[0] === 0) return { held: false };
-    const cancel = reply[1];
-    return { held: true, cancel: cancel === null ? null : (JSON.parse(cancel) as CancelRequest) };
+    const [, cancel, starts] = reply;
+    return { held: true, cancel: cancel === null ? null : (JSON.parse(cancel) as CancelRequest), cutOff: starts === null ? [] : starts.split(',').map(Number) };
   }
 
   /** Writes the job's data (its attempt history) while `token` is its lock; false when it is not (nothing written). */

@@ -9,11 +9,13 @@ import * as v from 'valibot';
 import type { AttemptRecord } from '../../machines/actionTypes.js';
 import type { AssignOptions } from '../action/assignment.js';
 import type { FollowUp } from '../action/ActionRun.js';
+import { SerializationError } from '../errors.js';
 import { License } from '../License.js';
-import type { RetryPolicy } from '../retryPolicy.js';
+import { resolveRetryPolicy, type RetryPolicy } from '../retryPolicy.js';
 import { CODEC_VERSION, decodeError, decodeResult, decodeRetryPolicy, encodeAttempts, type EncodedAction, type EncodedResult } from '../store/codec.js';
 import { decodeWith, parseJson } from '../store/decode.js';
 import { actionSchema, attemptsSchema } from '../store/schemas.js';
+import { commonDoneResult, commonJobData } from './jobChecks.js';
 import type { TraceCarrier } from './tracePropagation.js';
 
 /** The data of an Echo job. */
@@ -51,8 +53,36 @@ export function withAttempts(data: JobData, attempts: readonly AttemptRecord[]):
 /** The retry policy each decoded job's action carries, resolved once (by the action object decoded). */
 const resolvedPolicies = new WeakMap<EncodedAction, RetryPolicy>();
 
-/** Decodes a job's data: one schema pass over the action and its history, and its policy resolved (once, kept for the claim). */
+/** Policies resolved from jobs, by their fields: the jobs of one Plan entry share one (bounded: cleared when full). */
+const policiesByFields = new Map<string, RetryPolicy>();
+const POLICIES_KEPT = 256;
+
+/** A policy the hand-written checks accepted, resolved (once per distinct policy). */
+function resolvedPolicy(policy: EncodedAction['policy']): RetryPolicy {
+  const key = `${policy.attempts}|${policy.initialDelay}|${policy.factor}|${policy.maxDelay}|${policy.jitter}|${policy.retryAfter}|${policy.deadline}|${policy.nonRetryable.join('\u0000')}`;
+  let resolved = policiesByFields.get(key);
+  if (resolved === undefined) {
+    try {
+      resolved = resolveRetryPolicy(policy);
+    } catch (error) {
+      throw new SerializationError(`Invalid \`action.policy\`: ${(error as Error).message}`, { path: 'action.policy', cause: error });
+    }
+    if (policiesByFields.size >= POLICIES_KEPT) policiesByFields.clear();
+    policiesByFields.set(key, resolved);
+  }
+  return resolved;
+}
+
+/**
+ * Decodes a job's data, its policy resolved (once, kept for the claim): the common form through hand-written
+ * checks (see `jobChecks.ts`), any other through one schema pass over the action and its history.
+ */
 export function decodeJobData(json: unknown): JobData {
+  const common = commonJobData(json);
+  if (common !== undefined) {
+    resolvedPolicies.set(common.action, resolvedPolicy(common.action.policy));
+    return common;
+  }
   const data = decodeWith(jobDataSchema, json) as JobData;
   resolvedPolicies.set(data.action, decodeRetryPolicy(data.action.policy, 'action.policy'));
   return data;
@@ -64,6 +94,16 @@ export function decodeJobData(json: unknown): JobData {
  */
 export function interruptedHistory(attempts: readonly AttemptRecord[]): AttemptRecord[] {
   return attempts.map((attempt) => (attempt.outcome === 'running' ? { ...attempt, outcome: 'interrupted' as const } : attempt));
+}
+
+/**
+ * The history a claimed attempt numbers on from: the job's, with `interrupted` records for the claims whose
+ * start times the job kept since (`cutOff`: their attempts never ended, so their processes died or lost the lock).
+ */
+export function claimedHistory(attempts: readonly AttemptRecord[], cutOff: readonly number[]): AttemptRecord[] {
+  const history = interruptedHistory(attempts);
+  for (const startedAt of cutOff) history.push({ number: history.length + 1, startedAt, endedAt: null, outcome: 'interrupted', error: null, backoff: null });
+  return history;
 }
 
 /** The assignment options that run a claimed action here as it was assigned: policy, timeouts, License, follow-ups. */
@@ -90,5 +130,6 @@ export function licenseOf(action: EncodedAction): License | undefined {
 
 /** Decodes a settled action's result from a job's return value or failed reason (JSON text or parsed). */
 export function decodeSettled(value: unknown): EncodedResult {
-  return decodeResult(typeof value === 'string' ? parseJson(value, '') : value);
+  const json = typeof value === 'string' ? parseJson(value, '') : value;
+  return commonDoneResult(json) ?? decodeResult(json);
 }

@@ -2,9 +2,10 @@
  * The claiming side: a BullMQ Worker whose processor runs each claimed job here, on this process's
  * Sites, as the same Action statechart with the same hooks, License, timeouts and inspector view.
  *
- * One job attempt is one Echo attempt. The job's history numbers the attempt on; a `running` record
- * of the claimed attempt is written into the job before it runs, so a process killed mid-attempt leaves
- * it behind, and the next claimer records it as `interrupted`. When the statechart plans a retry (`retrying`, with the delay Echo's policy chose),
+ * One job attempt is one Echo attempt. The job's history numbers the attempt on; the claimed attempt's
+ * start time is appended to a field of the job before it runs (not the whole data written again), so a
+ * process killed mid-attempt leaves it behind, and the next claimer records it as `interrupted` (a job
+ * written by an older version may hold a `running` record in its history instead: the same). When the statechart plans a retry (`retrying`, with the delay Echo's policy chose),
  * the run is handed back: the history with that delay goes into the job, the job fails, and BullMQ
  * waits the delay (`echoBackoffStrategy`) before any process claims it again. A final outcome is the
  * job's return value (done) or an `UnrecoverableError` whose message is the encoded result (failed,
@@ -28,7 +29,7 @@ import type { ScheduledAdmission, ScheduledRuns } from './scheduledRuns.js';
 import { LockLostError } from './LockLostError.js';
 import type { ClaimCheck, FencedWrites } from './fencedWrites.js';
 import { withTraceCarrier } from './tracePropagation.js';
-import { claimedAssignOptions, decodeJobData, interruptedHistory, licenseOf, withAttempts, type JobData } from './jobData.js';
+import { claimedAssignOptions, claimedHistory, decodeJobData, licenseOf, withAttempts, type JobData } from './jobData.js';
 
 /** BullMQ's error codes for a commit whose lock is gone, or someone else's. */
 const LOCK_MISSING = -2;
@@ -164,39 +165,39 @@ export class SiteRunner {
   async #run(job: Job, token: string | undefined, data: JobData, countedRunOf?: string): Promise<EncodedResult> {
     const action = data.action;
     const license = await this.#license(action);
-    let init: RunInit;
+    let prepared: RunInit;
     try {
-      const prepared = prepareAssignment(action.name, action.content, claimedAssignOptions(action, license), {
+      prepared = prepareAssignment(action.name, action.content, claimedAssignOptions(action, license), {
         ...this.#host.deps,
         ids: () => action.id,
         now: () => action.createdAt,
         overflow: 'wait',
         isLive: undefined,
       });
-      init = { ...prepared, startDelay: 0, attemptTimeout: action.attemptTimeout, totalTimeout: action.totalTimeout, cancelGrace: action.cancelGrace, history: interruptedHistory(data.attempts) };
     } catch (error) {
       // This process's Plan cannot run it (unknown name, content no longer valid): it fails for good.
       if (countedRunOf !== undefined) await this.#schedules.failedToAssign(countedRunOf, true);
       throw new UnrecoverableError(toText(failure(action.id, error, data.attempts)));
     }
-    // One round trip, fenced by the lock: the claimed attempt's `running` record goes into the job (a
-    // kill from now on leaves it behind), and a cancel requested before this claim is read.
+    // One round trip, fenced by the lock: the claim's start time goes into the job (a kill from now on leaves
+    // it behind, and the next claimer records that attempt as interrupted), and a cancel requested before
+    // this claim is read. A scheduled run admitted under its own id writes its data too.
     this.#claiming.set(action.id, null);
-    const history = init.history!;
-    const claimed: AttemptRecord = { number: history.length + 1, startedAt: this.#host.clock.now(), endedAt: null, outcome: 'running', error: null, backoff: null };
     const fence = token ?? '';
     let check: ClaimCheck;
     try {
-      check = await this.#fenced.claim(job.id!, fence, withAttempts(data, [...history, claimed]));
+      check = await this.#fenced.claim(job.id!, fence, action.id, this.#host.clock.now(), data.action.id === (job.data as Partial<JobData> | undefined)?.action?.id ? undefined : data);
     } catch (error) {
       this.#claiming.delete(action.id);
       throw error;
     }
+    const history = claimedHistory(data.attempts, check.held ? check.cutOff : []);
     if (!check.held) {
       this.#claiming.delete(action.id);
-      this.#lockLost(action.id, claimed.number, 'it was not started');
+      this.#lockLost(action.id, history.length + 1, 'it was not started');
       throw new WaitingError();
     }
+    const init: RunInit = { ...prepared, startDelay: 0, attemptTimeout: action.attemptTimeout, totalTimeout: action.totalTimeout, cancelGrace: action.cancelGrace, history };
     const requested = check.cancel;
     // From here to the claim's registration nothing awaits: no relayed cancel can slip between.
     // This process still runs an older claim of the job (its loop stalled past the lock, and its own
@@ -206,6 +207,7 @@ export class SiteRunner {
     this.#claiming.delete(action.id);
     // Its spans are children of the context active where it was assigned, in whichever process.
     const run = withTraceCarrier(data.trace, () => this.#host.runHere(init));
+    const attempt = history.length + 1;
     const outcome = new Promise<Outcome>((resolve) => this.#claims.set(action.id, { run, end: resolve }));
     const following = this.#followRetry(run);
     run.onSettled(() => {
@@ -219,21 +221,21 @@ export class SiteRunner {
     await this.#limits.attemptEnded(action.name, action.queue, run.lastError);
     if (ended.kind === 'settled') {
       const result = await resultOf(run);
-      this.#keepResult(job.id!, fence, result, claimed.number);
+      this.#keepResult(job.id!, fence, result, attempt);
       if (result.status === 'done') return result;
       throw new UnrecoverableError(toText(result));
     }
     if (ended.kind === 'retry') {
       const next = withAttempts(data, ended.attempts);
       if (!(await this.#fenced.update(job.id!, fence, next))) {
-        this.#lockLost(action.id, claimed.number, 'its retry came after the lock was lost and is discarded');
+        this.#lockLost(action.id, attempt, 'its retry came after the lock was lost and is discarded');
         throw new WaitingError();
       }
       job.data = next; // the backoff strategy reads the delay from this job object
       throw new Error(`Attempt ${ended.attempts.length} of action ${action.id} failed; Echo retries it in ${ended.attempts.at(-1)?.backoff ?? 0} ms`);
     }
     if (ended.kind === 'handed-back') await job.moveToWait(token);
-    if (ended.kind === 'lost') this.#lockLost(action.id, claimed.number, 'its attempt was stopped');
+    if (ended.kind === 'lost') this.#lockLost(action.id, attempt, 'its attempt was stopped');
     // Handed back, or the lock is lost: the job is the queue's again; nothing is committed from here.
     throw new WaitingError();
   }
