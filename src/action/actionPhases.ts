@@ -36,15 +36,32 @@ function answer(run: ActionRun, current: RunningAttempt): boolean {
   return true;
 }
 
+/**
+ * How many attempts' answers are being delivered now. The step an answer takes may start other
+ * attempts (the slot it freed goes to the next action, a zero backoff retries at once): their
+ * functions are called from {@link AttemptCalls}, not from inside that step.
+ */
+let answering = 0;
+
 function attemptSucceeded(run: ActionRun, current: RunningAttempt, output: unknown): void {
   if (!answer(run, current) || current.over) return;
-  run.services.tracer?.attemptSucceeded(run, current.number);
-  current.answer({ type: 'ATTEMPT_SUCCEEDED', output, at: run.services.clock.now() });
+  answering++;
+  try {
+    run.services.tracer?.attemptSucceeded(run, current.number);
+    current.answer({ type: 'ATTEMPT_SUCCEEDED', output, at: run.services.clock.now() });
+  } finally {
+    answering--;
+  }
 }
 
 function attemptFailed(run: ActionRun, current: RunningAttempt, thrown: unknown, context: ActionContext | null): void {
   if (!answer(run, current) || current.over) return;
-  failAttempt(run, current.receiver!, context ?? run.actor.getSnapshot().context, attemptError(thrown, run, current.number));
+  answering++;
+  try {
+    failAttempt(run, current.receiver!, context ?? run.actor.getSnapshot().context, attemptError(thrown, run, current.number));
+  } finally {
+    answering--;
+  }
 }
 
 /** The attempt's promise fulfilled (bound to its call: two bound functions cost less than two closures and their context). */
@@ -55,6 +72,88 @@ function succeeded(this: RunningAttempt, output: unknown): void {
 /** The attempt's promise rejected. */
 function failed(this: RunningAttempt, thrown: unknown): void {
   attemptFailed(this.run, this, thrown, null);
+}
+
+/**
+ * Calls attempt `current`'s function and wires its answer. When its signal was aborted before a
+ * deferred call (cancelled, timed out or revoked meanwhile), the function is not called: the
+ * attempt fails with the abort's reason, as a function honouring its signal would.
+ */
+function callAttempt(current: RunningAttempt): void {
+  const run = current.run;
+  if (current.stopped) return;
+  if (current.abortedAt !== null || current.over) {
+    attemptFailed(run, current, current.signal()?.reason, null);
+    return;
+  }
+  const tracer = run.services.tracer;
+  let then: unknown;
+  let result: unknown;
+  try {
+    const attemptContext = new AttemptContext(run, current);
+    result = tracer === null ? run.definition.run(run.content, attemptContext) : tracer.attempt(run, current.number, attemptContext);
+    // Reading `then` runs user code too (a getter, a Proxy trap).
+    then = result !== null && (typeof result === 'object' || typeof result === 'function') ? (result as { then?: unknown }).then : undefined;
+  } catch (thrown) {
+    attemptFailed(run, current, thrown, null);
+    return;
+  }
+  if (typeof then !== 'function') {
+    attemptSucceeded(run, current, result);
+    return;
+  }
+  try {
+    (then as PromiseLike<unknown>['then']).call(result, succeeded.bind(current), failed.bind(current));
+  } catch (thrown) {
+    // It answered, then threw: the answer stands.
+    attemptFailed(run, current, thrown, null);
+  }
+}
+
+/**
+ * The attempts started by another attempt's answer, whose functions are called next, in order,
+ * from one microtask.
+ *
+ * Such a start runs deep in the step of the answer (a Site handing the slot it freed to the next
+ * action, a zero backoff retrying at once): an `Error` the function makes there captures
+ * `Error.stackTraceLimit` frames of the runtime's, and V8 pays per frame. On the retry path (each
+ * attempt throws) that capture was the largest single cost. From this microtask the function's
+ * stack is two frames of Echo's. A call answered at once (a synchronous function) may start
+ * another: it joins the queue, and the same microtask calls it, so a run of synchronous
+ * functions is a loop, not a recursion.
+ */
+class AttemptCalls {
+  #queue: (RunningAttempt | undefined)[] = [];
+  #next = 0;
+  #scheduled = false;
+  readonly #drain = (): void => this.#callAll();
+
+  add(current: RunningAttempt): void {
+    this.#queue.push(current);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(this.#drain);
+  }
+
+  #callAll(): void {
+    const queue = this.#queue;
+    try {
+      while (this.#next < queue.length) {
+        const current = queue[this.#next]!;
+        queue[this.#next++] = undefined;
+        callAttempt(current);
+      }
+    } finally {
+      if (this.#next < queue.length) {
+        // Something threw past the call (not user code: its throws are answers): the rest go on in the next microtask.
+        queueMicrotask(this.#drain);
+      } else {
+        queue.length = 0;
+        this.#next = 0;
+        this.#scheduled = false;
+      }
+    }
+  }
 }
 
 /** Runs `run`'s before- or after-hooks in a phase of their own, which answers `passed` or HOOK_FAILED. */
@@ -76,6 +175,7 @@ function hooksPhase(run: ActionRun, scope: InvocationScope<ActionEvent>, which: 
 
 /** Builds the phase starts; `runOf` maps the invoking actor to its ActionRun. */
 export function createActionPhases(runOf: RunLookup): Record<ActionPhaseName, ActionPhase> {
+  const calls = new AttemptCalls();
   return {
     beforeHooks: (context, parent, scope, entered) => {
       const run = runOf(parent);
@@ -96,37 +196,14 @@ export function createActionPhases(runOf: RunLookup): Record<ActionPhaseName, Ac
       const run = runOf(parent);
       const attempt = context.attempts.length;
       if (run.services.listening) run.services.emit({ type: 'started', actionId: run.id, name: run.name, at: timeOf(run, entered), attempt, site: run.site?.id ?? null });
-      const tracer = run.services.tracer;
       // The call's state lives in `current` (also the work piece `run.working` names, and the phase
-      // this invocation owns), so the two callbacks below are bound to it: a live action holds no more per call.
+      // this invocation owns), so the callbacks of its promise are bound to it: a live action holds no more per call.
       const current = new RunningAttempt(run, attempt, scope);
       run.workStarted(current);
       run.attemptStarted(current);
-      let then: unknown;
-      let result: unknown;
-      try {
-        const attemptContext = new AttemptContext(run, current);
-        result = tracer === null ? run.definition.run(run.content, attemptContext) : tracer.attempt(run, attempt, attemptContext);
-        // Reading `then` runs user code too (a getter, a Proxy trap).
-        then = result !== null && (typeof result === 'object' || typeof result === 'function') ? (result as { then?: unknown }).then : undefined;
-      } catch (thrown) {
-        attemptFailed(run, current, thrown, context);
-        return current;
-      }
-      if (typeof then !== 'function') {
-        attemptSucceeded(run, current, result);
-        return current;
-      }
-      try {
-        (then as PromiseLike<unknown>['then']).call(
-          result,
-          succeeded.bind(current),
-          failed.bind(current),
-        );
-      } catch (thrown) {
-        // It answered, then threw: the answer stands.
-        attemptFailed(run, current, thrown, context);
-      }
+      // Started by another attempt's answer: called from a shallow stack (AttemptCalls); else (an assign, a timer) now.
+      if (answering > 0) calls.add(current);
+      else callAttempt(current);
       return current;
     },
 
