@@ -41,6 +41,7 @@ export { License, type LicenseListener, type LicenseOptions } from './License.js
 export type { Hook, HookInfo, NamedHook } from './action/hooks.js';
 export type { ReceiveContext, ReceivedAction, SiteBehavior } from './work/Site.js';
 export { Production, PRIORITIES, type Priority, type ProductionOptions, type ProductionStats } from './work/Production.js';
+export type { ProductionSeat } from './work/SiteState.js';
 export type { TicketSlot } from './work/ticketBook.js';
 export {
   BackpressureError,

@@ -30,6 +30,7 @@ export type {
   SourceStats,
   TraceEntry,
   TraceHeader,
+  TrailStep,
   WaitingForFlow,
   WireAttempt,
   WireDeadLetter,
