@@ -28,6 +28,16 @@ function timeOf(run: ActionRun, entered: { readonly type: string } | undefined):
   return typeof at === 'number' ? at : run.services.clock.now();
 }
 
+/**
+ * Its actor's context for `failAttempt`, which is done reading it before it sends the chart its
+ * answer: the table engine's is peeked at (no snapshot, and the step that records the failure
+ * changes it in place rather than copying all of it first).
+ */
+function contextOf(run: ActionRun): ActionContext {
+  const actor = run.actor;
+  return actor.peekContext !== undefined ? actor.peekContext() : actor.getSnapshot().context;
+}
+
 /** The first answer of a call counts: marks it answered and stopped, true when this was the first. */
 function answer(run: ActionRun, current: RunningAttempt): boolean {
   if (current.stopped) return false;
@@ -58,7 +68,7 @@ function attemptFailed(run: ActionRun, current: RunningAttempt, thrown: unknown,
   if (!answer(run, current) || current.over) return;
   answering++;
   try {
-    failAttempt(run, current.receiver!, context ?? run.actor.getSnapshot().context, attemptError(thrown, run, current.number));
+    failAttempt(run, current.receiver!, context ?? contextOf(run), attemptError(thrown, run, current.number));
   } finally {
     answering--;
   }
@@ -110,6 +120,18 @@ function callAttempt(current: RunningAttempt): void {
   }
 }
 
+const settledPromise = Promise.resolve();
+
+/**
+ * Runs `drain` in a microtask as a promise reaction rather than through `queueMicrotask`, whose
+ * callback Node wraps in an async resource: three frames more under the function it calls, which
+ * every `Error` that function makes captures (and V8 pays per frame), and the hooks around it.
+ * Its async context is the one it was scheduled in, as `queueMicrotask`'s.
+ */
+function schedule(drain: () => void): void {
+  void settledPromise.then(drain);
+}
+
 /**
  * The attempts started by another attempt's answer, whose functions are called next, in order,
  * from one microtask.
@@ -126,13 +148,14 @@ class AttemptCalls {
   #queue: (RunningAttempt | undefined)[] = [];
   #next = 0;
   #scheduled = false;
-  readonly #drain = (): void => this.#callAll();
+  /** Bound, not an arrow: a bound function adds no frame to the stack an `Error` of the function captures. */
+  readonly #drain: () => void = this.#callAll.bind(this);
 
   add(current: RunningAttempt): void {
     this.#queue.push(current);
     if (this.#scheduled) return;
     this.#scheduled = true;
-    queueMicrotask(this.#drain);
+    schedule(this.#drain);
   }
 
   #callAll(): void {
@@ -143,10 +166,15 @@ class AttemptCalls {
         queue[this.#next++] = undefined;
         callAttempt(current);
       }
+    } catch (error) {
+      // Not user code (its throws are answers): a fault of the runtime, thrown as an uncaught exception, as before.
+      queueMicrotask(() => {
+        throw error;
+      });
     } finally {
       if (this.#next < queue.length) {
-        // Something threw past the call (not user code: its throws are answers): the rest go on in the next microtask.
-        queueMicrotask(this.#drain);
+        // The rest go on in the next microtask.
+        schedule(this.#drain);
       } else {
         queue.length = 0;
         this.#next = 0;

@@ -21,6 +21,8 @@ export interface ActionActor {
   getSnapshot(): { readonly value: unknown; readonly status: string; readonly context: ActionContext; readonly output?: unknown };
   subscribe(listener: (snapshot: never) => void): { unsubscribe(): void };
   stop(): void;
+  /** The table engine's read of its context without a snapshot (see `TableActor.peekContext`); XState's actors have none. */
+  peekContext?(): ActionContext;
 }
 
 /** A follow-up action (the seed's `NextAction`), assigned after success with the output. */

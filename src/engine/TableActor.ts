@@ -112,6 +112,16 @@ export class TableActor<TContext> extends InvokingActor<TContext> {
     return this.#context;
   }
 
+  /**
+   * The current context for a reader inside the runtime that is done with it before the actor's
+   * next step (a failed attempt reading its attempt count): unlike {@link context} it leaves the
+   * context the actor's own, so the next step changes it in place instead of copying it first.
+   * What it answers must not be kept, nor handed to user code.
+   */
+  peekContext(): TContext {
+    return this.#context;
+  }
+
   /** The output once done. */
   get output(): unknown {
     return this.#output;
