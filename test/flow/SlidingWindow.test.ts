@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SlidingWindow } from '../../src/flow/SlidingWindow.js';
 import { RateLimitError, reviveError, serializeError } from '../../src/index.js';
@@ -26,6 +27,54 @@ describe('SlidingWindow', () => {
     for (let t = 1_100; t < 1_130; t++) window.record(t); // the old ones have all left by 1100
     expect(window.available(1_130)).toBe(20);
     expect(window.nextSlotAt(1_130, 20)).toBe(2_100);
+  });
+});
+
+describe('SlidingWindow against a log of every start', () => {
+  /** The plain model: every start's time in a list. */
+  class NaiveLog {
+    readonly starts: number[] = [];
+    constructor(readonly limit: number, readonly interval: number) {}
+    inWindow(now: number): number[] {
+      return this.starts.filter((t) => t + this.interval > now);
+    }
+    available(now: number): number {
+      return this.limit - this.inWindow(now).length;
+    }
+    nextSlotAt(now: number, reserved: number): number {
+      const live = this.inWindow(now);
+      const over = live.length + reserved - this.limit;
+      if (over < 0) return now;
+      if (over >= live.length) return now + this.interval;
+      return live[over]! + this.interval;
+    }
+  }
+
+  it('answers as the plain log does, with many starts at one time and wrap-arounds', () => {
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('record' as const), dt: fc.integer({ min: 0, max: 30 }), n: fc.integer({ min: 1, max: 12 }) }),
+      fc.record({ kind: fc.constant('read' as const), dt: fc.integer({ min: 0, max: 60 }), reserved: fc.integer({ min: 0, max: 20 }) }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 100 }), fc.array(step, { maxLength: 80 }), (limit, interval, steps) => {
+        const window = new SlidingWindow(limit, interval);
+        const model = new NaiveLog(limit, interval);
+        let now = 0;
+        for (const s of steps) {
+          now += s.dt;
+          if (s.kind === 'record') {
+            // Starts are recorded only when the window allows them, as FlowControl does.
+            for (let i = 0; i < s.n && window.available(now) > 0; i++) {
+              window.record(now);
+              model.starts.push(now);
+            }
+          } else {
+            expect(window.available(now)).toBe(model.available(now));
+            expect(window.nextSlotAt(now, s.reserved)).toBe(model.nextSlotAt(now, s.reserved));
+          }
+        }
+      }),
+    );
   });
 });
 
