@@ -95,6 +95,18 @@ export function serializeError(value: unknown, depth: number = DEFAULT_CAUSE_DEP
 }
 
 /**
+ * The record {@link serializeError} gives an error named `name` with `message`, own fields `data`
+ * and `cause` (an `Error`), for a wrapper not made yet: `stackSource`'s `stack` (the wrapper's,
+ * made then) is read on the record's first read of `stack`, as the wrapper's would be.
+ * @internal
+ */
+export function serializeWrapper(stackSource: { readonly stack?: unknown }, name: string, message: string, data: Readonly<Record<string, unknown>>, cause: Error): SerializedError {
+  // The cause's chain is the wrapper's after its first link: one cause fewer to follow.
+  const record = { version: 1 as const, name, message, data, cause: serializeError(cause, DEFAULT_CAUSE_DEPTH - 1) };
+  return withLazyStack(record, stackSource);
+}
+
+/**
  * Collects the chain first (a loop, so a long chain with a large `depth` cannot overflow
  * the stack), then nests it from the innermost cause outwards.
  */
@@ -154,16 +166,19 @@ class Lent {
   }
 }
 
+/** What a record's `stack` is read from: an error, or what stands for one not made yet. */
+type StackHolder = { readonly stack?: unknown };
+
 /** A record's source of its `stack`: the error until the first read, then the text read from it. */
 class StackSource extends Lent {
-  #source: Error | string | undefined;
+  #source: StackHolder | string | undefined;
 
-  private constructor(record: object, error: Error) {
+  private constructor(record: object, error: StackHolder) {
     super(record);
     this.#source = error;
   }
 
-  static attach(record: object, error: Error): void {
+  static attach(record: object, error: StackHolder): void {
     new StackSource(record, error);
   }
 
@@ -193,7 +208,7 @@ const LAZY_STACK: PropertyDescriptor = {
  * attempt that nobody looks at. The getter is enumerable, so spreads and `JSON.stringify` see the
  * stack; once read, `error` is let go and the text kept.
  */
-function withLazyStack<Record extends object>(record: Record, error: Error): Record & { readonly stack?: string } {
+function withLazyStack<Record extends object>(record: Record, error: StackHolder): Record & { readonly stack?: string } {
   StackSource.attach(record, error);
   return Object.defineProperty(record, 'stack', LAZY_STACK);
 }
@@ -247,9 +262,9 @@ function readData(error: Error): Readonly<Record<string, unknown>> | undefined {
   return kept === 0 ? undefined : data;
 }
 
-function readString(error: Error, key: 'name' | 'message' | 'stack'): string | undefined {
+function readString(error: Error | StackHolder, key: 'name' | 'message' | 'stack'): string | undefined {
   try {
-    const value: unknown = error[key];
+    const value: unknown = (error as Record<string, unknown>)[key];
     return typeof value === 'string' ? value : undefined;
   } catch {
     // A throwing getter: the caller falls back to a default.

@@ -18,6 +18,7 @@ import type { ActionContext, ActionOutput, ErrorRecord } from '../../machines/ac
 import { serializeError } from '../errors.js';
 import { ActionActivity } from './ActionActivity.js';
 import { AssignedRun } from './AssignedRun.js';
+import { AttemptFailure, liveErrorOf } from './AttemptFailure.js';
 import type { Phase } from './Phase.js';
 import type { RunningAttempt } from './RunningAttempt.js';
 import { outcomeOf, type Settlement } from './runOutcome.js';
@@ -202,31 +203,36 @@ export class ActionRun extends AssignedRun {
   // ── its errors, as the chart records them and as they are thrown ───────────
   /**
    * The error record an event gives the chart for `error`, remembered with it, so
-   * the outcome the chart decides on is this live error. Returns the record.
+   * the outcome the chart decides on is this live error (an attempt's wrapper, made when first
+   * read: see `AttemptFailure`). Returns the record.
    */
-  recordError(error: Error, record: ErrorRecord = serializeError(error)): ErrorRecord {
-    this.keepLive(record, error);
-    this.extra().lastError = error;
+  recordError(error: Error | AttemptFailure, record: ErrorRecord = error instanceof AttemptFailure ? error.record() : serializeError(error)): ErrorRecord {
+    const extras = this.extra();
+    const live = (extras.liveErrors ??= new Map());
+    if (!live.has(record)) live.set(record, error);
+    extras.lastError = error;
     return record;
   }
 
   /** The live error it last sent the chart (an attempt's, a hook's, a License's), or null. */
   get lastError(): Error | null {
-    return this.extras?.lastError ?? null;
+    const last = this.extras?.lastError ?? null;
+    return last === null ? null : liveErrorOf(last);
   }
 
   /** Remembers `error` as the live form of `record` (an error record, or the chart's `cancellation`); the first stays. */
   keepLive(record: object, error: Error): Error {
     const live = (this.extra().liveErrors ??= new Map());
     const kept = live.get(record);
-    if (kept !== undefined) return kept;
+    if (kept !== undefined) return liveErrorOf(kept);
     live.set(record, error);
     return error;
   }
 
-  /** The live error behind `record`, or undefined when none was recorded. */
+  /** The live error behind `record`, or undefined when none was recorded (an attempt's wrapper is made now). */
   liveError(record: object | null): Error | undefined {
-    return record === null ? undefined : this.extras?.liveErrors?.get(record);
+    const kept = record === null ? undefined : this.extras?.liveErrors?.get(record);
+    return kept === undefined ? undefined : liveErrorOf(kept);
   }
 
   /** The next cancellation's error names `cause` (a signal's abort reason). */

@@ -9,6 +9,7 @@
 import type { AttemptRecord } from '../../machines/actionTypes.js';
 import type { License } from '../License.js';
 import type { ActionActivity } from './ActionActivity.js';
+import type { AttemptFailure } from './AttemptFailure.js';
 import type { RunningAttempt } from './RunningAttempt.js';
 import type { FollowUp, Provenance } from './runTypes.js';
 
@@ -24,10 +25,11 @@ export class RunExtras<Run> {
   accepted: Promise<void> | null = null;
   /** How many times a Site behaviour crashed on it. */
   crashes = 0;
-  liveErrors: Map<object, Error> | null = null;
+  /** The live errors behind its error records (a failed attempt's wrapper may be made on first read). */
+  liveErrors: Map<object, Error | AttemptFailure> | null = null;
   cancelCause: { readonly cause: unknown } | null = null;
   licenseRelease: (() => void) | null = null;
-  lastError: Error | null = null;
+  lastError: Error | AttemptFailure | null = null;
   onSettled: (() => void)[] | null = null;
   traced: unknown = null;
   activity: ActionActivity | null = null;

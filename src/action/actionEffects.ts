@@ -22,6 +22,7 @@ import {
   type CancellationReason,
 } from '../errors.js';
 import type { Phase } from './Phase.js';
+import { AttemptFailure, liveErrorOf } from './AttemptFailure.js';
 import { runAfterHooks, type HookInfo, type NamedHook } from './hooks.js';
 import { decideRetry, type RetryDecision } from '../retryPolicy.js';
 
@@ -56,17 +57,28 @@ export function hookInfo(run: ActionRun, phase: Phase, which: 'before' | 'after'
   };
 }
 
-/** Makes the thrown value of an attempt an Error: Echo's own errors pass, others are wrapped with their cause. */
-export function attemptError(thrown: unknown, run: ActionRun, attempt: number): Error {
+/**
+ * Makes the thrown value of an attempt an Error: Echo's own errors pass, others are wrapped with
+ * their cause, an `Error` with a stack in a wrapper made only when first read (`AttemptFailure`).
+ */
+export function attemptError(thrown: unknown, run: ActionRun, attempt: number): Error | AttemptFailure {
   if (isInstance(thrown, EchoError)) return thrown;
-  return new ExecutionError(`Action "${run.name}" failed on attempt ${attempt}: ${messageOf(thrown)}`, {
-    cause: thrown,
-    attempt,
-    actionId: run.id,
-  });
+  const message = `Action "${run.name}" failed on attempt ${attempt}: ${messageOf(thrown)}`;
+  if (isInstance(thrown, Error) && hasStack(thrown)) return new AttemptFailure(message, thrown, attempt, run.id);
+  return new ExecutionError(message, { cause: thrown, attempt, actionId: run.id });
 }
 
-export function failAttempt(run: ActionRun, self: Self, context: ActionContext, error: Error): void {
+/** Whether `error` has a `stack` (its wrapper then captures none of its own, see `wrapperStack.ts`). */
+function hasStack(error: Error): boolean {
+  try {
+    return 'stack' in error;
+  } catch {
+    // A Proxy whose `has` trap throws: wrapped now, as any other throw.
+    return false;
+  }
+}
+
+export function failAttempt(run: ActionRun, self: Self, context: ActionContext, error: Error | AttemptFailure): void {
   const now = run.services.clock.now();
   const attempt = context.attempts.length;
   if (context.cancellation !== null) {
@@ -92,7 +104,7 @@ export function failAttempt(run: ActionRun, self: Self, context: ActionContext, 
     // A broken random source must not leave the action hanging in `running` (this often runs in a
     // promise callback, where a throw would only be an unhandled rejection): the action fails
     // with a TypeError that says why, its cause the attempt's own error.
-    failure = new TypeError(`Could not decide whether to retry action "${run.name}" after attempt ${attempt}: ${messageOf(thrown)}`, { cause: error });
+    failure = new TypeError(`Could not decide whether to retry action "${run.name}" after attempt ${attempt}: ${messageOf(thrown)}`, { cause: liveErrorOf(error) });
     decision = { retry: false, reason: 'non-retryable' };
   }
   run.services.attemptFailed(run, attempt, failure, decision.retry ? decision.delay : null);

@@ -12,6 +12,7 @@ import type { ActionDefinition } from '../Plan.js';
 import type { RetryPolicy } from '../retryPolicy.js';
 import type { ActivityContext, ActivityServices } from './ActionActivity.js';
 import type { ActionRun } from './ActionRun.js';
+import type { AttemptFailure } from './AttemptFailure.js';
 
 /** The actor interface both engines give (table engine and XState's createActor). */
 export interface ActionActor {
@@ -46,8 +47,8 @@ export interface RunServices {
   emit(event: import('../events.js').EchoEvent): void;
   /** True while someone listens to events (build event objects only then). */
   readonly listening: boolean;
-  /** An attempt failed (a RateLimitError pauses its name or queue; telemetry records it). */
-  attemptFailed(run: ActionRun, attempt: number, error: Error, retryDelay: number | null): void;
+  /** An attempt failed (a RateLimitError pauses its name or queue; telemetry records it): `error` may be a wrapper not made yet. */
+  attemptFailed(run: ActionRun, attempt: number, error: Error | AttemptFailure, retryDelay: number | null): void;
   /** Traces attempts and hooks; null when tracing is off. */
   readonly tracer: import('../telemetry/RunTracer.js').RunTracer | null;
   /** Bounds of `ctx.progress`/`ctx.log`, and who to tell when they change. */

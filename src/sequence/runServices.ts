@@ -6,6 +6,7 @@
  */
 import type { Subject } from 'rxjs';
 import type { RunServices } from '../action/ActionRun.js';
+import { liveErrorOf } from '../action/AttemptFailure.js';
 import type { EchoEvent } from '../events.js';
 import { rateLimitErrorIn, type FlowControl } from '../flow/FlowControl.js';
 import type { InspectionHub } from '../inspect/InspectionHub.js';
@@ -42,9 +43,11 @@ export function createRunServices(deps: RunServicesDeps): RunServices {
       return events.observed || journal !== null;
     },
     attemptFailed: (run, attempt, error, retryDelay) => {
+      // A cause-chain walk: an attempt's wrapper not made yet has its `cause` all the same.
       const limited = rateLimitErrorIn(error);
       if (limited !== null) flow.rateLimited(run, limited);
-      telemetry.attemptFailed(run, attempt, error, retryDelay);
+      // Only a tracer reads the live error: the wrapper is made for it alone.
+      if (telemetry.tracing) telemetry.attemptFailed(run, attempt, liveErrorOf(error), retryDelay);
     },
     tracer: telemetry.tracing ? telemetry : null,
     activity: {

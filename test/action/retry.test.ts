@@ -14,6 +14,7 @@ import {
   type PlanEntry,
   type RunContext,
   type SequenceOptions,
+  serializeError,
 } from '../../src/index.js';
 import { RETRIES_AT_ONCE } from '../../machines/actionRules.js';
 import { engines, setup, after, drain, rejection } from '../support/actionHarness.js';
@@ -503,5 +504,34 @@ describe.each(engines)('retry (%s engine)', (engine) => {
     await drain(clock);
     expect(starts).toEqual([0, 25]);
     expect(handle.getSnapshot().value).toBe('done');
+  });
+  it("records a failed attempt's error as serializeError of its ExecutionError, which the outcome and lastError are", async () => {
+    const thrown: Error[] = [];
+    const { clock, sequence, events } = setup(engine, {
+      Flaky: {
+        run: async (_content: unknown, ctx: RunContext) => {
+          const error = Object.assign(new Error(`boom ${ctx.attempt}`, { cause: new Error('root') }), { code: 'E_FLAKY' });
+          thrown.push(error);
+          throw error;
+        },
+        retry: { attempts: 2, initialDelay: 0, jitter: 'none' },
+      },
+    });
+    const handle = sequence.assign('Flaky');
+    await drain(clock);
+    const error = await rejection(handle.result);
+    expect(error).toBeInstanceOf(ExecutionError);
+    expect((error as ExecutionError).cause).toBe(thrown[1]);
+    expect((error as ExecutionError).attempt).toBe(2);
+    // The wrapper around a throw with a stack has none of its own frames: its stack is its header.
+    expect((error as Error).stack).toBe(`ExecutionError: ${(error as Error).message}`);
+    const attempts = handle.getSnapshot().context.attempts;
+    const wrapper = (attempt: number): ExecutionError =>
+      new ExecutionError(`Action "Flaky" failed on attempt ${attempt}: boom ${attempt}`, { cause: thrown[attempt - 1], attempt, actionId: handle.id });
+    // Field by field and in order (JSON), the stack included: the same record as the wrapper's own.
+    for (const attempt of [1, 2]) expect(JSON.stringify(attempts[attempt - 1]!.error)).toBe(JSON.stringify(serializeError(wrapper(attempt))));
+    expect(JSON.stringify(handle.getSnapshot().context.error)).toBe(JSON.stringify(serializeError(error)));
+    const failedEvents = events.filter((event) => event.type === 'attempt-failed');
+    expect(failedEvents.map((event) => JSON.stringify((event as { error: unknown }).error))).toEqual([1, 2].map((attempt) => JSON.stringify(serializeError(wrapper(attempt)))));
   });
 });
