@@ -70,6 +70,9 @@ const defaultOptions = {
 
 const KEYS: ReadonlySet<string> = new Set(['connection', 'queue', 'prefix', 'worker', 'lockDuration', 'stalledInterval', 'maxStalledCount', 'removeOnComplete', 'resultRetention']);
 
+/** What an added job's promise resolves to: nothing (not the Job). */
+const ADDED = (): void => undefined;
+
 /** BullMQ priorities (1 is served first); every Echo job has one, so lanes are kept in order. */
 const PRIORITY = { high: 1, normal: 2, low: 3 } as const;
 
@@ -283,10 +286,11 @@ export class BullMQProduction implements ExternalProduction {
     return handles;
   }
 
-  async #add(encoded: EncodedAction, init: RunInit, trace: TraceCarrier | undefined): Promise<void> {
+  #add(encoded: EncodedAction, init: RunInit, trace: TraceCarrier | undefined): Promise<void> {
+    const add = (): Promise<void> => this.#requireQueue().add(init.name, newJobData(encoded, trace), { ...this.#jobOptions(init), jobId: init.id, ...(init.startDelay > 0 && { delay: init.startDelay }) }).then(ADDED);
     // Added only once the results bridge reads the event stream: no outcome can come before it listens.
-    await this.#bridge!.ready;
-    await this.#requireQueue().add(init.name, newJobData(encoded, trace), { ...this.#jobOptions(init), jobId: init.id, ...(init.startDelay > 0 && { delay: init.startDelay }) });
+    const bridge = this.#bridge!;
+    return bridge.isReady ? add() : bridge.ready.then(add);
   }
 
   /** The BullMQ options of an Echo job (a job scheduler's template too). */

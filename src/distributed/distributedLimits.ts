@@ -184,15 +184,25 @@ export class DistributedLimits {
   }
 
   /**
+   * Whether action `name` from Echo queue `queue` may start now without asking Redis: neither has a limit, and no
+   * pause of either is known here (pauses reach every process as messages). Then {@link admit} would answer `run`.
+   */
+  free(name: string, queue: string): boolean {
+    const { actions, queues } = this.#settings.limits;
+    if (actions.has(name) || queues.has(queue)) return false;
+    return this.#pausedUntil.size === 0 || (!this.#paused(`name:${name}`) && !this.#paused(`queue:${queue}`));
+  }
+
+  /**
    * Whether the claimed `job` (action `name` from Echo queue `queue`) may start its attempt now.
    * If not, it is moved back to BullMQ's delayed set with `token` (the caller throws `DelayedError`).
    */
   async admit(job: Job, token: string | undefined, name: string, queue: string): Promise<Admission> {
+    if (this.free(name, queue)) return FREE;
     const nameLimit = this.#settings.limits.actions.get(name);
     const queueLimit = this.#settings.limits.queues.get(queue);
     const nameKey = `name:${name}`;
     const queueKey = `queue:${queue}`;
-    if (nameLimit === undefined && queueLimit === undefined && !this.#paused(nameKey) && !this.#paused(queueKey)) return FREE;
     const concurrency = nameLimit === undefined || nameLimit.concurrency === Infinity ? 0 : nameLimit.concurrency;
     const leaseId = `${job.id}:${token ?? ''}`;
     const leaseDuration = this.#settings.leaseDuration;
@@ -222,13 +232,21 @@ export class DistributedLimits {
     return DEFERRED;
   }
 
-  /** An attempt ended with `error`: a `RateLimitError` in it pauses its name (or queue) in every process. Never rejects. */
-  async attemptEnded(name: string, queue: string, error: unknown): Promise<void> {
+  /**
+   * An attempt ended with `error`: a `RateLimitError` in it pauses its name (or queue) in every process; the
+   * promise of that pause (never rejects), or null at once when there is none (no error, no RateLimitError).
+   */
+  attemptEnded(name: string, queue: string, error: unknown): Promise<void> | null {
+    if (error === null || error === undefined) return null;
     const limited = rateLimitErrorIn(error);
-    if (limited === null || limited.retryAfter <= 0) return;
-    const key = limited.scope === 'queue' ? `queue:${queue}` : `name:${name}`;
+    if (limited === null || limited.retryAfter <= 0) return null;
+    return this.#pause(limited.scope === 'queue' ? `queue:${queue}` : `name:${name}`, limited.retryAfter);
+  }
+
+  /** Pauses `key` (`name:<name>` or `queue:<queue>`) for `retryAfter` ms in every process. Never rejects. */
+  async #pause(key: string, retryAfter: number): Promise<void> {
     try {
-      const left = await this.#redis.echoPause(this.#pausesKey(), key, Math.ceil(limited.retryAfter));
+      const left = await this.#redis.echoPause(this.#pausesKey(), key, Math.ceil(retryAfter));
       this.#pausedLocally(key, left);
       await this.#redis.publish(this.#channel, JSON.stringify({ key, ms: left }));
     } catch (error) {

@@ -11,17 +11,67 @@ import { decodeError, type EncodedResult } from '../store/codec.js';
 
 type RemoteState = 'queued' | 'delayed' | 'running' | 'retrying' | 'done' | 'failed' | 'cancelled';
 
-/** An actor mirroring a job's state; it takes no events (control goes through the queue). */
+/**
+ * An actor mirroring a job's state; it takes no events (control goes through the queue). Its context is
+ * built when first read (a snapshot, a listener, the settlement): until then a move only notes its fields.
+ */
 class RemoteActor implements ActionActor {
   readonly sessionId: string;
+  readonly #run: ActionRun;
   #value: RemoteState;
-  #context: ActionContext;
+  #context: ActionContext | null = null;
+  /** The fields moves gave before the context was built. */
+  #moved: Partial<ActionContext> | null = null;
   readonly #listeners = new Set<(snapshot: never) => void>();
 
   constructor(run: ActionRun) {
     this.sessionId = `remote:${run.id}`;
+    this.#run = run;
     this.#value = run.startDelay > 0 ? 'delayed' : 'queued';
-    this.#context = {
+  }
+
+  send(_event: ActionEvent): void {
+    // Events of the statechart go to the process that runs it; this mirror only follows the queue.
+  }
+
+  getSnapshot() {
+    const done = this.#done();
+    return { value: this.#value, status: done ? 'done' : 'active', context: this.#context ?? this.#build() };
+  }
+
+  subscribe(listener: (snapshot: never) => void): { unsubscribe(): void } {
+    this.#listeners.add(listener);
+    return { unsubscribe: () => this.#listeners.delete(listener) };
+  }
+
+  stop(): void {}
+
+  /** The queue reported a change; the context is copied only when a field of it changes. */
+  move(value: RemoteState, context: Partial<ActionContext> = {}): void {
+    if (this.#done()) return;
+    this.#value = value;
+    const current = this.#context;
+    if (current === null) this.#moved = this.#moved === null ? context : { ...this.#moved, ...context };
+    else {
+      for (const key in context) {
+        if ((current as unknown as Record<string, unknown>)[key] !== (context as Record<string, unknown>)[key]) {
+          this.#context = { ...current, ...context };
+          break;
+        }
+      }
+    }
+    if (this.#listeners.size === 0) return;
+    const snapshot = this.getSnapshot();
+    for (const listener of [...this.#listeners]) listener(snapshot as never);
+  }
+
+  #done(): boolean {
+    return this.#value === 'done' || this.#value === 'failed' || this.#value === 'cancelled';
+  }
+
+  #build(): ActionContext {
+    const run = this.#run;
+    const context = {
       id: run.id,
       name: run.name,
       content: run.content,
@@ -41,32 +91,11 @@ class RemoteActor implements ActionActor {
       error: null,
       cancellation: null,
       settledAt: null,
+      ...this.#moved,
     } as ActionContext;
-  }
-
-  send(_event: ActionEvent): void {
-    // Events of the statechart go to the process that runs it; this mirror only follows the queue.
-  }
-
-  getSnapshot() {
-    const done = this.#value === 'done' || this.#value === 'failed' || this.#value === 'cancelled';
-    return { value: this.#value, status: done ? 'done' : 'active', context: this.#context };
-  }
-
-  subscribe(listener: (snapshot: never) => void): { unsubscribe(): void } {
-    this.#listeners.add(listener);
-    return { unsubscribe: () => this.#listeners.delete(listener) };
-  }
-
-  stop(): void {}
-
-  /** The queue reported a change. */
-  move(value: RemoteState, context: Partial<ActionContext> = {}): void {
-    if (this.getSnapshot().status === 'done') return;
-    this.#value = value;
-    this.#context = { ...this.#context, ...context };
-    const snapshot = this.getSnapshot();
-    for (const listener of [...this.#listeners]) listener(snapshot as never);
+    this.#moved = null;
+    this.#context = context;
+    return context;
   }
 }
 

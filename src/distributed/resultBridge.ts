@@ -35,6 +35,7 @@ export class ResultBridge {
   readonly #moves = new Map<string, number>();
   /** Resolves once QueueEvents reads from the last event before it: nothing after that is missed. */
   readonly ready: Promise<void>;
+  #isReady = false;
 
   /** `connection` is for QueueEvents (blocking reads); `client` reads where the event stream ends now. */
   constructor(queue: Queue, connection: Redis, client: Redis, relay: ControlRelay, fenced: FencedWrites, report: (error: unknown) => void) {
@@ -49,7 +50,13 @@ export class ResultBridge {
       this.#listen(events);
       events.run().catch(report);
       await events.waitUntilReady();
+      this.#isReady = true;
     })();
+  }
+
+  /** Whether {@link ready} resolved already (an add need not wait for it). */
+  get isReady(): boolean {
+    return this.#isReady;
   }
 
   #listen(events: QueueEvents): void {
@@ -57,9 +64,9 @@ export class ResultBridge {
     events.on('completed', ({ jobId, returnvalue }) => this.#decoded(jobId, returnvalue));
     events.on('failed', ({ jobId, failedReason }) => this.#decoded(jobId, failedReason));
     events.on('removed', ({ jobId }) => void this.#removed(jobId).catch(report));
-    events.on('active', ({ jobId }) => this.#move(jobId, () => ({ value: 'running', context: { retryAt: null } })));
+    events.on('active', ({ jobId }) => this.#move(jobId, () => RUNNING));
     events.on('delayed', ({ jobId, delay }) => (this.#move(jobId, () => this.#delayed(jobId, Number(delay)))));
-    events.on('waiting', ({ jobId, prev }) => void (prev !== undefined && this.#move(jobId, () => ({ value: 'queued', context: { retryAt: null } }))));
+    events.on('waiting', ({ jobId, prev }) => void (prev !== undefined && this.#move(jobId, () => QUEUED)));
     events.on('error', (error) => report(error));
   }
 
@@ -190,6 +197,10 @@ interface RemoteMove {
   readonly value: 'queued' | 'delayed' | 'running' | 'retrying';
   readonly context: Partial<ActionContext>;
 }
+
+/** A process claimed the job; it waits for a process again (handed back, or its process died). */
+const RUNNING: RemoteMove = { value: 'running', context: { retryAt: null } };
+const QUEUED: RemoteMove = { value: 'queued', context: { retryAt: null } };
 
 /** Whether `value` is Echo's JSON (a codec version in it), not a plain failed reason BullMQ wrote. */
 function isEchoPayload(value: unknown): boolean {

@@ -132,19 +132,26 @@ export class SiteRunner {
     return this.#closing;
   }
 
-  async #process(job: Job, token: string | undefined): Promise<EncodedResult> {
+  /**
+   * A claimed job. The common one (no flow limit or pause on its name and queue, no job scheduler's) goes to
+   * its claim in the same turn, with no await before it; the others are admitted first.
+   */
+  #process(job: Job, token: string | undefined): Promise<EncodedResult> {
     // This process stops claiming (it shuts down), yet a fetch already under way claimed the job (the one
     // it just handed back, say): it goes back to the queue at once, for another process.
-    if (this.#closing !== null) {
-      await job.moveToWait(token);
-      throw new WaitingError();
-    }
+    if (this.#closing !== null) return job.moveToWait(token).then(() => Promise.reject(new WaitingError()));
     let data: JobData;
     try {
       data = decodeJobData(job.data);
     } catch (error) {
-      throw new UnrecoverableError(toText(failure(job.id ?? '?', error)));
+      return Promise.reject(new UnrecoverableError(toText(failure(job.id ?? '?', error))));
     }
+    if (job.repeatJobKey === undefined && this.#limits.free(data.action.name, data.action.queue)) return this.#run(job, token, data);
+    return this.#admitted(job, token, data);
+  }
+
+  /** A job under a flow limit or pause, or a job scheduler's: admitted (or deferred, or skipped) first. */
+  async #admitted(job: Job, token: string | undefined, data: JobData): Promise<EncodedResult> {
     // The name's and queue's limits across processes: a job that may not start now waits in BullMQ's delayed set.
     const admission = await this.#limits.admit(job, token, data.action.name, data.action.queue);
     if (admission.kind === 'deferred') throw new DelayedError();
@@ -164,7 +171,7 @@ export class SiteRunner {
   /** `countedRunOf`: the schedule whose `runs` counted this job as it was admitted (undone should it fail to assign). */
   async #run(job: Job, token: string | undefined, data: JobData, countedRunOf?: string): Promise<EncodedResult> {
     const action = data.action;
-    const license = await this.#license(action);
+    const license = action.license === null ? undefined : await this.#license(action);
     let prepared: RunInit;
     try {
       prepared = prepareAssignment(action.name, action.content, claimedAssignOptions(action, license), {
@@ -218,7 +225,8 @@ export class SiteRunner {
     const ended = await outcome;
     if (this.#claims.get(action.id)?.run === run) this.#claims.delete(action.id);
     following.unsubscribe();
-    await this.#limits.attemptEnded(action.name, action.queue, run.lastError);
+    const pausing = this.#limits.attemptEnded(action.name, action.queue, run.lastError);
+    if (pausing !== null) await pausing;
     if (ended.kind === 'settled') {
       const result = await resultOf(run);
       this.#keepResult(job.id!, fence, result, attempt);
