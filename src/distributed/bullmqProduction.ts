@@ -25,6 +25,7 @@ import { BullMQSchedules } from './bullmqSchedules.js';
 import { FencedWrites } from './fencedWrites.js';
 import { ControlRelay, type ControlMessage } from './controlRelay.js';
 import { DistributedLimits } from './distributedLimits.js';
+import { compactJobData } from './compactJobData.js';
 import { decodeJobData, decodeSettled, newJobData } from './jobData.js';
 import { createRemoteRun, settleRemote } from './remoteRun.js';
 import { ResultBridge } from './resultBridge.js';
@@ -287,7 +288,7 @@ export class BullMQProduction implements ExternalProduction {
   }
 
   #add(encoded: EncodedAction, init: RunInit, trace: TraceCarrier | undefined): Promise<void> {
-    const add = (): Promise<void> => this.#requireQueue().add(init.name, newJobData(encoded, trace), { ...this.#jobOptions(init), jobId: init.id, ...(init.startDelay > 0 && { delay: init.startDelay }) }).then(ADDED);
+    const add = (): Promise<void> => this.#requireQueue().add(init.name, compactJobData(newJobData(encoded, trace)), { ...this.#jobOptions(init), jobId: init.id, ...(init.startDelay > 0 && { delay: init.startDelay }) }).then(ADDED);
     // Added only once the results bridge reads the event stream: no outcome can come before it listens.
     const bridge = this.#bridge!;
     return bridge.isReady ? add() : bridge.ready.then(add);

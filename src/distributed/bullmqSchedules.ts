@@ -34,6 +34,7 @@ import type { ScheduleKeeper } from '../schedule/ScheduleKeeper.js';
 import { encodeAction } from '../store/codec.js';
 import type { ExternalProductionHost } from '../work/ExternalProduction.js';
 import { describeValue } from '../validate.js';
+import { compactJobData } from './compactJobData.js';
 import { newJobData } from './jobData.js';
 import { readRecord, scheduleKeys, type ScheduleRecord } from './scheduleRecord.js';
 
@@ -222,7 +223,7 @@ export class BullMQSchedules implements ScheduleKeeper {
         ? { every: trigger.every, startDate: trigger.startAt ?? this.#services.host.clock.now() + trigger.every }
         : { pattern: trigger.cron, ...(trigger.timezone !== undefined && { tz: trigger.timezone }) };
     const action = encodeAction({ ...template, license: null, parentId: null });
-    await this.#services.queue.upsertJobScheduler(record.id, repeat, { name: record.name, data: newJobData(action), opts: this.#services.jobOptions(template) });
+    await this.#services.queue.upsertJobScheduler(record.id, repeat, { name: record.name, data: compactJobData(newJobData(action)), opts: this.#services.jobOptions(template) });
   }
 
   async #require(id: string): Promise<ScheduleRecord> {

@@ -15,6 +15,7 @@ import { resolveRetryPolicy, type RetryPolicy } from '../retryPolicy.js';
 import { CODEC_VERSION, decodeError, decodeResult, decodeRetryPolicy, encodeAttempts, type EncodedAction, type EncodedResult } from '../store/codec.js';
 import { decodeWith, parseJson } from '../store/decode.js';
 import { actionSchema, attemptsSchema } from '../store/schemas.js';
+import { expandJobData } from './compactJobData.js';
 import { commonDoneResult, commonJobData } from './jobChecks.js';
 import type { TraceCarrier } from './tracePropagation.js';
 
@@ -74,10 +75,12 @@ function resolvedPolicy(policy: EncodedAction['policy']): RetryPolicy {
 }
 
 /**
- * Decodes a job's data, its policy resolved (once, kept for the claim): the common form through hand-written
- * checks (see `jobChecks.ts`), any other through one schema pass over the action and its history.
+ * Decodes a job's data (stored whole, or compact: see `compactJobData.ts`), its policy resolved (once, kept for the
+ * claim): the common form through hand-written checks (see `jobChecks.ts`), any other through one schema pass over
+ * the action and its history.
  */
-export function decodeJobData(json: unknown): JobData {
+export function decodeJobData(stored: unknown): JobData {
+  const json = expandJobData(stored);
   const common = commonJobData(json);
   if (common !== undefined) {
     resolvedPolicies.set(common.action, resolvedPolicy(common.action.policy));

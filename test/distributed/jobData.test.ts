@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as v from 'valibot';
+import { compactJobData } from '../../src/distributed/compactJobData.js';
 import { commonDoneResult, commonJobData } from '../../src/distributed/jobChecks.js';
 import { claimedHistory, decodeJobData, decodeSettled, newJobData } from '../../src/distributed/jobData.js';
 import { SerializationError } from '../../src/errors.js';
@@ -101,6 +102,40 @@ describe('hand-written checks of job payloads', () => {
       expect([what, commonDoneResult(changed)]).toEqual([what, undefined]);
       expect([what, changed.status === 'failed' || v.safeParse(resultSchema, changed).success]).toEqual([what, changed.status === 'failed']);
     }
+  });
+});
+
+describe('compact job data (the action without its fields at their usual value)', () => {
+  const stored = (data: unknown): Record<string, unknown> => JSON.parse(JSON.stringify(data)) as Record<string, unknown>;
+
+  it('leaves the usual fields out and decodes to what the whole data decodes to', () => {
+    const whole = newJobData(action());
+    const compact = stored(compactJobData(whole));
+    expect(Object.keys(at(compact, 'action')).sort()).toEqual(['cancelGrace', 'content', 'createdAt', 'id', 'name']);
+    expect(JSON.stringify(compact).length).toBeLessThan(JSON.stringify(whole).length / 2);
+    expect(stored(decodeJobData(compact))).toEqual(stored(decodeJobData(stored(whole))));
+  });
+
+  it('keeps every field that differs from its usual value, and the data around the action', () => {
+    const unusual = encodeAction({
+      id: 'a-2', name: 'Send', content: undefined, metadata: { team: 'mail' }, priority: 'high', queue: 'mail', license: { name: 'L', error: null },
+      followUps: [{ name: 'Next' }], idempotencyKey: 'k', policy: { ...defaultRetryPolicy, attempts: 5 }, createdAt: 1000, startDelay: 50,
+      attemptTimeout: 10, totalTimeout: 20, cancelGrace: 0,
+    }, 'a-1');
+    const whole = { ...newJobData(unusual, { traceparent: 't' }), attempts: [{ number: 1, startedAt: 1, endedAt: 2, outcome: 'failed' as const, error: null, backoff: 100 }] };
+    const compact = stored(compactJobData(whole));
+    expect(at(compact, 'action')).toEqual(Object.fromEntries(Object.entries(stored(unusual)).filter(([key]) => key !== 'codec' && key !== 'kind')));
+    expect([compact.trace, compact.attempts]).toEqual([whole.trace, whole.attempts]);
+    expect(stored(decodeJobData(compact))).toEqual(stored(whole));
+  });
+
+  it('refuses a compact action as the schema refuses the whole one, naming the field', () => {
+    const compact = stored(compactJobData(newJobData(action())));
+    at(compact, 'action').priority = 'urgent';
+    expect(() => decodeJobData(compact)).toThrow(SerializationError);
+    const nameless = stored(compactJobData(newJobData(action())));
+    delete at(nameless, 'action').name;
+    expect(() => decodeJobData(nameless)).toThrow(/name/);
   });
 });
 
