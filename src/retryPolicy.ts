@@ -187,12 +187,16 @@ function draw(random: RandomSource): number {
 export function retryAfterHint(error: unknown): number | undefined {
   const seen: object[] = [];
   for (let link = firstLink(error); link !== null; link = nextLink(link, seen)) {
-    for (const key of HINT_KEYS) {
-      const value = read(link, key);
-      if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-    }
+    const hint = readRetryAfter(link);
+    if (isHint(hint)) return hint;
+    const hintMs = readRetryAfterMs(link);
+    if (isHint(hintMs)) return hintMs;
   }
   return undefined;
+}
+
+function isHint(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }
 
 /**
@@ -241,23 +245,57 @@ export function decideRetry(input: {
 function isNonRetryable(error: unknown, policy: RetryPolicy): boolean {
   const seen: object[] = [];
   for (let link = firstLink(error); link !== null; link = nextLink(link, seen)) {
-    const name = read(link, 'name');
+    const name = readName(link);
     if (typeof name === 'string' && (NEVER_RETRIED.includes(name) || policy.nonRetryable.includes(name))) return true;
-    if (read(link, 'retryable') === false) return true;
+    if (readRetryable(link) === false) return true;
     if (name !== 'ExecutionError') return false;
   }
   return false;
 }
 
-/** Where a retry-after hint is read on each link of a cause chain, nearest name first. */
-const HINT_KEYS: readonly string[] = ['retryAfter', 'retryAfterMs'];
-
-/** A property of a thrown value, or undefined when reading it throws (a getter, a Proxy trap). */
-function read(value: object, key: string): unknown {
+/*
+ * The properties of a thrown value a cause-chain walk reads, each undefined when reading it throws
+ * (a getter, a Proxy trap): user code threw while we looked, so the property says nothing. One
+ * reader per property, each a load by name: a keyed load by a variable key went megamorphic and
+ * cost several times as much on every failed attempt.
+ */
+function readName(value: object): unknown {
   try {
-    return (value as Record<string, unknown>)[key];
+    return (value as { name?: unknown }).name;
   } catch {
-    // User code threw while we looked: the property says nothing.
+    return undefined;
+  }
+}
+
+function readRetryable(value: object): unknown {
+  try {
+    return (value as { retryable?: unknown }).retryable;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A retry-after hint's first name; `readRetryAfterMs` reads its second. */
+function readRetryAfter(value: object): unknown {
+  try {
+    return (value as { retryAfter?: unknown }).retryAfter;
+  } catch {
+    return undefined;
+  }
+}
+
+function readRetryAfterMs(value: object): unknown {
+  try {
+    return (value as { retryAfterMs?: unknown }).retryAfterMs;
+  } catch {
+    return undefined;
+  }
+}
+
+function readCause(value: object): unknown {
+  try {
+    return (value as { cause?: unknown }).cause;
+  } catch {
     return undefined;
   }
 }
@@ -277,7 +315,7 @@ function firstLink(error: unknown): object | null {
 function nextLink(link: object, seen: object[]): object | null {
   seen.push(link);
   if (seen.length > MAX_CAUSE_DEPTH) return null;
-  const cause = read(link, 'cause');
+  const cause = readCause(link);
   return typeof cause === 'object' && cause !== null && !seen.includes(cause) ? cause : null;
 }
 

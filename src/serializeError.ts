@@ -95,15 +95,21 @@ export function serializeError(value: unknown, depth: number = DEFAULT_CAUSE_DEP
 }
 
 /**
- * The record {@link serializeError} gives an error named `name` with `message`, own fields `data`
- * and `cause` (an `Error`), for a wrapper not made yet: `stackSource`'s `stack` (the wrapper's,
- * made then) is read on the record's first read of `stack`, as the wrapper's would be.
+ * The record {@link serializeError} gives a wrapper not made yet: an error named `name` with
+ * `message`, own fields `data` and `cause` (an `Error`), that captures no frames of its own (see
+ * `errors/wrapperStack.ts`). Its `stack` is its header: known now unless the user installed a
+ * formatter (`Error.prepareStackTrace`, which V8 asks on the first read of a stack), else read
+ * from `stackSource` (the wrapper, made then) on the record's first read of `stack`.
  * @internal
  */
 export function serializeWrapper(stackSource: { readonly stack?: unknown }, name: string, message: string, data: Readonly<Record<string, unknown>>, cause: Error): SerializedError {
   // The cause's chain is the wrapper's after its first link: one cause fewer to follow.
-  const record = { version: 1 as const, name, message, data, cause: serializeError(cause, DEFAULT_CAUSE_DEPTH - 1) };
-  return withLazyStack(record, stackSource);
+  const causeRecord = serializeError(cause, DEFAULT_CAUSE_DEPTH - 1);
+  // V8 formats a stack without frames as `name: message` (a lazy stack's getter costs more than the record).
+  if (typeof Error.prepareStackTrace !== 'function' && typeof Error.stackTraceLimit === 'number') {
+    return { version: 1, name, message, data, cause: causeRecord, stack: message === '' ? name : `${name}: ${message}` };
+  }
+  return withLazyStack({ version: 1 as const, name, message, data, cause: causeRecord }, stackSource);
 }
 
 /**

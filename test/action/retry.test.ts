@@ -534,4 +534,31 @@ describe.each(engines)('retry (%s engine)', (engine) => {
     const failedEvents = events.filter((event) => event.type === 'attempt-failed');
     expect(failedEvents.map((event) => JSON.stringify((event as { error: unknown }).error))).toEqual([1, 2].map((attempt) => JSON.stringify(serializeError(wrapper(attempt)))));
   });
+  it("a failed attempt's record has the stack its ExecutionError would have, with or without a stack formatter of the user's", async () => {
+    const { clock, sequence } = setup(engine, {
+      Flaky: {
+        run: async () => {
+          throw new Error('flaky');
+        },
+        retry: { attempts: 3, initialDelay: 0, jitter: 'none' },
+      },
+    });
+    const plain = sequence.assign('Flaky');
+    await drain(clock);
+    const plainError = (await rejection(plain.result)) as Error;
+    const original = Error.prepareStackTrace;
+    Error.prepareStackTrace = (error: Error, frames: unknown[]) => `formatted ${error.name} with ${frames.length} frames`;
+    try {
+      const formatted = sequence.assign('Flaky');
+      await drain(clock);
+      const formattedError = (await rejection(formatted.result)) as Error;
+      const attempts = formatted.getSnapshot().context.attempts;
+      expect(attempts.map((attempt) => attempt.error?.stack)).toEqual(['formatted ExecutionError with 0 frames', 'formatted ExecutionError with 0 frames', 'formatted ExecutionError with 0 frames']);
+      expect(formattedError.stack).toBe('formatted ExecutionError with 0 frames');
+    } finally {
+      Error.prepareStackTrace = original;
+    }
+    expect(plain.getSnapshot().context.attempts.map((attempt) => attempt.error?.stack)).toEqual([1, 2, 3].map((attempt) => `ExecutionError: Action "Flaky" failed on attempt ${attempt}: flaky`));
+    expect(plainError.stack).toBe('ExecutionError: Action "Flaky" failed on attempt 3: flaky');
+  });
 });
