@@ -6,7 +6,7 @@
  * @internal
  */
 import type { Clock } from '../clock.js';
-import type { Pending } from './deltaOps.js';
+import { sameValue, type Pending } from './deltaOps.js';
 import type { Entry } from './entry.js';
 import { Intake } from './intake.js';
 import type { TrailStep } from './protocol.js';
@@ -109,8 +109,13 @@ export class PullIntake {
       if (change !== null) change.trail = change.trail === null ? (trail as TrailStep[]) : change.trail.concat(trail);
     }
     if (wasFinished) return;
+    const { value, status } = actor;
     host.update(entry, ref.getSnapshot(), change, actor.updatedAt);
-    if (change !== null) change.changed = true;
+    if (change !== null) {
+      // A read without steps that finds the state as it was (a Site's view: its load went and came back) may send nothing.
+      change.same &&= trail.length === 0 && actor.status === status && sameValue(actor.value, value);
+      change.changed = true;
+    }
     const parentId = ref._parent?.sessionId ?? null;
     if (parentId !== actor.parentId) {
       actor.parentId = parentId;

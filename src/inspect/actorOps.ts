@@ -80,8 +80,11 @@ export function actorOps(changed: readonly Entry[], shortLived: RateBudget, limi
       dropTrail(change, events);
       continue;
     }
+    const actor = materialize(entry, limits, change);
+    // Nothing a viewer shows changed: no op (a Site's load back where the last flush left it).
+    if (change.same && change.keys === null && !change.whole && change.event === undefined && change.steps === null && change.trail === null && change.moved !== true) continue;
     spendTrail(change, events);
-    ops.push(stateOp(materialize(entry, limits, change), change));
+    ops.push(stateOp(actor, change));
     if (change.trail !== null) events.history.rememberTrail(entry.actor.sessionId, change.trail);
   }
   return ops;

@@ -115,7 +115,7 @@ export function createInspectionAdapter(
     if (listeners.size === 0) return undefined;
     let change = entry.change;
     if (change === null) {
-      change = { added: false, changed: false, removed: null, keys: null, whole: false, event: undefined, steps: null, trail: null };
+      change = { added: false, changed: false, removed: null, keys: null, whole: false, event: undefined, steps: null, trail: null, same: true };
       entry.change = change;
       pending.push(entry);
     }
@@ -217,6 +217,7 @@ export function createInspectionAdapter(
     if (change) {
       change.changed = true;
       change.event = eventType;
+      change.same = false;
     }
     // An Echo action moves from its Sequence to the Site that takes it.
     const parentId = ref._parent?.sessionId ?? null;

@@ -19,6 +19,11 @@ export interface Pending {
   steps: Array<[Json, number]> | null;
   /** A pulled actor's steps read since the last flush, as its runtime gave them (sent as they are: strings and numbers). */
   trail: TrailStep[] | null;
+  /**
+   * True while only reads without steps touched it and found its state value and status as they
+   * were (a Site's view, pulled for its load): then its op is sent only if its context changed.
+   */
+  same: boolean;
 }
 
 /** The `state` op for an actor that changed. */
