@@ -290,12 +290,14 @@ export class ActionRuns {
 
   /**
    * Whether nothing but the runtime ran since `run`'s settling step read the clock, so its Site
-   * may take the next action at that time: no store, `events$` subscriber, tracer, inspector,
-   * invoking actor, or listener of its handle (user code runs within its steps) had a turn.
+   * may take the next action at that time: no store, `events$` subscriber, tracer, inspection
+   * observer, invoking actor, or listener of its handle (user code runs within its steps) had a
+   * turn. The inspector's puller may have: it only notes which actors changed (`hub.enabled` is
+   * false while it is the only observer).
    */
   #nothingRanSince(run: ActionRun): boolean {
     const deps = this.#deps;
-    return this.#tableEngine && deps.journal === null && deps.external === null && !deps.listening() && !deps.telemetry.tracing && !deps.hub.active && run.host === null && !hasSubscribers(run);
+    return this.#tableEngine && deps.journal === null && deps.external === null && !deps.listening() && !deps.telemetry.tracing && !deps.hub.enabled && run.host === null && !hasSubscribers(run);
   }
 
   /** A run left the live set: shutdown may be drained, idle waiters may resolve. */
