@@ -32,10 +32,12 @@ const RUN = Symbol('echo.run');
 
 /** Runs someone subscribed to through a handle: their listeners (user code) run within the run's steps. */
 const subscribed = new WeakSet<ActionRun>();
+/** Whether any handle was ever subscribed to (until then no run has subscribers: no lookup per settled action). */
+let anySubscribed = false;
 
 /** @internal Whether a listener was ever subscribed to `run` through a handle. */
 export function hasSubscribers(run: ActionRun): boolean {
-  return subscribed.has(run);
+  return anySubscribed && subscribed.has(run);
 }
 
 /** @internal The run behind a handle. */
@@ -137,6 +139,7 @@ export class ActionHandle<Result = unknown, Events extends { readonly type: stri
     const run = this.#run;
     const control = this.#control;
     subscribed.add(run);
+    anySubscribed = true;
     const subscription = run.actor.subscribe(((snapshot: ActionSnapshot) => {
       try {
         listener({ value: String(snapshot.value) as ActionStateValue, status: snapshot.status, context: snapshot.context });

@@ -108,6 +108,17 @@ export class ActionRun extends AssignedRun {
     this.#actor = actor;
   }
 
+  /**
+   * Settled, with nothing but the runtime having watched its actor: the run keeps the smaller
+   * actor its engine leaves behind (`settledForm`), the same final snapshot, instead of the actor.
+   */
+  compactActor(): void {
+    const actor = this.#actor;
+    if (actor === null || typeof actor === 'function' || !this.settled) return;
+    const form = actor.settledForm?.() ?? null;
+    if (form !== null) this.#actor = form;
+  }
+
   /** Defers creating the actor until it is first needed. */
   deferActor(materialize: (run: ActionRun) => ActionActor): void {
     if (this.#actor === null || typeof this.#actor === 'function') this.#actor = materialize;
@@ -200,6 +211,18 @@ export class ActionRun extends AssignedRun {
     this.#phase?.abort(reason);
   }
 
+  /**
+   * Settled with its last call stopped: nothing waits for that call any more (`attempt` answers
+   * null, as for a call that stopped), so the run lets go of it. A settled run may sit in the old
+   * generation until the next full GC, and whatever it still points to is kept and copied by every
+   * young-generation GC until then, even when nothing holds the run any more.
+   */
+  #forgetStoppedAttempt(): void {
+    if ((this.#flags & CALLING) === 0 || !(this.#phase as RunningAttempt).stopped) return;
+    this.#phase = null;
+    this.#flags &= ~CALLING;
+  }
+
   // ── its errors, as the chart records them and as they are thrown ───────────
   /**
    * The error record an event gives the chart for `error`, remembered with it, so
@@ -272,6 +295,7 @@ export class ActionRun extends AssignedRun {
     this.endPhase();
     const settlement: Settlement = error === undefined || output.status === 'done' ? outcomeOf(this, output, context) : { ok: false, error };
     this.#end = settledEnd(this.#end, settlement);
+    this.#forgetStoppedAttempt();
     this.releaseLicense();
     const extras = this.extras;
     const listeners = extras?.onSettled ?? null;

@@ -11,6 +11,9 @@ import type { ActionRun } from './ActionRun.js';
 /** Settled result, kept until someone asks for `result`. */
 export type Settlement = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: Error };
 
+/** The settlement of every action done without an output (a function returning nothing): one object, not one per action. */
+const DONE_WITHOUT_OUTPUT: Settlement = Object.freeze({ ok: true, value: undefined });
+
 /** The outcome's error when the chart failed it without a record (a user's machine may). */
 const NO_ERROR_RECORD: ErrorRecord = Object.freeze({ version: 1, name: 'Error', message: 'failed' });
 
@@ -20,7 +23,7 @@ const NO_ERROR_RECORD: ErrorRecord = Object.freeze({ version: 1, name: 'Error', 
  * time it is asked.
  */
 export function outcomeOf(run: ActionRun, output: ActionOutput, context: ActionContext): Settlement {
-  if (output.status === 'done') return { ok: true, value: output.output };
+  if (output.status === 'done') return output.output === undefined ? DONE_WITHOUT_OUTPUT : { ok: true, value: output.output };
   if (output.status === 'cancelled') {
     const cancellation = context.cancellation;
     const made = (): CancellationError =>

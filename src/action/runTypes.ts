@@ -24,6 +24,8 @@ export interface ActionActor {
   stop(): void;
   /** The table engine's read of its context without a snapshot (see `TableActor.peekContext`); XState's actors have none. */
   peekContext?(): ActionContext;
+  /** The table engine's: once done and unobserved, the smaller actor it leaves behind (see `TableActor.settledForm`), else null. */
+  settledForm?(): ActionActor | null;
 }
 
 /** A follow-up action (the seed's `NextAction`), assigned after success with the output. */

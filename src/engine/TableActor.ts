@@ -18,6 +18,7 @@ import { armDelays, clearDelays, disarmDelays, type DelayedEvents } from './dela
 import { InvokingActor } from './TableInvocations.js';
 import type { InspectionSink, TableInspectionEvent } from './tableInspection.js';
 import { EMPTY_TRAIL, PullTrail } from './pullTrail.js';
+import { SettledTableActor } from './SettledTableActor.js';
 import { TableActorExtras } from './TableActorExtras.js';
 import { TableActorSnapshot, type TableSnapshot } from './TableSnapshot.js';
 
@@ -186,6 +187,16 @@ export class TableActor<TContext> extends InvokingActor<TContext> {
   takeTrail(): ReadonlyArray<readonly [string, number, string]> {
     const pull = this.#extras?.pull ?? null;
     return pull === null ? EMPTY_TRAIL : pull.take();
+  }
+
+  /**
+   * Done, with nothing of it observed beyond its snapshot (no listener, puller trail or session
+   * id read): what it leaves behind, a smaller object for a settled run to keep (see
+   * `SettledTableActor`). Null otherwise: the caller keeps the actor.
+   */
+  settledForm(): SettledTableActor<TContext> | null {
+    if ((this.bits & STATUS) !== DONE || this.#extras !== null) return null;
+    return new SettledTableActor(this.id, this._parent, this.#state, this.#context, this.#output, this.#snapshot);
   }
 
   /** Stops the actor where it is: timers cleared, no further events processed. */

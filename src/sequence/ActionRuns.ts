@@ -247,7 +247,7 @@ export class ActionRuns {
    */
   settled(run: ActionRun, output: ActionOutput, context: ActionContext, error?: Error, byChart = false): Settlement | null {
     if (run.settled) return null; // abandoned at shutdown already; a late end of its actor changes nothing
-    if (this.#handedBack.has(run)) return null; // another process runs it now
+    if (this.#deps.external !== null && this.#handedBack.has(run)) return null; // another process runs it now (only an external production hands runs back)
     const deps = this.#deps;
     const settlement = run.settle(output, context, error);
     const failed = output.status === 'failed';
@@ -285,6 +285,9 @@ export class ActionRuns {
       deps.services.emit({ type: 'cancelled', actionId: run.id, name: run.name, at, reason: context.cancellation?.reason ?? 'user', attempts });
     }
     this.#left();
+    // Nobody but its handle can read its actor from now on (no inspector, store, production, invoking
+    // actor or activity registered it): the run keeps the smaller one the engine leaves behind.
+    if (this.#tableEngine && deps.journal === null && deps.external === null && !deps.hub.active && run.host === null && run.activity === null) run.compactActor();
     return settlement;
   }
 
