@@ -13,6 +13,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import type { InspectionEvent } from 'xstate';
+import { unpackFrame, type ServerFrame } from '../src/inspect/packedActors.js';
 import { PROTOCOL_VERSION, type ServerMessage } from '../src/inspect/protocol.js';
 import { inspect } from '../src/inspect/server.js';
 import { defaultAdapterOptions } from '../src/inspect/adapterOptions.js';
@@ -70,8 +71,8 @@ async function connectViewer(url: string): Promise<Viewer> {
   socket.on('message', (data: Buffer) => {
     bytes += data.length;
     messages++;
-    // Read like the page reads it: every frame parsed.
-    JSON.parse(data.toString('utf8'));
+    // Read like the page reads it: every frame parsed (and a join's packed actors unpacked).
+    unpackFrame(JSON.parse(data.toString('utf8')) as ServerFrame);
     lastAt = performance.now();
     if (!isSubscribed && data.includes('"type":"full"')) {
       isSubscribed = true;

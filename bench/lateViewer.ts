@@ -8,7 +8,8 @@
  * slow link) and says `stalled`, until its parent sends `resume`.
  */
 import { WebSocket } from 'ws';
-import { PROTOCOL_VERSION, type ServerMessage } from '../src/inspect/protocol.js';
+import { unpackFrame, type ServerFrame } from '../src/inspect/packedActors.js';
+import { PROTOCOL_VERSION } from '../src/inspect/protocol.js';
 
 /** What the viewer reports to its parent once complete. */
 export interface LateViewerReport {
@@ -37,7 +38,7 @@ socket.on('message', (data: Buffer) => {
   }
   frames++;
   bytes += data.length;
-  const message = JSON.parse(data.toString('utf8')) as ServerMessage;
+  const message = unpackFrame(JSON.parse(data.toString('utf8')) as ServerFrame);
   if (message.type === 'full') {
     if (usableMs < 0) usableMs = performance.now() - started;
     for (const actor of message.actors) if (actor.kind === 'action' && actor.status === 'active') actions.add(actor.sessionId);

@@ -1,6 +1,7 @@
 /**
- * Echo's inspector wire format, version 2 (an actor's own steps ride in its `add` or `state` op as
- * its `trail`; version 1 sent an `event` op per step): the one module shared by the Node side
+ * Echo's inspector wire format, version 3 (a `full` frame and a `delta` of plain `add` ops reach a
+ * viewer with their actors packed, see `packedActors.ts`; since version 2 an actor's own steps ride
+ * in its `add` or `state` op as its `trail`; version 1 sent an `event` op per step): the one module shared by the Node side
  * (`src/inspect/*`) and the web app (`inspector/`). The message types here; the pure
  * helpers that give the format its meaning are re-exported from `wireState.ts` (ops
  * applied to an actor, framing, state values) and `traceFile.ts` (trace lines). No Node imports.

@@ -21,6 +21,7 @@ import {
   type ServerMessage,
   type SourceMessage,
 } from './protocol.js';
+import { packFrame } from './packedActors.js';
 import { RemoteControls } from './RemoteControls.js';
 import { createLocalSource, createRemoteSource, type RemoteSource, type Source } from './sources.js';
 import { StatelyBridge, type StatelyEvent } from './stately.js';
@@ -127,7 +128,7 @@ export async function inspect(targets: InspectorTarget | readonly InspectorTarge
         }
       }
       if (socket.readyState === socket.OPEN) {
-        socket.send((text ??= JSON.stringify(message)));
+        socket.send((text ??= JSON.stringify(packFrame(message))));
         checkBuffer(socket);
       }
     }

@@ -6,6 +6,7 @@
  * @internal
  */
 import type { WebSocket } from 'ws';
+import { packFrame } from './packedActors.js';
 import type { ServerMessage } from './protocol.js';
 import type { RemoteSource, Source } from './sources.js';
 import type { StatelyBridge } from './stately.js';
@@ -126,7 +127,7 @@ export function createViewerJoins(state: JoinState): {
         return;
       }
       if (next.value.type === 'full') connection.joining.delete(next.value.source);
-      const text = JSON.stringify(next.value);
+      const text = JSON.stringify(packFrame(next.value));
       if (socket.bufferedAmount + text.length > JOIN_HIGH_WATER) {
         connection.joinWaiting = true;
         socket.send(text, () => pump(connection));

@@ -18,7 +18,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPlan, Sequence } from '../../src/index.js';
 import { systemClock } from '../../src/clock.js';
-import type { DeltaMessage, ServerMessage, SourceStats } from '../../src/inspect/protocol.js';
+import { unpackFrame, type ServerFrame } from '../../src/inspect/packedActors.js';
+import type { DeltaMessage, SourceStats } from '../../src/inspect/protocol.js';
 import { inspect } from '../../src/inspect/server.js';
 import type { InspectableActorRef, InspectorTarget } from '../../src/inspect/target.js';
 import { createTestSequence } from '../inspect/testSequence.js';
@@ -41,7 +42,7 @@ function watchFrames(page: Page): { stats: () => SourceStats | null; addedAction
   page.on('websocket', (socket) => {
     socket.on('framereceived', ({ payload }) => {
       frames++;
-      const message = JSON.parse(String(payload)) as ServerMessage;
+      const message = unpackFrame(JSON.parse(String(payload)) as ServerFrame);
       if (message.type !== 'delta' && message.type !== 'full') return;
       stats = message.stats;
       const actors = message.type === 'full' ? message.actors : (message as DeltaMessage).ops.flatMap((op) => (op.op === 'add' ? [op.actor] : []));

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { createPlan, ManualClock, Sequence } from '../../src/index.js';
 import { connectInspector, InspectorConnectionError } from '../../src/inspect/producer.js';
+import { unpackFrame, type ServerFrame } from '../../src/inspect/packedActors.js';
 import { PROTOCOL_VERSION, type ServerMessage } from '../../src/inspect/protocol.js';
 import type { InspectOptions } from '../../src/inspect/inspectOptions.js';
 import { inspect } from '../../src/inspect/server.js';
@@ -116,7 +117,7 @@ describe('producers', () => {
     // A raw `produce` frame without the token is refused too.
     const raw = new WebSocket(bare.replace(/^http/, 'ws'));
     const frames: ServerMessage[] = [];
-    raw.on('message', (data) => frames.push(JSON.parse(String(data)) as ServerMessage));
+    raw.on('message', (data) => frames.push(unpackFrame(JSON.parse(String(data)) as ServerFrame)));
     await new Promise((resolve) => raw.once('open', resolve));
     const closed = new Promise<number>((resolve) => raw.once('close', (code) => resolve(code)));
     raw.send(JSON.stringify({ type: 'produce', version: PROTOCOL_VERSION, source: { id: 'x', name: 'x' } }));
@@ -163,7 +164,8 @@ describe('producers', () => {
 describe('bounded per-client buffers', () => {
   test('subscribe frames repeated by a client that never reads queue at most one full state; past the limit the client is closed', async () => {
     const { sequence, clock } = holdingSequence();
-    for (let i = 0; i < 6000; i++) sequence.assign('Hold', { pad: 'p'.repeat(200), i }).result.catch(() => undefined);
+    // Each action's pad is its own (a join's frames share repeated strings): a full state is several MB.
+    for (let i = 0; i < 6000; i++) sequence.assign('Hold', { pad: String(i).padStart(600, 'p'), i }).result.catch(() => undefined);
     const server = await inspect(sequence, { staticDir: join(tmpdir(), 'echo-no-build'), maxClientBuffer: 4 * 1024 * 1024 });
     cleanups.push(() => server.close());
     const socket = new WebSocket(server.url.replace(/^http/, 'ws'));
@@ -171,7 +173,7 @@ describe('bounded per-client buffers', () => {
     const raw = (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     raw.pause(); // never reads
     const frames: ServerMessage[] = [];
-    socket.on('message', (data) => frames.push(JSON.parse(String(data)) as ServerMessage));
+    socket.on('message', (data) => frames.push(unpackFrame(JSON.parse(String(data)) as ServerFrame)));
     for (let i = 0; i < 30; i++) socket.send(JSON.stringify({ type: 'subscribe', version: PROTOCOL_VERSION }));
     const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
     // Let the server take the 30 frames in while the client does not read.
@@ -195,7 +197,8 @@ describe('bounded per-client buffers', () => {
     const slowClosed = new Promise<number>((resolve) => slow.once('close', (code) => resolve(code)));
     // Deltas flow (each flush takes in up to 500 new actions of ~2 kB) while it does not read.
     for (let round = 0; round < 40; round++) {
-      for (let i = 0; i < 500; i++) sequence.assign('Hold', { pad: 'q'.repeat(2000) }).result.catch(() => undefined);
+      // Pads of their own: packed frames share repeated strings, and each action must still cost ~2 kB on the wire.
+      for (let i = 0; i < 500; i++) sequence.assign('Hold', { pad: String(round * 500 + i).padStart(2000, 'q') }).result.catch(() => undefined);
       await clock.advance(60);
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -218,7 +221,7 @@ describe('converging after a flood', () => {
     const mirror = new SourceMirror(sequence.id);
     const socket = new WebSocket(server.url.replace(/^http/, 'ws'));
     socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as ServerMessage;
+      const message = unpackFrame(JSON.parse(String(data)) as ServerFrame);
       if ((message.type === 'full' || message.type === 'delta') && message.source === sequence.id) mirror.apply(message);
     });
     await new Promise((resolve) => socket.once('open', resolve));

@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { createPlan, ManualClock, Sequence } from '../../src/index.js';
 import { createInspectionAdapter } from '../../src/inspect/adapter.js';
 import { SourceMirror } from '../../src/inspect/mirror.js';
+import { unpackFrame, type ServerFrame } from '../../src/inspect/packedActors.js';
 import { PROTOCOL_VERSION, stateValueToString, type DeltaMessage, type DeltaOp, type SourceMessage } from '../../src/inspect/protocol.js';
 
 describe('inspecting a real Sequence', () => {
@@ -64,7 +65,7 @@ describe('a real Sequence streaming into a standalone inspector (another process
     const received: Record<string, unknown>[] = [];
     const waiting: { test: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] = [];
     socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as Record<string, unknown>;
+      const message = unpackFrame(JSON.parse(String(data)) as ServerFrame) as unknown as Record<string, unknown>;
       received.push(message);
       for (const w of [...waiting]) if (w.test(message)) { waiting.splice(waiting.indexOf(w), 1); w.resolve(message); }
     });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { createInspectionAdapter } from '../../src/inspect/adapter.js';
-import { formatTraceEntry, formatTraceHeader, parseTrace, TraceFormatError, type ServerMessage } from '../../src/inspect/protocol.js';
+import { PROTOCOL_VERSION, formatTraceEntry, formatTraceHeader, parseTrace, TraceFormatError, type ServerMessage } from '../../src/inspect/protocol.js';
 import { inspect } from '../../src/inspect/server.js';
 import { loadTrace, recordTrace } from '../../src/inspect/trace.js';
 import { createRecording } from '../../inspector/src/feeds/recorder.js';
@@ -105,8 +105,8 @@ describe('trace files', () => {
     const header = formatTraceHeader(0);
     expect(() => parseTrace(`${header}not json\n`)).toThrow(/line 2/);
     expect(() => parseTrace(`${header}{"t":1,"m":{"type":"nope"}}\n`)).toThrow(/line 2/);
-    expect(() => parseTrace(header.replace(/"version":\d+/, '"version":9'))).toThrow(/version 1 to 2, got 9/);
-    expect(() => parseTrace(header.replace(/"version":\d+/, '"version":0'))).toThrow(/version 1 to 2, got 0/);
+    expect(() => parseTrace(header.replace(/"version":\d+/, '"version":9'))).toThrow(new RegExp(`version 1 to ${PROTOCOL_VERSION}, got 9`));
+    expect(() => parseTrace(header.replace(/"version":\d+/, '"version":0'))).toThrow(new RegExp(`version 1 to ${PROTOCOL_VERSION}, got 0`));
     // A trace recorded with version 1 (each step an event op) is still read as it is.
     const old = parseTrace(`${header.replace(/"version":\d+/, '"version":1')}{"t":1,"m":{"type":"sources","sources":[]}}\n`);
     expect(old.header.version).toBe(1);

@@ -1,5 +1,6 @@
 /** A WebSocket viewer for tests: collects every message and waits for one that matches. */
 import { WebSocket } from 'ws';
+import { unpackFrame, type ServerFrame } from '../../src/inspect/packedActors.js';
 import type { ServerMessage } from '../../src/inspect/protocol.js';
 
 export interface TestViewer {
@@ -21,7 +22,7 @@ export async function openViewer(url: string, options: { origin?: string } = {})
   const messages: ServerMessage[] = [];
   const waiters = new Set<() => void>();
   socket.on('message', (data) => {
-    messages.push(JSON.parse(String(data)) as ServerMessage);
+    messages.push(unpackFrame(JSON.parse(String(data)) as ServerFrame));
     for (const waiter of [...waiters]) waiter();
   });
   await new Promise<void>((resolve, reject) => {

@@ -3,6 +3,7 @@
  * token comes from the page URL (`?token=`). Messages are handed to the app in
  * batches of bounded size (rendering is paced apart), and the socket reconnects after a drop.
  */
+import { unpackFrame, type ServerFrame } from '../../../src/inspect/packedActors.js';
 import { PROTOCOL_VERSION, type ControlCommand, type ServerMessage } from '../../../src/inspect/protocol.js';
 import type { AppAction } from '../state/model.js';
 import type { Feed } from './feed.js';
@@ -79,7 +80,8 @@ export function createLiveFeed(options: LiveFeedOptions = {}): Feed {
       if (typeof event.data !== 'string' || stopped) return;
       let message: ServerMessage;
       try {
-        message = JSON.parse(event.data) as ServerMessage;
+        // Version 3 packs the actors of a join's frames: unpacked here, the app sees messages.
+        message = unpackFrame(JSON.parse(event.data) as ServerFrame);
       } catch (error) {
         console.warn('Echo inspector: ignoring a frame that is not JSON', error);
         return;
