@@ -39,7 +39,7 @@ function isUsual(key: string, value: unknown): boolean {
   if (value === usual) return true;
   if (key === 'metadata') return isEmptyObject(value);
   if (key === 'followUps') return Array.isArray(value) && value.length === 0;
-  if (key === 'policy') return isDefaultPolicy(value as EncodedAction['policy']);
+  if (key === 'policy') return isDefaultPolicy(value);
   return false;
 }
 
@@ -49,18 +49,24 @@ function isEmptyObject(value: unknown): boolean {
   return true;
 }
 
-function isDefaultPolicy(policy: EncodedAction['policy']): boolean {
-  const usual = DEFAULT_POLICY;
-  return (
-    policy.attempts === usual.attempts &&
-    policy.initialDelay === usual.initialDelay &&
-    policy.factor === usual.factor &&
-    policy.maxDelay === usual.maxDelay &&
-    policy.jitter === usual.jitter &&
-    policy.nonRetryable.length === 0 &&
-    policy.retryAfter === usual.retryAfter &&
-    policy.deadline === usual.deadline
-  );
+/**
+ * Whether `policy` has exactly the default policy's fields, each at the default's value (lists element by element):
+ * a field the default does not have, or any other value, keeps the policy in the job data.
+ */
+function isDefaultPolicy(policy: unknown): boolean {
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) return false;
+  const usual = DEFAULT_POLICY as unknown as Readonly<Record<string, unknown>>;
+  const keys = Object.keys(policy);
+  if (keys.length !== Object.keys(usual).length) return false;
+  for (const key of keys) {
+    if (!Object.hasOwn(usual, key)) return false;
+    const value = (policy as Record<string, unknown>)[key];
+    const expected = usual[key];
+    if (value === expected) continue;
+    if (!Array.isArray(value) || !Array.isArray(expected) || value.length !== expected.length) return false;
+    for (let i = 0; i < value.length; i++) if (value[i] !== expected[i]) return false;
+  }
+  return true;
 }
 
 /** The job data as stored: its action without the fields at their usual value. */

@@ -129,6 +129,15 @@ describe('compact job data (the action without its fields at their usual value)'
     expect(stored(decodeJobData(compact))).toEqual(stored(whole));
   });
 
+  it('keeps a policy unless every field is the default: a non-retryable name, or a field the default does not have', () => {
+    const policyOf = (policy: Record<string, unknown>): unknown => at(stored(compactJobData({ ...newJobData(action()), action: { ...action(), policy } as never })), 'action').policy;
+    const usual = stored(action()).policy as Record<string, unknown>;
+    expect(policyOf({ ...usual })).toBeUndefined();
+    expect(policyOf({ ...usual, nonRetryable: ['TypeError'] })).toEqual({ ...usual, nonRetryable: ['TypeError'] });
+    expect(policyOf({ ...usual, jitter: 'none' })).toEqual({ ...usual, jitter: 'none' });
+    expect(policyOf({ ...usual, someday: 1 })).toEqual({ ...usual, someday: 1 });
+  });
+
   it('refuses a compact action as the schema refuses the whole one, naming the field', () => {
     const compact = stored(compactJobData(newJobData(action())));
     at(compact, 'action').priority = 'urgent';
