@@ -51,7 +51,19 @@ export type ServerFrame = ServerMessage | PackedFullFrame | PackedAddsFrame;
 /** Integers from here on (timestamps) go in the shared table: they repeat across an action's fields and across actors. */
 const LARGE = 1e9;
 
-/** Packs `actors` (sanitized wire actors: JSON only). */
+/** A node of the shape trie: the shapes whose key lists start with the keys on the way here. */
+class ShapeNode {
+  /** The shape whose key list ends here, or -1. */
+  index = -1;
+  readonly next = new Map<string, ShapeNode>();
+}
+
+/** Whether JSON keeps a member of this value (it leaves out `undefined`, functions and symbols). */
+function isKept(value: unknown): boolean {
+  return value !== undefined && typeof value !== 'function' && typeof value !== 'symbol';
+}
+
+/** Packs `actors` (sanitized wire actors: JSON only; anything else as `JSON.stringify` would send it). */
 export function packActors(actors: readonly WireActor[]): PackedActors {
   const shared: Array<string | number> = [];
   const sharedIndex = new Map<string | number, number>();
@@ -65,36 +77,45 @@ export function packActors(actors: readonly WireActor[]): PackedActors {
     return -1 - index;
   };
   const shapes: string[][] = [];
-  const shapeIndex = new Map<string, number>();
+  // Shapes found by walking their keys down a trie: no key list joined into a string per object.
+  const root = new ShapeNode();
   const pack = (value: unknown): PackedValue => {
     switch (typeof value) {
       case 'string':
         return refer(value);
       case 'number':
-        if (!Number.isInteger(value)) return value;
+        if (!Number.isInteger(value)) return Number.isFinite(value) ? value : null;
         if (value >= LARGE) return refer(value);
         return value < 0 ? { n: value } : value;
       case 'boolean':
         return value;
       case 'object': {
         if (value === null) return null;
-        if (Array.isArray(value)) return { a: value.map(pack) };
+        if (Array.isArray(value)) return { a: value.map((item: unknown) => (isKept(item) ? pack(item) : null)) };
         const record = value as Record<string, unknown>;
-        const keys: string[] = [];
-        for (const key in record) if (record[key] !== undefined) keys.push(key);
-        const signature = keys.join('\u0000');
-        let shape = shapeIndex.get(signature);
-        if (shape === undefined) {
-          shape = shapes.length;
-          shapes.push(keys);
-          shapeIndex.set(signature, shape);
+        if (typeof record.toJSON === 'function') return pack((record.toJSON as () => unknown)());
+        const packed: PackedValue[] = [0];
+        let node = root;
+        for (const key of Object.keys(record)) {
+          const member = record[key];
+          if (!isKept(member)) continue;
+          let child = node.next.get(key);
+          if (child === undefined) {
+            child = new ShapeNode();
+            node.next.set(key, child);
+          }
+          node = child;
+          packed.push(pack(member));
         }
-        const packed: PackedValue[] = [shape];
-        for (const key of keys) packed.push(pack(record[key]));
+        if (node.index < 0) {
+          node.index = shapes.length;
+          shapes.push(Object.keys(record).filter((key) => isKept(record[key])));
+        }
+        packed[0] = node.index;
         return packed;
       }
       default:
-        // Not JSON (the adapter sanitizes everything it sends): dropped, as JSON.stringify drops it.
+        // Not JSON (the adapter sanitizes everything it sends): as JSON.stringify sends it, null.
         return null;
     }
   };

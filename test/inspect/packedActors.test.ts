@@ -1,4 +1,5 @@
 /** Wire format 3: a join's actors travel packed (shared strings and large integers, object shapes) and unpack to what was packed. */
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { packActors, packFrame, unpackActors, unpackFrame, type ServerFrame } from '../../src/inspect/packedActors.js';
 import type { DeltaMessage, FullState, ServerMessage, WireActor } from '../../src/inspect/protocol.js';
@@ -30,6 +31,16 @@ describe('packed actors (wire format 3)', () => {
     const actors = [odd, action(2), action(3), { ...action(4), output: { status: 'done' }, error: { name: 'Error', message: 'm' } }];
     const packed = asJson(packActors(actors)) as ReturnType<typeof packActors>; // as it crosses the wire
     expect(unpackActors(packed)).toEqual(asJson(actors));
+  });
+
+  test('unpack to what JSON.stringify would have sent, for any JSON and the members JSON leaves out or changes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue(), { maxLength: 6 }), fc.jsonValue(), (contexts, extra) => {
+        const actors = contexts.map((context, n) => ({ ...action(n, { context, extra, gone: undefined, fn: () => 1, at: new Date(1_796_351_021_267), nan: Number.NaN, list: [undefined, () => 2, Infinity] } as never) }));
+        const packed = asJson(packActors(actors)) as ReturnType<typeof packActors>;
+        expect(unpackActors(packed)).toEqual(asJson(actors));
+      }),
+    );
   });
 
   test('share what actors repeat: 2,000 held actions pack to under half their JSON', () => {
