@@ -131,7 +131,13 @@ export function unpackActors(packed: PackedActors): WireActor[] {
     if (Array.isArray(value)) {
       const keys = shapes[value[0] as number]!;
       const record: Record<string, Json> = {};
-      for (let i = 0; i < keys.length; i++) record[keys[i]!] = unpack(value[i + 1]!);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        const member = unpack(value[i + 1]!);
+        // A `__proto__` key is a field as JSON.parse makes it, not the record's prototype.
+        if (key === '__proto__') Object.defineProperty(record, key, { value: member, enumerable: true, writable: true, configurable: true });
+        else record[key] = member;
+      }
       return record;
     }
     if ('a' in value) return value.a.map(unpack);

@@ -27,6 +27,7 @@ describe('packed actors (wire format 3)', () => {
       '': 'empty key',
       'ключ "quoted"\n': 'ünïcode',
       missing: undefined as never,
+      ...JSON.parse('{"__proto__": {"polluted": true}}'),
     });
     const actors = [odd, action(2), action(3), { ...action(4), output: { status: 'done' }, error: { name: 'Error', message: 'm' } }];
     const packed = asJson(packActors(actors)) as ReturnType<typeof packActors>; // as it crosses the wire
@@ -40,6 +41,7 @@ describe('packed actors (wire format 3)', () => {
         const packed = asJson(packActors(actors)) as ReturnType<typeof packActors>;
         expect(unpackActors(packed)).toEqual(asJson(actors));
       }),
+      { numRuns: 500 },
     );
   });
 
