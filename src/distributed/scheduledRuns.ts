@@ -129,6 +129,9 @@ export class ScheduledRuns {
         // delay is the fallback should that run's process die: its lease lapses by then.
         await catchUp?.commit();
         await job.moveToDelayed(Date.now() + this.#leaseDuration, token);
+        // The run it waited for may have ended between the answer and the park: its release then found
+        // this job not yet delayed and promoted nothing. Parked now, it is woken here if the lease is free.
+        if ((await this.#redis.exists(lease)) === 0) await this.#wakeOldest(waiting);
         return { kind: 'deferred' };
       }
     } else if (record.options.overlap === 'skip') {
@@ -174,9 +177,14 @@ export class ScheduledRuns {
       held = false;
       this.#clock.clearTimeout(timer);
       await this.#redis.eval(RELEASE, 1, lease, holder);
-      const [next] = await this.#redis.zrange(waiting, 0, 0);
-      if (next !== undefined) await this.#promote(next);
+      await this.#wakeOldest(waiting);
     };
+  }
+
+  /** Wakes the oldest run waiting under overlap `queue`, if one does. */
+  async #wakeOldest(waiting: string): Promise<void> {
+    const [next] = await this.#redis.zrange(waiting, 0, 0);
+    if (next !== undefined) await this.#promote(next);
   }
 
   /** Wakes the oldest run waiting under overlap `queue` (parked in BullMQ's delayed set). */
