@@ -3,12 +3,13 @@
  *
  * ```
  * scheduled ─┬─▶ delayed ──startDelay──▶ queued ──START──▶ hooks ──HOOKS_PASSED──▶ running
- *            └──────────────────────────▶ queued ▲                                   │ ATTEMPT_FAILED (retry planned)
+ *            └──────────────────────────▶ queued ▲   └──START [noHooks]────────────────▶ │ ATTEMPT_FAILED (retry planned)
  *                                                └──────────backoff── retrying ◀──────┘
  *
  * A retrying action gives its Site slot back (`releaseSite`) and queues again when
  * its backoff ends (a zero backoff: at once), so waiting retries never hold a Site's concurrency.
  * running ──ATTEMPT_SUCCEEDED / final ATTEMPT_FAILED──▶ afterHooks ──▶ finalizing
+ * running ──ATTEMPT_SUCCEEDED [noHooks]──▶ finalizing
  * running ──CANCEL──▶ cancelling ──settled or cancelGrace──▶ finalizing
  * queued ──REJECT (a Site behaviour kept crashing on it)──▶ finalizing
  * any other state ──CANCEL · LICENSE_REVOKED · totalTimeout──▶ finalizing
@@ -21,6 +22,12 @@
  * done: the same rule as the output) and the after-hooks an abruptly ended action
  * still owes run (`runOwedAfterHooks`: they see the outcome and cannot change it).
  * `finalizing` is left in the same step, so no snapshot shows it.
+ *
+ * Where nothing would run in a hooks state, the runtime says so in the event that
+ * would enter it (`noHooks` on START: no before-hook, no License to check; on
+ * ATTEMPT_SUCCEEDED: no after-hook) and the chart passes the state over: an action
+ * without hooks goes queued → running → finalizing. An event without the word (a
+ * START sent by hand, any event on a user's own chart) enters the state.
  *
  * The user code of each phase runs in an actor the state invokes: `hooks` invokes
  * `beforeHooks`, `running` invokes `attempt`, `afterHooks` invokes `afterHooks`, and
@@ -92,6 +99,7 @@ export const actionMachine = setup({
   },
   guards: {
     hasStartDelay: positionalGuard(actionGuards.hasStartDelay),
+    noHooks: positionalGuard(actionGuards.noHooks),
     retryPlanned: positionalGuard(actionGuards.retryPlanned),
     retryAtOnce: positionalGuard(actionGuards.retryAtOnce),
     succeeded: positionalGuard(actionGuards.succeeded),
@@ -127,7 +135,10 @@ export const actionMachine = setup({
     queued: {
       entry: 'enqueue',
       on: {
-        START: { target: 'hooks', actions: 'recordSite' },
+        START: [
+          { guard: 'noHooks', target: 'running', actions: 'recordSite' },
+          { target: 'hooks', actions: 'recordSite' },
+        ],
         RECEIVED: { actions: 'recordReceived', description: "A Site behaviour changed the action's metadata or queue" },
         REJECT: { target: 'finalizing', actions: 'recordHookFailure' },
       },
@@ -144,7 +155,10 @@ export const actionMachine = setup({
       invoke: { src: 'attempt' },
       after: { attemptTimeout: { actions: 'timeOutAttempt' } },
       on: {
-        ATTEMPT_SUCCEEDED: { target: 'afterHooks', actions: 'recordAttemptSuccess' },
+        ATTEMPT_SUCCEEDED: [
+          { guard: 'noHooks', target: 'finalizing', actions: 'recordAttemptSuccess' },
+          { target: 'afterHooks', actions: 'recordAttemptSuccess' },
+        ],
         ATTEMPT_FAILED: [
           { guard: 'retryPlanned', target: 'retrying', actions: 'recordAttemptFailure' },
           { target: 'afterHooks', actions: 'recordAttemptFailure' },

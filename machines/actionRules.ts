@@ -32,8 +32,15 @@ function retryAtOnce(context: ActionContext): boolean {
 }
 
 /** The Action statechart's guards, by name (pure functions of context and event). */
-export const actionGuards: Readonly<Record<'hasStartDelay' | 'retryPlanned' | 'retryAtOnce' | 'succeeded' | 'notCancelling' | 'wasCancelled', ActionGuard>> = {
+export const actionGuards: Readonly<
+  Record<'hasStartDelay' | 'noHooks' | 'retryPlanned' | 'retryAtOnce' | 'succeeded' | 'notCancelling' | 'wasCancelled', ActionGuard>
+> = {
   hasStartDelay: (context) => context.startDelay > 0,
+  /**
+   * The event says no hook runs in the hooks state it would enter (START: no before-hook and no
+   * License to check; an attempt's answer: no after-hook): the chart passes that state over.
+   */
+  noHooks: (_context, event) => (event as { noHooks?: boolean }).noHooks === true,
   retryPlanned: (_context, event) => event.type === 'ATTEMPT_FAILED' && (event as { retryDelay?: number | null }).retryDelay !== null,
   retryAtOnce,
   succeeded: (context) => context.error === null,

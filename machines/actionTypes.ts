@@ -84,7 +84,13 @@ export interface ActionInput {
 
 /** Events the Action statechart accepts. Times (`at`) come from the runtime's clock. */
 export type ActionEvent =
-  | { readonly type: 'START'; readonly site: string; readonly at: number }
+  | {
+      readonly type: 'START';
+      readonly site: string;
+      readonly at: number;
+      /** True when nothing runs before the attempt (no before-hook, no License to check): the chart passes `hooks` over. */
+      readonly noHooks?: boolean;
+    }
   /** A Site behaviour changed the queued action's metadata or routed it to another queue. */
   | { readonly type: 'RECEIVED'; readonly metadata: Readonly<Record<string, unknown>>; readonly queue: string; readonly at: number }
   | { readonly type: 'CANCEL'; readonly reason: CancellationReason; readonly message: string; readonly at: number }
@@ -93,7 +99,13 @@ export type ActionEvent =
   | { readonly type: 'REJECT'; readonly error: ErrorRecord; readonly at: number }
   | { readonly type: 'HOOKS_PASSED'; readonly at: number }
   | { readonly type: 'HOOK_FAILED'; readonly error: ErrorRecord; readonly at: number }
-  | { readonly type: 'ATTEMPT_SUCCEEDED'; readonly output: unknown; readonly at: number }
+  | {
+      readonly type: 'ATTEMPT_SUCCEEDED';
+      readonly output: unknown;
+      readonly at: number;
+      /** True when no after-hook runs: the chart passes `afterHooks` over. */
+      readonly noHooks?: boolean;
+    }
   | {
       readonly type: 'ATTEMPT_FAILED';
       readonly error: ErrorRecord;

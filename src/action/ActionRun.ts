@@ -182,7 +182,17 @@ export class ActionRun extends AssignedRun {
     if (piece === null || this.#working === piece) this.#working = null;
   }
 
-  /** Its before-hooks phase began: after-hooks are owed from now on. */
+  /** Nothing runs before its attempts (no before-hook, no License; Echo's own chart): its START has the chart pass `hooks` over. */
+  get nothingBefore(): boolean {
+    return this.before.length === 0 && this.license === null && this.services.passOverEmptyHooks;
+  }
+
+  /** No after-hook runs for it (Echo's own chart): its attempts' answers have the chart pass `afterHooks` over. */
+  get nothingAfter(): boolean {
+    return this.after.length === 0 && this.services.passOverEmptyHooks;
+  }
+
+  /** Its before-hooks phase began (with nothing before: its first attempt): after-hooks are owed from now on. */
   hooksBegan(): void {
     this.#flags |= HOOKS_BEGAN;
   }

@@ -58,7 +58,7 @@ function attemptSucceeded(run: ActionRun, current: RunningAttempt, output: unkno
   answering++;
   try {
     run.services.tracer?.attemptSucceeded(run, current.number);
-    current.answer({ type: 'ATTEMPT_SUCCEEDED', output, at: run.services.clock.now() });
+    current.answer({ type: 'ATTEMPT_SUCCEEDED', output, at: run.services.clock.now(), noHooks: run.nothingAfter });
   } finally {
     answering--;
   }
@@ -227,6 +227,7 @@ export function createActionPhases(runOf: RunLookup): Record<ActionPhaseName, Ac
       // The call's state lives in `current` (also the work piece `run.working` names, and the phase
       // this invocation owns), so the callbacks of its promise are bound to it: a live action holds no more per call.
       const current = new RunningAttempt(run, attempt, scope);
+      run.hooksBegan(); // (the chart may have passed `hooks` over: nothing ran before)
       run.workStarted(current);
       run.attemptStarted(current);
       // Started by another attempt's answer: called from a shallow stack (AttemptCalls); else (an assign, a timer) now.

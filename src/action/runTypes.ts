@@ -55,6 +55,12 @@ export interface RunServices {
   readonly tracer: import('../telemetry/RunTracer.js').RunTracer | null;
   /** Bounds of `ctx.progress`/`ctx.log`, and who to tell when they change. */
   readonly activity: ActivityServices;
+  /**
+   * The runs' chart is Echo's own, where nothing but Echo's phases happens in `hooks` and
+   * `afterHooks`: a run with no hook there has the chart pass them over. A user's chart may hang
+   * more on them (an approval gate after HOOKS_PASSED): its runs always enter them.
+   */
+  readonly passOverEmptyHooks: boolean;
 }
 
 /**

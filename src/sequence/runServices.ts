@@ -5,6 +5,7 @@
  * @internal
  */
 import type { Subject } from 'rxjs';
+import { actionMachine } from '../../machines/action.machine.js';
 import type { RunServices } from '../action/ActionRun.js';
 import { liveErrorOf } from '../action/AttemptFailure.js';
 import type { EchoEvent } from '../events.js';
@@ -17,7 +18,7 @@ import type { Queues } from '../work/Queues.js';
 import type { Site } from '../work/Site.js';
 
 export interface RunServicesDeps {
-  readonly options: Pick<ResolvedSequenceOptions, 'clock' | 'random' | 'life' | 'activity'>;
+  readonly options: Pick<ResolvedSequenceOptions, 'clock' | 'random' | 'life' | 'activity' | 'actionMachine'>;
   readonly queues: Queues;
   readonly events: Subject<EchoEvent>;
   readonly journal: Journal | null;
@@ -50,6 +51,7 @@ export function createRunServices(deps: RunServicesDeps): RunServices {
       if (telemetry.tracing) telemetry.attemptFailed(run, attempt, liveErrorOf(error), retryDelay);
     },
     tracer: telemetry.tracing ? telemetry : null,
+    passOverEmptyHooks: options.actionMachine === actionMachine,
     activity: {
       options: options.activity,
       changed: (run, eventType) => {

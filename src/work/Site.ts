@@ -244,7 +244,7 @@ export class Site {
     run.takenBy(this);
     this.#host.adopt(this, run);
     if (this.behavior === undefined) {
-      run.actor.send({ type: 'START', site: this.id, at: this.#host.startTime() });
+      run.actor.send({ type: 'START', site: this.id, at: this.#host.startTime(), noHooks: run.nothingBefore });
       return;
     }
     this.#host.userCode();
@@ -281,7 +281,7 @@ export class Site {
       }
       // The action's snapshot shows what the behaviour changed (only then: no event otherwise).
       if (run.metadata !== received) run.actor.send({ type: 'RECEIVED', metadata: run.metadata, queue: run.queue, at: this.#host.now() });
-      run.actor.send({ type: 'START', site: this.id, at: this.#host.now() });
+      run.actor.send({ type: 'START', site: this.id, at: this.#host.now(), noHooks: run.nothingBefore });
     };
     let result: unknown;
     let thenable: boolean;

@@ -109,7 +109,29 @@ describe.each(engines)('misc (%s engine)', (engine) => {
     const stop = handle.subscribe((snapshot) => values.push(snapshot.value));
     await drain(clock);
     stop();
-    expect(values).toEqual(['queued', 'hooks', 'running', 'retrying', 'queued', 'hooks', 'running', 'afterHooks', 'done']);
+    // No hook runs before or after: the chart passes `hooks` and `afterHooks` over.
+    expect(values).toEqual(['queued', 'running', 'retrying', 'queued', 'running', 'done']);
+  });
+
+  it('enters `hooks` and `afterHooks` where hooks run (and for a License, checked in `hooks`)', async () => {
+    const seen: string[] = [];
+    const { clock, sequence } = setup(engine, {
+      Before: { run: async () => 'b', before: () => void seen.push('before') },
+      After: { run: async () => 'a', after: () => void seen.push('after') },
+      Plain: async () => 'p',
+    });
+    const valuesOf = async (handle: ReturnType<typeof sequence.assign>): Promise<string[]> => {
+      const values: string[] = [];
+      const stop = handle.subscribe((snapshot) => values.push(snapshot.value));
+      await drain(clock);
+      stop();
+      await handle.result;
+      return values;
+    };
+    expect(await valuesOf(sequence.assign('Before', null, { delay: 5 }))).toEqual(['queued', 'hooks', 'running', 'done']);
+    expect(await valuesOf(sequence.assign('After', null, { delay: 5 }))).toEqual(['queued', 'running', 'afterHooks', 'done']);
+    expect(await valuesOf(sequence.assign('Plain', null, { delay: 5, license: new License('tenant') }))).toEqual(['queued', 'hooks', 'running', 'done']);
+    expect(seen).toEqual(['before', 'after']);
   });
 
   it('refuses an unknown action name (or follow-up, or queue) with a RoutingError at assign', () => {

@@ -67,7 +67,8 @@ describe.each(engines)('user code that throws is contained (%s engine)', (engine
   it('a throwing handle.subscribe listener goes to onError; the action settles, the Site keeps working, other listeners are called', async () => {
     const errors: unknown[] = [];
     const { clock, sequence } = setup(engine, { Work: { run: async () => 'ok' } }, { onError: (error) => void errors.push(error) });
-    const handle = sequence.assign('Work');
+    // Delayed, so the listeners see several steps (queued, running, done).
+    const handle = sequence.assign('Work', null, { delay: 1 });
     const boom = new Error('listener broke');
     handle.subscribe(() => {
       throw boom;

@@ -72,5 +72,8 @@ describe('app views', () => {
     ]);
     expect(steps.find((step) => step.kind === 'outcome')!.label).toBe('failed: Error: boom');
     expect(steps.find((step) => step.kind === 'backoff')!.label).toBe('backoff 300 ms');
+    // Without hooks the chart goes from `queued` straight to `running`: each START is still a take.
+    const plain = { ...view, history: [['queued', 0], ['running', 100], ['retrying', 200], ['queued', 500], ['running', 500, 'START'], ['done', 900]] as Array<[string, number, string?]> };
+    expect(lifeSteps(state, plain).map((step) => step.kind)).toEqual(['assign', 'take', 'attempt', 'outcome', 'release', 'backoff', 'take', 'attempt', 'outcome', 'settle']);
   });
 });

@@ -31,10 +31,13 @@ export function lifeSteps(state: AppState, actor: ActorView): LifeStep[] {
   const entered = (value: string): number[] => actor.history.filter(([state]) => state === value).map(([, at]) => at);
   for (const at of entered('delayed')) steps.push({ at, from: 'action', to: 'action', label: `start delay ${formatDuration(context.startDelay ?? 0)}`, kind: 'backoff' });
   const site = context.site ?? null;
-  for (const at of entered('hooks')) {
+  // A Site took it where it left `queued`: into `hooks` to run its before-hooks, or (none to run) straight into `running`.
+  actor.history.forEach(([state, at, event], i) => {
+    const fromQueued = event === 'START' || actor.history[i - 1]?.[0] === 'queued';
+    if (state !== 'hooks' && !(state === 'running' && fromQueued)) return;
     steps.push({ at, from: 'site', to: 'action', label: `take${site !== null ? ` (${site})` : ''}`, kind: 'take' });
-    steps.push({ at, from: 'action', to: 'action', label: 'before-hooks', kind: 'hooks' });
-  }
+    if (state === 'hooks') steps.push({ at, from: 'action', to: 'action', label: 'before-hooks', kind: 'hooks' });
+  });
   const attempts = context.attempts ?? [];
   attempts.forEach((attempt, i) => {
     steps.push({ at: attempt.startedAt, from: 'site', to: 'action', label: `attempt #${attempt.number}`, kind: 'attempt' });
