@@ -86,15 +86,12 @@ describe('Schedules on BullMQ job schedulers', () => {
     await start('w4', ['claim-only']);
     await log.until(() => startsOf(log).filter((run) => !before.has(run.id) && (run.worker === 'w3' || run.worker === 'w4')).length >= 3);
     // Each due time ran once, but for a run the kill cut short: BullMQ's stalled check runs it again (at-least-once).
-    const ended = new Set(log.of('end').map((line) => `${line.worker} ${line.words[1]}`));
-    const seen = new Map<string, { worker: string }>();
-    for (const run of startsOf(log)) {
-      const first = seen.get(run.id);
-      if (first !== undefined) {
-        expect(['w1', 'w2']).toContain(first.worker);
-        expect(ended.has(`${first.worker} ${run.id}`)).toBe(false);
-      }
-      seen.set(run.id, run);
+    // Cut short means before BullMQ committed its job, which may be after its function ended (its `end` line).
+    const starts = new Map<string, { worker: string }[]>();
+    for (const run of startsOf(log)) starts.set(run.id, [...(starts.get(run.id) ?? []), run]);
+    for (const [, runs] of starts) {
+      expect(runs.length).toBeLessThanOrEqual(2);
+      if (runs.length === 2) expect(['w1', 'w2']).toContain(runs[0]!.worker);
     }
   });
 
