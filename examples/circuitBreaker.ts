@@ -155,7 +155,11 @@ export function circuitBreakerMachine(breaker: CircuitBreaker): AnyStateMachine 
         ...running,
         on: {
           ...running.on,
-          ATTEMPT_SUCCEEDED: { target: 'afterHooks', actions: ['recordAttemptSuccess', 'circuitSucceeded'] },
+          // Echo's pass over `afterHooks` when no after-hook runs (`noHooks`), kept with the breaker's count.
+          ATTEMPT_SUCCEEDED: [
+            { guard: 'noHooks', target: 'finalizing', actions: ['recordAttemptSuccess', 'circuitSucceeded'] },
+            { target: 'afterHooks', actions: ['recordAttemptSuccess', 'circuitSucceeded'] },
+          ],
           ATTEMPT_FAILED: [
             { guard: 'retryPlanned', target: 'retrying', actions: ['recordAttemptFailure', 'circuitFailed'] },
             { target: 'afterHooks', actions: ['recordAttemptFailure', 'circuitFailed'] },

@@ -26,8 +26,10 @@
  * Where nothing would run in a hooks state, the runtime says so in the event that
  * would enter it (`noHooks` on START: no before-hook, no License to check; on
  * ATTEMPT_SUCCEEDED: no after-hook) and the chart passes the state over: an action
- * without hooks goes queued → running → finalizing. An event without the word (a
- * START sent by hand, any event on a user's own chart) enters the state.
+ * without hooks goes queued → running → finalizing. It does so only where the state
+ * is this chart's own (a user's chart that rewrites `hooks`, as an approval gate after
+ * HOOKS_PASSED does, gets no word for it); an event without the word (a START sent by
+ * hand) enters the state.
  *
  * The user code of each phase runs in an actor the state invokes: `hooks` invokes
  * `beforeHooks`, `running` invokes `attempt`, `afterHooks` invokes `afterHooks`, and

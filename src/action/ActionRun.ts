@@ -182,14 +182,14 @@ export class ActionRun extends AssignedRun {
     if (piece === null || this.#working === piece) this.#working = null;
   }
 
-  /** Nothing runs before its attempts (no before-hook, no License; Echo's own chart): its START has the chart pass `hooks` over. */
+  /** Nothing runs before its attempts (no before-hook, no License) and its chart may pass `hooks` over: its START says so. */
   get nothingBefore(): boolean {
-    return this.before.length === 0 && this.license === null && this.services.passOverEmptyHooks;
+    return this.before.length === 0 && this.license === null && this.services.passOverHooks.before;
   }
 
-  /** No after-hook runs for it (Echo's own chart): its attempts' answers have the chart pass `afterHooks` over. */
+  /** No after-hook runs for it and its chart may pass `afterHooks` over: its attempts' successes say so. */
   get nothingAfter(): boolean {
-    return this.after.length === 0 && this.services.passOverEmptyHooks;
+    return this.after.length === 0 && this.services.passOverHooks.after;
   }
 
   /** Its before-hooks phase began (with nothing before: its first attempt): after-hooks are owed from now on. */

@@ -72,7 +72,7 @@ export function echoImplementations(runtime: EchoRuntime): EchoImplementations {
     // Progress and log lines are kept in the run; no inspector reads them here.
     activity: { options: resolveActivityOptions(undefined), changed: () => {} },
     // The caller may provide hooks actors of their own over these: the hooks states are always entered.
-    passOverEmptyHooks: false,
+    passOverHooks: { before: false, after: false },
   };
   const runs = new WeakMap<object, ActionRun>();
   /** The run of an actor, made from its context on its first effect. */

@@ -56,11 +56,18 @@ export interface RunServices {
   /** Bounds of `ctx.progress`/`ctx.log`, and who to tell when they change. */
   readonly activity: ActivityServices;
   /**
-   * The runs' chart is Echo's own, where nothing but Echo's phases happens in `hooks` and
-   * `afterHooks`: a run with no hook there has the chart pass them over. A user's chart may hang
-   * more on them (an approval gate after HOOKS_PASSED): its runs always enter them.
+   * Whether the runs' chart may pass its `hooks` (`before`) and `afterHooks` (`after`) states over
+   * for a run with no hook there: where the state is Echo's own, run by Echo's phase, leaving it is
+   * what passing it over does. A user's chart may hang more on one (an approval gate after
+   * HOOKS_PASSED): its runs always enter that one. See `hookPassOver`.
    */
-  readonly passOverEmptyHooks: boolean;
+  readonly passOverHooks: HookPassOver;
+}
+
+/** See `RunServices.passOverHooks`. */
+export interface HookPassOver {
+  readonly before: boolean;
+  readonly after: boolean;
 }
 
 /**

@@ -12,6 +12,7 @@ import type { ActionContext, ActionInput, ActionOutput } from '../../machines/ac
 import { asXStateActions, createActionEffects, type ActionEffect } from '../action/actionEffects.js';
 import { asXStateActors, createActionPhases, type ActionPhase } from '../action/actionPhases.js';
 import type { ActionActor, ActionRun } from '../action/ActionRun.js';
+import type { HookPassOver } from '../action/runTypes.js';
 import type { Clock } from '../clock.js';
 import { toError } from '../errors.js';
 import type { InspectionHub } from '../inspect/InspectionHub.js';
@@ -44,6 +45,22 @@ export function provideRuntime(machine: AnyStateMachine, effects: Readonly<Recor
   const empty: Record<string, ActionPhase> = {};
   for (const [name, phase] of Object.entries(phases)) if (isEmptySlot(slots[name])) empty[name] = phase;
   return machine.provide({ actions: asXStateActions(effects), actors: asXStateActors(empty) } as never);
+}
+
+/**
+ * Which hooks states `machine` may pass over for a run with no hook there (`RunServices.passOverHooks`):
+ * a state that is Echo's own (the same configuration object, as a chart spread from Echo's keeps it)
+ * with Echo's phase in its slot does nothing but run the hooks and answer, so leaving it at once is
+ * what entering it would do. A state a user wrote (an approval gate after HOOKS_PASSED) is always entered.
+ */
+export function hookPassOver(machine: AnyStateMachine): HookPassOver {
+  const states = (machine.config.states ?? {}) as Record<string, unknown>;
+  const echo = actionMachine.config.states as Record<string, unknown>;
+  const slots = (machine.implementations as { actors?: Record<string, unknown> }).actors ?? {};
+  return {
+    before: states.hooks === echo.hooks && isEmptySlot(slots.beforeHooks),
+    after: states.afterHooks === echo.afterHooks && isEmptySlot(slots.afterHooks),
+  };
 }
 
 /**

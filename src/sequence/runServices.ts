@@ -5,7 +5,7 @@
  * @internal
  */
 import type { Subject } from 'rxjs';
-import { actionMachine } from '../../machines/action.machine.js';
+import { hookPassOver } from '../engine/actionEngine.js';
 import type { RunServices } from '../action/ActionRun.js';
 import { liveErrorOf } from '../action/AttemptFailure.js';
 import type { EchoEvent } from '../events.js';
@@ -51,7 +51,7 @@ export function createRunServices(deps: RunServicesDeps): RunServices {
       if (telemetry.tracing) telemetry.attemptFailed(run, attempt, liveErrorOf(error), retryDelay);
     },
     tracer: telemetry.tracing ? telemetry : null,
-    passOverEmptyHooks: options.actionMachine === actionMachine,
+    passOverHooks: hookPassOver(options.actionMachine),
     activity: {
       options: options.activity,
       changed: (run, eventType) => {
