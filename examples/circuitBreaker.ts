@@ -6,9 +6,15 @@
  * circuit and wakes the others, its failure opens it for another cool-down.
  *
  * ```
- * hooks ─HOOKS_PASSED─┬─[circuit admits]─▶ running ─ATTEMPT_*→ (the breaker counts the outcome)
- *                     └──────────────────▶ open ─coolDown / CIRCUIT_CHANGED─▶ queued
+ * queued ─START─┬─[circuit admits]─▶ hooks ─HOOKS_PASSED─▶ running ─ATTEMPT_*→ (the breaker counts the outcome)
+ *               ├─[noHooks, admits]──────────────────────▶ running
+ *               └──────────────────▶ open ─coolDown / CIRCUIT_CHANGED─▶ queued
  * ```
+ *
+ * The circuit is asked when a Site takes the action, before its hooks: an action that may
+ * not call does not run them. The chart keeps Echo's `hooks` and `afterHooks` states, so an
+ * action with no hook passes them over as on Echo's chart (`noHooks`).
+
  *
  * Run: `npx tsx examples/circuitBreaker.ts`
  */
@@ -116,8 +122,9 @@ type Self = { send(event: CircuitEvent): void };
 const base = actionMachine.config as unknown as { states: Record<string, Record<string, unknown>> } & Record<string, unknown>;
 const implementations = actionMachine.implementations as unknown as { actions: Record<string, never>; guards: Record<string, never>; delays: Record<string, never>; actors: Record<string, never> };
 
-/** Echo's chart with an `open` state in front of `running`, driven by `breaker`. */
+/** Echo's chart with an `open` state in front of `hooks` and `running`, driven by `breaker`. */
 export function circuitBreakerMachine(breaker: CircuitBreaker): AnyStateMachine {
+  const queued = base.states.queued as { on: Record<string, unknown> } & Record<string, unknown>;
   const running = base.states.running as { on: Record<string, unknown> } & Record<string, unknown>;
   const machine = setup({
     types: {} as Types,
@@ -130,18 +137,27 @@ export function circuitBreakerMachine(breaker: CircuitBreaker): AnyStateMachine 
       unwatchCircuit: ({ context, self }: { context: Context; self: unknown }) => breaker.unwatch(context.name, self as Self),
     },
     actors: implementations.actors,
-    guards: { ...implementations.guards, circuitAdmits: ({ context }: { context: Context }) => breaker.admits(context.name) },
+    guards: {
+      ...implementations.guards,
+      circuitAdmits: ({ context }: { context: Context }) => breaker.admits(context.name),
+      // Echo's `noHooks` (START says nothing runs before the attempt) and the circuit's word.
+      admitsWithoutHooks: ({ context, event }: { context: Context; event: { type: string; noHooks?: unknown } }) => event.noHooks === true && breaker.admits(context.name),
+    },
     delays: { ...implementations.delays, coolDown: ({ context }: { context: Context }) => breaker.waitFor(context.name) },
   }).createMachine({
     ...(base as object),
     id: 'echo.circuitBreaker',
     states: {
       ...base.states,
-      hooks: {
-        invoke: { src: 'beforeHooks' },
+      queued: {
+        ...queued,
         on: {
-          HOOKS_PASSED: [{ guard: 'circuitAdmits', target: 'running', actions: 'admitThroughCircuit' }, { target: 'open' }],
-          HOOK_FAILED: { target: 'afterHooks', actions: 'recordHookFailure' },
+          ...queued.on,
+          START: [
+            { guard: 'admitsWithoutHooks', target: 'running', actions: ['recordSite', 'admitThroughCircuit'] },
+            { guard: 'circuitAdmits', target: 'hooks', actions: ['recordSite', 'admitThroughCircuit'] },
+            { target: 'open', actions: 'recordSite' },
+          ],
         },
       },
       open: {

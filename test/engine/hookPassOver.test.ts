@@ -19,13 +19,16 @@ function derived(states: Record<string, unknown> = {}) {
   return createMachine({ ...(base as object), id: 'echo.derived', states: { ...base.states, ...states } } as never, actionMachine.implementations as never);
 }
 
-/** The state values a handle's listener sees for one `Work` action (delayed, so it sees them all). */
+/** The state values a handle's listener sees for one `Work` action (delayed, so it sees them all); one waiting for approval gets it. */
 async function pathOf(options: Partial<SequenceOptions>, entry: Record<string, unknown> = {}): Promise<string[]> {
   const clock = new ManualClock();
   const sequence = new Sequence({ plan: createPlan({ Work: { run: async () => 'ok', ...entry } }), clock, ...options }).start();
   const handle = sequence.assign('Work', null, { delay: 5 });
   const values: string[] = [];
-  handle.subscribe((snapshot) => values.push(String(snapshot.value)));
+  handle.subscribe((snapshot) => {
+    values.push(String(snapshot.value));
+    if (String(snapshot.value) === 'awaitingApproval') queueMicrotask(() => (handle as unknown as { send(event: { type: string }): void }).send({ type: 'APPROVE' }));
+  });
   await clock.advance(10);
   expect(await handle.result).toBe('ok');
   await sequence.shutdown({ deadline: 0 });
@@ -37,9 +40,9 @@ describe('passing over hooks states with nothing to run', () => {
     expect(hookPassOver(actionMachine)).toEqual({ before: true, after: true });
     expect(hookPassOver(actionMachine.provide({}))).toEqual({ before: true, after: true });
     expect(hookPassOver(derived())).toEqual({ before: true, after: true });
-    // The approval gate and the circuit breaker write their own `hooks` (their gates follow HOOKS_PASSED).
+    // The approval gate writes its own `hooks` (its gate follows HOOKS_PASSED); the circuit breaker asks at START and keeps Echo's.
     expect(hookPassOver(approvalGateMachine(500))).toEqual({ before: false, after: true });
-    expect(hookPassOver(circuitBreakerMachine(createCircuitBreaker({ clock: new ManualClock() })))).toEqual({ before: false, after: true });
+    expect(hookPassOver(circuitBreakerMachine(createCircuitBreaker({ clock: new ManualClock() })))).toEqual({ before: true, after: true });
     expect(hookPassOver(derived({ afterHooks: { ...(base.states.afterHooks as object) } }))).toEqual({ before: true, after: false });
     expect(hookPassOver(createMachine({ id: 'other', initial: 'queued', states: { queued: {} } }))).toEqual({ before: false, after: false });
   });
@@ -54,9 +57,9 @@ describe('passing over hooks states with nothing to run', () => {
     it(`a Sequence passes over what its chart allows (${engine} engine)`, async () => {
       expect(await pathOf({ engine })).toEqual(['queued', 'running', 'done']);
       expect(await pathOf({ engine, actionMachine: derived() })).toEqual(['queued', 'running', 'done']);
-      // The circuit breaker enters its own `hooks` (where its gate is) and passes Echo's `afterHooks` over.
-      const breaker = createCircuitBreaker({ clock: new ManualClock() });
-      expect(await pathOf({ engine, actionMachine: circuitBreakerMachine(breaker) })).toEqual(['queued', 'hooks', 'running', 'done']);
+      // The circuit breaker asks at START and keeps Echo's hooks states; the approval gate enters its own `hooks` (its gate follows HOOKS_PASSED).
+      expect(await pathOf({ engine, actionMachine: circuitBreakerMachine(createCircuitBreaker({ clock: new ManualClock() })) })).toEqual(['queued', 'running', 'done']);
+      expect(await pathOf({ engine, actionMachine: approvalGateMachine(1_000) })).toEqual(['queued', 'hooks', 'awaitingApproval', 'running', 'done']);
       // A hook to run: its state is entered.
       expect(await pathOf({ engine }, { after: () => {} })).toEqual(['queued', 'running', 'afterHooks', 'done']);
     });
