@@ -278,6 +278,11 @@ export class Production<T> {
     const { lanes: local, passed } = site;
     const global = this.#global;
     const limit = this.#agingLimit;
+    if (this.#physical === 0) {
+      // Nothing anywhere (an idle Production, the common case of a Site asking once more): no lane to choose, no peer to steal from.
+      passed[0] = passed[1] = passed[2] = 0;
+      return -1;
+    }
     for (;;) {
       // What each lane holds for this Site (live or stale copies), read once.
       const high = local[0].length + global[0].length;
