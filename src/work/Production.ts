@@ -299,7 +299,8 @@ export class Production<T> {
       if (!aged) {
         chosen = high > 0 ? 0 : normal > 0 ? 1 : low > 0 ? 2 : -1;
         // A peer's higher lane comes first: steal from it and choose again (the lane only rises, so this ends).
-        if (chosen !== 0 && this.#steal(site, chosen < 0 ? 3 : chosen)) continue;
+        // When this Site's lanes and the global ones hold every copy, no peer holds any: nothing to look for.
+        if (chosen !== 0 && this.#physical !== high + normal + low && this.#steal(site, chosen < 0 ? 3 : chosen)) continue;
       }
       if (chosen < 0) {
         passed[0] = passed[1] = passed[2] = 0;
