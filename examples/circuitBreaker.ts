@@ -14,7 +14,6 @@
  * The circuit is asked when a Site takes the action, before its hooks: an action that may
  * not call does not run them. The chart keeps Echo's `hooks` and `afterHooks` states, so an
  * action with no hook passes them over as on Echo's chart (`noHooks`).
-
  *
  * Run: `npx tsx examples/circuitBreaker.ts`
  */
@@ -22,6 +21,7 @@ import { pathToFileURL } from 'node:url';
 import { setup, type AnyStateMachine } from 'xstate';
 import { actionMachine } from '../machines/action.machine.js';
 import { checkActionMachine, type ActionMachineTypes } from '../machines/actionContract.js';
+import { actionGuards } from '../machines/actionRules.js';
 import { createPlan, ManualClock, Sequence, type ActionHandle, type Clock } from '../src/index.js';
 
 /** The event a waiting action gets when its circuit closes or opens again. */
@@ -141,7 +141,7 @@ export function circuitBreakerMachine(breaker: CircuitBreaker): AnyStateMachine 
       ...implementations.guards,
       circuitAdmits: ({ context }: { context: Context }) => breaker.admits(context.name),
       // Echo's `noHooks` (START says nothing runs before the attempt) and the circuit's word.
-      admitsWithoutHooks: ({ context, event }: { context: Context; event: { type: string; noHooks?: unknown } }) => event.noHooks === true && breaker.admits(context.name),
+      admitsWithoutHooks: ({ context, event }: { context: Context; event: { type: string } }) => actionGuards.noHooks(context, event) && breaker.admits(context.name),
     },
     delays: { ...implementations.delays, coolDown: ({ context }: { context: Context }) => breaker.waitFor(context.name) },
   }).createMachine({

@@ -38,7 +38,7 @@ export const actionGuards: Readonly<
   hasStartDelay: (context) => context.startDelay > 0,
   /**
    * The event says no hook runs in the hooks state it would enter (START: no before-hook and no
-   * License to check; an attempt's answer: no after-hook): the chart passes that state over.
+   * License to check; ATTEMPT_SUCCEEDED: no after-hook): the chart passes that state over.
    */
   noHooks: (_context, event) => (event as { noHooks?: boolean }).noHooks === true,
   retryPlanned: (_context, event) => event.type === 'ATTEMPT_FAILED' && (event as { retryDelay?: number | null }).retryDelay !== null,

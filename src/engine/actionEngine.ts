@@ -35,13 +35,18 @@ export interface EngineServices {
   failed(run: ActionRun, error: Error): void;
 }
 
+/** The actor implementations `machine` has, by slot name (an empty slot is `emptyInvocationSlot`'s). */
+function actorSlotsOf(machine: AnyStateMachine): Readonly<Record<string, unknown>> {
+  return (machine.implementations as { actors?: Record<string, unknown> }).actors ?? {};
+}
+
 /**
  * `machine` with Echo's `effects` in its action slots and Echo's `phases` in the
  * invoked actor slots it leaves empty: a phase a user provided (`machine.provide({
  * actors: { attempt } })`) stays theirs, on both engines.
  */
 export function provideRuntime(machine: AnyStateMachine, effects: Readonly<Record<string, ActionEffect>>, phases: Readonly<Record<string, ActionPhase>> = {}): AnyStateMachine {
-  const slots = (machine.implementations as { actors?: Record<string, unknown> }).actors ?? {};
+  const slots = actorSlotsOf(machine);
   const empty: Record<string, ActionPhase> = {};
   for (const [name, phase] of Object.entries(phases)) if (isEmptySlot(slots[name])) empty[name] = phase;
   return machine.provide({ actions: asXStateActions(effects), actors: asXStateActors(empty) } as never);
@@ -56,7 +61,7 @@ export function provideRuntime(machine: AnyStateMachine, effects: Readonly<Recor
 export function hookPassOver(machine: AnyStateMachine): HookPassOver {
   const states = (machine.config.states ?? {}) as Record<string, unknown>;
   const echo = actionMachine.config.states as Record<string, unknown>;
-  const slots = (machine.implementations as { actors?: Record<string, unknown> }).actors ?? {};
+  const slots = actorSlotsOf(machine);
   return {
     before: states.hooks === echo.hooks && isEmptySlot(slots.beforeHooks),
     after: states.afterHooks === echo.afterHooks && isEmptySlot(slots.afterHooks),

@@ -56,7 +56,7 @@ describe('statechart layout with elkjs', () => {
     // Fits a 600×420 detail pane at a legible scale (11px labels stay at least ~6.4px; the
     // retrying → queued edge's third label, `always [retryAtOnce]`, took it from 0.6 to 0.59, the
     // passes over the hooks states, `START [noHooks]` and `ATTEMPT_SUCCEEDED [noHooks]`, to 0.587).
-    expect(fitView(layout.width, layout.height, 600, 420).scale).toBeGreaterThanOrEqual(0.58);
+    expect(fitView(layout.width, layout.height, 600, 420).scale).toBeGreaterThanOrEqual(0.585);
     expect(layout.edges.find((e) => e.source === 'echo.action.queued' && e.target === 'echo.action.running')!.lines).toEqual(['START [noHooks]']);
   });
 
