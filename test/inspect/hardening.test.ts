@@ -1,5 +1,6 @@
 /** The server's guards, each against real sockets: Host header, headers, bad URLs, producer tokens and ids, bounded buffers. */
 import { request as httpRequest } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,17 @@ async function serve(options: InspectOptions = {}, withSequence = true) {
   const server = await inspect(targets, { staticDir: join(tmpdir(), 'echo-no-build'), ...options });
   cleanups.push(() => server.close());
   return server;
+}
+
+/** Bytes the kernel may buffer for one loopback TCP connection: the most its receive and send buffers grow to (Linux), else 16 MiB. */
+function kernelSocketBuffers(): number {
+  const most = (file: string): number => Number(readFileSync(file, 'utf8').trim().split(/\s+/)[2]);
+  try {
+    const bytes = most('/proc/sys/net/ipv4/tcp_rmem') + most('/proc/sys/net/ipv4/tcp_wmem');
+    return Number.isFinite(bytes) ? bytes : 16 * 1024 * 1024;
+  } catch {
+    return 16 * 1024 * 1024;
+  }
 }
 
 function get(port: number, path: string, host: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
@@ -195,10 +207,17 @@ describe('bounded per-client buffers', () => {
     slow.send(JSON.stringify({ type: 'subscribe', version: PROTOCOL_VERSION }));
     slowRaw.pause();
     const slowClosed = new Promise<number>((resolve) => slow.once('close', (code) => resolve(code)));
-    // Deltas flow (each flush takes in up to 500 new actions of ~2 kB) while it does not read.
-    for (let round = 0; round < 40; round++) {
-      // Pads of their own: packed frames share repeated strings, and each action must still cost ~2 kB on the wire.
-      for (let i = 0; i < 500; i++) sequence.assign('Hold', { pad: String(round * 500 + i).padStart(2000, 'q') }).result.catch(() => undefined);
+    // Deltas flow (each flush takes in 500 new actions of ~6 kB: three pads of the inspector's longest string) while it
+    // does not read, until well past what the kernel can hold for it: its receive buffer may grow to tcp_rmem's maximum
+    // (32 MiB on some machines) and the server's send buffer to tcp_wmem's, before the server's own buffer grows at all.
+    const absorbed = kernelSocketBuffers() + 4 * 1024 * 1024;
+    const rounds = Math.max(40, Math.ceil((2 * absorbed) / (500 * 3 * 2000)));
+    for (let round = 0; round < rounds; round++) {
+      // Pads of their own: packed frames share repeated strings, and each action must still cost ~6 kB on the wire.
+      for (let i = 0; i < 500; i++) {
+        const tag = String(round * 500 + i);
+        sequence.assign('Hold', { a: tag.padStart(2000, 'q'), b: tag.padStart(2000, 'r'), c: tag.padStart(2000, 's') }).result.catch(() => undefined);
+      }
       await clock.advance(60);
       await new Promise((resolve) => setImmediate(resolve));
     }
