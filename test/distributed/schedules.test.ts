@@ -182,7 +182,7 @@ describe('Schedules on BullMQ job schedulers', () => {
     await new Promise((resolve) => setTimeout(resolve, startAt + 6 * 200 + 100 - Date.now()));
     await start('w1', ['claim-only']);
     const runsOf = (id: string) => startsOf(log).filter((run) => run.id.startsWith(`repeat:${id}:`));
-    await log.until(() => runsOf('all').length >= 5 && runsOf('one').length >= 3);
+    await log.until(() => runsOf('all').length >= 5 && runsOf('one').length >= 3, { what: "five runs of 'all' and three of 'one'", within: 20_000 });
     const all = runsOf('all');
     expect(new Set(all.map((run) => run.id)).size).toBe(all.length); // no due time ran twice
     for (const run of all) expect(run.id).toBe(`repeat:all:${run.due}`);

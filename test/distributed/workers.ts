@@ -54,10 +54,19 @@ export class WorkerLog {
     return this.lines.filter((line) => line.words[0] === kind);
   }
 
-  /** Resolves once `test` holds (checked on every line). */
-  until(test: () => boolean): Promise<void> {
+  /**
+   * Resolves once `test` holds (checked on every line). Given `what` and `within` (ms), it rejects after that long
+   * instead, naming `what` and listing every line so far: a stalled run says where it stalled.
+   */
+  until(test: () => boolean, deadline?: { readonly what: string; readonly within: number }): Promise<void> {
     if (test()) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push({ test, resolve }));
+    const met = new Promise<void>((resolve) => this.#waiters.push({ test, resolve }));
+    if (deadline === undefined) return met;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`Timed out after ${deadline.within} ms waiting for ${deadline.what}; lines:\n${this.lines.map((line) => `${line.worker}: ${line.words.join(' ')}`).join('\n')}`)), deadline.within);
+    });
+    return Promise.race([met, late]).finally(() => clearTimeout(timer));
   }
 }
 
