@@ -49,11 +49,14 @@ export interface BullMQProductionOptions {
   readonly stalledInterval?: number;
   /** How many times a job may stall before it fails (BullMQ's `maxStalledCount`). @default 1 */
   readonly maxStalledCount?: number;
-  /** Which completed jobs Redis drops (BullMQ's `removeOnComplete`); `result(id)` answers from the kept result after. @default false (keeps all) */
+  /**
+   * Which completed jobs Redis drops (BullMQ's `removeOnComplete`); `result(id)` answers from the kept result after (a job
+   * BullMQ keeps answers itself: no result is written beside it). @default false (keeps all)
+   */
   readonly removeOnComplete?: boolean | number | KeepJobs;
   /**
-   * How long the settled result of each action is kept in Redis, ms (`<prefix>:<queue>:echo:result:<id>`), so
-   * `sequence.result(id)` answers in any process after BullMQ removed the job. @default 604800000 (7 days)
+   * How long the settled result of an action whose job BullMQ drops (`removeOnComplete`, a redrive) is kept in Redis,
+   * ms (`<prefix>:<queue>:echo:result:<id>`), so `sequence.result(id)` answers in any process after. @default 604800000 (7 days)
    */
   readonly resultRetention?: number;
 }
@@ -279,9 +282,11 @@ export class BullMQProduction implements ExternalProduction {
       if (unknown.length > 0) throw new TypeError(`Expected ids of dead letters, got ${unknown.map((id) => JSON.stringify(id)).join(', ')}`);
     }
     const handles: ActionHandle[] = [];
-    for (const { action } of chosen) {
+    for (const { action, result } of chosen) {
       const init = prepareAssignment(action.name, action.content, { metadata: action.metadata, priority: action.priority, queue: action.queue }, host.deps);
       handles.push(this.assign({ ...init, provenance: { redriveOf: action.id } }, null, undefined));
+      // The failed job held the dead letter's result: kept beside the queue, `result(id)` still answers once it is gone.
+      await this.#fenced!.keep(result);
       await this.#requireQueue().remove(action.id);
     }
     return handles;

@@ -5,11 +5,13 @@
  * the job's attempt history, not the kept result, and (since it then never returns to BullMQ) not
  * the job's state either; BullMQ's own commit checks the same token.
  *
- * Settled results are kept beside the queue, so `sequence.result(id)` answers from any process after
- * BullMQ dropped the job (`removeOnComplete`, a redrive removing a failed job): one key per action,
+ * Settled results are kept beside the queue when BullMQ drops their job, so `sequence.result(id)` answers
+ * from any process after it (`removeOnComplete`, a redrive removing a failed job): one key per action,
  * `<prefix>:<queue>:echo:result:<id>`, holding the encoded result for `resultRetention` ms. The
- * claimer writes it just before BullMQ commits the job, so the last writer is the attempt that
- * commits. While the job exists, the job is the authority; the key answers once it is gone.
+ * claimer writes it just before BullMQ commits a job it drops on commit, so the last writer is the
+ * attempt that commits; a redrive writes it before it removes the failed job. A job BullMQ keeps holds
+ * its result itself: nothing is written beside it. While the job exists, the job is the authority; the
+ * key answers once it is gone.
  * @internal
  */
 import type { Redis } from 'ioredis';
@@ -99,6 +101,11 @@ export class FencedWrites {
   /** Keeps the result of job `jobId`'s action while `token` is the job's lock; false when it is not (nothing written). */
   async keepResult(jobId: string, token: string, result: EncodedResult): Promise<boolean> {
     return (await this.#redis.echoFencedResult(this.#lock(jobId), this.#resultKey(result.id), token, toText(result), this.#retention)) === 1;
+  }
+
+  /** Keeps the result of a settled job that is about to be removed (a redrive); no lock guards a settled job. */
+  async keep(result: EncodedResult): Promise<void> {
+    await this.#redis.set(this.#resultKey(result.id), toText(result), 'PX', this.#retention);
   }
 
   /** The kept result text of action `id`, or null when none is kept (never settled, or past its retention). */

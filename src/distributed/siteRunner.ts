@@ -34,8 +34,10 @@ import { claimedAssignOptions, claimedHistory, decodeJobData, licenseOf, withAtt
 /** BullMQ's error codes for a commit whose lock is gone, or someone else's. */
 const LOCK_MISSING = -2;
 const LOCK_MISMATCH = -6;
-/** How many refused commits are remembered (their BullMQ errors come within a round trip or two). */
+/** How many commits on their way are remembered (BullMQ's error for a refused one comes within a round trip or two). */
 const REFUSED_COMMITS_KEPT = 1000;
+/** What a LockLostError says of an outcome whose commit was refused. */
+const OUTCOME_DISCARDED = 'its outcome came after the lock was lost and is discarded';
 
 /** How a claimed run left this process. */
 type Outcome = { readonly kind: 'settled' } | { readonly kind: 'retry'; readonly attempts: readonly AttemptRecord[] } | { readonly kind: 'handed-back' } | { readonly kind: 'lost' };
@@ -75,8 +77,11 @@ export class SiteRunner {
   /** One License object per name in this process, so a revoke reaches every local holder. */
   readonly #licenses = new Map<string, License>();
   #closing: Promise<void> | null = null;
-  /** Jobs whose kept result is on its way, or was refused (the lock was lost): BullMQ's commit of them fails too. */
-  readonly #unsettledCommits = new Set<string>();
+  /**
+   * Commits on their way to BullMQ, by job id, that a refusal (the lock was lost) is reported for once: the attempt
+   * to name, or null once reported (the fence of a kept result reports its own refusal; BullMQ's then fails too).
+   */
+  readonly #commits = new Map<string, { readonly actionId: string; readonly attempt: number } | null>();
 
   constructor(host: ExternalProductionHost, relay: ControlRelay, settings: SiteRunnerSettings) {
     this.#host = host;
@@ -101,6 +106,9 @@ export class SiteRunner {
     // A lock BullMQ could not renew is reported once, as the LockLostError of the attempt it stops.
     // A commit refused because the lock was lost is reported once too, by the fence of its kept result.
     this.#worker.on('error', (error) => void (!error.message.startsWith('could not renew lock for job') && !this.#isRefusedCommit(error) && host.report(error)));
+    // A commit BullMQ took: nothing is left to report of it.
+    this.#worker.on('completed', (job: Job) => void this.#commits.delete(job.id!));
+    this.#worker.on('failed', (job: Job | undefined) => void (job !== undefined && this.#commits.delete(job.id!)));
   }
 
   /** Starts claiming jobs. */
@@ -229,7 +237,7 @@ export class SiteRunner {
     if (pausing !== null) await pausing;
     if (ended.kind === 'settled') {
       const result = await resultOf(run);
-      this.#keepResult(job.id!, fence, result, attempt);
+      this.#commit(job, fence, result, attempt);
       if (result.status === 'done') return result;
       throw new UnrecoverableError(toText(result));
     }
@@ -266,34 +274,48 @@ export class SiteRunner {
   }
 
   /**
-   * The fence of a settled outcome: its result is kept, and BullMQ then commits the job, only while this
-   * process holds the job's lock. The kept result is not awaited: BullMQ's commit follows it on the same
-   * connection (in the same write when both are sent in one turn), and Redis runs them in that order, each
-   * checking the same token, so a lock lost before the kept result refuses both. BullMQ's refused commit
-   * is this LockLostError, reported once.
+   * Before BullMQ commits a settled outcome. A job BullMQ drops at its commit (`removeOnComplete`, `removeOnFail`, now
+   * or later) has its result kept beside the queue, fenced: written, and BullMQ's commit taken, only while this
+   * process holds the job's lock. The kept result is not awaited: BullMQ's commit follows it on the same connection
+   * (in the same write when both are sent in one turn), and Redis runs them in that order, each checking the same
+   * token, so a lock lost before the kept result refuses both. A job BullMQ keeps holds its result itself (its
+   * return value or failed reason): nothing is written beside it, and BullMQ's commit is the only fence. Either way
+   * a refused commit is reported once, as the LockLostError of its attempt.
    */
-  #keepResult(jobId: string, token: string, result: EncodedResult, attempt: number): void {
-    this.#unsettledCommits.add(jobId);
+  #commit(job: Job, token: string, result: EncodedResult, attempt: number): void {
+    const jobId = job.id!;
+    // A bounded memory of commits on their way: the oldest are forgotten (BullMQ answers within a round trip or two).
+    if (this.#commits.size >= REFUSED_COMMITS_KEPT) this.#commits.delete(this.#commits.keys().next().value!);
+    const removal = result.status === 'done' ? job.opts.removeOnComplete : job.opts.removeOnFail;
+    if (removal === undefined || removal === false) {
+      this.#commits.set(jobId, { actionId: result.id, attempt });
+      return;
+    }
+    this.#commits.set(jobId, null);
     this.#fenced.keepResult(jobId, token, result).then(
       (held) => {
-        if (held) this.#unsettledCommits.delete(jobId);
-        else this.#lockLost(result.id, attempt, 'its outcome came after the lock was lost and is discarded');
+        if (held) this.#commits.delete(jobId);
+        else this.#lockLost(result.id, attempt, OUTCOME_DISCARDED);
       },
       (error: unknown) => {
-        this.#unsettledCommits.delete(jobId);
+        this.#commits.delete(jobId);
         this.#host.report(error);
       },
     );
-    // A bounded memory of refused commits: the oldest are forgotten.
-    if (this.#unsettledCommits.size > REFUSED_COMMITS_KEPT) this.#unsettledCommits.delete(this.#unsettledCommits.values().next().value!);
   }
 
-  /** BullMQ's own error for a commit the kept result's fence refused already (reported as a LockLostError). */
+  /** BullMQ's own error for a commit refused because the lock was lost: reported once, as a LockLostError. */
   #isRefusedCommit(error: Error): boolean {
     const code = (error as { code?: unknown }).code;
     if (code !== LOCK_MISSING && code !== LOCK_MISMATCH) return false;
     const jobId = /^(?:Missing lock|Lock mismatch) for job (.+?)\. /.exec(error.message)?.[1];
-    return jobId !== undefined && this.#unsettledCommits.has(jobId);
+    if (jobId === undefined || !this.#commits.has(jobId)) return false;
+    const unreported = this.#commits.get(jobId);
+    if (unreported != null) {
+      this.#commits.set(jobId, null);
+      this.#lockLost(unreported.actionId, unreported.attempt, OUTCOME_DISCARDED);
+    }
+    return true;
   }
 
   #handBack(id: string, outcome: Outcome): void {

@@ -125,6 +125,15 @@ describe('bullmqProduction', () => {
     await expect(again!.result).rejects.toBeInstanceOf(ExecutionError);
     expect(calls.Flaky).toBe(4);
     expect((await assigner.production.deadLetters()).map((letter) => letter.action.id).sort()).toEqual([bad.id, again!.id].sort());
+    // The redriven dead letter's job is gone; its result was kept beside the queue first, so it still answers.
+    const queue = new Queue('jobs', { connection, prefix: assigner.production.prefix });
+    cleanups.push(() => queue.close());
+    expect(await queue.getJob(flaky.id)).toBeUndefined();
+    const log = new WorkerLog();
+    const reader = await startWorker('reader', { prefix: assigner.production.prefix, queue: 'jobs', fixture: 'resultReader', args: [flaky.id] }, log);
+    cleanups.push(() => killWorker(reader));
+    await log.until(() => log.lines.some((line) => line.words[0] === 'result' || line.words[0] === 'error'));
+    expect(log.lines.filter((line) => line.words[0] !== 'ready').map((line) => line.words.join(' '))).toEqual([`error ExecutionError ${(flakyError as ExecutionError).message}`]);
   });
 
   it('deduplicates by idempotency key: the key is the job id, the second assign follows the first', async () => {
@@ -209,6 +218,26 @@ describe('bullmqProduction', () => {
     expect(delayed.context.notBefore).toBeGreaterThanOrEqual(delayed.context.createdAt + 60_000);
     handle.retryNow();
     await expect(handle.result).resolves.toBe('soon');
+  });
+
+  it('a job BullMQ keeps (the default) holds its result itself: nothing is written beside it, and any process reads it from the job', { timeout: 30_000 }, async () => {
+    const plan = createPlan({ Echo: async (text: string) => text.toUpperCase(), Fail: async (_: null) => Promise.reject(Object.assign(new Error('nope'), { retryable: false })) });
+    const { prefix, assigner } = setup(plan);
+    const done = assigner.sequence.assign('Echo', 'own');
+    const failed = assigner.sequence.assign('Fail', null);
+    await expect(done.result).resolves.toBe('OWN');
+    await expect(failed.result).rejects.toBeInstanceOf(ExecutionError);
+    const redis = new Redis(connection);
+    cleanups.push(() => redis.quit());
+    expect(await redis.exists(`${prefix}:jobs:echo:result:${done.id}`, `${prefix}:jobs:echo:result:${failed.id}`)).toBe(0);
+    const queue = new Queue('jobs', { connection, prefix });
+    cleanups.push(() => queue.close());
+    expect((await queue.getJob(done.id))?.returnvalue).toMatchObject({ status: 'done', output: 'OWN' });
+    const log = new WorkerLog();
+    const reader = await startWorker('reader', { prefix, queue: 'jobs', fixture: 'resultReader', args: [done.id] }, log);
+    cleanups.push(() => killWorker(reader));
+    await log.until(() => log.lines.some((line) => line.words[0] === 'result' || line.words[0] === 'error'));
+    expect(log.lines.filter((line) => line.words[0] !== 'ready').map((line) => line.words.join(' '))).toEqual(['result "OWN"']);
   });
 
   it('results stay answerable from another process after BullMQ removed the completed job', { timeout: 30_000 }, async () => {

@@ -205,13 +205,14 @@ describe('Echo on BullMQ across processes', () => {
     expect(log.of('end').map((line) => [line.worker, line.words[2]])).toEqual([['w1', '1']]);
     expect(await queue.getJobState(handle.id)).toBe('active');
     expect(handle.settled).toBe(false);
-    // Nor did it keep a result: the key is written only under the lock, by the attempt that commits.
+    // Nor did it leave a result: the job (BullMQ keeps it) holds the committed one, nothing is written beside it.
     const kept = `${production.prefix}:jobs:echo:result:${handle.id}`;
     expect(await redis.exists(kept)).toBe(0);
     await redis.rpush(`${production.prefix}:probe:gate:2`, 'go');
     await expect(handle.result).resolves.toEqual({ pid: rescuer.child.pid, attempt: 2 });
     expect(handle.getSnapshot().context.attempts.map((attempt) => attempt.outcome)).toEqual(['interrupted', 'succeeded']);
-    expect(JSON.parse((await redis.get(kept))!)).toMatchObject({ status: 'done', output: { pid: rescuer.child.pid, attempt: 2 } });
+    expect((await queue.getJob(handle.id))!.returnvalue).toMatchObject({ status: 'done', output: { pid: rescuer.child.pid, attempt: 2 } });
+    expect(await redis.exists(kept)).toBe(0);
     expect(zombie.child.exitCode).toBe(null);
   });
 
