@@ -171,9 +171,9 @@ export function circuitBreakerMachine(breaker: CircuitBreaker): AnyStateMachine 
         ...running,
         on: {
           ...running.on,
-          // Echo's pass over `afterHooks` when no after-hook runs (`noHooks`), kept with the breaker's count.
+          // Echo's pass over `afterHooks` (and `finalizing`) when no after-hook runs (`noHooks`), kept with the breaker's count.
           ATTEMPT_SUCCEEDED: [
-            { guard: 'noHooks', target: 'finalizing', actions: ['recordAttemptSuccess', 'circuitSucceeded'] },
+            { guard: 'noHooks', target: 'done', actions: ['recordAttemptSuccess', 'circuitSucceeded'] },
             { target: 'afterHooks', actions: ['recordAttemptSuccess', 'circuitSucceeded'] },
           ],
           ATTEMPT_FAILED: [

@@ -9,7 +9,7 @@
  * A retrying action gives its Site slot back (`releaseSite`) and queues again when
  * its backoff ends (a zero backoff: at once), so waiting retries never hold a Site's concurrency.
  * running ──ATTEMPT_SUCCEEDED / final ATTEMPT_FAILED──▶ afterHooks ──▶ finalizing
- * running ──ATTEMPT_SUCCEEDED [noHooks]──▶ finalizing
+ * running ──ATTEMPT_SUCCEEDED [noHooks]──▶ done
  * running ──CANCEL──▶ cancelling ──settled or cancelGrace──▶ finalizing
  * queued ──REJECT (a Site behaviour kept crashing on it)──▶ finalizing
  * any other state ──CANCEL · LICENSE_REVOKED · totalTimeout──▶ finalizing
@@ -17,17 +17,18 @@
  * (LICENSE_REVOKED is ignored in afterHooks: the License guards attempts, and they are over)
  * ```
  *
- * Every end passes `finalizing`, where the outcome is decided from the context the
+ * Every other end passes `finalizing`, where the outcome is decided from the context the
  * transitions recorded (a cancellation wins, then an error fails it, else it is
  * done: the same rule as the output) and the after-hooks an abruptly ended action
  * still owes run (`runOwedAfterHooks`: they see the outcome and cannot change it).
- * `finalizing` is left in the same step, so no snapshot shows it.
+ * `finalizing` is left in the same step, so no snapshot shows it. A success with no
+ * after-hook has nothing there to decide or run: it goes to `done` at once.
  *
  * Where nothing would run in a hooks state, the runtime says so in the event that
  * would enter it (`noHooks` on START: no before-hook, no License to check; on
  * ATTEMPT_SUCCEEDED: no after-hook) and the chart passes the state over: an action
- * without hooks goes queued → running → finalizing. It does so only where the state
- * is this chart's own (a user's chart that rewrites `hooks`, as an approval gate after
+ * without hooks goes queued → running → done. It does so only where the states
+ * are this chart's own (a user's chart that rewrites `hooks`, as an approval gate after
  * HOOKS_PASSED does, gets no word for it); an event without the word (a START sent by
  * hand) enters the state.
  *
@@ -158,7 +159,7 @@ export const actionMachine = setup({
       after: { attemptTimeout: { actions: 'timeOutAttempt' } },
       on: {
         ATTEMPT_SUCCEEDED: [
-          { guard: 'noHooks', target: 'finalizing', actions: 'recordAttemptSuccess' },
+          { guard: 'noHooks', target: 'done', actions: 'recordAttemptSuccess' },
           { target: 'afterHooks', actions: 'recordAttemptSuccess' },
         ],
         ATTEMPT_FAILED: [

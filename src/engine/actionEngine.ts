@@ -57,6 +57,7 @@ export function provideRuntime(machine: AnyStateMachine, effects: Readonly<Recor
  * a state that is Echo's own (the same configuration object, as a chart spread from Echo's keeps it)
  * with Echo's phase in its slot does nothing but run the hooks and answer, so leaving it at once is
  * what entering it would do. A state a user wrote (an approval gate after HOOKS_PASSED) is always entered.
+ * A success passing `afterHooks` over goes to `done` at once, past `finalizing`: both must be Echo's too.
  */
 export function hookPassOver(machine: AnyStateMachine): HookPassOver {
   const states = (machine.config.states ?? {}) as Record<string, unknown>;
@@ -64,7 +65,7 @@ export function hookPassOver(machine: AnyStateMachine): HookPassOver {
   const slots = actorSlotsOf(machine);
   return {
     before: states.hooks === echo.hooks && isEmptySlot(slots.beforeHooks),
-    after: states.afterHooks === echo.afterHooks && isEmptySlot(slots.afterHooks),
+    after: states.afterHooks === echo.afterHooks && isEmptySlot(slots.afterHooks) && states.finalizing === echo.finalizing && states.done === echo.done,
   };
 }
 

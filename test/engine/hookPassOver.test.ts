@@ -44,6 +44,9 @@ describe('passing over hooks states with nothing to run', () => {
     expect(hookPassOver(approvalGateMachine(500))).toEqual({ before: false, after: true });
     expect(hookPassOver(circuitBreakerMachine(createCircuitBreaker({ clock: new ManualClock() })))).toEqual({ before: true, after: true });
     expect(hookPassOver(derived({ afterHooks: { ...(base.states.afterHooks as object) } }))).toEqual({ before: true, after: false });
+    // A success passing `afterHooks` over goes to `done` past `finalizing`: a chart that wrote either of them gets no word.
+    expect(hookPassOver(derived({ finalizing: { ...(base.states.finalizing as object) } }))).toEqual({ before: true, after: false });
+    expect(hookPassOver(derived({ done: { ...(base.states.done as object) } }))).toEqual({ before: true, after: false });
     expect(hookPassOver(createMachine({ id: 'other', initial: 'queued', states: { queued: {} } }))).toEqual({ before: false, after: false });
   });
 
@@ -62,6 +65,19 @@ describe('passing over hooks states with nothing to run', () => {
       expect(await pathOf({ engine, actionMachine: approvalGateMachine(1_000) })).toEqual(['queued', 'hooks', 'awaitingApproval', 'running', 'done']);
       // A hook to run: its state is entered.
       expect(await pathOf({ engine }, { after: () => {} })).toEqual(['queued', 'running', 'afterHooks', 'done']);
+    });
+
+    it(`a plain success passes a user's own \`finalizing\` through, not past (${engine} engine)`, async () => {
+      const entered: string[] = [];
+      const finalizing = base.states.finalizing as { entry: string };
+      const machine = derived({ finalizing: { ...finalizing, entry: [finalizing.entry, 'audit'] } }).provide({ actions: { audit: () => void entered.push('finalizing') } } as never);
+      // (No word to pass `afterHooks` over either: the word would take it past `finalizing` too.)
+      expect(await pathOf({ engine, actionMachine: machine })).toEqual(['queued', 'running', 'afterHooks', 'done']);
+      expect(entered).toEqual(['finalizing']);
+      entered.length = 0;
+      // On Echo's own, it goes past: nothing there to decide or run.
+      await pathOf({ engine, actionMachine: derived() });
+      expect(entered).toEqual([]);
     });
   }
 });
