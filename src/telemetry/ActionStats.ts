@@ -80,6 +80,9 @@ export function measureAttempts(context: ActionContext, settledAt: number): Atte
 
 export class ActionStats {
   readonly #names = new Map<string, NameCounters>();
+  /** The name counted last and its counters: most runs in a row share a name (no map lookup for them). */
+  #lastName: string | null = null;
+  #last: NameCounters | null = null;
 
   assigned(name: string): void {
     this.#counters(name).assigned++;
@@ -121,8 +124,11 @@ export class ActionStats {
   }
 
   #counters(name: string): NameCounters {
+    if (name === this.#lastName) return this.#last!;
     let counters = this.#names.get(name);
     if (counters === undefined) this.#names.set(name, (counters = new NameCounters()));
+    this.#lastName = name;
+    this.#last = counters;
     return counters;
   }
 }

@@ -179,8 +179,20 @@ export class Production<T> {
     const lane = this.#choose(site);
     if (lane < 0) return undefined;
     const local = site.lanes[lane]!;
-    if (local.length === 0) this.#moveBatch(this.#global[lane]!, local);
-    const item = local.shift() as T;
+    let item: T;
+    if (local.length > 0) item = local.shift() as T;
+    else {
+      const global = this.#global[lane]!;
+      if (global.length === 1 && this.#physical === this.#live.size) {
+        // A batch of one (an idle Sequence's every action): taken from the global lane, not moved through the local one.
+        item = global.peekFront() as T;
+        global.shift();
+        this.#counts.batches++;
+      } else {
+        this.#moveBatch(global, local);
+        item = local.shift() as T;
+      }
+    }
     this.#physical--;
     this.#live.delete(item);
     if (this.#waiters.size > 0) this.#grant();
