@@ -12,6 +12,8 @@
  *   `cancel-previous`: takes the lease and cancels the run that held it, in whichever process.
  *   `queue`: waits while the lease is held or an earlier due time waits (parked in BullMQ's delayed
  *   set, its due time in a sorted set); the run that ends promotes the oldest; `maxCatchUp` bound it.
+ *   A pending job planning catch-up `all` holds its place in line first, so BullMQ's next job cannot
+ *   pass the due times it adds; a place whose job is gone or ended leaves the line when it is met.
  * A skipped job settles as cancelled (reason `user`, its message says why) and counts as skipped.
  * A job whose schedule's record in Redis is damaged fails with the SerializationError (reported, counted as failedToAssign).
  * A later attempt of an admitted run (a retry, or a claim after a stall) is not admitted again.
@@ -110,15 +112,26 @@ export class ScheduledRuns {
     if (record.paused) return skip('the schedule is paused');
     const late = this.#clock.now() - scheduledFor;
     if (record.options.catchUp === 'none' && late > record.options.lateness) return skip(`it is ${late} ms late (catch-up 'none', lateness ${record.options.lateness} ms)`);
+    const lease = this.#keys.live(id);
+    const queued = record.options.overlap === 'queue';
+    // Catch-up 'all' under overlap 'queue': while this job plans, it holds its place among the waiting runs (its due
+    // time is the oldest), so BullMQ's next job, claimable meanwhile, waits behind the due times it adds instead of
+    // taking the lease before them (under load the plan can take longer than the time to the next slot).
+    const reserved = queued && record.options.catchUp === 'all' && data.catchUp !== true;
+    if (reserved) await this.#redis.zadd(waiting, scheduledFor, actionId);
     // Catch-up 'all': the due times BullMQ skipped since this one are added as jobs once this one's overlap decision is made (so they follow it, in due order).
     const catchUp = record.options.catchUp === 'all' ? await planCatchUp({ redis: this.#redis, queue: this.#queue, counts: this.#keys.counts(id), waiting, now: this.#clock.now() }, record, job, data, scheduledFor) : null;
+    // Nothing to catch up: it waits, or not, as any run (maxCatchUp counts it).
+    if (reserved && catchUp === null) await this.#redis.zrem(waiting, actionId);
     if (catchUp !== null && !catchUp.keptPending) {
       await catchUp.commit();
       const { maxCatchUp } = record.options;
-      return skip(`${catchUp.missed} due times were missed and the latest ${catchUp.kept} run (catch-up 'all', maxCatchUp ${maxCatchUp})`);
+      const skipped = await skip(`${catchUp.missed} due times were missed and the latest ${catchUp.kept} run (catch-up 'all', maxCatchUp ${maxCatchUp})`);
+      // It held the head of the waiting runs: the oldest one left goes now, unless a run holds the lease (its end wakes it).
+      if (reserved && (await this.#redis.exists(lease)) === 0) await this.#wakeOldest(waiting);
+      return skipped;
     }
-    const lease = this.#keys.live(id);
-    if (record.options.overlap === 'queue') {
+    if (queued) {
       const answer = await this.#redis.eval(QUEUE_ACQUIRE, 2, lease, waiting, actionId, scheduledFor, this.#leaseDuration, record.options.maxCatchUp);
       if (answer === 'full') {
         await catchUp?.commit();
@@ -128,7 +141,13 @@ export class ScheduledRuns {
         // Parked until the run before it ends (its release promotes the oldest waiting job); the
         // delay is the fallback should that run's process die: its lease lapses by then.
         await catchUp?.commit();
-        await job.moveToDelayed(Date.now() + this.#leaseDuration, token);
+        try {
+          await job.moveToDelayed(Date.now() + this.#leaseDuration, token);
+        } catch (error) {
+          // Not parked (its lock was lost, say): it does not wait in line, where it would hold back every later run.
+          await this.#redis.zrem(waiting, actionId);
+          throw error;
+        }
         // The run it waited for may have ended between the answer and the park: its release then found
         // this job not yet delayed and promoted nothing. Parked now, it is woken here if the lease is free.
         if ((await this.#redis.exists(lease)) === 0) await this.#wakeOldest(waiting);
@@ -181,16 +200,28 @@ export class ScheduledRuns {
     };
   }
 
-  /** Wakes the oldest run waiting under overlap `queue`, if one does. */
+  /**
+   * Wakes the oldest run waiting under overlap `queue`, if one does. One whose job is gone or has ended (it will never
+   * take the lease: a process lost it between its place in line and its park) leaves the line first: it would hold
+   * back every later run.
+   */
   async #wakeOldest(waiting: string): Promise<void> {
-    const [next] = await this.#redis.zrange(waiting, 0, 0);
-    if (next !== undefined) await this.#promote(next);
+    for (;;) {
+      const [next] = await this.#redis.zrange(waiting, 0, 0);
+      if (next === undefined) return;
+      const job = await Job.fromId(this.#queue, next);
+      const state = job === undefined ? 'unknown' : await job.getState();
+      if (state === 'unknown' || state === 'completed' || state === 'failed') {
+        await this.#redis.zrem(waiting, next);
+        continue;
+      }
+      if (state === 'delayed') await this.#promote(job!);
+      return;
+    }
   }
 
-  /** Wakes the oldest run waiting under overlap `queue` (parked in BullMQ's delayed set). */
-  async #promote(jobId: string): Promise<void> {
-    const job = await Job.fromId(this.#queue, jobId);
-    if (job === undefined || !(await job.isDelayed())) return; // it woke already (its fallback delay), or it is gone: its own admission decides
+  /** Wakes a run waiting under overlap `queue` (parked in BullMQ's delayed set). */
+  async #promote(job: Job): Promise<void> {
     try {
       await job.promote();
     } catch (error) {

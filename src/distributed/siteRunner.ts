@@ -104,7 +104,8 @@ export class SiteRunner {
       for (const id of ids) this.#handBack(id, { kind: 'lost' });
     });
     // A lock BullMQ could not renew is reported once, as the LockLostError of the attempt it stops.
-    // A commit refused because the lock was lost is reported once too, by the fence of its kept result.
+    // A commit refused because the lock was lost is reported once too: by the fence of its kept result, or
+    // (a job BullMQ keeps, with nothing kept beside it) from BullMQ's own refusal.
     this.#worker.on('error', (error) => void (!error.message.startsWith('could not renew lock for job') && !this.#isRefusedCommit(error) && host.report(error)));
     // A commit BullMQ took: nothing is left to report of it.
     this.#worker.on('completed', (job: Job) => void this.#commits.delete(job.id!));

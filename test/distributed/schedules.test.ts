@@ -134,6 +134,27 @@ describe('Schedules on BullMQ job schedulers', () => {
     expect(log.of('error')).toEqual([]); // no promote of a parked job failed in either process
   });
 
+  it("overlap 'queue': a place in line whose job is gone (lost between its place and its park) does not hold back the runs after it", { timeout: 30_000 }, async () => {
+    const prefix = randomPrefix();
+    cleanups.push(() => dropPrefix(prefix));
+    const redis = new Redis(connection);
+    cleanups.push(() => redis.quit());
+    const { sequence, production } = sequenceOn(prefix, false);
+    sequence.schedule('Tick', { ms: 0 }, { every: 100, startAt: Date.now() + 300, id: 'line', overlap: 'queue', maxCatchUp: 3 });
+    await production.schedules.ready();
+    // The oldest place in line, its job gone for good: every run due after it would wait behind it for ever.
+    const waiting = `${prefix}:jobs:echo-schedule:line:waiting`;
+    await redis.zadd(waiting, 0, 'repeat:line:0');
+    const ran: string[] = [];
+    let three: () => void = () => undefined;
+    const ranThree = new Promise<void>((resolve) => (three = resolve));
+    sequenceOn(prefix, true, async () => void (ran.push('run') === 3 && three()));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`runs stalled behind the gone place in line: ${ran.length} ran`)), 20_000)));
+    await Promise.race([ranThree, stalled]).finally(() => clearTimeout(timer));
+    expect(await redis.zscore(waiting, 'repeat:line:0')).toBeNull();
+  });
+
   it("overlap 'cancel-previous': each run cancels the one before it, in whichever process runs it", { timeout: 30_000 }, async () => {
     const { log, start } = setup();
     const spec = JSON.stringify({ content: { ms: 20_000 }, every: 250, id: 'long', overlap: 'cancel-previous' });
