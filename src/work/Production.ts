@@ -185,8 +185,7 @@ export class Production<T> {
       const global = this.#global[lane]!;
       if (global.length === 1 && this.#physical === this.#live.size) {
         // A batch of one (an idle Sequence's every action): taken from the global lane, not moved through the local one.
-        item = global.peekFront() as T;
-        global.shift();
+        item = global.shift() as T;
         this.#counts.batches++;
       } else {
         this.#moveBatch(global, local);

@@ -145,13 +145,9 @@ describe('Schedules on BullMQ job schedulers', () => {
     // The oldest place in line, its job gone for good: every run due after it would wait behind it for ever.
     const waiting = `${prefix}:jobs:echo-schedule:line:waiting`;
     await redis.zadd(waiting, 0, 'repeat:line:0');
-    const ran: string[] = [];
-    let three: () => void = () => undefined;
-    const ranThree = new Promise<void>((resolve) => (three = resolve));
-    sequenceOn(prefix, true, async () => void (ran.push('run') === 3 && three()));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stalled = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`runs stalled behind the gone place in line: ${ran.length} ran`)), 20_000)));
-    await Promise.race([ranThree, stalled]).finally(() => clearTimeout(timer));
+    const log = new WorkerLog();
+    sequenceOn(prefix, true, async () => log.push({ worker: 'here', words: ['run'] }));
+    await log.until(() => log.of('run').length >= 3, { what: 'three runs behind the gone place in line', within: 20_000 });
     expect(await redis.zscore(waiting, 'repeat:line:0')).toBeNull();
   });
 

@@ -178,7 +178,8 @@ describe('bounded per-client buffers', () => {
     const { sequence, clock } = holdingSequence();
     // Each action's pad is its own (a join's frames share repeated strings): a full state is several MB.
     for (let i = 0; i < 6000; i++) sequence.assign('Hold', { pad: String(i).padStart(600, 'p'), i }).result.catch(() => undefined);
-    const server = await inspect(sequence, { staticDir: join(tmpdir(), 'echo-no-build'), maxClientBuffer: 4 * 1024 * 1024 });
+    const maxClientBuffer = 4 * 1024 * 1024;
+    const server = await inspect(sequence, { staticDir: join(tmpdir(), 'echo-no-build'), maxClientBuffer });
     cleanups.push(() => server.close());
     const socket = new WebSocket(server.url.replace(/^http/, 'ws'));
     await new Promise((resolve) => socket.once('open', resolve));
@@ -210,7 +211,7 @@ describe('bounded per-client buffers', () => {
     // Deltas flow (each flush takes in 500 new actions of ~6 kB: three pads of the inspector's longest string) while it
     // does not read, until well past what the kernel can hold for it: its receive buffer may grow to tcp_rmem's maximum
     // (32 MiB on some machines) and the server's send buffer to tcp_wmem's, before the server's own buffer grows at all.
-    const absorbed = kernelSocketBuffers() + 4 * 1024 * 1024;
+    const absorbed = kernelSocketBuffers() + maxClientBuffer;
     const rounds = Math.max(40, Math.ceil((2 * absorbed) / (500 * 3 * 2000)));
     for (let round = 0; round < rounds; round++) {
       // Pads of their own: packed frames share repeated strings, and each action must still cost ~6 kB on the wire.
